@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "swiftnet",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "swiftnet", targets: ["swiftnet"]),
+        .executable(name: "swiftnet-bench", targets: ["swiftnet-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries as the system provides them.
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+                       providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
+                       providers: [.apt(["libnl-route-3-dev"])]),
+        // The one C file: libmicrohttpd's start call is variadic and its access handler is
+        // called several times per request; the shim hides both behind one callback.
+        .target(name: "CSwiftnetHTTPShim", dependencies: ["CMicroHTTPD"]),
+
+        // Pure logic: no I/O, no root.
+        .target(name: "SwiftnetIPAM"),
+        .target(name: "SwiftnetPluginAPI"),
+
+        // Effects, one job each.
+        .target(name: "SwiftnetStore", dependencies: [
+            "SwiftnetIPAM", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "SwiftnetHTTP", dependencies: [
+            "CSwiftnetHTTPShim", "CMicroHTTPD", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "SwiftnetIPAM"]),
+        .target(name: "SwiftnetClient"),
+
+        // The plugin: routes Docker's calls to the drivers.
+        .target(name: "SwiftnetServer", dependencies: [
+            "SwiftnetIPAM", "SwiftnetPluginAPI", "SwiftnetStore", "SwiftnetHTTP", "SwiftnetKernel",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .executableTarget(name: "swiftnet", dependencies: [
+            "SwiftnetServer", "SwiftnetIPAM",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "swiftnet-bench", dependencies: [
+            "SwiftnetClient", "SwiftnetStore", "SwiftnetIPAM",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "SwiftnetIPAMTests", dependencies: ["SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetServerTests", dependencies: [
+            "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetIPAM", "SwiftnetHTTP",
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,94 @@
+import CSwiftnetHTTPShim
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// HTTP/1.1 server (libmicrohttpd) on a listening socket, calling one handler per request from
+/// a pool of worker threads.
+public final class HTTPServer: Sendable {
+    private struct Running {
+        var daemon: OpaquePointer
+        var context: Unmanaged<HTTPServerContext>
+    }
+
+    private let running: Mutex<Running?>
+
+    /// Serving starts before this returns.
+    ///
+    /// Takes ownership of `fd`, which must be bound and listening: `stop()` closes it, and so
+    /// does a throwing init. The socket file itself is the caller's to remove.
+    public init(
+        listeningSocket fd: Int32,
+        configuration: HTTPServerConfiguration = HTTPServerConfiguration(),
+        handler: any HTTPHandler,
+        logger: Logger
+    ) throws {
+        let settings: (threads: UInt32, idle: UInt32, deadline: UInt32, limit: UInt32)
+        do {
+            settings = try Self.validated(configuration)
+        } catch {
+            close(fd)
+            throw error
+        }
+        let context = Unmanaged.passRetained(HTTPServerContext(handler: handler, logger: logger))
+        var message = [CChar](repeating: 0, count: 256)
+        let daemon = message.withUnsafeMutableBufferPointer { buffer in
+            swiftnet_http_start(
+                fd, settings.threads, settings.idle, settings.deadline,
+                configuration.maxBodyBytes, settings.limit,
+                httpServerHandleRequest, httpServerLog, context.toOpaque(),
+                buffer.baseAddress, buffer.count
+            )
+        }
+        guard let daemon else {
+            context.release()
+            let reason = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            throw HTTPServerError.startFailed(reason)
+        }
+        running = Mutex(Running(daemon: daemon, context: context))
+        logger.debug("HTTP server started", metadata: [
+            "threads": "\(configuration.threads)", "fd": "\(fd)",
+        ])
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// Closes the listening socket and all connections and waits until no handler runs any more.
+    /// Idempotent. Must not be called from inside a handler: it waits for that very thread.
+    public func stop() {
+        guard let stopped = running.withLock({ state -> Running? in
+            defer { state = nil }
+            return state
+        }) else { return }
+        swiftnet_http_stop(stopped.daemon)
+        stopped.context.release()
+    }
+
+    private static func validated(
+        _ configuration: HTTPServerConfiguration
+    ) throws -> (threads: UInt32, idle: UInt32, deadline: UInt32, limit: UInt32) {
+        func check(_ value: Int, _ range: ClosedRange<Int>, _ name: String) throws -> UInt32 {
+            guard range.contains(value) else {
+                throw HTTPServerError.invalidConfiguration(
+                    "\(name) is \(value), must be within \(range.lowerBound)...\(range.upperBound)")
+            }
+            return UInt32(value)
+        }
+        let threads = try check(configuration.threads, 1...1024, "threads")
+        let idle = try check(configuration.idleTimeoutSeconds, 0...86_400, "idleTimeoutSeconds")
+        let deadline = try check(configuration.requestDeadlineSeconds, 0...86_400, "requestDeadlineSeconds")
+        _ = try check(configuration.maxBodyBytes, 1...(1 << 30), "maxBodyBytes")
+        // MHD splits the limit across its worker threads; each needs at least one.
+        let limit = try check(configuration.connectionLimit, configuration.threads...1_000_000, "connectionLimit")
+        return (threads, idle, deadline, limit)
+    }
+}

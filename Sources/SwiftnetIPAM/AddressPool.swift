@@ -1,0 +1,101 @@
+/// One pool in memory: its record, the used ordinals and the sticky names.
+struct AddressPool: Sendable {
+    private(set) var record: PoolRecord
+    private(set) var used: AddressSet
+    /// Ordinals that are never handed out: network and broadcast (IPv4 shorter than /31),
+    /// the subnet-router anycast address (IPv6 shorter than /127).
+    let reserved: [UInt128]
+    /// Ordinals dynamic allocation draws from: the sub-pool, or the whole pool.
+    let dynamicRange: ClosedRange<UInt128>
+    private(set) var allocations: [IPAddress: AllocationRecord] = [:]
+    private(set) var sticky: [String: IPAddress] = [:]
+
+    init(record: PoolRecord) {
+        self.record = record
+        let prefix = record.prefix
+        var used = AddressSet(lastOrdinal: prefix.lastOrdinal)
+        var reserved: [UInt128] = []
+        switch prefix.family {
+        case .v4 where prefix.length < 31: reserved = [0, prefix.lastOrdinal]
+        case .v6 where prefix.length < 127: reserved = [0]
+        default: break
+        }
+        for ordinal in reserved { used.insert(ordinal) }
+        self.used = used
+        self.reserved = reserved
+        if let sub = record.subPool, let low = prefix.ordinal(of: sub.first), let high = prefix.ordinal(of: sub.last) {
+            dynamicRange = low...high
+        } else {
+            dynamicRange = 0...prefix.lastOrdinal
+        }
+    }
+
+    var prefix: IPPrefix { record.prefix }
+    var id: String { record.id }
+
+    /// `swiftnet.sticky=false` turns name-sticky addresses off for this pool.
+    var isSticky: Bool { record.options[IPAMOptions.sticky]?.lowercased() != "false" }
+
+    /// Addresses that can ever be handed out.
+    var capacity: UInt128 { prefix.lastOrdinal - UInt128(reserved.count) + 1 }
+    var allocatedCount: Int { allocations.count }
+
+    func isFree(_ address: IPAddress) -> Bool {
+        guard let ordinal = prefix.ordinal(of: address) else { return false }
+        return !used.contains(ordinal)
+    }
+
+    func isReserved(_ address: IPAddress) -> Bool {
+        guard let ordinal = prefix.ordinal(of: address) else { return false }
+        return reserved.contains(ordinal)
+    }
+
+    func allocation(of address: IPAddress) -> AllocationRecord? { allocations[address] }
+
+    /// Next free address after the cursor, wrapping round inside the dynamic range, so that a
+    /// just-released address is not handed out again at once.
+    func nextDynamic() -> IPAddress? {
+        let start: UInt128
+        if let cursor = record.cursor, let ordinal = prefix.ordinal(of: cursor), ordinal < dynamicRange.upperBound {
+            start = ordinal + 1
+        } else {
+            start = dynamicRange.lowerBound
+        }
+        return used.firstFree(in: dynamicRange, from: start).map(prefix.address(atOrdinal:))
+    }
+
+    /// Lowest free address of the whole pool: where a gateway goes (`.1`).
+    func lowestFree() -> IPAddress? {
+        used.firstFree(in: 0...prefix.lastOrdinal, from: 0).map(prefix.address(atOrdinal:))
+    }
+
+    func stickyAddress(for name: String) -> IPAddress? { sticky[name] }
+
+    mutating func apply(_ allocation: AllocationRecord, cursor: IPAddress?) {
+        guard let ordinal = prefix.ordinal(of: allocation.address) else { return }
+        used.insert(ordinal)
+        allocations[allocation.address] = allocation
+        if let cursor { record.cursor = cursor }
+        if let name = allocation.name, isSticky { sticky[name] = allocation.address }
+    }
+
+    mutating func applyRelease(_ address: IPAddress) {
+        guard let ordinal = prefix.ordinal(of: address), allocations.removeValue(forKey: address) != nil else { return }
+        used.remove(ordinal)
+    }
+
+    mutating func restoreSticky(name: String, address: IPAddress) {
+        sticky[name] = address
+    }
+}
+
+/// IPAM option keys swiftnet reads (`--ipam-opt`) and request option keys dockerd sends.
+public enum IPAMOptions {
+    /// `false` disables handing a container name its previous address again.
+    public static let sticky = "swiftnet.sticky"
+    /// RequestAddress option naming the kind of request.
+    public static let requestAddressType = "RequestAddressType"
+    public static let gatewayRequest = "com.docker.network.gateway"
+    /// The container name, sent by dockerd 29+ in RequestAddress options.
+    public static let endpointName = "com.docker.network.endpoint.name"
+}

@@ -1,0 +1,65 @@
+extension IPAMAllocator {
+    /// A `RequestAddress` as dockerd sends it.
+    public struct AddressRequest: Sendable {
+        public var poolID: String
+        /// `""`: any free address.
+        public var address: String
+        public var options: [String: String]
+
+        public init(poolID: String, address: String = "", options: [String: String] = [:]) {
+            self.poolID = poolID
+            self.address = address
+            self.options = options
+        }
+
+        var isGateway: Bool { options[IPAMOptions.requestAddressType] == IPAMOptions.gatewayRequest }
+        var endpointName: String? { options[IPAMOptions.endpointName].flatMap { $0.isEmpty ? nil : $0 } }
+    }
+
+    /// Decides which address answers `request`. Order: the requested address; a gateway's
+    /// lowest free address; the name's previous address if free; the next free after the cursor.
+    public func planRequestAddress(_ request: AddressRequest) throws -> IPAMChange {
+        let pool = try poolForID(request.poolID)
+        let prefix = pool.prefix
+        let name = request.endpointName
+
+        if !request.address.isEmpty {
+            guard let address = IPAddress(request.address) else { throw IPAMError.invalidAddress(request.address) }
+            guard prefix.contains(address) else { throw IPAMError.addressOutOfRange(address, pool: prefix) }
+            guard !pool.isReserved(address) else { throw IPAMError.reservedAddress(address, pool: prefix) }
+            guard pool.isFree(address) else { throw IPAMError.addressInUse(address, pool: prefix) }
+            let kind: AllocationKind = request.isGateway ? .gateway : .requested
+            return .allocate(AllocationRecord(poolID: pool.id, address: address, kind: kind, name: name), cursor: nil)
+        }
+
+        if request.isGateway {
+            guard let address = pool.lowestFree() else { throw IPAMError.poolExhausted(prefix, poolID: pool.id) }
+            return .allocate(AllocationRecord(poolID: pool.id, address: address, kind: .gateway), cursor: nil)
+        }
+
+        if let name, pool.isSticky, let previous = pool.stickyAddress(for: name), pool.isFree(previous) {
+            return .allocate(AllocationRecord(poolID: pool.id, address: previous, kind: .dynamic, name: name),
+                             cursor: nil)
+        }
+
+        guard let address = pool.nextDynamic() else { throw IPAMError.poolExhausted(prefix, poolID: pool.id) }
+        return .allocate(AllocationRecord(poolID: pool.id, address: address, kind: .dynamic, name: name),
+                         cursor: address)
+    }
+
+    /// Result of planning a release: the change, or why there is nothing to do.
+    public enum ReleasePlan: Sendable, Equatable {
+        case release(IPAMChange)
+        case unknownPool
+        case notAllocated
+    }
+
+    /// A malformed address is an error; an address or pool we do not hold is not (dockerd
+    /// releases again after restarts and failed removals), and the caller logs it.
+    public func planReleaseAddress(poolID: String, address text: String) throws -> ReleasePlan {
+        guard let address = IPAddress(text) else { throw IPAMError.invalidAddress(text) }
+        guard let pool = pools[poolID] else { return .unknownPool }
+        guard pool.allocation(of: address) != nil else { return .notAllocated }
+        return .release(.release(poolID: poolID, address: address))
+    }
+}

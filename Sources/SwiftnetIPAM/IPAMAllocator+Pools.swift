@@ -1,0 +1,100 @@
+extension IPAMAllocator {
+    /// A `RequestPool` as dockerd sends it.
+    public struct PoolRequest: Sendable {
+        public var addressSpace: String
+        public var pool: String
+        public var subPool: String
+        public var options: [String: String]
+        public var v6: Bool
+
+        public init(addressSpace: String, pool: String = "", subPool: String = "",
+                    options: [String: String] = [:], v6: Bool = false) {
+            self.addressSpace = addressSpace
+            self.pool = pool
+            self.subPool = subPool
+            self.options = options
+            self.v6 = v6
+        }
+    }
+
+    /// Decides the pool for `request`. `hostRoutes` are consulted only for automatic pools.
+    public func planRequestPool(_ request: PoolRequest, hostRoutes: () throws -> [HostRoute]) throws -> PoolRecord {
+        guard let bases = configuration.bases(forSpace: request.addressSpace) else {
+            throw IPAMError.unknownAddressSpace(request.addressSpace)
+        }
+        if let sticky = request.options[IPAMOptions.sticky], !["true", "false"].contains(sticky.lowercased()) {
+            throw IPAMError.invalidOption(key: IPAMOptions.sticky, value: sticky, expected: "true or false")
+        }
+        let family: IPFamily = request.v6 ? .v6 : .v4
+        let existing = pools.values.filter { $0.record.addressSpace == request.addressSpace && $0.prefix.family == family }
+
+        var prefix: IPPrefix
+        var automatic = false
+        var size: Int?
+        if request.pool.isEmpty {
+            guard request.subPool.isEmpty else {
+                throw IPAMError.invalidSubPool("\(request.subPool) given without a pool")
+            }
+            automatic = true
+            prefix = IPPrefix(address: IPAddress(family: family, value: 0), length: 0)!
+        } else {
+            guard let parsed = IPPrefix(request.pool) else { throw IPAMError.invalidPool(request.pool) }
+            guard parsed.family == family else { throw IPAMError.familyMismatch(pool: request.pool, v6: request.v6) }
+            prefix = parsed
+            // dockerd 29+ asks for "0.0.0.0/N" or "::/N": any free pool of that size.
+            if parsed.network.value == 0 {
+                automatic = true
+                size = parsed.length
+            }
+        }
+
+        if automatic {
+            guard request.subPool.isEmpty else {
+                throw IPAMError.invalidSubPool("\(request.subPool) given with an automatic pool")
+            }
+            var blockers = existing.map { (prefix: $0.prefix, label: "\($0.prefix) (pool \($0.id))") }
+            // Pools of the other address space are real subnets on this host too.
+            blockers += pools.values.filter { $0.record.addressSpace != request.addressSpace && $0.prefix.family == family }
+                .map { (prefix: $0.prefix, label: "\($0.prefix) (pool \($0.id))") }
+            blockers += try hostRoutes().filter { $0.prefix.family == family && $0.prefix.length > 0 }
+                .map { (prefix: $0.prefix, label: "route \($0)") }
+            prefix = try PoolChooser(bases: bases).choose(family: family, size: size, blockers: blockers)
+        } else {
+            if let clash = existing.first(where: { $0.prefix.overlaps(prefix) }) {
+                throw IPAMError.poolOverlap(requested: prefix, existing: clash.prefix)
+            }
+        }
+
+        var subPool: IPPrefix?
+        if !request.subPool.isEmpty {
+            guard let sub = IPPrefix(request.subPool), sub.family == family else {
+                throw IPAMError.invalidSubPool(request.subPool)
+            }
+            guard prefix.contains(sub) else {
+                throw IPAMError.invalidSubPool("\(sub) is not inside pool \(prefix)")
+            }
+            subPool = sub
+        }
+
+        var id = "\(request.addressSpace)/\(prefix)"
+        if let subPool { id += "/\(subPool)" }
+        return PoolRecord(id: id, addressSpace: request.addressSpace, prefix: prefix, subPool: subPool,
+                          options: request.options)
+    }
+
+    /// Releasing an unknown pool is not an error (dockerd repeats releases after a failed
+    /// `network rm`); the caller logs the nil.
+    public func planReleasePool(_ id: String) -> IPAMChange? {
+        pools[id] == nil ? nil : .releasePool(poolID: id)
+    }
+
+    /// Splits `<space>/<pool>[/<subpool>]` and checks it names a pool we hold.
+    func poolForID(_ id: String) throws -> AddressPool {
+        if let pool = pools[id] { return pool }
+        let parts = id.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 3 || parts.count == 5, IPPrefix("\(parts[1])/\(parts[2])") != nil else {
+            throw IPAMError.invalidPoolID(id)
+        }
+        throw IPAMError.unknownPool(id)
+    }
+}

@@ -1,0 +1,53 @@
+/// The whole IPAM in memory. Every operation is split in two: `plan…` decides (and throws on
+/// bad input) without changing anything; `apply` performs a planned change. Pure: no I/O.
+public struct IPAMAllocator: Sendable {
+    public let configuration: IPAMConfiguration
+    private(set) var pools: [String: AddressPool] = [:]
+
+    public init(configuration: IPAMConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Rebuilds the state a store holds.
+    public init(configuration: IPAMConfiguration, snapshot: IPAMSnapshot) {
+        self.configuration = configuration
+        for record in snapshot.pools { pools[record.id] = AddressPool(record: record) }
+        for allocation in snapshot.allocations {
+            pools[allocation.poolID]?.apply(allocation, cursor: nil)
+        }
+        for entry in snapshot.sticky {
+            pools[entry.poolID]?.restoreSticky(name: entry.name, address: entry.address)
+        }
+    }
+
+    public mutating func apply(_ change: IPAMChange) {
+        switch change {
+        case .createPool(let record):
+            pools[record.id] = AddressPool(record: record)
+        case .releasePool(let id):
+            pools.removeValue(forKey: id)
+        case .allocate(let record, let cursor):
+            pools[record.poolID]?.apply(record, cursor: cursor)
+        case .release(let id, let address):
+            pools[id]?.applyRelease(address)
+        }
+    }
+
+    // MARK: queries
+
+    public var poolIDs: [String] { pools.keys.sorted() }
+
+    public func pool(_ id: String) -> PoolRecord? { pools[id]?.record }
+
+    public func allocations(inPool id: String) -> [AllocationRecord] {
+        pools[id].map { $0.allocations.values.sorted { $0.address < $1.address } } ?? []
+    }
+
+    public func usage(ofPool id: String) -> (allocated: Int, capacity: UInt128)? {
+        pools[id].map { ($0.allocatedCount, $0.capacity) }
+    }
+
+    public func stickyAddress(poolID: String, name: String) -> IPAddress? {
+        pools[poolID]?.stickyAddress(for: name)
+    }
+}

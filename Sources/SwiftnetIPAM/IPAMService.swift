@@ -1,0 +1,69 @@
+import Synchronization
+
+/// The IPAM driver's engine: the allocator behind a lock, with every change committed to the
+/// store before it is applied in memory and before the caller answers dockerd.
+public final class IPAMService: Sendable {
+    private let state: Mutex<IPAMAllocator>
+    private let store: any IPAMStore
+    private let routes: any HostRouteSource
+
+    /// Loads the store's snapshot into a new allocator.
+    public init(configuration: IPAMConfiguration, store: any IPAMStore, routes: any HostRouteSource) throws {
+        let snapshot = try store.loadIPAM()
+        self.state = Mutex(IPAMAllocator(configuration: configuration, snapshot: snapshot))
+        self.store = store
+        self.routes = routes
+    }
+
+    /// Returns the new pool. An identical second request is refused like any overlap: a
+    /// RequestPool carries no network identity, so a replay cannot be told from a second network.
+    public func requestPool(_ request: IPAMAllocator.PoolRequest) throws -> PoolRecord {
+        try state.withLock { allocator in
+            let record = try allocator.planRequestPool(request, hostRoutes: { try routes.routes(family: request.v6 ? .v6 : .v4) })
+            let change = IPAMChange.createPool(record)
+            try store.commit(change)
+            allocator.apply(change)
+            return record
+        }
+    }
+
+    /// Returns false when there was no such pool (the caller logs it).
+    @discardableResult
+    public func releasePool(_ id: String) throws -> Bool {
+        try state.withLock { allocator in
+            guard let change = allocator.planReleasePool(id) else { return false }
+            try store.commit(change)
+            allocator.apply(change)
+            return true
+        }
+    }
+
+    /// Returns the address with the pool's prefix length, e.g. `172.18.0.2/16`.
+    public func requestAddress(_ request: IPAMAllocator.AddressRequest) throws -> (address: IPAddress, cidr: String) {
+        try state.withLock { allocator in
+            let change = try allocator.planRequestAddress(request)
+            guard case .allocate(let record, _) = change, let pool = allocator.pool(record.poolID) else {
+                preconditionFailure("planRequestAddress returns an allocation in a known pool")
+            }
+            try store.commit(change)
+            allocator.apply(change)
+            return (record.address, pool.prefix.cidr(for: record.address))
+        }
+    }
+
+    public func releaseAddress(poolID: String, address: String) throws -> IPAMAllocator.ReleasePlan {
+        try state.withLock { allocator in
+            let plan = try allocator.planReleaseAddress(poolID: poolID, address: address)
+            if case .release(let change) = plan {
+                try store.commit(change)
+                allocator.apply(change)
+            }
+            return plan
+        }
+    }
+
+    /// A consistent copy of the allocator for read-only questions (inspect, metrics, tests).
+    public func snapshot() -> IPAMAllocator {
+        state.withLock { $0 }
+    }
+}

@@ -1,0 +1,30 @@
+import CNetlink
+import Glibc
+
+/// A connected NETLINK_ROUTE socket. libnl sockets are not thread-safe, so each user owns one.
+final class NetlinkSocket {
+    let handle: OpaquePointer
+
+    init() throws {
+        guard let socket = nl_socket_alloc() else { throw KernelError.netlink("nl_socket_alloc", code: -NLE_NOMEM) }
+        let rc = nl_connect(socket, NETLINK_ROUTE)
+        guard rc == 0 else {
+            nl_socket_free(socket)
+            throw KernelError.netlink("nl_connect", code: rc)
+        }
+        handle = socket
+    }
+
+    deinit { nl_socket_free(handle) }
+}
+
+public enum KernelError: Error, CustomStringConvertible {
+    case netlink(String, code: Int32)
+
+    public var description: String {
+        switch self {
+        case .netlink(let call, let code):
+            return "\(call) failed: \(String(cString: nl_geterror(code)))"
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import SwiftnetHTTP
+import SwiftnetIPAM
+import SwiftnetKernel
+import SwiftnetPluginAPI
+import SwiftnetStore
+
+/// Everything `swiftnet serve` runs: the state lock, the store, the drivers and the HTTP
+/// server on the plugin socket. Start-up order matters: the lock first (a second instance
+/// must not touch the socket of the first), then the store, then the socket.
+public final class PluginServer: Sendable {
+    public struct Options: Sendable {
+        public var socketPath: String
+        public var statePath: String
+        /// nil: dockerd's predefined pools (plus this host's IPv6 ULA /48).
+        public var localPools: [PoolBase]?
+        public var globalPools: [PoolBase]?
+        public var http: HTTPServerConfiguration
+
+        public init(socketPath: String, statePath: String, localPools: [PoolBase]? = nil,
+                    globalPools: [PoolBase]? = nil, http: HTTPServerConfiguration = HTTPServerConfiguration()) {
+            self.socketPath = socketPath
+            self.statePath = statePath
+            self.localPools = localPools
+            self.globalPools = globalPools
+            self.http = http
+        }
+    }
+
+    public static let implements = ["NetworkDriver", "IpamDriver"]
+
+    public let options: Options
+    private let lock: StateLock
+    private let http: HTTPServer
+    public let ipam: IPAMService
+
+    public init(options: Options, logger: Logger) throws {
+        self.options = options
+        let started = ContinuousClock.now
+        lock = try StateLock(statePath: options.statePath)
+        let store = try StateStore(path: options.statePath)
+        let configuration = PluginServer.ipamConfiguration(options, ulaGlobalID: try store.ulaGlobalID())
+        ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
+        let loaded = ContinuousClock.now
+
+        var routes: [String: PluginRouter.Handler] = [
+            "/Plugin.Activate": { _ in PluginCodec.encode(PluginAPI.ActivateResponse(Implements: PluginServer.implements)) },
+        ]
+        routes.merge(IPAMDriver(service: ipam, logger: logger).routes) { first, _ in first }
+        routes.merge(NetworkDriver().routes) { first, _ in first }
+        let router = PluginRouter(routes: routes, logger: logger)
+
+        let fd = try UnixListeningSocket.bind(path: options.socketPath)
+        http = try HTTPServer(listeningSocket: fd, configuration: options.http, handler: router, logger: logger)
+        let snapshot = ipam.snapshot()
+        logger.info("serving", metadata: [
+            "socket": "\(options.socketPath)", "state": "\(options.statePath)",
+            "pools": "\(snapshot.poolIDs.count)",
+            "stateLoadMs": "\(PluginServer.milliseconds(loaded - started))",
+            "startMs": "\(PluginServer.milliseconds(ContinuousClock.now - started))",
+        ])
+    }
+
+    /// Stops serving and removes the socket file; the state stays as committed.
+    public func stop() {
+        http.stop()
+        UnixListeningSocket.remove(path: options.socketPath)
+    }
+
+    static func ipamConfiguration(_ options: Options, ulaGlobalID: UInt64) -> IPAMConfiguration {
+        let defaults = IPAMConfiguration.dockerDefaults(ulaGlobalID: ulaGlobalID)
+        let ula = PoolBase.uniqueLocalV6(globalID: ulaGlobalID)
+        // Given pools replace dockerd's for their family; a list without IPv6 keeps the ULA.
+        func merge(_ given: [PoolBase]?, _ fallback: [PoolBase]) -> [PoolBase] {
+            guard let given, !given.isEmpty else { return fallback }
+            return given.contains(where: { $0.base.family == .v6 }) ? given : given + [ula]
+        }
+        return IPAMConfiguration(localBases: merge(options.localPools, defaults.localBases),
+                                 globalBases: merge(options.globalPools, defaults.globalBases))
+    }
+
+    static func milliseconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.1f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// One server per state file: an exclusive `flock` on `<state>.lock`, held for the process
+/// lifetime and released by the kernel however the process ends (so kill -9 leaves no
+/// stale lock behind).
+public final class StateLock: Sendable {
+    public let path: String
+    private let fd: Int32
+
+    public init(statePath: String) throws {
+        path = statePath + ".lock"
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StateLockError.cannotOpen(path, errno: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            close(fd)
+            throw StateLockError.held(statePath, holderPID: holder)
+        }
+        let pid = "\(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+    }
+
+    deinit { close(fd) }
+}
+
+public enum StateLockError: Error, CustomStringConvertible {
+    case cannotOpen(String, errno: Int32)
+    case held(String, holderPID: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let code):
+            return "cannot open lock file \(path): \(String(cString: strerror(code)))"
+        case .held(let state, let pid):
+            let who = pid.isEmpty ? "another swiftnet" : "another swiftnet (pid \(pid))"
+            return "\(who) is already serving state \(state); stop it first or use --state for a separate state file"
+        }
+    }
+}

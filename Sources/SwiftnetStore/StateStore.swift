@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import SwiftnetIPAM
+
+/// swiftnet's durable state: one SQLite file in WAL mode, shared by every driver. Each commit
+/// reaches the file before the caller answers dockerd; `Durability.synced` changes are also
+/// fsync'd (see `IPAMChange.durability` for which).
+public final class StateStore: Sendable {
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// Opens (creating the folder with mode 0700 and the file if needed) and migrates.
+    public init(path: String) throws {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.label = "swiftnet.state"
+        // A reader (swiftnet ls/doctor) may hold the file briefly; wait rather than fail.
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            // NORMAL in WAL: a commit is written to the WAL before it returns (kill -9 safe);
+            // fsync waits for checkpoints. Changes that must survive power loss raise it.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+        try StateStore.migrator.migrate(queue)
+    }
+
+    /// Versioned schema. A migration is never edited once released: add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-ipam") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                );
+                CREATE TABLE pool (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    address_space TEXT NOT NULL,
+                    prefix TEXT NOT NULL,
+                    sub_pool TEXT,
+                    options TEXT NOT NULL DEFAULT '{}',
+                    cursor TEXT,
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+                );
+                CREATE TABLE allocation (
+                    pool_id TEXT NOT NULL REFERENCES pool(id) ON DELETE CASCADE,
+                    address TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    name TEXT,
+                    PRIMARY KEY (pool_id, address)
+                ) WITHOUT ROWID;
+                CREATE TABLE sticky (
+                    pool_id TEXT NOT NULL REFERENCES pool(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    PRIMARY KEY (pool_id, name)
+                ) WITHOUT ROWID;
+                """)
+            // 40 random bits for this host's IPv6 unique-local prefix (RFC 4193 §3.2).
+            let globalID = UInt64.random(in: 0...0xFF_FFFF_FFFF)
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('ula_global_id', ?)",
+                           arguments: [String(globalID, radix: 16)])
+        }
+        return migrator
+    }
+
+    /// Runs `body` in one transaction at the durability asked for.
+    func write<T>(_ durability: Durability, _ body: (Database) throws -> T) throws -> T {
+        try queue.writeWithoutTransaction { db in
+            guard durability == .synced else {
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    public func metaValue(_ key: String) throws -> String? {
+        try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    /// The random id behind this host's IPv6 ULA /48, fixed when the state file was made.
+    public func ulaGlobalID() throws -> UInt64 {
+        guard let text = try metaValue("ula_global_id"), let value = UInt64(text, radix: 16) else {
+            throw StateStoreError.corrupt("meta.ula_global_id is missing or not hex")
+        }
+        return value
+    }
+}
+
+public enum StateStoreError: Error, CustomStringConvertible {
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .corrupt(let what): return "state file is damaged: \(what)"
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `swiftnet` command.
+struct Swiftnet: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "swiftnet",
+        abstract: "A Docker network and IPAM plugin: bridges, addresses and ports with durable state.",
+        discussion: """
+            Run `swiftnet serve` (as root) and create networks with
+              docker network create -d swiftnet --ipam-driver swiftnet NAME
+            """,
+        version: version,
+        subcommands: [Serve.self]
+    )
+}

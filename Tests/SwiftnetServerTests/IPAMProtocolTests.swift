@@ -1,0 +1,289 @@
+import Foundation
+import SwiftnetClient
+import XCTest
+
+/// The IPAM driver over the real socket of a real `swiftnet serve`, with the bodies dockerd sends.
+final class IPAMProtocolTests: XCTestCase {
+    var server: ServerProcess!
+    var client: UnixHTTPClient!
+
+    override func setUpWithError() throws {
+        server = ServerProcess()
+        // Explicit pools keep these tests clear of whatever routes this host has.
+        server.extraArguments = ["--default-address-pool", "base=10.199.0.0/16,size=24"]
+        try server.start()
+        client = try server.client()
+    }
+
+    override func tearDownWithError() throws {
+        client?.close()
+        server?.cleanUp()
+    }
+
+    func testHandshake() throws {
+        let activate = try client.post("/Plugin.Activate", body: [])
+        XCTAssertEqual(activate.status, 200)
+        XCTAssertEqual(activate.text, #"{"Implements":["NetworkDriver","IpamDriver"]}"#)
+        XCTAssertEqual(try client.post("/IpamDriver.GetCapabilities", body: []).text,
+                       #"{"RequiresMACAddress":false,"RequiresRequestReplay":false}"#)
+        XCTAssertEqual(try client.post("/IpamDriver.GetDefaultAddressSpaces", body: []).text,
+                       #"{"GlobalDefaultAddressSpace":"GlobalDefault","LocalDefaultAddressSpace":"LocalDefault"}"#)
+        XCTAssertEqual(try client.post("/NetworkDriver.GetCapabilities", body: []).text,
+                       #"{"ConnectivityScope":"local","Scope":"local"}"#)
+    }
+
+    /// `docker network create --subnet --ip-range --gateway --aux-address`, a container, `network rm`,
+    /// in the order and with the bodies of protocol.md §4.1–4.5 (Go's encoder: sorted keys, trailing newline).
+    func testNetworkLifecycleAsDockerdSendsIt() throws {
+        let pool = try client.call("/IpamDriver.RequestPool",
+            "{\"AddressSpace\":\"LocalDefault\",\"Options\":{},\"Pool\":\"172.31.0.0/16\",\"SubPool\":\"172.31.5.0/24\",\"V6\":false}\n")
+        XCTAssertEqual(pool.status, 200)
+        XCTAssertEqual(pool.object["PoolID"] as? String, "LocalDefault/172.31.0.0/16/172.31.5.0/24")
+        XCTAssertEqual(pool.object["Pool"] as? String, "172.31.0.0/16")
+        let id = "LocalDefault/172.31.0.0/16/172.31.5.0/24"
+        XCTAssertEqual(try client.requestAddress(pool: id, address: "172.31.0.254",
+                                                 options: #"{"RequestAddressType":"com.docker.network.gateway"}"#), "172.31.0.254/16")
+        XCTAssertEqual(try client.requestAddress(pool: id, address: "172.31.200.1"), "172.31.200.1/16", "aux address outside the range")
+        XCTAssertEqual(try client.requestAddress(pool: id), "172.31.5.0/16", "containers draw from --ip-range")
+        XCTAssertEqual(try client.requestAddress(pool: id, address: "172.31.9.9"), "172.31.9.9/16", "--ip")
+        try client.releaseAddress(pool: id, address: "172.31.5.0")
+        try client.releaseAddress(pool: id, address: "172.31.9.9")
+        try client.releaseAddress(pool: id, address: "172.31.0.254")
+        try client.releaseAddress(pool: id, address: "172.31.200.1")
+        XCTAssertEqual(try client.call("/IpamDriver.ReleasePool", #"{"PoolID":"\#(id)"}"#).status, 200)
+        // A second `network rm` after a failed first one releases again: harmless.
+        try client.releaseAddress(pool: id, address: "172.31.0.254")
+        XCTAssertEqual(try client.call("/IpamDriver.ReleasePool", #"{"PoolID":"\#(id)"}"#).status, 200)
+        // The subnet is free again.
+        XCTAssertEqual(try client.requestPool("172.31.0.0/16").id, "LocalDefault/172.31.0.0/16")
+        XCTAssertTrue(server.log.contains("ReleasePool of a pool not held"), "double release is logged")
+    }
+
+    func testAutomaticPoolsAndIPv6() throws {
+        XCTAssertEqual(try client.requestPool().pool, "10.199.0.0/24")
+        XCTAssertEqual(try client.requestPool().pool, "10.199.1.0/24")
+        let v6 = try client.requestPool(v6: true)
+        XCTAssertTrue(v6.pool.hasPrefix("fd") && v6.pool.hasSuffix("::/64"), v6.pool)
+        XCTAssertEqual(try client.requestAddress(pool: v6.id, options: #"{"RequestAddressType":"com.docker.network.gateway"}"#),
+                       v6.pool.replacingOccurrences(of: "::/64", with: "::1/64"))
+        let explicit = try client.requestPool("2001:db8:1::/64", v6: true)
+        XCTAssertEqual(try client.requestAddress(pool: explicit.id, address: "2001:db8:1::abcd"), "2001:db8:1::abcd/64")
+        // Docker 29's size-only requests.
+        XCTAssertEqual(try client.requestPool("0.0.0.0/26").pool, "10.199.2.0/26")
+    }
+
+    func testErrorShapes() throws {
+        func assertError(_ path: String, _ body: String, status: Int, contains text: String,
+                         file: StaticString = #filePath, line: UInt = #line) throws {
+            let response = try client.post(path, body: Array(body.utf8))
+            XCTAssertEqual(response.status, status, response.text, file: file, line: line)
+            let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: String]
+            XCTAssertEqual(object?["Err"], object?["Error"], file: file, line: line)
+            XCTAssertTrue(object?["Err"]?.contains(text) == true, "\(response.text) lacks \(text)", file: file, line: line)
+            XCTAssertEqual(response.headers["content-type"], "application/json", file: file, line: line)
+        }
+        let pool = try client.requestPool("10.77.0.0/24")
+        try assertError("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"10.77.0.0/25"}"#,
+                        status: 500, contains: "Pool overlaps with other one on this address space")
+        try assertError("/IpamDriver.RequestPool", #"{"AddressSpace":"Elsewhere","Pool":""}"#,
+                        status: 500, contains: "cannot find address space Elsewhere")
+        try assertError("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"10.1.2.3/99"}"#,
+                        status: 500, contains: "invalid address pool")
+        try assertError("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"","SubPool":"10.1.0.0/24"}"#,
+                        status: 500, contains: "invalid address subpool")
+        try assertError("/IpamDriver.RequestAddress", #"{"PoolID":"LocalDefault/10.9.0.0/24","Address":""}"#,
+                        status: 500, contains: "cannot find address pool for poolID:LocalDefault/10.9.0.0/24")
+        try assertError("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool.id)","Address":"10.77.1.1"}"#,
+                        status: 500, contains: "requested address is out of range")
+        _ = try client.requestAddress(pool: pool.id, address: "10.77.0.5")
+        try assertError("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool.id)","Address":"10.77.0.5"}"#,
+                        status: 500, contains: "Address already in use")
+        try assertError("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool.id)","Address":"banana"}"#,
+                        status: 500, contains: "invalid address: banana")
+        try assertError("/IpamDriver.ReleaseAddress", #"{"PoolID":"\#(pool.id)","Address":"banana"}"#,
+                        status: 400, contains: "invalid address: banana")
+        try assertError("/IpamDriver.RequestPool", "{not json", status: 400, contains: "not valid JSON")
+        try assertError("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","V6":"yes"}"#,
+                        status: 400, contains: "V6 is not a Bool")
+        try assertError("/IpamDriver.RequestPool", "", status: 400, contains: "empty request body")
+        try assertError("/IpamDriver.RequestAddress", #"{"PoolID":"x","Options":{"a":1}}"#,
+                        status: 400, contains: "undecodable")
+        try assertError("/IpamDriver.Bogus", "{}", status: 404, contains: "unknown plugin call")
+        // Nothing above changed the state: the pool still has exactly one allocation.
+        XCTAssertEqual(try client.requestAddress(pool: pool.id), "10.77.0.1/24")
+    }
+
+    func testExhaustionNamesThePool() throws {
+        let pool = try client.requestPool("10.78.0.0/30")
+        _ = try client.requestAddress(pool: pool.id)
+        _ = try client.requestAddress(pool: pool.id)
+        let (status, object) = try client.call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool.id)","Address":""}"#)
+        XCTAssertEqual(status, 500)
+        XCTAssertEqual(object["Err"] as? String,
+                       "no available addresses on this pool: 10.78.0.0/30 (PoolID LocalDefault/10.78.0.0/30) is full")
+    }
+
+    func testMalformedAndOversizedBodiesLeaveTheServerWorking() throws {
+        var generator = SystemRandomNumberGenerator()
+        let pool = try client.requestPool("10.79.0.0/24")
+        for path in ["/IpamDriver.RequestPool", "/IpamDriver.RequestAddress", "/IpamDriver.ReleaseAddress", "/IpamDriver.ReleasePool"] {
+            for _ in 0..<25 {
+                let garbage = (0..<Int.random(in: 1...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let response = try client.post(path, body: garbage)
+                XCTAssertEqual(response.status, 400, "\(path) \(response.text)")
+            }
+        }
+        let oversized = [UInt8](repeating: UInt8(ascii: " "), count: (1 << 20) + 1)
+        let big = try server.client()
+        let response = try big.post("/IpamDriver.RequestPool", body: oversized)
+        XCTAssertEqual(response.status, 413)
+        XCTAssertTrue(response.text.contains("\"Err\""), response.text)
+        big.close()
+        // A request line that is not HTTP at all.
+        let raw = try server.client()
+        try raw.sendRaw(Array("GARBAGE\r\n\r\n".utf8))
+        if let answer = try? raw.readResponse() { XCTAssertGreaterThanOrEqual(answer.status, 400) }
+        raw.close()
+        XCTAssertEqual(try client.requestAddress(pool: pool.id), "10.79.0.1/24")
+    }
+
+    func testSixteenParallelClientsNeverShareAnAddress() throws {
+        let pool = try client.requestPool("10.80.0.0/16")
+        let perClient = 200
+        let results = ParallelResults()
+        let socketPath = server.socketPath
+        DispatchQueue.concurrentPerform(iterations: 16) { index in
+            do {
+                let own = try UnixHTTPClient(socketPath: socketPath)
+                defer { own.close() }
+                for round in 0..<perClient {
+                    let cidr = try own.requestAddress(pool: pool.id)
+                    results.add(cidr)
+                    // Release every third one so allocation and release interleave.
+                    if round % 3 == 0 {
+                        try own.releaseAddress(pool: pool.id, address: String(cidr.split(separator: "/")[0]))
+                        results.released(cidr)
+                    }
+                }
+            } catch {
+                results.fail("client \(index): \(error)")
+            }
+        }
+        XCTAssertEqual(results.failures, [])
+        XCTAssertEqual(results.all.count, 16 * perClient)
+        // An address may come round again only after it was released; never twice at once.
+        let held = results.all.filter { !results.releasedSet.contains($0) }
+        XCTAssertEqual(Set(held).count, held.count, "duplicates among held addresses")
+        XCTAssertEqual(Set(results.all).count, results.all.count, "next-after-last: nothing reused in a /16 this small a run")
+    }
+
+    func testKillNineThenRestartNeverHandsAnAddressOutTwice() throws {
+        let pool = try client.requestPool("10.81.0.0/16")
+        let answered = ParallelResults()
+        let stop = ManagedFlag()
+        let workers = DispatchGroup()
+        let socketPath = server.socketPath
+        for _ in 0..<4 {
+            DispatchQueue.global().async(group: workers) {
+                guard let own = try? UnixHTTPClient(socketPath: socketPath) else { return }
+                defer { own.close() }
+                for _ in 0..<5_000 where !stop.isSet {
+                    do {
+                        answered.add(try own.requestAddress(pool: pool.id))
+                    } catch {
+                        return  // the server died under us: only answered addresses count
+                    }
+                }
+            }
+        }
+        usleep(300_000)
+        server.kill9()
+        stop.set()
+        XCTAssertEqual(workers.wait(timeout: .now() + 30), .success)
+        XCTAssertGreaterThan(answered.all.count, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: server.socketPath), "kill -9 leaves the socket file")
+
+        try server.start()  // replaces the stale socket
+        let after = try server.client()
+        defer { after.close() }
+        for cidr in answered.all {
+            let address = String(cidr.split(separator: "/")[0])
+            let (status, object) = try after.call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool.id)","Address":"\#(address)"}"#)
+            XCTAssertEqual(status, 500, "\(address) was answered before the kill but is free after it")
+            XCTAssertTrue((object["Err"] as? String)?.contains("Address already in use") == true)
+        }
+        var fresh: [String] = []
+        for _ in 0..<200 { fresh.append(try after.requestAddress(pool: pool.id)) }
+        XCTAssertTrue(Set(fresh).isDisjoint(with: answered.all), "a new address collides with one answered before the kill")
+    }
+
+    /// Docker 29 sends the container name; the same name gets the same address back, also
+    /// after a server restart.
+    func testStickyNamesAcrossRestart() throws {
+        let pool = try client.requestPool("10.82.0.0/24")
+        let web = #"{"com.docker.network.endpoint.name":"web"}"#
+        let first = try client.requestAddress(pool: pool.id, options: web)
+        _ = try client.requestAddress(pool: pool.id, options: #"{"com.docker.network.endpoint.name":"db"}"#)
+        try client.releaseAddress(pool: pool.id, address: String(first.split(separator: "/")[0]))
+        _ = try client.requestAddress(pool: pool.id)  // someone else allocates meanwhile
+        XCTAssertEqual(server.terminate(), 0)
+        try server.start()
+        client = try server.client()
+        XCTAssertEqual(try client.requestAddress(pool: pool.id, options: web), first)
+        // Opt-out per pool.
+        let plain = try client.requestPool("10.83.0.0/24", options: #"{"swiftnet.sticky":"false"}"#)
+        let a = try client.requestAddress(pool: plain.id, options: web)
+        try client.releaseAddress(pool: plain.id, address: String(a.split(separator: "/")[0]))
+        XCTAssertNotEqual(try client.requestAddress(pool: plain.id, options: web), a)
+    }
+
+    func testSecondInstanceOnTheSameStateRefuses() throws {
+        let second = try server.launch(arguments: ["serve", "--socket", server.folder + "/other.sock", "--state", server.statePath])
+        second.waitUntilExit()
+        XCTAssertNotEqual(second.terminationStatus, 0)
+        XCTAssertTrue(server.log.contains("is already serving state"), server.log)
+        // And another state on the live socket refuses too, leaving the first server alone.
+        let third = try server.launch(arguments: ["serve", "--socket", server.socketPath, "--state", server.folder + "/other.db"])
+        third.waitUntilExit()
+        XCTAssertNotEqual(third.terminationStatus, 0)
+        XCTAssertTrue(server.log.contains("another process is already listening on unix socket"), server.log)
+        XCTAssertEqual(try client.post("/Plugin.Activate", body: []).status, 200)
+    }
+
+    func testGracefulStopRemovesTheSocket() throws {
+        let attributes = try FileManager.default.attributesOfItem(atPath: server.socketPath)
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o660)
+        XCTAssertEqual(server.terminate(), 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: server.socketPath))
+        XCTAssertTrue(server.log.contains("stopping"))
+    }
+
+    func testBadFlagsExplainThemselves() throws {
+        let process = try server.launch(arguments: ["serve", "--log-level", "loud"])
+        process.waitUntilExit()
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        XCTAssertTrue(server.log.contains("--log-level must be one of"), server.log)
+    }
+}
+
+/// Results gathered from several threads.
+final class ParallelResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String] = []
+    private var releasedValues: Set<String> = []
+    private var errors: [String] = []
+
+    func add(_ value: String) { lock.withLock { values.append(value) } }
+    func released(_ value: String) { lock.withLock { _ = releasedValues.insert(value) } }
+    func fail(_ message: String) { lock.withLock { errors.append(message) } }
+    var all: [String] { lock.withLock { values } }
+    var releasedSet: Set<String> { lock.withLock { releasedValues } }
+    var failures: [String] { lock.withLock { errors } }
+}
+
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}

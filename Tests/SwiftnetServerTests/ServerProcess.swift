@@ -1,0 +1,130 @@
+import Foundation
+import SwiftnetClient
+import XCTest
+
+/// A real `swiftnet serve` process on a temporary socket and state file — the thing dockerd
+/// talks to, started the way an operator would start it.
+final class ServerProcess {
+    let folder: String
+    let socketPath: String
+    let statePath: String
+    let logPath: String
+    private(set) var process: Process?
+    var extraArguments: [String] = []
+
+    /// The `swiftnet` binary built beside this test bundle, or `$SWIFTNET_BIN`.
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["SWIFTNET_BIN"] { return path }
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [folder, folder.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("swiftnet").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/swiftnet").path
+    }
+
+    init() {
+        // Short: a Unix socket path must fit in 108 bytes.
+        folder = "/tmp/swn-test-\(UUID().uuidString.prefix(8))"
+        socketPath = folder + "/plugins/swiftnet.sock"
+        statePath = folder + "/state/swiftnet.db"
+        logPath = folder + "/server.log"
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    /// Starts the server and waits (bounded) until the socket answers.
+    func start(file: StaticString = #filePath, line: UInt = #line) throws {
+        let process = try launch()
+        self.process = process
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            if let client = try? UnixHTTPClient(socketPath: socketPath, timeoutSeconds: 2),
+               (try? client.post("/Plugin.Activate", body: []))?.status == 200 {
+                client.close()
+                return
+            }
+            guard process.isRunning else { break }
+            usleep(10_000)
+        }
+        XCTFail("server did not come up; log:\n\(log)", file: file, line: line)
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    /// Starts a process without waiting for it (for start-up failures).
+    func launch(arguments: [String]? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
+        process.arguments = arguments ?? (["serve", "--socket", socketPath, "--state", statePath, "--log-level", "debug"] + extraArguments)
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = FileHandle(forWritingAtPath: logPath)!
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        return process
+    }
+
+    /// kill -9: no handler runs, the socket file stays behind.
+    func kill9() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// SIGTERM and wait for a graceful exit; returns the exit status.
+    @discardableResult
+    func terminate() -> Int32 {
+        guard let process else { return 0 }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func client() throws -> UnixHTTPClient { try UnixHTTPClient(socketPath: socketPath) }
+
+    func cleanUp() {
+        kill9()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+extension UnixHTTPClient {
+    /// POSTs `json` and decodes the answer as a JSON object.
+    func call(_ path: String, _ json: String = "") throws -> (status: Int, object: [String: Any]) {
+        let response = try post(path, body: Array(json.utf8))
+        let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+        return (response.status, object ?? ["<raw>": response.text])
+    }
+
+    /// A RequestAddress that must succeed; returns the CIDR.
+    func requestAddress(pool: String, address: String = "", options: String = "null") throws -> String {
+        let (status, object) = try call("/IpamDriver.RequestAddress",
+                                        #"{"Address":"\#(address)","Options":\#(options),"PoolID":"\#(pool)"}"#)
+        guard status == 200, let cidr = object["Address"] as? String else {
+            throw HTTPClientError.malformedResponse("RequestAddress \(status) \(object)")
+        }
+        return cidr
+    }
+
+    func requestPool(_ pool: String = "", subPool: String = "", v6: Bool = false, options: String = "null") throws -> (id: String, pool: String) {
+        let (status, object) = try call("/IpamDriver.RequestPool",
+            #"{"AddressSpace":"LocalDefault","Options":\#(options),"Pool":"\#(pool)","SubPool":"\#(subPool)","V6":\#(v6)}"#)
+        guard status == 200, let id = object["PoolID"] as? String, let prefix = object["Pool"] as? String else {
+            throw HTTPClientError.malformedResponse("RequestPool \(status) \(object)")
+        }
+        return (id, prefix)
+    }
+
+    func releaseAddress(pool: String, address: String) throws {
+        let (status, object) = try call("/IpamDriver.ReleaseAddress", #"{"Address":"\#(address)","PoolID":"\#(pool)"}"#)
+        guard status == 200 else { throw HTTPClientError.malformedResponse("ReleaseAddress \(status) \(object)") }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import XCTest
+import SwiftnetIPAM
+@testable import SwiftnetStore
+
+final class StateStoreTests: XCTestCase {
+    var folder: String!
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "swiftnet-store-\(UUID().uuidString)"
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    var statePath: String { folder + "/nested/state.db" }
+
+    func testCreatesFolderWithMode0700AndWAL() throws {
+        let store = try StateStore(path: statePath)
+        let attributes = try FileManager.default.attributesOfItem(atPath: folder + "/nested")
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o700)
+        let mode = try store.queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        XCTAssertEqual(mode, "wal")
+        let id = try store.ulaGlobalID()
+        XCTAssertLessThanOrEqual(id, 0xFF_FFFF_FFFF)
+        XCTAssertEqual(try StateStore(path: statePath).ulaGlobalID(), id, "kept across opens")
+    }
+
+    func testChangesRoundTripThroughTheService() throws {
+        let configuration = IPAMConfiguration.dockerDefaults(ulaGlobalID: 1)
+        let routes = FixedRoutes()
+        var issued: [String] = []
+        do {
+            let service = try IPAMService(configuration: configuration, store: try StateStore(path: statePath), routes: routes)
+            let pool = try service.requestPool(.init(addressSpace: "LocalDefault", pool: "10.40.0.0/24", subPool: "10.40.0.128/25",
+                                                     options: ["swiftnet.sticky": "true"]))
+            issued.append(try service.requestAddress(.init(poolID: pool.id, options: ["RequestAddressType": "com.docker.network.gateway"])).cidr)
+            issued.append(try service.requestAddress(.init(poolID: pool.id, options: ["com.docker.network.endpoint.name": "web"])).cidr)
+            issued.append(try service.requestAddress(.init(poolID: pool.id, address: "10.40.0.9")).cidr)
+            issued.append(try service.requestAddress(.init(poolID: pool.id)).cidr)
+            XCTAssertEqual(try service.releaseAddress(poolID: pool.id, address: "10.40.0.128"),
+                           .release(.release(poolID: pool.id, address: IPAddress("10.40.0.128")!)))
+            let doomed = try service.requestPool(.init(addressSpace: "LocalDefault", pool: "10.41.0.0/24"))
+            _ = try service.requestAddress(.init(poolID: doomed.id))
+            XCTAssertTrue(try service.releasePool(doomed.id))
+        }
+        XCTAssertEqual(issued, ["10.40.0.1/24", "10.40.0.128/24", "10.40.0.9/24", "10.40.0.129/24"])
+
+        let store = try StateStore(path: statePath)
+        let snapshot = try store.loadIPAM()
+        XCTAssertEqual(snapshot.pools.map(\.id), ["LocalDefault/10.40.0.0/24/10.40.0.128/25"])
+        XCTAssertEqual(snapshot.pools.first?.options, ["swiftnet.sticky": "true"])
+        XCTAssertEqual(snapshot.pools.first?.cursor?.description, "10.40.0.129")
+        XCTAssertEqual(Set(snapshot.allocations.map { "\($0.address) \($0.kind.rawValue)" }),
+                       ["10.40.0.1 gateway", "10.40.0.9 requested", "10.40.0.129 dynamic"])
+        XCTAssertEqual(snapshot.sticky, [StickyRecord(poolID: "LocalDefault/10.40.0.0/24/10.40.0.128/25", name: "web",
+                                                      address: IPAddress("10.40.0.128")!)])
+        let orphans = try store.queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM allocation WHERE pool_id LIKE '%10.41%'") }
+        XCTAssertEqual(orphans, 0, "releasing a pool drops its allocations")
+
+        // A service rebuilt from the file continues where the first left off.
+        let service = try IPAMService(configuration: configuration, store: store, routes: routes)
+        let poolID = snapshot.pools[0].id
+        XCTAssertEqual(try service.requestAddress(.init(poolID: poolID)).cidr, "10.40.0.130/24")
+        XCTAssertEqual(try service.requestAddress(.init(poolID: poolID, options: ["com.docker.network.endpoint.name": "web"])).cidr,
+                       "10.40.0.128/24", "sticky name survives the restart")
+    }
+
+    func testFailedCommitLeavesMemoryUnchanged() throws {
+        let store = try StateStore(path: statePath)
+        let service = try IPAMService(configuration: .dockerDefaults(ulaGlobalID: 1), store: store, routes: FixedRoutes())
+        let pool = try service.requestPool(.init(addressSpace: "LocalDefault", pool: "10.42.0.0/24"))
+        // Sabotage the file so the next commit fails, as a full disk or a damaged file would.
+        try store.queue.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE INSERT ON allocation BEGIN SELECT RAISE(ABORT, 'disk says no'); END") }
+        XCTAssertThrowsError(try service.requestAddress(.init(poolID: pool.id)))
+        XCTAssertEqual(service.snapshot().usage(ofPool: pool.id)?.allocated, 0)
+        try store.queue.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+        XCTAssertEqual(try service.requestAddress(.init(poolID: pool.id)).cidr, "10.42.0.1/24")
+    }
+
+    func testSecondLockOnTheSameStateIsRefused() throws {
+        let first = try StateLock(statePath: statePath)
+        XCTAssertThrowsError(try StateLock(statePath: statePath)) { error in
+            XCTAssertTrue("\(error)".contains("pid \(getpid())"), "\(error)")
+        }
+        _ = first
+    }
+
+    func testLoadsHundredThousandAllocations() throws {
+        let store = try StateStore(path: statePath)
+        let service = try IPAMService(configuration: .dockerDefaults(ulaGlobalID: 1), store: store, routes: FixedRoutes())
+        let pool = try service.requestPool(.init(addressSpace: "LocalDefault", pool: "10.128.0.0/12"))
+        try store.queue.write { db in
+            let insert = try db.makeStatement(sql: "INSERT INTO allocation (pool_id, address, kind) VALUES (?, ?, 'dynamic')")
+            for ordinal in 1...100_000 {
+                try insert.execute(arguments: [pool.id, IPAddress(family: .v4, value: IPAddress("10.128.0.0")!.value + UInt128(ordinal)).description])
+            }
+        }
+        let reloaded = try IPAMService(configuration: .dockerDefaults(ulaGlobalID: 1), store: store, routes: FixedRoutes())
+        XCTAssertEqual(reloaded.snapshot().usage(ofPool: pool.id)?.allocated, 100_000)
+        XCTAssertThrowsError(try reloaded.requestAddress(.init(poolID: pool.id, address: "10.128.100.1")))
+    }
+}
+
+struct FixedRoutes: HostRouteSource {
+    func routes(family: IPFamily) throws -> [HostRoute] { [] }
+}
