@@ -25,7 +25,8 @@ let package = Package(
 
         // Pure logic: no I/O, no root.
         .target(name: "SwiftnetIPAM"),
-        .target(name: "SwiftnetPluginAPI"),
+        .target(name: "SwiftnetJSON"),
+        .target(name: "SwiftnetPluginAPI", dependencies: ["SwiftnetJSON"]),
 
         // Effects, one job each.
         .target(name: "SwiftnetStore", dependencies: [
@@ -39,7 +40,7 @@ let package = Package(
 
         // The plugin: routes Docker's calls to the drivers.
         .target(name: "SwiftnetServer", dependencies: [
-            "SwiftnetIPAM", "SwiftnetPluginAPI", "SwiftnetStore", "SwiftnetHTTP", "SwiftnetKernel",
+            "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetPluginAPI", "SwiftnetStore", "SwiftnetHTTP", "SwiftnetKernel",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -54,6 +55,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "SwiftnetIPAMTests", dependencies: ["SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetJSONTests", dependencies: ["SwiftnetJSON", "SwiftnetPluginAPI"]),
         .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
             "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetIPAM", "SwiftnetHTTP",

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <microhttpd.h>
 
 struct swiftnet_http_reply {
@@ -30,6 +31,10 @@ struct swiftnet_http_server {
     /* Built once and queued many times: MHD responses are reference counted and thread-safe. */
     struct MHD_Response *too_large;
     struct MHD_Response *no_answer;
+    /* MHD explains a failed start only through its logger. The line is kept for the error
+     * message, written and read by the starting thread alone so workers cannot race on it. */
+    pthread_t starter;
+    char start_log[512];
 };
 
 /* Lives from the first access-handler call of a request until MHD reports it completed. */
@@ -61,8 +66,6 @@ static void on_mhd_log(void *cls, const char *format, va_list ap)
     char line[512];
     int n;
 
-    if (NULL == server->log)
-        return;
     n = vsnprintf(line, sizeof line, format, ap);
     if (n < 0)
         return;
@@ -70,7 +73,11 @@ static void on_mhd_log(void *cls, const char *format, va_list ap)
         n = (int) sizeof line - 1;
     while (n > 0 && ('\n' == line[n - 1] || '\r' == line[n - 1]))
         line[--n] = '\0';
-    server->log(server->context, line);
+    /* Thread test first: worker threads must not read `daemon` while start assigns it. */
+    if (pthread_equal(pthread_self(), server->starter) && NULL == server->daemon)
+        memcpy(server->start_log, line, (size_t) n + 1);
+    if (NULL != server->log)
+        server->log(server->context, line);
 }
 
 int swiftnet_http_reply_set(swiftnet_http_reply *reply,
@@ -324,14 +331,14 @@ swiftnet_http_server *swiftnet_http_start(int listen_fd,
     char too_large_json[96];
     struct MHD_OptionItem options[8];
     size_t n_options = 0;
-    /* Internal epoll threads: one epoll set per pool thread, no select() FD_SETSIZE cap.
-     * TURBO skips the shutdown() before close and reads optimistically; it is safe for a
-     * socket MHD owns outright and measurably faster on small keep-alive requests. */
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO
-                         | MHD_USE_ERROR_LOG;
+    /* Internal epoll threads: each pool thread has its own epoll set and accepts from the shared
+     * listening socket itself, with no select() FD_SETSIZE cap. Measured on 2 cores against
+     * select, poll and epoll+TURBO: all within noise (~35-45k req/s serial, ~100k with 8
+     * clients), so the plainest scalable mode wins; TURBO's skipped shutdown() and optimistic
+     * reads bought nothing measurable. */
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 
     set_error(error, error_len, "");
-    if (getenv("SWIFTNET_HTTP_FLAGS")) flags = (unsigned) strtoul(getenv("SWIFTNET_HTTP_FLAGS"), NULL, 0); /* TEMP */
     if (0 != fstat(listen_fd, &listen_stat)) {
         set_error(error, error_len, "listening socket is not an open file descriptor");
         return NULL;
@@ -353,6 +360,7 @@ swiftnet_http_server *swiftnet_http_start(int listen_fd,
     server->max_body_bytes = max_body_bytes;
     server->idle_timeout_seconds = idle_timeout_seconds;
     server->request_deadline_seconds = request_deadline_seconds;
+    server->starter = pthread_self();
 
     snprintf(too_large_json, sizeof too_large_json,
              "{\"Err\":\"request body larger than %zu bytes\"}", max_body_bytes);
@@ -386,8 +394,9 @@ swiftnet_http_server *swiftnet_http_start(int listen_fd,
                                       MHD_OPTION_ARRAY, options,
                                       MHD_OPTION_END);
     if (NULL == server->daemon) {
-        set_error(error, error_len,
-                  "libmicrohttpd refused to start (see its log lines for the reason)");
+        if (NULL != error && error_len > 0)
+            snprintf(error, error_len, "libmicrohttpd refused to start%s%s",
+                     server->start_log[0] ? ": " : "", server->start_log);
         free_server(server);
         close_if_still_ours(listen_fd, &listen_stat);
         return NULL;

@@ -344,7 +344,8 @@ public final class UnixHTTPClient {
             status = status * 10 + Int(digit - 48)
         }
 
-        var headers: [String: String] = [:]
+        // Sized for a typical response so that parsing never rehashes.
+        var headers = [String: String](minimumCapacity: 8)
         while let rawLine = lines.next() {
             let line = trimmingCR(rawLine)
             if line.isEmpty { continue }

@@ -7,8 +7,10 @@ struct AddressPool: Sendable {
     let reserved: [UInt128]
     /// Ordinals dynamic allocation draws from: the sub-pool, or the whole pool.
     let dynamicRange: ClosedRange<UInt128>
-    private(set) var allocations: [IPAddress: AllocationRecord] = [:]
+    private(set) var allocatedCount = 0
     private(set) var sticky: [String: IPAddress] = [:]
+    /// The last address handed out dynamically and its sequence; the next search starts after it.
+    private(set) var cursor: (address: IPAddress, sequence: Int64)?
 
     init(record: PoolRecord) {
         self.record = record
@@ -38,7 +40,6 @@ struct AddressPool: Sendable {
 
     /// Addresses that can ever be handed out.
     var capacity: UInt128 { prefix.lastOrdinal - UInt128(reserved.count) + 1 }
-    var allocatedCount: Int { allocations.count }
 
     func isFree(_ address: IPAddress) -> Bool {
         guard let ordinal = prefix.ordinal(of: address) else { return false }
@@ -50,13 +51,16 @@ struct AddressPool: Sendable {
         return reserved.contains(ordinal)
     }
 
-    func allocation(of address: IPAddress) -> AllocationRecord? { allocations[address] }
+    func isAllocated(_ address: IPAddress) -> Bool {
+        guard let ordinal = prefix.ordinal(of: address) else { return false }
+        return used.contains(ordinal) && !reserved.contains(ordinal)
+    }
 
     /// Next free address after the cursor, wrapping round inside the dynamic range, so that a
     /// just-released address is not handed out again at once.
     func nextDynamic() -> IPAddress? {
         let start: UInt128
-        if let cursor = record.cursor, let ordinal = prefix.ordinal(of: cursor), ordinal < dynamicRange.upperBound {
+        if let cursor, let ordinal = prefix.ordinal(of: cursor.address), ordinal < dynamicRange.upperBound {
             start = ordinal + 1
         } else {
             start = dynamicRange.lowerBound
@@ -71,17 +75,30 @@ struct AddressPool: Sendable {
 
     func stickyAddress(for name: String) -> IPAddress? { sticky[name] }
 
-    mutating func apply(_ allocation: AllocationRecord, cursor: IPAddress?) {
+    var nextSequence: Int64 { (cursor?.sequence ?? 0) + 1 }
+
+    mutating func apply(_ allocation: AllocationRecord, remember: Bool) {
         guard let ordinal = prefix.ordinal(of: allocation.address) else { return }
-        used.insert(ordinal)
-        allocations[allocation.address] = allocation
-        if let cursor { record.cursor = cursor }
-        if let name = allocation.name, isSticky { sticky[name] = allocation.address }
+        if used.insert(ordinal) { allocatedCount += 1 }
+        if let sequence = allocation.sequence, sequence > (cursor?.sequence ?? 0) {
+            cursor = (allocation.address, sequence)
+        }
+        if remember, let name = allocation.name { sticky[name] = allocation.address }
     }
 
     mutating func applyRelease(_ address: IPAddress) {
-        guard let ordinal = prefix.ordinal(of: address), allocations.removeValue(forKey: address) != nil else { return }
-        used.remove(ordinal)
+        guard let ordinal = prefix.ordinal(of: address), !reserved.contains(ordinal), used.remove(ordinal) else { return }
+        allocatedCount -= 1
+    }
+
+    /// Start-up: marks `addresses` used; addresses outside the pool are ignored.
+    mutating func restore(used addresses: [IPAddress], cursor: (address: IPAddress, sequence: Int64)?) {
+        for address in addresses {
+            if let ordinal = prefix.ordinal(of: address), !reserved.contains(ordinal), used.insert(ordinal) {
+                allocatedCount += 1
+            }
+        }
+        self.cursor = cursor
     }
 
     mutating func restoreSticky(name: String, address: IPAddress) {

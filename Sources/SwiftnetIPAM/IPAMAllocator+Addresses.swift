@@ -29,22 +29,26 @@ extension IPAMAllocator {
             guard !pool.isReserved(address) else { throw IPAMError.reservedAddress(address, pool: prefix) }
             guard pool.isFree(address) else { throw IPAMError.addressInUse(address, pool: prefix) }
             let kind: AllocationKind = request.isGateway ? .gateway : .requested
-            return .allocate(AllocationRecord(poolID: pool.id, address: address, kind: kind, name: name), cursor: nil)
+            return allocation(AllocationRecord(poolID: pool.id, address: address, kind: kind, name: name), in: pool)
         }
 
         if request.isGateway {
             guard let address = pool.lowestFree() else { throw IPAMError.poolExhausted(prefix, poolID: pool.id) }
-            return .allocate(AllocationRecord(poolID: pool.id, address: address, kind: .gateway), cursor: nil)
+            return allocation(AllocationRecord(poolID: pool.id, address: address, kind: .gateway), in: pool)
         }
 
         if let name, pool.isSticky, let previous = pool.stickyAddress(for: name), pool.isFree(previous) {
-            return .allocate(AllocationRecord(poolID: pool.id, address: previous, kind: .dynamic, name: name),
-                             cursor: nil)
+            return allocation(AllocationRecord(poolID: pool.id, address: previous, kind: .dynamic, name: name), in: pool)
         }
 
         guard let address = pool.nextDynamic() else { throw IPAMError.poolExhausted(prefix, poolID: pool.id) }
-        return .allocate(AllocationRecord(poolID: pool.id, address: address, kind: .dynamic, name: name),
-                         cursor: address)
+        return allocation(AllocationRecord(poolID: pool.id, address: address, kind: .dynamic, name: name,
+                                           sequence: pool.nextSequence), in: pool)
+    }
+
+    private func allocation(_ record: AllocationRecord, in pool: AddressPool) -> IPAMChange {
+        let remember = record.name.map { pool.isSticky && pool.stickyAddress(for: $0) != record.address } ?? false
+        return .allocate(record, remember: remember)
     }
 
     /// Result of planning a release: the change, or why there is nothing to do.
@@ -59,7 +63,7 @@ extension IPAMAllocator {
     public func planReleaseAddress(poolID: String, address text: String) throws -> ReleasePlan {
         guard let address = IPAddress(text) else { throw IPAMError.invalidAddress(text) }
         guard let pool = pools[poolID] else { return .unknownPool }
-        guard pool.allocation(of: address) != nil else { return .notAllocated }
+        guard pool.isAllocated(address) else { return .notAllocated }
         return .release(.release(poolID: poolID, address: address))
     }
 }

@@ -11,9 +11,10 @@ public struct IPAMAllocator: Sendable {
     /// Rebuilds the state a store holds.
     public init(configuration: IPAMConfiguration, snapshot: IPAMSnapshot) {
         self.configuration = configuration
-        for record in snapshot.pools { pools[record.id] = AddressPool(record: record) }
-        for allocation in snapshot.allocations {
-            pools[allocation.poolID]?.apply(allocation, cursor: nil)
+        for record in snapshot.pools {
+            var pool = AddressPool(record: record)
+            pool.restore(used: snapshot.used[record.id] ?? [], cursor: snapshot.cursors[record.id])
+            pools[record.id] = pool
         }
         for entry in snapshot.sticky {
             pools[entry.poolID]?.restoreSticky(name: entry.name, address: entry.address)
@@ -26,8 +27,8 @@ public struct IPAMAllocator: Sendable {
             pools[record.id] = AddressPool(record: record)
         case .releasePool(let id):
             pools.removeValue(forKey: id)
-        case .allocate(let record, let cursor):
-            pools[record.poolID]?.apply(record, cursor: cursor)
+        case .allocate(let record, let remember):
+            pools[record.poolID]?.apply(record, remember: remember)
         case .release(let id, let address):
             pools[id]?.applyRelease(address)
         }
@@ -38,10 +39,6 @@ public struct IPAMAllocator: Sendable {
     public var poolIDs: [String] { pools.keys.sorted() }
 
     public func pool(_ id: String) -> PoolRecord? { pools[id]?.record }
-
-    public func allocations(inPool id: String) -> [AllocationRecord] {
-        pools[id].map { $0.allocations.values.sorted { $0.address < $1.address } } ?? []
-    }
 
     public func usage(ofPool id: String) -> (allocated: Int, capacity: UInt128)? {
         pools[id].map { ($0.allocatedCount, $0.capacity) }

@@ -5,8 +5,9 @@ public enum IPAMChange: Sendable, Equatable {
     case createPool(PoolRecord)
     /// Drops the pool with its allocations and sticky names.
     case releasePool(poolID: String)
-    /// `cursor` is the pool's new cursor when the address was chosen dynamically.
-    case allocate(AllocationRecord, cursor: IPAddress?)
+    /// `remember` is set when the record's name must be stored as sticky for its address
+    /// (not when the name already maps to it, which saves a write per recreated container).
+    case allocate(AllocationRecord, remember: Bool)
     case release(poolID: String, address: IPAddress)
 
     /// How hard the store must work to keep this change.

@@ -18,17 +18,13 @@ public struct PoolRecord: Sendable, Equatable {
     public var subPool: IPPrefix?
     /// `--ipam-opt` values as dockerd sent them.
     public var options: [String: String]
-    /// The last address handed out dynamically; the next search starts after it.
-    public var cursor: IPAddress?
 
-    public init(id: String, addressSpace: String, prefix: IPPrefix, subPool: IPPrefix?,
-                options: [String: String], cursor: IPAddress? = nil) {
+    public init(id: String, addressSpace: String, prefix: IPPrefix, subPool: IPPrefix?, options: [String: String]) {
         self.id = id
         self.addressSpace = addressSpace
         self.prefix = prefix
         self.subPool = subPool
         self.options = options
-        self.cursor = cursor
     }
 }
 
@@ -38,12 +34,16 @@ public struct AllocationRecord: Sendable, Equatable {
     public var kind: AllocationKind
     /// The container name dockerd 29+ sends (`com.docker.network.endpoint.name`).
     public var name: String?
+    /// Order of the allocations that advanced the pool's cursor. The live one with the highest
+    /// sequence is where the next search starts, so the cursor needs no write of its own.
+    public var sequence: Int64?
 
-    public init(poolID: String, address: IPAddress, kind: AllocationKind, name: String? = nil) {
+    public init(poolID: String, address: IPAddress, kind: AllocationKind, name: String? = nil, sequence: Int64? = nil) {
         self.poolID = poolID
         self.address = address
         self.kind = kind
         self.name = name
+        self.sequence = sequence
     }
 }
 
@@ -61,15 +61,22 @@ public struct StickyRecord: Sendable, Equatable {
     }
 }
 
-/// Everything the store holds for the IPAM, loaded once at start-up.
+/// What the allocator needs of the store at start-up: which addresses are used, not who
+/// uses them (kinds and names stay in the store for inspection), so that 100,000
+/// allocations load in a few tens of milliseconds.
 public struct IPAMSnapshot: Sendable {
     public var pools: [PoolRecord]
-    public var allocations: [AllocationRecord]
+    /// Used addresses per pool id.
+    public var used: [String: [IPAddress]]
+    /// Per pool id, the live allocation with the highest sequence (see `AllocationRecord.sequence`).
+    public var cursors: [String: (address: IPAddress, sequence: Int64)]
     public var sticky: [StickyRecord]
 
-    public init(pools: [PoolRecord] = [], allocations: [AllocationRecord] = [], sticky: [StickyRecord] = []) {
+    public init(pools: [PoolRecord] = [], used: [String: [IPAddress]] = [:],
+                cursors: [String: (address: IPAddress, sequence: Int64)] = [:], sticky: [StickyRecord] = []) {
         self.pools = pools
-        self.allocations = allocations
+        self.used = used
+        self.cursors = cursors
         self.sticky = sticky
     }
 }

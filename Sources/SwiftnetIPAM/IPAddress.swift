@@ -23,6 +23,18 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
         }
     }
 
+    /// Parses address text given as UTF-8 bytes (no String needed: start-up reads 100,000).
+    public init?(utf8 bytes: UnsafeRawBufferPointer) {
+        let slice = ArraySlice(bytes.bindMemory(to: UInt8.self))
+        if slice.contains(UInt8(ascii: ":")) {
+            guard let value = IPAddress.parseV6(slice) else { return nil }
+            self.init(family: .v6, value: value)
+        } else {
+            guard let value = IPAddress.parseV4(slice) else { return nil }
+            self.init(family: .v4, value: UInt128(value))
+        }
+    }
+
     public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
         if lhs.family != rhs.family { return lhs.family == .v4 }
         return lhs.value < rhs.value

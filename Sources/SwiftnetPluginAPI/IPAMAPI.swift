@@ -1,109 +1,93 @@
-/// The `IpamDriver.*` messages (libnetwork ipams/remote/api). Decoders accept missing keys
-/// and `null` maps, as Go's decoder does, so any body dockerd ever sent decodes.
+import SwiftnetJSON
+
+/// The `IpamDriver.*` messages (libnetwork ipams/remote/api). A missing key or `null` reads as
+/// Go's zero value, so every body dockerd ever sent decodes.
 public enum IPAMAPI {
-    public struct CapabilitiesResponse: Codable, Sendable, Equatable {
-        public var RequiresMACAddress: Bool
-        public var RequiresRequestReplay: Bool
-        public init(RequiresMACAddress: Bool, RequiresRequestReplay: Bool) {
-            self.RequiresMACAddress = RequiresMACAddress
-            self.RequiresRequestReplay = RequiresRequestReplay
+    public struct CapabilitiesResponse: Sendable, Equatable {
+        public var requiresMACAddress: Bool
+        public var requiresRequestReplay: Bool
+        public init(requiresMACAddress: Bool, requiresRequestReplay: Bool) {
+            self.requiresMACAddress = requiresMACAddress
+            self.requiresRequestReplay = requiresRequestReplay
+        }
+        public var json: JSONValue {
+            .object(["RequiresMACAddress": .bool(requiresMACAddress), "RequiresRequestReplay": .bool(requiresRequestReplay)])
         }
     }
 
-    public struct AddressSpacesResponse: Codable, Sendable, Equatable {
-        public var LocalDefaultAddressSpace: String
-        public var GlobalDefaultAddressSpace: String
-        public init(LocalDefaultAddressSpace: String, GlobalDefaultAddressSpace: String) {
-            self.LocalDefaultAddressSpace = LocalDefaultAddressSpace
-            self.GlobalDefaultAddressSpace = GlobalDefaultAddressSpace
+    public struct AddressSpacesResponse: Sendable, Equatable {
+        public var local: String
+        public var global: String
+        public init(local: String, global: String) {
+            self.local = local
+            self.global = global
+        }
+        public var json: JSONValue {
+            .object(["GlobalDefaultAddressSpace": .string(global), "LocalDefaultAddressSpace": .string(local)])
         }
     }
 
-    public struct RequestPoolRequest: Codable, Sendable, Equatable {
-        public var AddressSpace: String
-        public var Pool: String
-        public var SubPool: String
-        public var Options: [String: String]?
-        public var V6: Bool
+    public struct RequestPoolRequest: PluginRequest, Equatable {
+        public var addressSpace: String
+        public var pool: String
+        public var subPool: String
+        public var options: [String: String]
+        public var v6: Bool
 
-        public init(AddressSpace: String, Pool: String = "", SubPool: String = "",
-                    Options: [String: String]? = nil, V6: Bool = false) {
-            self.AddressSpace = AddressSpace
-            self.Pool = Pool
-            self.SubPool = SubPool
-            self.Options = Options
-            self.V6 = V6
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            AddressSpace = try c.decodeIfPresent(String.self, forKey: .AddressSpace) ?? ""
-            Pool = try c.decodeIfPresent(String.self, forKey: .Pool) ?? ""
-            SubPool = try c.decodeIfPresent(String.self, forKey: .SubPool) ?? ""
-            Options = try c.decodeIfPresent([String: String].self, forKey: .Options)
-            V6 = try c.decodeIfPresent(Bool.self, forKey: .V6) ?? false
+        public init(json: JSONObject) throws(JSONError) {
+            addressSpace = try json.string("AddressSpace")
+            pool = try json.string("Pool")
+            subPool = try json.string("SubPool")
+            options = try json.stringMap("Options")
+            v6 = try json.bool("V6")
         }
     }
 
-    public struct RequestPoolResponse: Codable, Sendable, Equatable {
-        public var PoolID: String
-        public var Pool: String
-        public var Data: [String: String]
-        public init(PoolID: String, Pool: String, Data: [String: String] = [:]) {
-            self.PoolID = PoolID
-            self.Pool = Pool
-            self.Data = Data
+    public struct RequestPoolResponse: Sendable, Equatable {
+        public var poolID: String
+        public var pool: String
+        public var data: [String: String]
+        public init(poolID: String, pool: String, data: [String: String] = [:]) {
+            self.poolID = poolID
+            self.pool = pool
+            self.data = data
+        }
+        public var json: JSONValue {
+            .object(["Data": .object(JSONObject(data.sorted { $0.key < $1.key }.map { (key: $0.key, value: .string($0.value)) })),
+                     "Pool": .string(pool), "PoolID": .string(poolID)])
         }
     }
 
-    public struct ReleasePoolRequest: Codable, Sendable, Equatable {
-        public var PoolID: String
-        public init(PoolID: String) { self.PoolID = PoolID }
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            PoolID = try c.decodeIfPresent(String.self, forKey: .PoolID) ?? ""
+    public struct ReleasePoolRequest: PluginRequest, Equatable {
+        public var poolID: String
+        public init(json: JSONObject) throws(JSONError) {
+            poolID = try json.string("PoolID")
         }
     }
 
-    public struct RequestAddressRequest: Codable, Sendable, Equatable {
-        public var PoolID: String
-        public var Address: String
-        public var Options: [String: String]?
-
-        public init(PoolID: String, Address: String = "", Options: [String: String]? = nil) {
-            self.PoolID = PoolID
-            self.Address = Address
-            self.Options = Options
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            PoolID = try c.decodeIfPresent(String.self, forKey: .PoolID) ?? ""
-            Address = try c.decodeIfPresent(String.self, forKey: .Address) ?? ""
-            Options = try c.decodeIfPresent([String: String].self, forKey: .Options)
+    public struct RequestAddressRequest: PluginRequest, Equatable {
+        public var poolID: String
+        public var address: String
+        public var options: [String: String]
+        public init(json: JSONObject) throws(JSONError) {
+            poolID = try json.string("PoolID")
+            address = try json.string("Address")
+            options = try json.stringMap("Options")
         }
     }
 
-    public struct RequestAddressResponse: Codable, Sendable, Equatable {
-        public var Address: String
-        public var Data: [String: String]
-        public init(Address: String, Data: [String: String] = [:]) {
-            self.Address = Address
-            self.Data = Data
-        }
+    public struct RequestAddressResponse: Sendable, Equatable {
+        public var address: String
+        public init(address: String) { self.address = address }
+        public var json: JSONValue { .object(["Address": .string(address), "Data": .object([:])]) }
     }
 
-    public struct ReleaseAddressRequest: Codable, Sendable, Equatable {
-        public var PoolID: String
-        public var Address: String
-        public init(PoolID: String, Address: String) {
-            self.PoolID = PoolID
-            self.Address = Address
-        }
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            PoolID = try c.decodeIfPresent(String.self, forKey: .PoolID) ?? ""
-            Address = try c.decodeIfPresent(String.self, forKey: .Address) ?? ""
+    public struct ReleaseAddressRequest: PluginRequest, Equatable {
+        public var poolID: String
+        public var address: String
+        public init(json: JSONObject) throws(JSONError) {
+            poolID = try json.string("PoolID")
+            address = try json.string("Address")
         }
     }
 }

@@ -1,11 +1,16 @@
+import SwiftnetJSON
+
 /// The `NetworkDriver.*` messages (libnetwork drivers/remote/api).
 public enum NetworkDriverAPI {
-    public struct CapabilitiesResponse: Codable, Sendable, Equatable {
-        public var Scope: String
-        public var ConnectivityScope: String
-        public init(Scope: String, ConnectivityScope: String) {
-            self.Scope = Scope
-            self.ConnectivityScope = ConnectivityScope
+    public struct CapabilitiesResponse: Sendable, Equatable {
+        public var scope: String
+        public var connectivityScope: String
+        public init(scope: String, connectivityScope: String) {
+            self.scope = scope
+            self.connectivityScope = connectivityScope
+        }
+        public var json: JSONValue {
+            .object(["ConnectivityScope": .string(connectivityScope), "Scope": .string(scope)])
         }
     }
 }

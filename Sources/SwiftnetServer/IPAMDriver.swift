@@ -19,61 +19,61 @@ struct IPAMDriver: Sendable {
         ]
     }
 
-    func getCapabilities() -> [UInt8] {
-        // State is persisted, so dockerd need not replay pools and addresses at its start.
-        PluginCodec.encode(IPAMAPI.CapabilitiesResponse(RequiresMACAddress: false, RequiresRequestReplay: false))
-    }
+    /// State is persisted, so dockerd need not replay pools and addresses at its start.
+    private static let capabilities = IPAMAPI.CapabilitiesResponse(requiresMACAddress: false, requiresRequestReplay: false)
+        .json.serialized
+    private static let addressSpaces = IPAMAPI.AddressSpacesResponse(local: IPAMConfiguration.localSpace,
+                                                                     global: IPAMConfiguration.globalSpace).json.serialized
+    private static let empty = PluginAPI.empty.serialized
 
-    func getDefaultAddressSpaces() -> [UInt8] {
-        PluginCodec.encode(IPAMAPI.AddressSpacesResponse(LocalDefaultAddressSpace: IPAMConfiguration.localSpace,
-                                                         GlobalDefaultAddressSpace: IPAMConfiguration.globalSpace))
-    }
+    func getCapabilities() -> [UInt8] { IPAMDriver.capabilities }
+
+    func getDefaultAddressSpaces() -> [UInt8] { IPAMDriver.addressSpaces }
 
     func requestPool(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.RequestPoolRequest.self, from: body, call: "RequestPool")
         let pool = try refusing {
-            try service.requestPool(.init(addressSpace: request.AddressSpace, pool: request.Pool,
-                                          subPool: request.SubPool, options: request.Options ?? [:], v6: request.V6))
+            try service.requestPool(.init(addressSpace: request.addressSpace, pool: request.pool,
+                                          subPool: request.subPool, options: request.options, v6: request.v6))
         }
         logger.info("RequestPool", metadata: ["poolID": "\(pool.id)", "pool": "\(pool.prefix)"])
-        return PluginCodec.encode(IPAMAPI.RequestPoolResponse(PoolID: pool.id, Pool: pool.prefix.description))
+        return IPAMAPI.RequestPoolResponse(poolID: pool.id, pool: pool.prefix.description).json.serialized
     }
 
     func releasePool(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.ReleasePoolRequest.self, from: body, call: "ReleasePool")
-        if try service.releasePool(request.PoolID) {
-            logger.info("ReleasePool", metadata: ["poolID": "\(request.PoolID)"])
+        if try service.releasePool(request.poolID) {
+            logger.info("ReleasePool", metadata: ["poolID": "\(request.poolID)"])
         } else {
-            logger.notice("ReleasePool of a pool not held; nothing to do", metadata: ["poolID": "\(request.PoolID)"])
+            logger.notice("ReleasePool of a pool not held; nothing to do", metadata: ["poolID": "\(request.poolID)"])
         }
-        return PluginCodec.encode(PluginAPI.Empty())
+        return IPAMDriver.empty
     }
 
     func requestAddress(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.RequestAddressRequest.self, from: body, call: "RequestAddress")
         let result = try refusing {
-            try service.requestAddress(.init(poolID: request.PoolID, address: request.Address,
-                                             options: request.Options ?? [:]))
+            try service.requestAddress(.init(poolID: request.poolID, address: request.address, options: request.options))
         }
-        logger.info("RequestAddress", metadata: ["poolID": "\(request.PoolID)", "address": "\(result.cidr)"])
-        return PluginCodec.encode(IPAMAPI.RequestAddressResponse(Address: result.cidr))
+        logger.info("RequestAddress", metadata: ["poolID": "\(request.poolID)", "address": "\(result.cidr)"])
+        return IPAMAPI.RequestAddressResponse(address: result.cidr).json.serialized
     }
 
     func releaseAddress(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.ReleaseAddressRequest.self, from: body, call: "ReleaseAddress")
         let plan: IPAMAllocator.ReleasePlan
         do {
-            plan = try service.releaseAddress(poolID: request.PoolID, address: request.Address)
+            plan = try service.releaseAddress(poolID: request.poolID, address: request.address)
         } catch let error as IPAMError {
             throw PluginError.badRequest("ReleaseAddress: \(error)")
         }
-        let metadata: Logger.Metadata = ["poolID": "\(request.PoolID)", "address": "\(request.Address)"]
+        let metadata: Logger.Metadata = ["poolID": "\(request.poolID)", "address": "\(request.address)"]
         switch plan {
         case .release: logger.info("ReleaseAddress", metadata: metadata)
         case .notAllocated: logger.notice("ReleaseAddress of an address not allocated; nothing to do", metadata: metadata)
         case .unknownPool: logger.notice("ReleaseAddress in a pool not held; nothing to do", metadata: metadata)
         }
-        return PluginCodec.encode(PluginAPI.Empty())
+        return IPAMDriver.empty
     }
 
     /// IPAM refusals become 500 `{"Err"}`; the router logs them once.

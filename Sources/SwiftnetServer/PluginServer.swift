@@ -44,9 +44,8 @@ public final class PluginServer: Sendable {
         ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
         let loaded = ContinuousClock.now
 
-        var routes: [String: PluginRouter.Handler] = [
-            "/Plugin.Activate": { _ in PluginCodec.encode(PluginAPI.ActivateResponse(Implements: PluginServer.implements)) },
-        ]
+        let activation = PluginAPI.ActivateResponse(implements: PluginServer.implements).json.serialized
+        var routes: [String: PluginRouter.Handler] = ["/Plugin.Activate": { _ in activation }]
         routes.merge(IPAMDriver(service: ipam, logger: logger).routes) { first, _ in first }
         routes.merge(NetworkDriver().routes) { first, _ in first }
         let router = PluginRouter(routes: routes, logger: logger)

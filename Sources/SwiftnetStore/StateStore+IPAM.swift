@@ -6,7 +6,7 @@ extension StateStore: IPAMStore {
     public func loadIPAM() throws -> IPAMSnapshot {
         try queue.read { db in
             var snapshot = IPAMSnapshot()
-            let pools = try Row.fetchCursor(db, sql: "SELECT id, address_space, prefix, sub_pool, options, cursor FROM pool")
+            let pools = try Row.fetchCursor(db, sql: "SELECT id, address_space, prefix, sub_pool, options FROM pool")
             while let row = try pools.next() {
                 let id: String = row[0]
                 guard let prefix = IPPrefix(row[2] as String) else { throw StateStoreError.corrupt("pool \(id) prefix") }
@@ -14,16 +14,28 @@ extension StateStore: IPAMStore {
                 let optionsText: String = row[4]
                 let options = (try? JSONDecoder().decode([String: String].self, from: Data(optionsText.utf8))) ?? [:]
                 snapshot.pools.append(PoolRecord(id: id, addressSpace: row[1], prefix: prefix, subPool: subPool,
-                                                 options: options, cursor: (row[5] as String?).flatMap { IPAddress($0) }))
+                                                 options: options))
             }
-            let allocations = try Row.fetchCursor(db, sql: "SELECT pool_id, address, kind, name FROM allocation")
-            snapshot.allocations.reserveCapacity(try Int.fetchOne(db, sql: "SELECT count(*) FROM allocation") ?? 0)
-            while let row = try allocations.next() {
-                guard let address = IPAddress(row[1] as String) else {
-                    throw StateStoreError.corrupt("allocation \(row[1] as String) in pool \(row[0] as String)")
+            // One range scan of the primary key per pool; addresses are parsed from the row's
+            // bytes without making a String each.
+            for pool in snapshot.pools {
+                var used: [IPAddress] = []
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT address FROM allocation WHERE pool_id = ?"),
+                                               arguments: [pool.id])
+                while let row = try rows.next() {
+                    let address = try row.withUnsafeData(atIndex: 0) { data in
+                        data.flatMap { $0.withUnsafeBytes { IPAddress(utf8: $0) } }
+                    }
+                    guard let address else { throw StateStoreError.corrupt("an address in pool \(pool.id)") }
+                    used.append(address)
                 }
-                let kind = AllocationKind(rawValue: row[2]) ?? .dynamic
-                snapshot.allocations.append(AllocationRecord(poolID: row[0], address: address, kind: kind, name: row[3]))
+                snapshot.used[pool.id] = used
+            }
+            let cursors = try Row.fetchCursor(db, sql: """
+                SELECT pool_id, address, max(sequence) FROM allocation WHERE sequence IS NOT NULL GROUP BY pool_id
+                """)
+            while let row = try cursors.next() {
+                if let address = IPAddress(row[1] as String) { snapshot.cursors[row[0]] = (address, row[2]) }
             }
             let sticky = try Row.fetchCursor(db, sql: "SELECT pool_id, name, address FROM sticky")
             while let row = try sticky.next() {
@@ -40,20 +52,17 @@ extension StateStore: IPAMStore {
             case .createPool(let record):
                 let options = String(decoding: try JSONEncoder().encode(record.options), as: UTF8.self)
                 try db.execute(sql: """
-                    INSERT INTO pool (id, address_space, prefix, sub_pool, options, cursor) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO pool (id, address_space, prefix, sub_pool, options) VALUES (?, ?, ?, ?, ?)
                     """, arguments: [record.id, record.addressSpace, record.prefix.description,
-                                     record.subPool?.description, options, record.cursor?.description])
+                                     record.subPool?.description, options])
             case .releasePool(let id):
                 // Cascades to the pool's allocations and sticky names.
                 try db.cachedStatement(sql: "DELETE FROM pool WHERE id = ?").execute(arguments: [id])
-            case .allocate(let record, let cursor):
-                try db.cachedStatement(sql: "INSERT INTO allocation (pool_id, address, kind, name) VALUES (?, ?, ?, ?)")
-                    .execute(arguments: [record.poolID, record.address.description, record.kind.rawValue, record.name])
-                if let cursor {
-                    try db.cachedStatement(sql: "UPDATE pool SET cursor = ? WHERE id = ?")
-                        .execute(arguments: [cursor.description, record.poolID])
-                }
-                if let name = record.name {
+            case .allocate(let record, let remember):
+                try db.cachedStatement(sql: "INSERT INTO allocation (pool_id, address, kind, name, sequence) VALUES (?, ?, ?, ?, ?)")
+                    .execute(arguments: [record.poolID, record.address.description, record.kind.rawValue, record.name,
+                                         record.sequence])
+                if remember, let name = record.name {
                     try db.cachedStatement(sql: "INSERT OR REPLACE INTO sticky (pool_id, name, address) VALUES (?, ?, ?)")
                         .execute(arguments: [record.poolID, name, record.address.description])
                 }
@@ -61,6 +70,25 @@ extension StateStore: IPAMStore {
                 try db.cachedStatement(sql: "DELETE FROM allocation WHERE pool_id = ? AND address = ?")
                     .execute(arguments: [poolID, address.description])
             }
+        }
+    }
+}
+
+extension StateStore {
+    /// Inserts `count` dynamic allocations after `first` in one transaction per 10,000 rows.
+    /// For benchmarks and tests that need a large state quickly; the server never calls it.
+    public func bulkInsertAllocations(poolID: String, first: IPAddress, count: Int) throws {
+        var next = 1
+        while next <= count {
+            let upper = min(count, next + 9_999)
+            try queue.write { db in
+                let insert = try db.makeStatement(sql: "INSERT INTO allocation (pool_id, address, kind) VALUES (?, ?, 'dynamic')")
+                for ordinal in next...upper {
+                    let address = IPAddress(family: first.family, value: first.value + UInt128(ordinal))
+                    try insert.execute(arguments: [poolID, address.description])
+                }
+            }
+            next = upper + 1
         }
     }
 }

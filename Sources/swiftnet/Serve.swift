@@ -65,32 +65,46 @@ struct Serve: ParsableCommand {
             globalPools: globalPools.isEmpty ? nil : globalPools.compactMap(PoolBase.init(flag:)),
             http: http)
 
-        let server: PluginServer
+        // Signals are handled before the socket exists, so a SIGTERM that arrives the moment
+        // the server answers is never lost; they run on a dispatch queue, not in a signal context.
+        let shutdown = Shutdown(logger: logger)
+        shutdown.install(signals: [SIGTERM, SIGINT])
         do {
-            server = try PluginServer(options: options, logger: logger)
+            shutdown.serving(try PluginServer(options: options, logger: logger))
         } catch {
             logger.critical("cannot start: \(error)")
             throw ExitCode(1)
-        }
-
-        // Signals are handled on a dispatch queue, not in an async-signal context.
-        for signalNumber in [SIGTERM, SIGINT] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
-            source.setEventHandler {
-                logger.info("stopping", metadata: ["signal": "\(signalNumber)"])
-                server.stop()
-                Foundation.exit(0)
-            }
-            source.resume()
-            SignalSources.keep(source)
         }
         dispatchMain()
     }
 }
 
-/// Keeps signal sources alive for the process lifetime.
-enum SignalSources {
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
-    static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+/// Stops the server on SIGTERM/SIGINT, whenever they arrive.
+final class Shutdown: @unchecked Sendable {
+    private let lock = NSLock()
+    private var server: PluginServer?
+    private var sources: [any DispatchSourceSignal] = []
+    private let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
+
+    func install(signals: [Int32]) {
+        for signalNumber in signals {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [self] in stop(signal: signalNumber) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func serving(_ server: PluginServer) {
+        lock.withLock { self.server = server }
+    }
+
+    private func stop(signal: Int32) {
+        logger.info("stopping", metadata: ["signal": "\(signal)"])
+        lock.withLock { server?.stop() }
+        Foundation.exit(0)
+    }
 }

@@ -230,14 +230,15 @@ final class IPAMAllocatorTests: XCTestCase {
 
     func testRebuildFromSnapshotKeepsEverything() throws {
         let record = try pool("10.11.0.0/24")
-        try address(record.id, gateway: true)
+        let gateway = try address(record.id, gateway: true)
         let web = try address(record.id, name: "web")
         try release(record.id, web)
         let other = try address(record.id)
         // What a store would have recorded.
         let snapshot = IPAMSnapshot(
             pools: [ipam.pool(record.id)!],
-            allocations: ipam.allocations(inPool: record.id),
+            used: [record.id: [IPAddress(gateway)!, IPAddress(other)!]],
+            cursors: [record.id: (IPAddress(other)!, 2)],
             sticky: [StickyRecord(poolID: record.id, name: "web", address: IPAddress(web)!)])
         var rebuilt = IPAMAllocator(configuration: ipam.configuration, snapshot: snapshot)
         let next = try rebuilt.planRequestAddress(.init(poolID: record.id))

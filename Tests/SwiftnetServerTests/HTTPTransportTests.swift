@@ -301,6 +301,24 @@ final class HTTPTransportTests: XCTestCase {
         XCTAssertThrowsError(try client())
     }
 
+    func testStartFailureReportsReasonAndClosesDescriptor() throws {
+        // epoll refuses /dev/null, so MHD gets past option parsing and fails inside start.
+        let fd = open("/dev/null", O_RDWR | O_CLOEXEC)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        var logger = Logger(label: "swiftnet.http.test")
+        logger.logLevel = .critical
+        XCTAssertThrowsError(
+            try HTTPServer(listeningSocket: fd, configuration: HTTPServerConfiguration(threads: 2),
+                           handler: TestHandler(), logger: logger)
+        ) { error in
+            guard case HTTPServerError.startFailed(let reason) = error else {
+                return XCTFail("unexpected \(error)")
+            }
+            XCTAssertTrue(reason.hasPrefix("libmicrohttpd refused to start: "), reason)
+        }
+        XCTAssertEqual(fcntl(fd, F_GETFD), -1, "the descriptor should have been closed")
+    }
+
     // MARK: - Helpers
 
     /// Runs `body(index)` on `count` dedicated threads (not the cooperative pool, whose width

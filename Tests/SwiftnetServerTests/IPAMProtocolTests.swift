@@ -104,8 +104,13 @@ final class IPAMProtocolTests: XCTestCase {
                         status: 400, contains: "invalid address: banana")
         try assertError("/IpamDriver.RequestPool", "{not json", status: 400, contains: "not valid JSON")
         try assertError("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","V6":"yes"}"#,
-                        status: 400, contains: "V6 is not a Bool")
+                        status: 400, contains: "V6 must be a boolean, not a string")
         try assertError("/IpamDriver.RequestPool", "", status: 400, contains: "empty request body")
+        try assertError("/IpamDriver.RequestPool", "[1,2]", status: 400, contains: "body must be an object, not an array")
+        try assertError("/IpamDriver.RequestPool", String(repeating: "[", count: 5000), status: 400,
+                        contains: "nested deeper than 64 levels")
+        try assertError("/IpamDriver.RequestPool", "[1,2]", status: 400, contains: "body must be an object, not an array")
+        try assertError("/IpamDriver.RequestPool", String(repeating: "[", count: 5000), status: 400, contains: "nested deeper than 64 levels")
         try assertError("/IpamDriver.RequestAddress", #"{"PoolID":"x","Options":{"a":1}}"#,
                         status: 400, contains: "undecodable")
         try assertError("/IpamDriver.Bogus", "{}", status: 404, contains: "unknown plugin call")

@@ -17,14 +17,24 @@ final class StateStoreTests: XCTestCase {
     var statePath: String { folder + "/nested/state.db" }
 
     func testCreatesFolderWithMode0700AndWAL() throws {
-        let store = try StateStore(path: statePath)
-        let attributes = try FileManager.default.attributesOfItem(atPath: folder + "/nested")
-        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o700)
-        let mode = try store.queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
-        XCTAssertEqual(mode, "wal")
-        let id = try store.ulaGlobalID()
-        XCTAssertLessThanOrEqual(id, 0xFF_FFFF_FFFF)
+        var id: UInt64 = 0
+        do {
+            let store = try StateStore(path: statePath)
+            let attributes = try FileManager.default.attributesOfItem(atPath: folder + "/nested")
+            XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o700)
+            let mode = try store.queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+            XCTAssertEqual(mode, "wal")
+            id = try store.ulaGlobalID()
+            XCTAssertLessThanOrEqual(id, 0xFF_FFFF_FFFF)
+        }
         XCTAssertEqual(try StateStore(path: statePath).ulaGlobalID(), id, "kept across opens")
+    }
+
+    /// The server holds the file in exclusive locking mode: another writer cannot slip in.
+    func testSecondOpenWhileHeldFails() throws {
+        let store = try StateStore(path: statePath, busyTimeout: 0.1)
+        _ = try store.ulaGlobalID()
+        XCTAssertThrowsError(try StateStore(path: statePath, busyTimeout: 0.1).ulaGlobalID())
     }
 
     func testChangesRoundTripThroughTheService() throws {
@@ -51,9 +61,11 @@ final class StateStoreTests: XCTestCase {
         let snapshot = try store.loadIPAM()
         XCTAssertEqual(snapshot.pools.map(\.id), ["LocalDefault/10.40.0.0/24/10.40.0.128/25"])
         XCTAssertEqual(snapshot.pools.first?.options, ["swiftnet.sticky": "true"])
-        XCTAssertEqual(snapshot.pools.first?.cursor?.description, "10.40.0.129")
-        XCTAssertEqual(Set(snapshot.allocations.map { "\($0.address) \($0.kind.rawValue)" }),
-                       ["10.40.0.1 gateway", "10.40.0.9 requested", "10.40.0.129 dynamic"])
+        let poolID = "LocalDefault/10.40.0.0/24/10.40.0.128/25"
+        XCTAssertEqual(snapshot.cursors[poolID]?.address.description, "10.40.0.129")
+        XCTAssertEqual(Set(snapshot.used[poolID]?.map(\.description) ?? []), ["10.40.0.1", "10.40.0.9", "10.40.0.129"])
+        let kinds = try store.queue.read { try String.fetchAll($0, sql: "SELECT address || ' ' || kind FROM allocation ORDER BY address") }
+        XCTAssertEqual(kinds, ["10.40.0.1 gateway", "10.40.0.129 dynamic", "10.40.0.9 requested"])
         XCTAssertEqual(snapshot.sticky, [StickyRecord(poolID: "LocalDefault/10.40.0.0/24/10.40.0.128/25", name: "web",
                                                       address: IPAddress("10.40.0.128")!)])
         let orphans = try store.queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM allocation WHERE pool_id LIKE '%10.41%'") }
@@ -61,7 +73,6 @@ final class StateStoreTests: XCTestCase {
 
         // A service rebuilt from the file continues where the first left off.
         let service = try IPAMService(configuration: configuration, store: store, routes: routes)
-        let poolID = snapshot.pools[0].id
         XCTAssertEqual(try service.requestAddress(.init(poolID: poolID)).cidr, "10.40.0.130/24")
         XCTAssertEqual(try service.requestAddress(.init(poolID: poolID, options: ["com.docker.network.endpoint.name": "web"])).cidr,
                        "10.40.0.128/24", "sticky name survives the restart")
