@@ -27,20 +27,28 @@ let package = Package(
         .target(name: "SwiftnetIPAM"),
         .target(name: "SwiftnetJSON"),
         .target(name: "SwiftnetPluginAPI", dependencies: ["SwiftnetJSON"]),
+        .target(name: "SwiftnetNetworkModel", dependencies: ["SwiftnetIPAM", "SwiftnetJSON"]),
 
         // Effects, one job each.
         .target(name: "SwiftnetStore", dependencies: [
-            "SwiftnetIPAM", .product(name: "GRDB", package: "GRDB.swift"),
+            "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "SwiftnetHTTP", dependencies: [
             "CSwiftnetHTTPShim", "CMicroHTTPD", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "SwiftnetIPAM"]),
         .target(name: "SwiftnetClient"),
+        // iptables rules rendered from the desired state, applied with iptables-restore.
+        .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetIPAM"]),
+        .target(name: "SwiftnetBridge", dependencies: [
+            "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetKernel", "SwiftnetFirewall",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
 
         // The plugin: routes Docker's calls to the drivers.
         .target(name: "SwiftnetServer", dependencies: [
             "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetPluginAPI", "SwiftnetStore", "SwiftnetHTTP", "SwiftnetKernel",
+            "SwiftnetNetworkModel", "SwiftnetBridge", "SwiftnetFirewall",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -56,9 +64,11 @@ let package = Package(
 
         .testTarget(name: "SwiftnetIPAMTests", dependencies: ["SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetJSONTests", dependencies: ["SwiftnetJSON", "SwiftnetPluginAPI"]),
+        .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
-            "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetIPAM", "SwiftnetHTTP",
+            "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetIPAM", "SwiftnetHTTP", "SwiftnetFirewall",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,6 +9,15 @@ cd "$here"
 export PATH="$PATH:/opt/swift/usr/bin"
 
 install/deps.sh --test || exit 1
+
+# The end-to-end tests need a dockerd (and the busybox image bb:latest); start one unless one
+# answers already, and stop it at the end only if this run started it.
+started_dockerd=0
+/usr/bin/docker version >/dev/null 2>&1 || started_dockerd=1
+stop_dockerd() { ((started_dockerd)) && test/dockerd.sh --stop >&2; started_dockerd=0; }
+trap stop_dockerd EXIT
+test/dockerd.sh || exit 1
+
 swift build --build-tests 2>&1 | grep -E "error|warning: .*swiftnet|Compiling|Build" | grep -v "^Compiling" | tail -n 20
 [[ ${PIPESTATUS[0]} == 0 ]] || { echo "build failed"; exit 1; }
 
@@ -20,6 +29,7 @@ passed=$(grep -cE "^Test Case '.*' passed" "$log")
 failed=$(grep -cE "^Test Case '.*' failed" "$log")
 skipped=$(grep -cE "^Test Case '.*' skipped" "$log")
 rm -f "$log"
+stop_dockerd
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 ((passed > 0)) || status=1
 exit "$status"

@@ -17,14 +17,3 @@ final class NetlinkSocket {
 
     deinit { nl_socket_free(handle) }
 }
-
-public enum KernelError: Error, CustomStringConvertible {
-    case netlink(String, code: Int32)
-
-    public var description: String {
-        switch self {
-        case .netlink(let call, let code):
-            return "\(call) failed: \(String(cString: nl_geterror(code)))"
-        }
-    }
-}

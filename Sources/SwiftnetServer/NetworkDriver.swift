@@ -1,14 +1,135 @@
+import Logging
+import SwiftnetBridge
+import SwiftnetIPAM
+import SwiftnetJSON
+import SwiftnetNetworkModel
 import SwiftnetPluginAPI
 
-/// The `NetworkDriver.*` calls. Only the capability handshake so far: the bridge dataplane
-/// is issue #3; until then every other NetworkDriver call is an unknown path (404).
+/// The `NetworkDriver.*` calls: decode, hand to the bridge driver, encode. Deletes, leaves
+/// and revokes of unknown ids answer `{}` (dockerd repeats them after failures and restarts).
 struct NetworkDriver: Sendable {
+    let driver: BridgeDriver
+
     private static let capabilities = NetworkDriverAPI.CapabilitiesResponse(scope: "local", connectivityScope: "local")
         .json.serialized
+    private static let empty = PluginAPI.empty.serialized
 
     var routes: [String: PluginRouter.Handler] {
         [
             "/NetworkDriver.GetCapabilities": { _ in NetworkDriver.capabilities },
+            "/NetworkDriver.CreateNetwork": { try createNetwork($0) },
+            "/NetworkDriver.DeleteNetwork": { try deleteNetwork($0) },
+            "/NetworkDriver.CreateEndpoint": { try createEndpoint($0) },
+            "/NetworkDriver.DeleteEndpoint": { try deleteEndpoint($0) },
+            "/NetworkDriver.EndpointOperInfo": { try endpointOperInfo($0) },
+            "/NetworkDriver.Join": { try join($0) },
+            "/NetworkDriver.Leave": { try leave($0) },
+            "/NetworkDriver.ProgramExternalConnectivity": { try programExternalConnectivity($0) },
+            "/NetworkDriver.RevokeExternalConnectivity": { try revokeExternalConnectivity($0) },
+            // Swarm node discovery: a local-scope driver has nothing to do with it.
+            "/NetworkDriver.DiscoverNew": { _ in NetworkDriver.empty },
+            "/NetworkDriver.DiscoverDelete": { _ in NetworkDriver.empty },
+            "/NetworkDriver.AllocateNetwork": { _ in throw PluginError.failed(BridgeError.localScopeOnly("AllocateNetwork").description) },
+            "/NetworkDriver.FreeNetwork": { _ in throw PluginError.failed(BridgeError.localScopeOnly("FreeNetwork").description) },
         ]
+    }
+
+    func createNetwork(_ body: [UInt8]) throws -> [UInt8] {
+        let request = try PluginCodec.decode(NetworkDriverAPI.CreateNetworkRequest.self, from: body, call: "CreateNetwork")
+        try refusing {
+            let options = try NetworkOptions(json: request.options)
+            var subnets: [NetworkSubnet] = []
+            for data in request.ipv4Data + request.ipv6Data {
+                guard let pool = IPPrefix(data.pool) else { throw BridgeError.invalidIPAMData("pool '\(data.pool)' is not a CIDR") }
+                var gateway: IPAddress?
+                if !data.gateway.isEmpty {
+                    guard let parsed = InterfaceAddress(cidr: data.gateway) ?? IPAddress(data.gateway).map({ InterfaceAddress(address: $0, prefixLength: pool.length) }),
+                          pool.contains(parsed.address)
+                    else { throw BridgeError.invalidIPAMData("gateway '\(data.gateway)' is not an address in \(pool)") }
+                    gateway = parsed.address
+                }
+                subnets.append(NetworkSubnet(pool: pool, gateway: gateway))
+            }
+            try driver.createNetwork(.init(id: request.networkID, options: options, subnets: subnets))
+        }
+        return NetworkDriver.empty
+    }
+
+    func deleteNetwork(_ body: [UInt8]) throws -> [UInt8] {
+        let request = try PluginCodec.decode(NetworkDriverAPI.NetworkRequest.self, from: body, call: "DeleteNetwork")
+        try refusing { try driver.deleteNetwork(id: request.networkID) }
+        return NetworkDriver.empty
+    }
+
+    func createEndpoint(_ body: [UInt8]) throws -> [UInt8] {
+        let request = try PluginCodec.decode(NetworkDriverAPI.CreateEndpointRequest.self, from: body, call: "CreateEndpoint")
+        let mac = try refusing {
+            try driver.createEndpoint(.init(networkID: request.networkID, endpointID: request.endpointID,
+                                            address: request.address, addressIPv6: request.addressIPv6,
+                                            macAddress: request.macAddress, options: request.options))
+        }
+        return NetworkDriverAPI.CreateEndpointResponse(macAddress: mac?.description).json.serialized
+    }
+
+    func deleteEndpoint(_ body: [UInt8]) throws -> [UInt8] {
+        let request = try PluginCodec.decode(NetworkDriverAPI.EndpointRequest.self, from: body, call: "DeleteEndpoint")
+        try refusing { try driver.deleteEndpoint(networkID: request.networkID, endpointID: request.endpointID) }
+        return NetworkDriver.empty
+    }
+
+    /// dockerd cannot read typed values from a remote driver's answer, so this is for people:
+    /// what swiftnet made for the endpoint.
+    func endpointOperInfo(_ body: [UInt8]) throws -> [UInt8] {
+        let request = try PluginCodec.decode(NetworkDriverAPI.EndpointRequest.self, from: body, call: "EndpointOperInfo")
+        var value = JSONObject()
+        if let endpoint = driver.endpoint(request.endpointID) {
+            value["swiftnet.veth"] = .string(endpoint.hostVeth)
+            value["swiftnet.mac"] = .string(endpoint.mac.description)
+            value["swiftnet.published"] = .array(endpoint.publishedPorts.map { .string($0.description) })
+        }
+        return JSONValue.object(["Value": .object(value)]).serialized
+    }
+
+    func join(_ body: [UInt8]) throws -> [UInt8] {
+        let request = try PluginCodec.decode(NetworkDriverAPI.JoinRequest.self, from: body, call: "Join")
+        let answer = try refusing {
+            try driver.join(networkID: request.networkID, endpointID: request.endpointID,
+                            sandboxKey: request.sandboxKey, options: request.options)
+        }
+        return NetworkDriverAPI.JoinResponse(sourceName: answer.sourceName, destinationPrefix: answer.destinationPrefix,
+                                             gateway: answer.gateway?.description ?? "",
+                                             gatewayIPv6: answer.gatewayIPv6?.description ?? "").json.serialized
+    }
+
+    func leave(_ body: [UInt8]) throws -> [UInt8] {
+        let request = try PluginCodec.decode(NetworkDriverAPI.EndpointRequest.self, from: body, call: "Leave")
+        try refusing { try driver.leave(networkID: request.networkID, endpointID: request.endpointID) }
+        return NetworkDriver.empty
+    }
+
+    func programExternalConnectivity(_ body: [UInt8]) throws -> [UInt8] {
+        let request = try PluginCodec.decode(NetworkDriverAPI.EndpointRequest.self, from: body, call: "ProgramExternalConnectivity")
+        try refusing {
+            try driver.programExternalConnectivity(networkID: request.networkID, endpointID: request.endpointID,
+                                                   options: request.options)
+        }
+        return NetworkDriver.empty
+    }
+
+    func revokeExternalConnectivity(_ body: [UInt8]) throws -> [UInt8] {
+        let request = try PluginCodec.decode(NetworkDriverAPI.EndpointRequest.self, from: body, call: "RevokeExternalConnectivity")
+        try refusing { try driver.revokeExternalConnectivity(networkID: request.networkID, endpointID: request.endpointID) }
+        return NetworkDriver.empty
+    }
+
+    /// Driver refusals and kernel failures become 500 `{"Err"}`; the router logs them.
+    private func refusing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PluginError {
+            throw error
+        } catch {
+            throw PluginError.failed("\(error)")
+        }
     }
 }

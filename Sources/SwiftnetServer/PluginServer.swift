@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import SwiftnetBridge
+import SwiftnetFirewall
 import SwiftnetHTTP
 import SwiftnetIPAM
 import SwiftnetKernel
@@ -17,14 +19,18 @@ public final class PluginServer: Sendable {
         public var localPools: [PoolBase]?
         public var globalPools: [PoolBase]?
         public var http: HTTPServerConfiguration
+        /// Prefix of swiftnet's iptables chains (`SWIFTNET-FORWARD`, …).
+        public var chainPrefix: String
 
         public init(socketPath: String, statePath: String, localPools: [PoolBase]? = nil,
-                    globalPools: [PoolBase]? = nil, http: HTTPServerConfiguration = HTTPServerConfiguration()) {
+                    globalPools: [PoolBase]? = nil, http: HTTPServerConfiguration = HTTPServerConfiguration(),
+                    chainPrefix: String = "SWIFTNET") {
             self.socketPath = socketPath
             self.statePath = statePath
             self.localPools = localPools
             self.globalPools = globalPools
             self.http = http
+            self.chainPrefix = chainPrefix
         }
     }
 
@@ -34,6 +40,7 @@ public final class PluginServer: Sendable {
     private let lock: StateLock
     private let http: HTTPServer
     public let ipam: IPAMService
+    public let bridge: BridgeDriver
 
     public init(options: Options, logger: Logger) throws {
         self.options = options
@@ -42,12 +49,19 @@ public final class PluginServer: Sendable {
         let store = try StateStore(path: options.statePath)
         let configuration = PluginServer.ipamConfiguration(options, ulaGlobalID: try store.ulaGlobalID())
         ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
+        bridge = try BridgeDriver(store: store, dataplane: KernelDataplane(links: LinkManager()),
+                                  firewall: IptablesFirewall(firewall: Firewall(prefix: options.chainPrefix)),
+                                  hostPorts: SocketPortProbe(), bootID: PluginServer.bootID(), logger: logger)
         let loaded = ContinuousClock.now
+        // Before the socket exists: dockerd must never see a network whose bridge is missing.
+        for repair in bridge.reconcile() {
+            logger.notice("repaired: \(repair)")
+        }
 
         let activation = PluginAPI.ActivateResponse(implements: PluginServer.implements).json.serialized
         var routes: [String: PluginRouter.Handler] = ["/Plugin.Activate": { _ in activation }]
         routes.merge(IPAMDriver(service: ipam, logger: logger).routes) { first, _ in first }
-        routes.merge(NetworkDriver().routes) { first, _ in first }
+        routes.merge(NetworkDriver(driver: bridge).routes) { first, _ in first }
         let router = PluginRouter(routes: routes, logger: logger)
 
         let fd = try UnixListeningSocket.bind(path: options.socketPath)
@@ -77,6 +91,12 @@ public final class PluginServer: Sendable {
         }
         return IPAMConfiguration(localBases: merge(options.localPools, defaults.localBases),
                                  globalBases: merge(options.globalPools, defaults.globalBases))
+    }
+
+    /// This boot's id: endpoints recorded under another one are from before a reboot.
+    static func bootID() -> String {
+        (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
     }
 
     static func milliseconds(_ duration: Duration) -> String {

@@ -71,6 +71,7 @@ public final class StateStore: Sendable {
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('ula_global_id', ?)",
                            arguments: [String(globalID, radix: 16)])
         }
+        registerNetworkMigrations(&migrator)
         return migrator
     }
 

@@ -39,6 +39,9 @@ struct Serve: ParsableCommand {
     @Option(help: "HTTP worker threads.")
     var threads = 4
 
+    @Option(help: "Prefix of swiftnet's iptables chains (PREFIX-FORWARD, PREFIX-DNAT, ...). Two servers on one host need different prefixes.")
+    var chainPrefix = "SWIFTNET"
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
@@ -47,6 +50,10 @@ struct Serve: ParsableCommand {
             throw ValidationError("invalid address pool '\(flag)': expected base=CIDR,size=N with N no shorter than the base")
         }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
+        let validPrefix = (1...16).contains(chainPrefix.utf8.count) && chainPrefix.utf8.allSatisfy {
+            ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+        }
+        guard validPrefix else { throw ValidationError("--chain-prefix must be 1 to 16 capital letters or digits") }
     }
 
     func run() throws {
@@ -63,7 +70,7 @@ struct Serve: ParsableCommand {
             socketPath: socket, statePath: state,
             localPools: localPools.isEmpty ? nil : localPools.compactMap(PoolBase.init(flag:)),
             globalPools: globalPools.isEmpty ? nil : globalPools.compactMap(PoolBase.init(flag:)),
-            http: http)
+            http: http, chainPrefix: chainPrefix)
 
         // Signals are handled before the socket exists, so a SIGTERM that arrives the moment
         // the server answers is never lost; they run on a dispatch queue, not in a signal context.

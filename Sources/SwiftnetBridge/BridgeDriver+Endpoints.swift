@@ -1,0 +1,166 @@
+import SwiftnetIPAM
+import SwiftnetJSON
+import SwiftnetNetworkModel
+
+extension BridgeDriver {
+    public struct EndpointRequest: Sendable {
+        public var networkID: String
+        public var endpointID: String
+        public var address: String
+        public var addressIPv6: String
+        public var macAddress: String
+        public var options: JSONObject?
+
+        public init(networkID: String, endpointID: String, address: String, addressIPv6: String,
+                    macAddress: String, options: JSONObject?) {
+            self.networkID = networkID
+            self.endpointID = endpointID
+            self.address = address
+            self.addressIPv6 = addressIPv6
+            self.macAddress = macAddress
+            self.options = options
+        }
+    }
+
+    static let macOptionKey = "com.docker.network.endpoint.macaddress"
+
+    /// Creates the veth pair. Returns the MAC to report, or nil when dockerd chose it.
+    public func createEndpoint(_ request: EndpointRequest) throws -> MACAddress? {
+        let names = try InterfaceNames.veths(endpointID: request.endpointID)
+        let address = try BridgeDriver.interfaceAddress(request.address, field: "Interface.Address")
+        let addressIPv6 = try BridgeDriver.interfaceAddress(request.addressIPv6, field: "Interface.AddressIPv6")
+        let requestedPorts = try PortBindingRequest.list(from: request.options)
+        let (mac, fromDocker) = try BridgeDriver.chooseMAC(request, address: address?.address ?? addressIPv6?.address)
+
+        let result: MACAddress? = try state.withLock { state in
+            guard let network = state.networks[request.networkID] else { throw BridgeError.unknownNetwork(request.networkID) }
+            if let existing = state.endpoints[request.endpointID] {
+                guard existing.address == address, existing.addressIPv6 == addressIPv6, existing.networkID == network.id else {
+                    throw BridgeError.endpointExists(request.endpointID)
+                }
+                return existing.macFromDocker ? nil : existing.mac
+            }
+            var endpoint = EndpointRecord(id: request.endpointID, networkID: network.id, hostVeth: names.host,
+                                          containerVeth: names.container, address: address, addressIPv6: addressIPv6,
+                                          mac: mac, macFromDocker: fromDocker, bootID: bootID,
+                                          requestedPorts: requestedPorts, state: .creating)
+            try store.commit(.putEndpoint(endpoint))
+            state.endpoints[endpoint.id] = endpoint
+            do {
+                try dataplane.createEndpoint(host: names.host, container: names.container, bridge: network.bridge,
+                                             mtu: network.options.mtu, mac: mac)
+                endpoint.state = .ready
+                try store.commit(.putEndpoint(endpoint))
+                state.endpoints[endpoint.id] = endpoint
+            } catch {
+                state.endpoints[endpoint.id] = nil
+                _ = try? dataplane.deleteLink(names.host)
+                try? store.commit(.deleteEndpoint(id: endpoint.id))
+                throw error
+            }
+            return fromDocker ? nil : mac
+        }
+        logger.info("CreateEndpoint", metadata: ["network": "\(request.networkID.prefix(12))",
+                                                 "endpoint": "\(request.endpointID.prefix(12))", "veth": "\(names.host)",
+                                                 "address": "\(address?.description ?? "-")", "mac": "\(mac)"])
+        return result
+    }
+
+    /// dockerd's MAC when it gave one (`--mac-address`: text in Interface, base64 in options),
+    /// else one derived from the address, so that the same address always has the same MAC.
+    static func chooseMAC(_ request: EndpointRequest, address: IPAddress?) throws -> (MACAddress, fromDocker: Bool) {
+        if !request.macAddress.isEmpty {
+            guard let mac = MACAddress(request.macAddress) else {
+                throw NetworkModelError.invalidOption(key: "Interface.MacAddress", value: request.macAddress, expected: "a MAC address")
+            }
+            return (mac, true)
+        }
+        switch request.options?[macOptionKey] {
+        case .string(let text)?:
+            guard let mac = MACAddress(base64: text) ?? MACAddress(text) else {
+                throw NetworkModelError.invalidOption(key: macOptionKey, value: text, expected: "6 bytes in base64")
+            }
+            return (mac, false)
+        case nil, .null?:
+            break
+        case let other?:
+            throw NetworkModelError.invalidOption(key: macOptionKey, value: other.kind, expected: "a base64 string")
+        }
+        if let address { return (MACAddress(derivedFrom: address), false) }
+        // No address at all (an IPv4-less network without IPv6): a random local one.
+        var bytes = (0..<6).map { _ in UInt8.random(in: 0...255) }
+        bytes[0] = (bytes[0] & 0xFE) | 0x02
+        return (MACAddress(bytes: bytes)!, false)
+    }
+
+    static func interfaceAddress(_ text: String, field: String) throws -> InterfaceAddress? {
+        guard !text.isEmpty else { return nil }
+        guard let address = InterfaceAddress(cidr: text) else { throw NetworkModelError.invalidAddress(field: field, value: text) }
+        return address
+    }
+
+    /// Unknown endpoints are not an error (rollbacks and repeats).
+    public func deleteEndpoint(networkID: String, endpointID: String) throws {
+        let deleted: EndpointRecord? = try state.withLock { state in
+            guard var endpoint = state.endpoints[endpointID] else { return nil }
+            endpoint.state = .deleting
+            try store.commit(.putEndpoint(endpoint))
+            try dataplane.deleteLink(endpoint.hostVeth)
+            state.endpoints[endpointID] = nil
+            if !endpoint.publishedPorts.isEmpty {
+                try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+            }
+            try store.commit(.deleteEndpoint(id: endpointID))
+            return endpoint
+        }
+        if let deleted {
+            logger.info("DeleteEndpoint", metadata: ["endpoint": "\(endpointID.prefix(12))", "veth": "\(deleted.hostVeth)"])
+        } else {
+            logger.notice("DeleteEndpoint of an endpoint not held; nothing to do", metadata: ["endpoint": "\(endpointID.prefix(12))"])
+        }
+    }
+
+    public struct JoinAnswer: Sendable, Equatable {
+        public var sourceName: String
+        public var destinationPrefix: String
+        public var gateway: IPAddress?
+        public var gatewayIPv6: IPAddress?
+    }
+
+    public func join(networkID: String, endpointID: String, sandboxKey: String, options: JSONObject?) throws -> JoinAnswer {
+        let answer: JoinAnswer = try state.withLock { state in
+            guard var endpoint = state.endpoints[endpointID] else { throw BridgeError.unknownEndpoint(endpointID) }
+            guard let network = state.networks[endpoint.networkID] else { throw BridgeError.unknownNetwork(endpoint.networkID) }
+            endpoint.sandboxKey = sandboxKey
+            // dockerd ≤ 20.10 repeats the port map in Join's sandbox options.
+            if endpoint.requestedPorts.isEmpty { endpoint.requestedPorts = try PortBindingRequest.list(from: options) }
+            try store.commit(.putEndpoint(endpoint))
+            state.endpoints[endpointID] = endpoint
+            // An internal network gives no way out, so no default route either.
+            let isInternal = network.options.isInternal
+            return JoinAnswer(sourceName: endpoint.containerVeth,
+                              destinationPrefix: network.options.containerInterfacePrefix,
+                              gateway: isInternal ? nil : endpoint.address.flatMap { network.gateway(for: $0.address) },
+                              gatewayIPv6: isInternal ? nil : endpoint.addressIPv6.flatMap { network.gateway(for: $0.address) })
+        }
+        logger.info("Join", metadata: ["endpoint": "\(endpointID.prefix(12))", "sandbox": "\(sandboxKey)",
+                                       "gateway": "\(answer.gateway?.description ?? "-")"])
+        return answer
+    }
+
+    public func leave(networkID: String, endpointID: String) throws {
+        let known: Bool = try state.withLock { state in
+            guard var endpoint = state.endpoints[endpointID] else { return false }
+            endpoint.sandboxKey = nil
+            try store.commit(.putEndpoint(endpoint))
+            state.endpoints[endpointID] = endpoint
+            return true
+        }
+        logger.info(known ? "Leave" : "Leave of an endpoint not held; nothing to do",
+                    metadata: ["endpoint": "\(endpointID.prefix(12))"])
+    }
+
+    public func endpoint(_ id: String) -> EndpointRecord? {
+        state.withLock { $0.endpoints[id] }
+    }
+}

@@ -1,0 +1,128 @@
+import Logging
+import Synchronization
+import SwiftnetIPAM
+import SwiftnetNetworkModel
+
+/// The bridge network driver: one Linux bridge per network, a veth pair per endpoint, and
+/// the firewall for the whole state. Each mutating call records its intent before touching
+/// the kernel and its result after, all under one lock (libnl sockets are single-threaded,
+/// and iptables state is rendered whole).
+public final class BridgeDriver: Sendable {
+    struct State {
+        var networks: [String: NetworkRecord] = [:]
+        var endpoints: [String: EndpointRecord] = [:]
+    }
+
+    let state: Mutex<State>
+    let store: any NetworkStore
+    let dataplane: any Dataplane
+    let firewall: any FirewallProgrammer
+    let hostPorts: any HostPortProbe
+    let bootID: String
+    let logger: Logger
+
+    public init(store: any NetworkStore, dataplane: any Dataplane, firewall: any FirewallProgrammer,
+                hostPorts: any HostPortProbe, bootID: String, logger: Logger) throws {
+        let loaded = try store.loadNetworks()
+        var state = State()
+        for network in loaded.networks { state.networks[network.id] = network }
+        for endpoint in loaded.endpoints { state.endpoints[endpoint.id] = endpoint }
+        self.state = Mutex(state)
+        self.store = store
+        self.dataplane = dataplane
+        self.firewall = firewall
+        self.hostPorts = hostPorts
+        self.bootID = bootID
+        self.logger = logger
+    }
+
+    // MARK: networks
+
+    public struct NetworkRequest: Sendable {
+        public var id: String
+        public var options: NetworkOptions
+        public var subnets: [NetworkSubnet]
+        public init(id: String, options: NetworkOptions, subnets: [NetworkSubnet]) {
+            self.id = id
+            self.options = options
+            self.subnets = subnets
+        }
+    }
+
+    public func createNetwork(_ request: NetworkRequest) throws {
+        let bridge = try request.options.bridgeName ?? InterfaceNames.bridge(networkID: request.id)
+        _ = try InterfaceNames.bridge(networkID: request.id)  // the id must be safe even with a chosen name
+        var network = NetworkRecord(id: request.id, bridge: bridge, options: request.options,
+                                    subnets: request.subnets, state: .creating)
+        try state.withLock { state in
+            if let existing = state.networks[request.id] {
+                guard existing.bridge == bridge, existing.subnets == request.subnets, existing.options == request.options else {
+                    throw BridgeError.networkExists(request.id)
+                }
+                logger.info("CreateNetwork repeated; already there", metadata: ["network": "\(request.id.prefix(12))"])
+                return
+            }
+            if let owner = state.networks.values.first(where: { $0.bridge == bridge }) {
+                throw BridgeError.bridgeNameInUse(bridge, by: "swiftnet network \(owner.id.prefix(12))")
+            }
+            if try dataplane.linkExists(bridge) {
+                throw BridgeError.bridgeNameInUse(bridge, by: "an existing interface")
+            }
+            try store.commit(.putNetwork(network))
+            state.networks[network.id] = network
+            do {
+                try dataplane.createBridge(name: bridge, mtu: request.options.mtu,
+                                           addresses: BridgeDriver.gatewayAddresses(network), ipv6: request.options.ipv6)
+                try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+                network.state = .ready
+                try store.commit(.putNetwork(network))
+                state.networks[network.id] = network
+            } catch {
+                state.networks[network.id] = nil
+                _ = try? dataplane.deleteLink(bridge)
+                try? firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+                try? store.commit(.deleteNetwork(id: network.id))
+                throw error
+            }
+        }
+        logger.info("CreateNetwork", metadata: ["network": "\(request.id.prefix(12))", "bridge": "\(bridge)",
+                                                "subnets": "\(request.subnets.map { "\($0.pool)" }.joined(separator: ","))",
+                                                "internal": "\(request.options.isInternal)"])
+    }
+
+    /// Unknown networks are not an error: dockerd repeats deletes after failures.
+    public func deleteNetwork(id: String) throws {
+        let deleted: NetworkRecord? = try state.withLock { state in
+            guard var network = state.networks[id] else { return nil }
+            // dockerd deletes endpoints first; any left belong to containers gone with an old dockerd.
+            for endpoint in state.endpoints.values where endpoint.networkID == id {
+                try dataplane.deleteLink(endpoint.hostVeth)
+                try store.commit(.deleteEndpoint(id: endpoint.id))
+                state.endpoints[endpoint.id] = nil
+            }
+            network.state = .deleting
+            try store.commit(.putNetwork(network))
+            state.networks[id] = nil
+            try dataplane.deleteLink(network.bridge)
+            try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+            try store.commit(.deleteNetwork(id: id))
+            return network
+        }
+        if let deleted {
+            logger.info("DeleteNetwork", metadata: ["network": "\(id.prefix(12))", "bridge": "\(deleted.bridge)"])
+        } else {
+            logger.notice("DeleteNetwork of a network not held; nothing to do", metadata: ["network": "\(id.prefix(12))"])
+        }
+    }
+
+    static func gatewayAddresses(_ network: NetworkRecord) -> [InterfaceAddress] {
+        network.subnets.compactMap { subnet in
+            subnet.gateway.map { InterfaceAddress(address: $0, prefixLength: subnet.pool.length) }
+        }
+    }
+
+    // MARK: queries
+
+    public var networks: [NetworkRecord] { state.withLock { Array($0.networks.values) } }
+    public var endpoints: [EndpointRecord] { state.withLock { Array($0.endpoints.values) } }
+}

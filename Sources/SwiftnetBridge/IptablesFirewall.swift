@@ -1,0 +1,40 @@
+import SwiftnetFirewall
+import SwiftnetIPAM
+import SwiftnetNetworkModel
+
+/// `FirewallProgrammer` on swiftnet's iptables chains: turns the records into the firewall
+/// module's desired state, which it renders whole and applies in one batch per family.
+public struct IptablesFirewall: FirewallProgrammer {
+    let firewall: Firewall
+
+    public init(firewall: Firewall) {
+        self.firewall = firewall
+    }
+
+    public func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws {
+        let (rules, bindings) = IptablesFirewall.desired(networks: networks, endpoints: endpoints)
+        try firewall.apply(networks: rules, bindings: bindings)
+    }
+
+    /// Sorted, so the same state always renders the same text.
+    static func desired(networks: [NetworkRecord], endpoints: [EndpointRecord]) -> ([FirewallNetwork], [FirewallPortBinding]) {
+        let live = networks.filter { $0.state != .deleting }.sorted { $0.bridge < $1.bridge }
+        let rules = live.map { network in
+            FirewallNetwork(bridge: network.bridge, subnets: network.subnets.map(\.pool), isInternal: network.options.isInternal,
+                            interContainer: network.options.interContainer, masquerade: network.options.masquerade)
+        }
+        var bindings: [FirewallPortBinding] = []
+        for endpoint in endpoints.sorted(by: { $0.id < $1.id }) where !endpoint.publishedPorts.isEmpty {
+            guard let network = live.first(where: { $0.id == endpoint.networkID }), !network.options.isInternal else { continue }
+            for port in endpoint.publishedPorts {
+                for container in [endpoint.address, endpoint.addressIPv6].compactMap({ $0?.address }) {
+                    if let hostIP = port.hostIP, hostIP.family != container.family { continue }
+                    bindings.append(FirewallPortBinding(bridge: network.bridge, proto: port.proto.rawValue, hostIP: port.hostIP,
+                                                        hostPort: port.hostPort, containerIP: container,
+                                                        containerPort: port.containerPort))
+                }
+            }
+        }
+        return (rules, bindings)
+    }
+}

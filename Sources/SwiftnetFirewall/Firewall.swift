@@ -1,0 +1,134 @@
+import Foundation
+import Synchronization
+import SwiftnetIPAM
+
+/// Puts the rendered rules into the host's tables. swiftnet owns four chains (see
+/// `FirewallRules`) and four jumps into them, and touches nothing else: Docker's chains and
+/// rules are never edited, built-in chains are never flushed.
+///
+/// `apply` is idempotent and replaces our chains whole, so the server calls it with the full
+/// desired state after each change and once at start-up.
+public final class Firewall: Sendable {
+    public let chains: FirewallChains
+    /// apply and remove each run several commands; two at once could interleave a stale
+    /// state's restore after a newer one. One at a time per process.
+    private let serial = Mutex(())
+
+    /// `prefix` names our chains (`SWIFTNET-FORWARD`…); tests use a unique one. It is code,
+    /// not request data: an invalid prefix is a programming error and stops the process.
+    public init(prefix: String = "SWIFTNET") {
+        do {
+            chains = try FirewallChains(prefix: prefix)
+        } catch {
+            preconditionFailure(error.description)
+        }
+    }
+
+    public var prefix: String { chains.prefix }
+
+    /// Renders both families (so invalid input throws before anything runs), then per family
+    /// one `iptables-restore --noflush -w` fed on stdin, which creates or empties our chains
+    /// and refills them in one transaction per table, then the jumps: each checked with `-C`
+    /// and inserted at the top only if missing. The restore goes first because a jump to a
+    /// chain that does not exist yet cannot be checked or inserted; until the jumps exist the
+    /// new chains are simply not consulted.
+    public func apply(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) {
+        let texts: [(IPFamily, String)] = [
+            (.v4, try FirewallRules.render(networks: networks, bindings: bindings, family: .v4, prefix: prefix)),
+            (.v6, try FirewallRules.render(networks: networks, bindings: bindings, family: .v6, prefix: prefix)),
+        ]
+        try serial.withLock { _ throws(FirewallError) in
+            for (family, text) in texts {
+                try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: text)
+                for jump in try FirewallRules.jumps(family: family, prefix: prefix) {
+                    if try !isInstalled(jump, family: family) {
+                        try CommandRunner.check(try Firewall.tool("", family), jump.insertArguments)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Deletes our jumps (every copy) and our chains, for both families (uninstall, tests).
+    /// Carries on after a failure so that as much as possible is gone, then throws the first
+    /// error. Nothing is left behind when it returns.
+    public func remove() throws(FirewallError) {
+        try serial.withLock { _ throws(FirewallError) in
+            var firstError: FirewallError?
+            for family in [IPFamily.v4, .v6] {
+                do throws(FirewallError) {
+                    let iptables = try Firewall.tool("", family)
+                    for jump in try FirewallRules.jumps(family: family, prefix: prefix) {
+                        // Bounded: each round deletes one copy; a -D that succeeds without
+                        // removing anything must not loop for ever.
+                        var rounds = 0
+                        while try isInstalled(jump, family: family), rounds < 64 {
+                            try CommandRunner.check(iptables, jump.deleteArguments)
+                            rounds += 1
+                        }
+                    }
+                    try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"],
+                                            input: FirewallRules.teardown(chains: chains))
+                } catch {
+                    if firstError == nil { firstError = error }
+                }
+            }
+            if let firstError { throw firstError }
+        }
+    }
+
+    /// Our chains and their rules as `iptables-save` prints them, in the same layout as
+    /// `FirewallRules.render` (sections filter and nat, declarations, rules, COMMIT), so a
+    /// doctor can compare the two texts directly. A chain that does not exist is missing from
+    /// its section; counters are zeroed. Jumps are not included: see `missingJumps`.
+    public func savedRules(family: IPFamily) throws(FirewallError) -> String {
+        let saved = try CommandRunner.check(try Firewall.tool("save", family), []).stdout
+        let ours = ["filter": Set(chains.filter), "nat": Set(chains.nat)]
+        var declarations: [String: [String]] = [:]
+        var rules: [String: [String]] = [:]
+        var table = ""
+        for line in saved.split(separator: "\n", omittingEmptySubsequences: true) {
+            let words = line.split(separator: " ")
+            if line.hasPrefix("*") {
+                table = String(line.dropFirst())
+            } else if line.hasPrefix(":"), let name = words.first?.dropFirst(), ours[table]?.contains(String(name)) == true {
+                declarations[table, default: []].append(":\(name) - [0:0]")
+            } else if words.count >= 2, words[0] == "-A", ours[table]?.contains(String(words[1])) == true {
+                rules[table, default: []].append(String(line))
+            }
+        }
+        return ["filter", "nat"].map { name in
+            (["*\(name)"] + declarations[name, default: []] + rules[name, default: []] + ["COMMIT"]).joined(separator: "\n") + "\n"
+        }.joined()
+    }
+
+    /// The jumps of `family` that are not in their built-in chain (for a doctor; `apply`
+    /// puts them back).
+    public func missingJumps(family: IPFamily) throws(FirewallError) -> [FirewallJump] {
+        var missing: [FirewallJump] = []
+        for jump in try FirewallRules.jumps(family: family, prefix: prefix) where try !isInstalled(jump, family: family) {
+            missing.append(jump)
+        }
+        return missing
+    }
+
+    /// `-C` exits 0 when the rule is there, 1 when it is not, and 2 when the target chain
+    /// does not exist (then the jump cannot exist either). Anything else is a real failure.
+    private func isInstalled(_ jump: FirewallJump, family: IPFamily) throws(FirewallError) -> Bool {
+        let iptables = try Firewall.tool("", family)
+        let output = try CommandRunner.run(iptables, jump.checkArguments)
+        switch output.status {
+        case 0: return true
+        case 1: return false
+        case 2 where output.stderr.contains("does not exist") || output.stderr.contains("Couldn't load target"): return false
+        default:
+            throw .commandFailed(command: CommandRunner.describe(iptables, jump.checkArguments),
+                                 status: output.status, stderr: output.stderr)
+        }
+    }
+
+    /// `iptables`, `iptables-restore`, `iptables-save` or their `ip6tables` twins.
+    private static func tool(_ suffix: String, _ family: IPFamily) throws(FirewallError) -> String {
+        try CommandRunner.tool((family == .v4 ? "iptables" : "ip6tables") + (suffix.isEmpty ? "" : "-" + suffix))
+    }
+}

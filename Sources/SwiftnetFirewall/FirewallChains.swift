@@ -1,0 +1,36 @@
+/// The names of swiftnet's own chains for one prefix. Everything the firewall creates is one
+/// of these four chains or a jump into them, so "ours" is decided by exact name, never by a
+/// pattern that could catch someone else's chain.
+public struct FirewallChains: Sendable, Equatable {
+    public let prefix: String
+    /// filter: jumped to from FORWARD; decides every packet in or out of a swiftnet bridge.
+    public let forward: String
+    /// filter: entered for packets leaving a swiftnet bridge for another bridge; drops them.
+    public let isolation: String
+    /// nat: jumped to from POSTROUTING; masquerade.
+    public let postrouting: String
+    /// nat: jumped to from PREROUTING and OUTPUT for local destinations; published ports.
+    public let dnat: String
+
+    /// The prefix is code, not request data, but it is still checked: it becomes chain names
+    /// (at most 28 bytes, so at most 16 for the prefix with "-POSTROUTING"), and a prefix
+    /// starting with DOCKER could name one of Docker's chains (Docker 28 has DOCKER-FORWARD).
+    public init(prefix: String) throws(FirewallError) {
+        let bytes = Array(prefix.utf8)
+        guard (1...16).contains(bytes.count),
+              bytes[0].isASCIILetter,
+              bytes.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }),
+              !prefix.uppercased().hasPrefix("DOCKER")
+        else { throw .invalidPrefix(prefix) }
+        self.prefix = prefix
+        forward = prefix + "-FORWARD"
+        isolation = prefix + "-ISOLATION"
+        postrouting = prefix + "-POSTROUTING"
+        dnat = prefix + "-DNAT"
+    }
+
+    /// Our chains in the filter table.
+    public var filter: [String] { [forward, isolation] }
+    /// Our chains in the nat table.
+    public var nat: [String] { [dnat, postrouting] }
+}

@@ -1,0 +1,151 @@
+import SwiftnetIPAM
+
+/// The rules as a pure function of the desired state: no I/O, no root, so every case is unit
+/// tested, and the same text is re-applied at every start-up (it replaces our chains whole).
+///
+/// Layout (P = prefix):
+/// - filter `P-FORWARD`, jumped to first thing in FORWARD: for every packet with a swiftnet
+///   bridge on either side it ends in ACCEPT or DROP, so neither Docker's rules nor the
+///   FORWARD policy (DROP under Docker, ACCEPT without it) decide our traffic.
+/// - filter `P-ISOLATION`: entered for packets leaving a swiftnet bridge for another
+///   interface; drops those heading for any swiftnet bridge or Docker bridge.
+/// - nat `P-POSTROUTING`, jumped to from POSTROUTING: masquerade.
+/// - nat `P-DNAT`, jumped to from PREROUTING and OUTPUT for local destinations: published ports.
+///
+/// IPv6 gets the same rules, NAT included: swiftnet's IPAM hands out unique-local /64s, which
+/// the internet does not route, so without masquerade an IPv6 container could reach nothing
+/// beyond the host, and a port published on `::` could not be reached. This is what dockerd
+/// does since 27 (ip6tables on, IPv6 gateway mode "nat"). `masquerade: false` turns it off
+/// for both families, for routed global prefixes.
+public enum FirewallRules {
+    /// `iptables-restore --noflush` (or `ip6tables-restore`) input for the tables filter and
+    /// nat, covering only swiftnet's chains. Empty state gives the chain declarations alone,
+    /// which empties them. Every name, protocol and port is checked first: invalid input
+    /// throws and renders nothing.
+    public static func render(networks: [FirewallNetwork], bindings: [FirewallPortBinding], family: IPFamily,
+                              prefix: String = "SWIFTNET") throws(FirewallError) -> String {
+        let chains = try FirewallChains(prefix: prefix)
+        let state = try FirewallState(networks: networks, bindings: bindings)
+        let published = state.liveBindings(family: family)
+        var filter = RuleTable(name: "filter", chains: chains.filter)
+        var nat = RuleTable(name: "nat", chains: chains.nat)
+        let forward = chains.forward
+
+        for network in state.networks {
+            let bridge = network.bridge
+            // Traffic between two ports of the bridge (br_netfilter makes bridged frames pass
+            // FORWARD with -i and -o both the bridge). Decided first: the isolation chain
+            // below drops every swiftnet bridge, this one included.
+            filter.append(forward, "-i \(bridge) -o \(bridge) -j \(network.interContainer ? "ACCEPT" : "DROP")")
+            // Leaving for another bridge, ours or Docker's: dropped there.
+            filter.append(forward, "-i \(bridge) -j \(chains.isolation)")
+            if network.isInternal {
+                filter.append(forward, "-i \(bridge) ! -o \(bridge) -j DROP")
+                filter.append(forward, "! -i \(bridge) -o \(bridge) -j DROP")
+                continue
+            }
+            // Entering from Docker's bridges: Docker's isolation chains only know its own bridges.
+            for docker in FirewallState.dockerBridges {
+                filter.append(forward, "-i \(docker) -o \(bridge) -j DROP")
+            }
+            filter.append(forward, "-o \(bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+            let mine = published.filter { $0.bridge == bridge }
+            for binding in mine.sorted(by: byContainer) {
+                filter.append(forward, "-d \(host(binding.containerIP)) -o \(bridge) -p \(binding.proto) -m \(binding.proto) --dport \(binding.containerPort) -j ACCEPT")
+            }
+            // The way out: to the uplink, or any interface that is not a bridge of ours or Docker's.
+            filter.append(forward, "-i \(bridge) ! -o \(bridge) -j ACCEPT")
+            // Anything else coming in (unpublished ports, direct routing to container
+            // addresses) is dropped here rather than left to the FORWARD policy, which is
+            // ACCEPT on a host without Docker.
+            filter.append(forward, "-o \(bridge) -j DROP")
+
+            if network.masquerade {
+                for subnet in network.subnets where subnet.family == family {
+                    nat.append(chains.postrouting, "-s \(subnet) ! -o \(bridge) -j MASQUERADE")
+                }
+            }
+            if !mine.isEmpty {
+                // Host-originated connections to a published port (127.0.0.1:PORT, DNAT'ed into
+                // the bridge with route_localnet=1) need a source the container can answer.
+                nat.append(chains.postrouting, "-o \(bridge) -m addrtype --src-type LOCAL -j MASQUERADE")
+                // A container reaching its own published port: the packet goes back out of the
+                // port it came in by (needs hairpin mode on the bridge port); the source must
+                // change or the container would answer itself directly.
+                for binding in mine.sorted(by: byContainer) {
+                    let address = host(binding.containerIP)
+                    nat.append(chains.postrouting, "-s \(address) -d \(address) -p \(binding.proto) -m \(binding.proto) --dport \(binding.containerPort) -j MASQUERADE")
+                }
+            }
+        }
+
+        if !state.networks.isEmpty {
+            for network in state.networks {
+                filter.append(chains.isolation, "-o \(network.bridge) -j DROP")
+            }
+            for docker in FirewallState.dockerBridges {
+                filter.append(chains.isolation, "-o \(docker) -j DROP")
+            }
+        }
+
+        // Published ports. No `! -i BRIDGE`: there is no userland proxy behind these rules to
+        // catch what they skip, so a container reaching a published port of its own network
+        // through a host address is DNAT'ed like everyone else; the reply is bridged straight
+        // back and br_netfilter's conntrack undoes the DNAT on it. From another swiftnet
+        // network the DNAT'ed packet is dropped by isolation, as on Docker's own bridges.
+        for binding in published.sorted(by: byHostPort) {
+            let destination = binding.hostIP.map { "-d \(host($0)) " } ?? ""
+            let target = binding.containerIP.family == .v6 ? "[\(binding.containerIP)]:\(binding.containerPort)"
+                                                           : "\(binding.containerIP):\(binding.containerPort)"
+            nat.append(chains.dnat, "\(destination)-p \(binding.proto) -m \(binding.proto) --dport \(binding.hostPort) -j DNAT --to-destination \(target)")
+        }
+
+        return filter.text + nat.text
+    }
+
+    /// The jumps from built-in chains into ours, as argument arrays for `iptables -w -C/-I/-D`.
+    /// OUTPUT's jump for IPv6 skips ::1: unlike 127.0.0.1 (route_localnet) the kernel never
+    /// routes ::1 out of a bridge, so DNAT'ing it would only turn "connection refused" into a
+    /// timeout.
+    public static func jumps(family: IPFamily, prefix: String = "SWIFTNET") throws(FirewallError) -> [FirewallJump] {
+        let chains = try FirewallChains(prefix: prefix)
+        let local = ["-m", "addrtype", "--dst-type", "LOCAL", "-j", chains.dnat]
+        return [
+            FirewallJump(table: "filter", chain: "FORWARD", rule: ["-j", chains.forward]),
+            FirewallJump(table: "nat", chain: "PREROUTING", rule: local),
+            FirewallJump(table: "nat", chain: "OUTPUT", rule: family == .v4 ? local : ["!", "-d", "::1/128"] + local),
+            FirewallJump(table: "nat", chain: "POSTROUTING", rule: ["-j", chains.postrouting]),
+        ]
+    }
+
+    /// Input that deletes our chains: declaring them first empties them (or creates them, so
+    /// the deletes cannot fail for a chain that is already gone), then `-X` removes them. It
+    /// fails as a whole, changing nothing, while a jump still points at one of them.
+    static func teardown(chains: FirewallChains) -> String {
+        func section(_ table: String, _ names: [String]) -> String {
+            var lines = ["*\(table)"]
+            lines += names.map { ":\($0) - [0:0]" }
+            lines += names.map { "-X \($0)" }
+            lines.append("COMMIT")
+            return lines.joined(separator: "\n") + "\n"
+        }
+        return section("filter", chains.filter) + section("nat", chains.nat)
+    }
+
+    /// An address as iptables-save prints a host: with its full-length mask.
+    static func host(_ address: IPAddress) -> String {
+        "\(address)/\(address.family.bitWidth)"
+    }
+
+    static func byContainer(_ a: FirewallPortBinding, _ b: FirewallPortBinding) -> Bool {
+        if a.containerIP != b.containerIP { return a.containerIP < b.containerIP }
+        if a.proto != b.proto { return a.proto < b.proto }
+        return a.containerPort < b.containerPort
+    }
+
+    static func byHostPort(_ a: FirewallPortBinding, _ b: FirewallPortBinding) -> Bool {
+        if a.proto != b.proto { return a.proto < b.proto }
+        if a.hostPort != b.hostPort { return a.hostPort < b.hostPort }
+        return FirewallState.order(a, b)
+    }
+}

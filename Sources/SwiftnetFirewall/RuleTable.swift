@@ -1,0 +1,36 @@
+/// One table's section of `iptables-restore` input, written exactly the way `iptables-save`
+/// prints it back (chains sorted by name, each chain's rules together, canonical option
+/// order), so that what is installed can be compared with what was rendered line by line.
+///
+/// Declaring `:CHAIN - [0:0]` under `--noflush` creates the chain or empties it, and the
+/// section is committed as one transaction: re-rendering replaces our chains whole, and a
+/// refused line leaves the old rules in place.
+struct RuleTable {
+    let name: String
+    let chains: [String]
+    private var rules: [String: [String]] = [:]
+
+    init(name: String, chains: [String]) {
+        self.name = name
+        // iptables-save lists user chains in byte order of their names.
+        self.chains = chains.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    /// Appends `-A chain rule`; a rule already in the chain is not repeated (two bindings of
+    /// one container port on two host addresses need a single ACCEPT).
+    mutating func append(_ chain: String, _ rule: String) {
+        precondition(chains.contains(chain), "rule for undeclared chain \(chain)")
+        if rules[chain, default: []].contains(rule) { return }
+        rules[chain, default: []].append(rule)
+    }
+
+    var text: String {
+        var lines = ["*\(name)"]
+        lines += chains.map { ":\($0) - [0:0]" }
+        for chain in chains {
+            lines += (rules[chain] ?? []).map { "-A \(chain) \($0)" }
+        }
+        lines.append("COMMIT")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

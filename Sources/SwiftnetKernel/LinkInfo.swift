@@ -1,0 +1,25 @@
+/// A network interface as the kernel reports it at one moment.
+public struct LinkInfo: Sendable, Equatable {
+    public var name: String
+    public var index: Int32
+    /// The rtnetlink kind ("bridge", "veth", …); nil for physical devices and loopback.
+    public var kind: String?
+    public var mtu: Int
+    /// The hardware address as the kernel holds it: 6 bytes for Ethernet-like links, other
+    /// lengths for tunnels, empty when the link has none.
+    public var mac: [UInt8]
+    /// Administratively up (IFF_UP); says nothing about carrier.
+    public var isUp: Bool
+    /// Index of the bridge (or bond) this link is enslaved to.
+    public var masterIndex: Int32?
+
+    public init(name: String, index: Int32, kind: String?, mtu: Int, mac: [UInt8], isUp: Bool, masterIndex: Int32?) {
+        self.name = name
+        self.index = index
+        self.kind = kind
+        self.mtu = mtu
+        self.mac = mac
+        self.isUp = isUp
+        self.masterIndex = masterIndex
+    }
+}

@@ -1,0 +1,388 @@
+import CNetlink
+import Glibc
+import Synchronization
+import SwiftnetIPAM
+
+/// Creates, changes and deletes links and their addresses in the network namespace the
+/// process was in when the manager was made (the socket stays bound to it).
+///
+/// Every call addresses interfaces by name in one request (RTM_GETLINK/NEWLINK/DELLINK carry
+/// IFLA_IFNAME; the kernel resolves it), instead of keeping a link cache: a cache goes stale
+/// whenever Docker or anyone else changes links, and refreshing it means dumping every link,
+/// which alone costs more than a whole endpoint cycle may. Only `links()` dumps.
+public final class LinkManager: Sendable {
+    /// Kernel limits for bridge and veth (ETH_MIN_MTU…ETH_MAX_MTU); checked here so the error
+    /// says which number was wrong instead of "Invalid input data".
+    public static let mtuRange = 68...65535
+
+    // One socket, serialised: libnl sockets keep sequence numbers and a receive buffer and
+    // are not thread-safe. Netlink requests are a few microseconds, so a lock is cheaper
+    // than a socket per caller.
+    private let socket: Mutex<NetlinkSocket>
+
+    public init() throws {
+        socket = Mutex(try NetlinkSocket())
+    }
+
+    // MARK: reading
+
+    /// nil when no interface has that name.
+    public func link(named name: String) throws -> LinkInfo? {
+        try InterfaceName.validate(name)
+        return try socket.withLock { sk in
+            try LinkManager.fetch(sk, name, operation: "look up \(name)")
+        }
+    }
+
+    /// Every link in the namespace, in index order. Dumps them all: for reconciliation only.
+    public func links() throws -> [LinkInfo] {
+        try socket.withLock { sk in
+            var cache: OpaquePointer?
+            let rc = rtnl_link_alloc_cache(sk.handle, AF_UNSPEC, &cache)
+            guard rc == 0, let cache else { throw KernelError.netlink("rtnl_link_alloc_cache", code: rc) }
+            defer { nl_cache_free(cache) }
+            var result: [LinkInfo] = []
+            var object = nl_cache_get_first(cache)
+            while let current = object {
+                result.append(LinkManager.info(of: current))
+                object = nl_cache_get_next(current)
+            }
+            return result.sorted { $0.index < $1.index }
+        }
+    }
+
+    // MARK: creating and deleting
+
+    /// Creates a bridge, down. Fails with `interfaceExists` if the name is taken.
+    ///
+    /// The bridge always gets an explicit MAC (`mac`, or a random locally administered one):
+    /// a bridge whose address the kernel chose takes the lowest MAC among its ports and
+    /// changes it as containers come and go, which leaves stale gateway entries in the
+    /// neighbour tables of every other container. An address set by the user stays.
+    public func createBridge(name: String, mtu: Int? = nil, mac: [UInt8]? = nil) throws {
+        try InterfaceName.validate(name)
+        try LinkManager.validate(mtu: mtu, for: name)
+        let address = mac ?? LinkManager.randomMAC()
+        try LinkManager.validate(mac: address, for: name)
+        let operation = "create bridge \(name)"
+        try socket.withLock { sk in
+            guard let link = rtnl_link_bridge_alloc() else { throw LinkManager.noMemory(name, operation) }
+            defer { rtnl_link_put(link) }
+            rtnl_link_set_name(link, name)
+            if let mtu { rtnl_link_set_mtu(link, UInt32(mtu)) }
+            try LinkManager.setHardwareAddress(link, address, name: name, operation: operation)
+            try LinkManager.check(rtnl_link_add(sk.handle, link, NLM_F_CREATE | NLM_F_EXCL), name, operation)
+        }
+    }
+
+    /// Creates a veth pair with both ends, down, in this namespace. `mtu` applies to both
+    /// ends, `peerMAC` to the peer (the end that goes into the container); the host end gets
+    /// a random MAC from the kernel. Fails with `interfaceExists` naming whichever end is taken.
+    public func createVethPair(host: String, peer: String, mtu: Int? = nil, peerMAC: [UInt8]? = nil) throws {
+        try InterfaceName.validate(host)
+        try InterfaceName.validate(peer)
+        guard host != peer else {
+            throw KernelError.invalidInterfaceName(peer, reason: "both ends of a veth pair are named \(peer)")
+        }
+        try LinkManager.validate(mtu: mtu, for: host)
+        if let peerMAC { try LinkManager.validate(mac: peerMAC, for: peer) }
+        let operation = "create veth pair \(host)/\(peer)"
+        try socket.withLock { sk in
+            guard let link = rtnl_link_veth_alloc() else { throw LinkManager.noMemory(host, operation) }
+            defer { rtnl_link_put(link) }
+            // The peer is a second rtnl_link inside the first; libnl sends its name, MTU and
+            // address in the VETH_INFO_PEER nest of the same RTM_NEWLINK, so the pair is
+            // created fully configured in one request.
+            guard let peerLink = rtnl_link_veth_get_peer(link) else { throw LinkManager.noMemory(peer, operation) }
+            defer { rtnl_link_put(peerLink) }
+            rtnl_link_set_name(link, host)
+            rtnl_link_set_name(peerLink, peer)
+            if let mtu {
+                rtnl_link_set_mtu(link, UInt32(mtu))
+                rtnl_link_set_mtu(peerLink, UInt32(mtu))
+            }
+            if let peerMAC {
+                try LinkManager.setHardwareAddress(peerLink, peerMAC, name: peer, operation: operation)
+            }
+            let rc = rtnl_link_add(sk.handle, link, NLM_F_CREATE | NLM_F_EXCL)
+            if rc == -NLE_EXIST {
+                // The kernel does not say which end clashed; ask, so the error can.
+                let taken = (try? LinkManager.fetch(sk, host, operation: operation)) != nil ? host : peer
+                throw KernelError.interfaceExists(taken, operation: operation)
+            }
+            try LinkManager.check(rc, host, operation)
+        }
+    }
+
+    /// Deletes a link; false if there was none. Deleting either end of a veth pair deletes
+    /// both; deleting a bridge releases its ports (they stay, without master).
+    @discardableResult
+    public func deleteLink(_ name: String) throws -> Bool {
+        try InterfaceName.validate(name)
+        return try socket.withLock { sk in
+            guard let link = rtnl_link_alloc() else { throw LinkManager.noMemory(name, "delete \(name)") }
+            defer { rtnl_link_put(link) }
+            rtnl_link_set_name(link, name)
+            let rc = rtnl_link_delete(sk.handle, link)
+            if rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND { return false }
+            try LinkManager.check(rc, name, "delete \(name)")
+            return true
+        }
+    }
+
+    // MARK: changing
+
+    /// Enslaves `name` to the bridge `bridge`.
+    public func setMaster(_ name: String, bridge: String) throws {
+        try InterfaceName.validate(name)
+        try InterfaceName.validate(bridge)
+        let operation = "attach \(name) to bridge \(bridge)"
+        try socket.withLock { sk in
+            // IFLA_MASTER takes an index, so the bridge costs one lookup; checking its kind on
+            // the way turns the kernel's bare "Operation not supported" into a clear error.
+            guard let master = try LinkManager.fetch(sk, bridge, operation: operation) else {
+                throw KernelError.interfaceNotFound(bridge, operation: operation)
+            }
+            guard master.kind == "bridge" else {
+                throw KernelError.interface(bridge, operation: operation + " (it is a \(master.kind ?? "device"), not a bridge)",
+                                            code: -NLE_OPNOTSUPP)
+            }
+            try LinkManager.change(sk, name, operation) { rtnl_link_set_master($0, master.index) }
+        }
+    }
+
+    /// Sets IFF_UP (administratively up).
+    public func setUp(_ name: String) throws {
+        try InterfaceName.validate(name)
+        try socket.withLock { sk in
+            try LinkManager.change(sk, name, "bring \(name) up") { rtnl_link_set_flags($0, UInt32(IFF_UP)) }
+        }
+    }
+
+    public func setMTU(_ name: String, _ mtu: Int) throws {
+        try InterfaceName.validate(name)
+        try LinkManager.validate(mtu: mtu, for: name)
+        try socket.withLock { sk in
+            try LinkManager.change(sk, name, "set MTU \(mtu) on \(name)") { rtnl_link_set_mtu($0, UInt32(mtu)) }
+        }
+    }
+
+    // MARK: addresses
+
+    /// Every address on the link, IPv4 and IPv6 (link-local ones included), in kernel order.
+    public func addresses(of name: String) throws -> [(address: IPAddress, prefixLength: Int)] {
+        try InterfaceName.validate(name)
+        return try socket.withLock { sk in
+            let operation = "list addresses of \(name)"
+            let index = try LinkManager.index(sk, name, operation: operation)
+            return try LinkManager.addresses(sk, index: index, name: name, operation: operation)
+        }
+    }
+
+    /// Adds an address (with its prefix route). Already present with the same prefix length
+    /// is success. IPv6 addresses skip duplicate address detection: they come from our own
+    /// IPAM, and a tentative address cannot be used as a source — on a bridge with no port
+    /// up it would stay tentative, so the gateway would not answer.
+    public func addAddress(_ address: IPAddress, prefixLength: Int, to name: String) throws {
+        try InterfaceName.validate(name)
+        try LinkManager.validate(prefixLength: prefixLength, of: address, on: name)
+        let operation = "add \(address)/\(prefixLength) to \(name)"
+        try socket.withLock { sk in
+            let index = try LinkManager.index(sk, name, operation: operation)
+            let request = try LinkManager.addressRequest(address, prefixLength: prefixLength, index: index,
+                                                         name: name, operation: operation)
+            defer { rtnl_addr_put(request) }
+            let rc = rtnl_addr_add(sk.handle, request, NLM_F_CREATE | NLM_F_EXCL)
+            if rc == -NLE_EXIST {
+                // IPv4 keys an address by address and prefix length, IPv6 by address alone,
+                // so "exists" may mean another length; only the same one is success.
+                let present = try LinkManager.addresses(sk, index: index, name: name, operation: operation)
+                let lengths = present.filter { $0.address == address }.map(\.prefixLength)
+                if lengths.contains(prefixLength) { return }
+                if let other = lengths.first {
+                    throw KernelError.addressConflict(name, address: address.description, existingPrefixLength: other)
+                }
+            }
+            try LinkManager.check(rc, name, operation, linkMissingMeansNotFound: false)
+        }
+    }
+
+    /// Removes an address; false if the link has no such address with that prefix length.
+    @discardableResult
+    public func deleteAddress(_ address: IPAddress, prefixLength: Int, from name: String) throws -> Bool {
+        try InterfaceName.validate(name)
+        try LinkManager.validate(prefixLength: prefixLength, of: address, on: name)
+        let operation = "delete \(address)/\(prefixLength) from \(name)"
+        return try socket.withLock { sk in
+            let index = try LinkManager.index(sk, name, operation: operation)
+            let request = try LinkManager.addressRequest(address, prefixLength: prefixLength, index: index,
+                                                         name: name, operation: operation)
+            defer { rtnl_addr_put(request) }
+            let rc = rtnl_addr_delete(sk.handle, request, 0)
+            if rc == -NLE_NOADDR { return false }
+            try LinkManager.check(rc, name, operation, linkMissingMeansNotFound: false)
+            return true
+        }
+    }
+}
+
+// MARK: - libnl plumbing (called with the socket locked)
+
+extension LinkManager {
+    /// One RTM_GETLINK by name; nil when absent.
+    static func fetch(_ sk: NetlinkSocket, _ name: String, operation: String) throws -> LinkInfo? {
+        var link: OpaquePointer?
+        let rc = rtnl_link_get_kernel(sk.handle, 0, name, &link)
+        if rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND { return nil }
+        guard rc == 0, let link else { throw KernelError.interface(name, operation: operation, code: rc) }
+        defer { rtnl_link_put(link) }
+        return info(of: link)
+    }
+
+    static func index(_ sk: NetlinkSocket, _ name: String, operation: String) throws -> Int32 {
+        guard let link = try fetch(sk, name, operation: operation) else {
+            throw KernelError.interfaceNotFound(name, operation: operation)
+        }
+        return link.index
+    }
+
+    static func info(of link: OpaquePointer) -> LinkInfo {
+        var mac: [UInt8] = []
+        if let address = rtnl_link_get_addr(link), let raw = nl_addr_get_binary_addr(address) {
+            mac = Array(UnsafeRawBufferPointer(start: raw, count: Int(nl_addr_get_len(address))))
+        }
+        let master = rtnl_link_get_master(link)
+        return LinkInfo(
+            name: rtnl_link_get_name(link).map { String(cString: $0) } ?? "",
+            index: Int32(rtnl_link_get_ifindex(link)),
+            kind: rtnl_link_get_type(link).map { String(cString: $0) },
+            mtu: Int(rtnl_link_get_mtu(link)),
+            mac: mac,
+            isUp: rtnl_link_get_flags(link) & UInt32(IFF_UP) != 0,
+            masterIndex: master > 0 ? Int32(master) : nil)
+    }
+
+    /// Sends the changes `configure` makes as one RTM_NEWLINK addressed by name. libnl's
+    /// change call takes an "original" to diff against; passing the same object with only
+    /// the name set makes it send the name (ifindex 0), so no lookup round trip is needed.
+    static func change(_ sk: NetlinkSocket, _ name: String, _ operation: String,
+                       _ configure: (OpaquePointer) -> Void) throws {
+        guard let link = rtnl_link_alloc() else { throw noMemory(name, operation) }
+        defer { rtnl_link_put(link) }
+        rtnl_link_set_name(link, name)
+        configure(link)
+        try check(rtnl_link_change(sk.handle, link, link, 0), name, operation)
+    }
+
+    static func addresses(_ sk: NetlinkSocket, index: Int32, name: String,
+                          operation: String) throws -> [(address: IPAddress, prefixLength: Int)] {
+        // The kernel filters address dumps by interface only on sockets with strict checking;
+        // this is not a hot path, so dump all and filter here.
+        var cache: OpaquePointer?
+        let rc = rtnl_addr_alloc_cache(sk.handle, &cache)
+        guard rc == 0, let cache else { throw KernelError.interface(name, operation: operation, code: rc) }
+        defer { nl_cache_free(cache) }
+        var result: [(address: IPAddress, prefixLength: Int)] = []
+        var object = nl_cache_get_first(cache)
+        while let current = object {
+            defer { object = nl_cache_get_next(current) }
+            guard rtnl_addr_get_ifindex(current) == index,
+                  let local = rtnl_addr_get_local(current),
+                  let raw = nl_addr_get_binary_addr(local),
+                  let address = IPAddress(bytes: Array(UnsafeRawBufferPointer(start: raw, count: Int(nl_addr_get_len(local)))))
+            else { continue }
+            result.append((address, Int(rtnl_addr_get_prefixlen(current))))
+        }
+        return result
+    }
+
+    /// An rtnl_addr for add/delete; the caller puts it.
+    static func addressRequest(_ address: IPAddress, prefixLength: Int, index: Int32,
+                               name: String, operation: String) throws -> OpaquePointer {
+        let family = address.family == .v4 ? AF_INET : AF_INET6
+        guard let request = rtnl_addr_alloc() else { throw noMemory(name, operation) }
+        var ok = false
+        defer { if !ok { rtnl_addr_put(request) } }
+        rtnl_addr_set_ifindex(request, index)
+        rtnl_addr_set_family(request, family)
+        let local = try nlAddress(family: family, address.bytes, name: name, operation: operation)
+        defer { nl_addr_put(local) }
+        try check(rtnl_addr_set_local(request, local), name, operation)
+        // set_local copies the nl_addr's own prefix length (full width); override it after.
+        rtnl_addr_set_prefixlen(request, Int32(prefixLength))
+        if address.family == .v4, prefixLength < 31 {
+            // `ip addr add` leaves the broadcast unset; Docker sets it, and containers that
+            // broadcast on the subnet expect the bridge to answer.
+            let hostBits = UInt128(32 - prefixLength)
+            let broadcast = IPAddress(family: .v4, value: address.value | ((1 << hostBits) - 1))
+            let bcast = try nlAddress(family: family, broadcast.bytes, name: name, operation: operation)
+            defer { nl_addr_put(bcast) }
+            try check(rtnl_addr_set_broadcast(request, bcast), name, operation)
+        }
+        if address.family == .v6 {
+            rtnl_addr_set_flags(request, UInt32(IFA_F_NODAD))
+        }
+        ok = true
+        return request
+    }
+
+    static func nlAddress(family: Int32, _ bytes: [UInt8], name: String, operation: String) throws -> OpaquePointer {
+        let made = bytes.withUnsafeBytes { nl_addr_build(family, $0.baseAddress, $0.count) }
+        guard let made else { throw noMemory(name, operation) }
+        return made
+    }
+
+    static func setHardwareAddress(_ link: OpaquePointer, _ mac: [UInt8], name: String, operation: String) throws {
+        // rtnl_link_set_addr takes its own reference.
+        let address = try nlAddress(family: AF_LLC, mac, name: name, operation: operation)
+        defer { nl_addr_put(address) }
+        rtnl_link_set_addr(link, address)
+    }
+
+    /// Maps a libnl return code to an error naming the interface; 0 and positive are success.
+    /// `linkMissingMeansNotFound` is off for address calls, whose link was just looked up and
+    /// whose ENODEV-like codes mean something about the address.
+    static func check(_ rc: Int32, _ name: String, _ operation: String, linkMissingMeansNotFound: Bool = true) throws {
+        guard rc < 0 else { return }
+        switch rc {
+        case -NLE_EXIST where linkMissingMeansNotFound:
+            throw KernelError.interfaceExists(name, operation: operation)
+        case -NLE_NODEV where linkMissingMeansNotFound, -NLE_OBJ_NOTFOUND where linkMissingMeansNotFound:
+            throw KernelError.interfaceNotFound(name, operation: operation)
+        default:
+            throw KernelError.interface(name, operation: operation, code: rc)
+        }
+    }
+
+    static func noMemory(_ name: String, _ operation: String) -> KernelError {
+        .interface(name, operation: operation, code: -NLE_NOMEM)
+    }
+
+    // MARK: validation
+
+    static func validate(mtu: Int?, for name: String) throws {
+        if let mtu, !mtuRange.contains(mtu) { throw KernelError.invalidMTU(name, mtu: mtu) }
+    }
+
+    /// The kernel refuses multicast and all-zero addresses for Ethernet devices
+    /// (is_valid_ether_addr) with a bare EADDRNOTAVAIL; refuse them here by name.
+    static func validate(mac: [UInt8], for name: String) throws {
+        guard mac.count == 6, mac[0] & 0x01 == 0, mac.contains(where: { $0 != 0 }) else {
+            throw KernelError.invalidMAC(name, mac: mac)
+        }
+    }
+
+    static func validate(prefixLength: Int, of address: IPAddress, on name: String) throws {
+        guard (0...(address.family == .v4 ? 32 : 128)).contains(prefixLength) else {
+            throw KernelError.invalidPrefixLength(name, address: address.description, prefixLength: prefixLength)
+        }
+    }
+
+    /// Random unicast, locally administered (the same kind of address the kernel would pick).
+    static func randomMAC() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        var mac = (0..<6).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        mac[0] = (mac[0] & 0xFE) | 0x02
+        return mac
+    }
+}

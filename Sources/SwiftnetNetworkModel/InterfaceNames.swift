@@ -1,0 +1,47 @@
+/// Kernel names of a network's objects, derived from dockerd's ids: bridge `swn-<10 hex>`,
+/// host veth `swv<11 hex>`, container veth `swc<11 hex>` (IFNAMSIZ allows 15 bytes). Only
+/// lowercase hex ids are accepted, so no request can make a name that means something else
+/// to the kernel or to iptables.
+public enum InterfaceNames {
+    public static let bridgePrefix = "swn-"
+    public static let hostVethPrefix = "swv"
+    public static let containerVethPrefix = "swc"
+
+    public static func bridge(networkID: String) throws(NetworkModelError) -> String {
+        try checkID(networkID, kind: "network", length: 10)
+        return bridgePrefix + networkID.prefix(10)
+    }
+
+    public static func veths(endpointID: String) throws(NetworkModelError) -> (host: String, container: String) {
+        try checkID(endpointID, kind: "endpoint", length: 11)
+        let suffix = endpointID.prefix(11)
+        return (hostVethPrefix + suffix, containerVethPrefix + suffix)
+    }
+
+    /// dockerd's ids are 64 lowercase hex characters; anything at least `length` long of the same alphabet is taken.
+    static func checkID(_ id: String, kind: String, length: Int) throws(NetworkModelError) {
+        guard id.utf8.count >= length, id.utf8.count <= 128,
+              id.utf8.allSatisfy({ ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) })
+        else {
+            throw .invalidID(kind: kind, id: id)
+        }
+    }
+
+    /// A user-chosen name (`com.docker.network.bridge.name`): what the kernel accepts and
+    /// iptables can match literally (no `+` wildcard, no `!`).
+    public static func checkUserBridgeName(_ name: String) throws(NetworkModelError) {
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
+        guard (1...15).contains(name.utf8.count), allowed, name != ".", name != ".." else {
+            throw .invalidOption(key: NetworkOptions.bridgeNameKey, value: name,
+                                 expected: "an interface name of 1 to 15 letters, digits, '-', '_' or '.'")
+        }
+        guard !name.hasPrefix(hostVethPrefix), !name.hasPrefix(containerVethPrefix) else {
+            throw .invalidOption(key: NetworkOptions.bridgeNameKey, value: name,
+                                 expected: "a name not starting with swv or swc (swiftnet's endpoint names)")
+        }
+    }
+}

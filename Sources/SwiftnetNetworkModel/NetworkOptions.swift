@@ -1,0 +1,99 @@
+import SwiftnetIPAM
+import SwiftnetJSON
+
+/// What a network is asked to be, read from `CreateNetwork.Options` (protocol.md §2.4):
+/// top-level booleans set by dockerd, and `-o key=value` strings under `com.docker.network.generic`.
+public struct NetworkOptions: Sendable, Equatable {
+    public static let genericKey = "com.docker.network.generic"
+    public static let bridgeNameKey = "com.docker.network.bridge.name"
+    public static let mtuKey = "com.docker.network.driver.mtu"
+    public static let iccKey = "com.docker.network.bridge.enable_icc"
+    public static let masqueradeKey = "com.docker.network.bridge.enable_ip_masquerade"
+    public static let hostBindingKey = "com.docker.network.bridge.host_binding_ipv4"
+    public static let interfacePrefixKey = "com.docker.network.container_iface_prefix"
+    public static let internalKey = "com.docker.network.internal"
+    public static let ipv6Key = "com.docker.network.enable_ipv6"
+
+    public var bridgeName: String?
+    public var mtu: Int?
+    public var interContainer = true
+    public var masquerade = true
+    /// Default host address of published ports (`-p PORT:PORT` without an address).
+    public var hostBindingIPv4: IPAddress?
+    public var containerInterfacePrefix = "eth"
+    public var isInternal = false
+    public var ipv6 = false
+    /// The `-o` options as given, kept for inspection.
+    public var generic: [String: String] = [:]
+
+    public init() {}
+
+    public init(json options: JSONObject?) throws(NetworkModelError) {
+        guard let options else { return }
+        isInternal = try NetworkOptions.flag(options[NetworkOptions.internalKey], key: NetworkOptions.internalKey) ?? false
+        ipv6 = try NetworkOptions.flag(options[NetworkOptions.ipv6Key], key: NetworkOptions.ipv6Key) ?? false
+        switch options[NetworkOptions.genericKey] {
+        case nil, .null?:
+            break
+        case .object(let object)?:
+            for member in object.members {
+                switch member.value {
+                case .string(let text): generic[member.key] = text
+                case .bool(let flag): generic[member.key] = flag ? "true" : "false"
+                case .number(let number) where number.rounded() == number: generic[member.key] = String(Int64(number))
+                default:
+                    throw .invalidOption(key: member.key, value: member.value.kind, expected: "a string")
+                }
+            }
+        case let other?:
+            throw .invalidOption(key: NetworkOptions.genericKey, value: other.kind, expected: "an object of -o options")
+        }
+        if let name = generic[NetworkOptions.bridgeNameKey] {
+            try InterfaceNames.checkUserBridgeName(name)
+            bridgeName = name
+        }
+        if let text = generic[NetworkOptions.mtuKey] {
+            guard let value = Int(text), (68...65535).contains(value) else {
+                throw .invalidOption(key: NetworkOptions.mtuKey, value: text, expected: "an MTU from 68 to 65535")
+            }
+            mtu = value
+        }
+        if let text = generic[NetworkOptions.iccKey] {
+            interContainer = try NetworkOptions.flag(.string(text), key: NetworkOptions.iccKey)!
+        }
+        if let text = generic[NetworkOptions.masqueradeKey] {
+            masquerade = try NetworkOptions.flag(.string(text), key: NetworkOptions.masqueradeKey)!
+        }
+        if let text = generic[NetworkOptions.hostBindingKey] {
+            guard let address = IPAddress(text), address.family == .v4 else {
+                throw .invalidOption(key: NetworkOptions.hostBindingKey, value: text, expected: "an IPv4 address")
+            }
+            hostBindingIPv4 = address.value == 0 ? nil : address
+        }
+        if let text = generic[NetworkOptions.interfacePrefixKey] {
+            let valid = (1...12).contains(text.utf8.count) && text.utf8.allSatisfy {
+                ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+            }
+            guard valid else {
+                throw .invalidOption(key: NetworkOptions.interfacePrefixKey, value: text, expected: "1 to 12 lowercase letters or digits")
+            }
+            containerInterfacePrefix = text
+        }
+    }
+
+    /// Go's `strconv.ParseBool` spellings, or a JSON boolean.
+    static func flag(_ value: JSONValue?, key: String) throws(NetworkModelError) -> Bool? {
+        switch value {
+        case nil, .null?: return nil
+        case .bool(let flag)?: return flag
+        case .string(let text)?:
+            switch text {
+            case "1", "t", "T", "true", "TRUE", "True": return true
+            case "0", "f", "F", "false", "FALSE", "False": return false
+            default: throw .invalidOption(key: key, value: text, expected: "true or false")
+            }
+        case let other?:
+            throw .invalidOption(key: key, value: other.kind, expected: "true or false")
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import SwiftnetIPAM
+import SwiftnetJSON
+
+public enum TransportProtocol: String, Sendable, Codable, CaseIterable {
+    case tcp, udp, sctp
+
+    /// libnetwork's `types.Protocol` numbers.
+    init?(number: Int) {
+        switch number {
+        case 6: self = .tcp
+        case 17: self = .udp
+        case 132: self = .sctp
+        default: return nil
+        }
+    }
+}
+
+/// One `-p` as dockerd sends it in `com.docker.network.portmap` (protocol.md §2.11):
+/// `{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}`.
+/// HostPort 0 asks for any free port; HostPort < HostPortEnd asks for one free port of the range.
+public struct PortBindingRequest: Sendable, Equatable {
+    public var proto: TransportProtocol
+    public var containerPort: Int
+    public var hostIP: IPAddress?
+    public var hostPort: Int
+    public var hostPortEnd: Int
+
+    public init(proto: TransportProtocol, containerPort: Int, hostIP: IPAddress? = nil, hostPort: Int, hostPortEnd: Int = 0) {
+        self.proto = proto
+        self.containerPort = containerPort
+        self.hostIP = hostIP
+        self.hostPort = hostPort
+        self.hostPortEnd = hostPortEnd
+    }
+
+    public static let portMapKey = "com.docker.network.portmap"
+
+    /// Reads the port map of an options object; absent or null is no bindings.
+    public static func list(from options: JSONObject?) throws(NetworkModelError) -> [PortBindingRequest] {
+        guard let value = options?[portMapKey] else { return [] }
+        switch value {
+        case .null: return []
+        case .array(let elements): return try elements.map { (element) throws(NetworkModelError) in try PortBindingRequest(json: element) }
+        default: throw .invalidPortBinding("\(portMapKey) is \(value.kind), not an array")
+        }
+    }
+
+    init(json: JSONValue) throws(NetworkModelError) {
+        guard case .object(let object) = json else { throw .invalidPortBinding("an entry is \(json.kind), not an object") }
+        func integer(_ key: String, _ range: ClosedRange<Int>) throws(NetworkModelError) -> Int {
+            switch object[key] {
+            case nil, .null?: return 0
+            case .number(let number)? where number.rounded() == number && range.contains(Int(number)): return Int(number)
+            case let other?: throw .invalidPortBinding("\(key) is \(other) (expected an integer in \(range))")
+            }
+        }
+        func address(_ key: String) throws(NetworkModelError) -> IPAddress? {
+            switch object[key] {
+            case nil, .null?, .string("")?: return nil
+            case .string(let text)?:
+                guard let address = IPAddress(text) else { throw .invalidPortBinding("\(key) '\(text)' is not an address") }
+                return address.value == 0 ? nil : address  // 0.0.0.0 and :: mean every address
+            case let other?: throw .invalidPortBinding("\(key) is \(other.kind), not a string")
+            }
+        }
+        let number = try integer("Proto", 0...255)
+        guard let proto = TransportProtocol(number: number) else {
+            throw .invalidPortBinding("protocol \(number) cannot be published (tcp, udp and sctp can)")
+        }
+        self.proto = proto
+        containerPort = try integer("Port", 1...65535)
+        hostIP = try address("HostIP")
+        hostPort = try integer("HostPort", 0...65535)
+        hostPortEnd = try integer("HostPortEnd", 0...65535)
+        if hostPortEnd != 0 && hostPortEnd < hostPort {
+            throw .invalidPortBinding("host port range \(hostPort)-\(hostPortEnd) is reversed")
+        }
+    }
+
+    /// The host ports this request accepts, in order of preference; nil = any free port.
+    public var acceptableHostPorts: ClosedRange<Int>? {
+        guard hostPort != 0 else { return nil }
+        return hostPort...max(hostPort, hostPortEnd)
+    }
+}
+
+/// A binding as programmed: the host port chosen.
+public struct PublishedPort: Sendable, Equatable, CustomStringConvertible {
+    public var proto: TransportProtocol
+    public var hostIP: IPAddress?
+    public var hostPort: Int
+    public var containerPort: Int
+
+    public init(proto: TransportProtocol, hostIP: IPAddress?, hostPort: Int, containerPort: Int) {
+        self.proto = proto
+        self.hostIP = hostIP
+        self.hostPort = hostPort
+        self.containerPort = containerPort
+    }
+
+    public var description: String {
+        "\(hostIP.map { $0.family == .v6 ? "[\($0)]" : "\($0)" } ?? "*"):\(hostPort)->\(containerPort)/\(proto.rawValue)"
+    }
+
+    /// Two bindings clash when they share protocol and port and their host addresses overlap.
+    public func clashes(with other: PublishedPort) -> Bool {
+        proto == other.proto && hostPort == other.hostPort
+            && (hostIP == nil || other.hostIP == nil || hostIP == other.hostIP)
+    }
+}
