@@ -58,7 +58,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swiftnet-bench", dependencies: [
-            "SwiftnetClient", "SwiftnetStore", "SwiftnetIPAM",
+            "SwiftnetClient", "SwiftnetStore", "SwiftnetIPAM", "SwiftnetFirewall",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -99,25 +99,46 @@ extension BridgeDriver {
         return address
     }
 
-    /// Unknown endpoints are not an error (rollbacks and repeats).
+    /// Unknown endpoints are not an error (rollbacks and repeats). The endpoint is recorded as
+    /// being deleted and its ports are closed before the answer; the veth itself is deleted in
+    /// the background, because the kernel takes ~10–20 ms to unregister a device and nothing
+    /// waits on it (names are unique per endpoint; start-up finishes what a crash cut short).
     public func deleteEndpoint(networkID: String, endpointID: String) throws {
         let deleted: EndpointRecord? = try state.withLock { state in
-            guard var endpoint = state.endpoints[endpointID] else { return nil }
+            guard var endpoint = state.endpoints[endpointID], endpoint.state != .deleting else { return nil }
             endpoint.state = .deleting
             try store.commit(.putEndpoint(endpoint))
-            try dataplane.deleteLink(endpoint.hostVeth)
-            state.endpoints[endpointID] = nil
+            state.endpoints[endpointID] = endpoint
             if !endpoint.publishedPorts.isEmpty {
                 try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
             }
-            try store.commit(.deleteEndpoint(id: endpointID))
             return endpoint
         }
-        if let deleted {
-            logger.info("DeleteEndpoint", metadata: ["endpoint": "\(endpointID.prefix(12))", "veth": "\(deleted.hostVeth)"])
-        } else {
+        guard let deleted else {
             logger.notice("DeleteEndpoint of an endpoint not held; nothing to do", metadata: ["endpoint": "\(endpointID.prefix(12))"])
+            return
         }
+        reaper.async { [self] in finishDeleting(deleted) }
+        logger.info("DeleteEndpoint", metadata: ["endpoint": "\(endpointID.prefix(12))", "veth": "\(deleted.hostVeth)"])
+    }
+
+    func finishDeleting(_ endpoint: EndpointRecord) {
+        do {
+            try dataplane.deleteLink(endpoint.hostVeth)
+            try state.withLock { state in
+                guard state.endpoints[endpoint.id]?.state == .deleting else { return }
+                try store.commit(.deleteEndpoint(id: endpoint.id))
+                state.endpoints[endpoint.id] = nil
+            }
+        } catch {
+            logger.error("could not delete veth \(endpoint.hostVeth) of endpoint \(endpoint.id.prefix(12)); start-up will retry",
+                         metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Waits until background deletions are done (before a network goes, and at shutdown).
+    public func drain() {
+        reaper.sync {}
     }
 
     public struct JoinAnswer: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import Synchronization
 import SwiftnetIPAM
@@ -20,6 +21,8 @@ public final class BridgeDriver: Sendable {
     let hostPorts: any HostPortProbe
     let bootID: String
     let logger: Logger
+    /// Deletes endpoint veths after DeleteEndpoint has answered.
+    let reaper = DispatchQueue(label: "swiftnet.veth-reaper")
 
     public init(store: any NetworkStore, dataplane: any Dataplane, firewall: any FirewallProgrammer,
                 hostPorts: any HostPortProbe, bootID: String, logger: Logger) throws {
@@ -92,6 +95,7 @@ public final class BridgeDriver: Sendable {
 
     /// Unknown networks are not an error: dockerd repeats deletes after failures.
     public func deleteNetwork(id: String) throws {
+        drain()
         let deleted: NetworkRecord? = try state.withLock { state in
             guard var network = state.networks[id] else { return nil }
             // dockerd deletes endpoints first; any left belong to containers gone with an old dockerd.

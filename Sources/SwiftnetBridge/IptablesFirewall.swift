@@ -24,7 +24,7 @@ public struct IptablesFirewall: FirewallProgrammer {
                             interContainer: network.options.interContainer, masquerade: network.options.masquerade)
         }
         var bindings: [FirewallPortBinding] = []
-        for endpoint in endpoints.sorted(by: { $0.id < $1.id }) where !endpoint.publishedPorts.isEmpty {
+        for endpoint in endpoints.sorted(by: { $0.id < $1.id }) where !endpoint.publishedPorts.isEmpty && endpoint.state != .deleting {
             guard let network = live.first(where: { $0.id == endpoint.networkID }), !network.options.isInternal else { continue }
             for port in endpoint.publishedPorts {
                 for container in [endpoint.address, endpoint.addressIPv6].compactMap({ $0?.address }) {

@@ -2,7 +2,10 @@ import CNetlink
 import Glibc
 
 /// A connected NETLINK_ROUTE socket. libnl sockets are not thread-safe, so each user owns one.
-final class NetlinkSocket {
+///
+/// Sendable only so that LinkManager's free list can hand one from thread to thread: it is
+/// used by one thread at a time (taken out of the list, used, put back), never shared.
+final class NetlinkSocket: @unchecked Sendable {
     let handle: OpaquePointer
 
     init() throws {

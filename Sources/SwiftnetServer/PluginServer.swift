@@ -78,6 +78,7 @@ public final class PluginServer: Sendable {
     /// Stops serving and removes the socket file; the state stays as committed.
     public func stop() {
         http.stop()
+        bridge.drain()
         UnixListeningSocket.remove(path: options.socketPath)
     }
 

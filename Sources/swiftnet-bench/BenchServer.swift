@@ -6,12 +6,12 @@ final class BenchServer {
     let socket: String
     private let process: Process
 
-    init(binary: String, folder: String, statePath: String? = nil) throws {
+    init(binary: String, folder: String, statePath: String? = nil, extraArguments: [String] = []) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         socket = folder + "/swiftnet.sock"
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--socket", socket, "--state", statePath ?? folder + "/state.db", "--log-level", "warning"]
+        process.arguments = ["serve", "--socket", socket, "--state", statePath ?? folder + "/state.db", "--log-level", "warning"] + extraArguments
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         for _ in 0..<10_000 {

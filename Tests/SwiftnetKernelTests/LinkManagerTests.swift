@@ -299,51 +299,93 @@ final class LinkManagerTests: XCTestCase {
 
     /// Docker's part (moving the peer into the container's namespace, addressing it) is done
     /// with `ip`; swiftnet's part with LinkManager. Only addresses made here are pinged.
+    ///
+    /// The bridge lives in a namespace of its own standing in for the host: on the real host
+    /// the firewall decides whether bridged frames pass (a running dockerd sets FORWARD to
+    /// DROP and br_netfilter sends bridged IPv4 through it), and the test must not touch it.
     func testTwoNamespacesTalkThroughTheBridge() throws {
+        let host = try newNamespace()
+        let containers = [try newNamespace(), try newNamespace()]
         let third = try Self.freeIPv4Subnet()
-        let bridge = newName()
-        let gateway = IPAddress("10.213.\(third).1")!
-        try manager.createBridge(name: bridge)
-        try manager.addAddress(gateway, prefixLength: 24, to: bridge)
-        try manager.setUp(bridge)
-
-        var ends: [(host: String, peer: String, namespace: String, address: String)] = []
-        for n in 2...3 {
-            let host = newName(), peer = newName()
-            try manager.createVethPair(host: host, peer: peer, mtu: 1500, peerMAC: [0x02, 0x42, 10, 213, UInt8(third), UInt8(n)])
-            try manager.setMaster(host, bridge: bridge)
-            try manager.setUp(host)
-            let namespace = try newNamespace()
-            let address = "10.213.\(third).\(n)"
-            try Self.check(["ip", "link", "set", peer, "netns", namespace])
-            try Self.check(["ip", "netns", "exec", namespace, "ip", "addr", "add", address + "/24", "dev", peer])
-            try Self.check(["ip", "netns", "exec", namespace, "ip", "link", "set", peer, "up"])
-            try Self.check(["ip", "netns", "exec", namespace, "ip", "link", "set", "lo", "up"])
-            ends.append((host, peer, namespace, address))
+        let bridge = "swt" + Self.hex(8)
+        let ends = containers.enumerated().map { (i, namespace) in
+            (host: "swt" + Self.hex(8), peer: "swt" + Self.hex(8), namespace: namespace, address: "10.213.\(third).\(i + 2)")
         }
-        XCTAssertNil(try manager.link(named: ends[0].peer), "the peer left this namespace")
-
+        let gateway = IPAddress("10.213.\(third).1")!
         let ping = Self.pingCommand()
-        func reaches(_ namespace: String, _ target: String) throws -> Bool {
+        @Sendable func reaches(_ namespace: String, _ target: String) throws -> Bool {
             // The first try may race the ports' carrier coming up.
             for _ in 0..<3 {
                 if try Self.run(["ip", "netns", "exec", namespace] + ping + ["-c1", "-W1", target]).status == 0 { return true }
             }
             return false
         }
-        XCTAssertTrue(try reaches(ends[0].namespace, ends[1].address), "container to container")
-        XCTAssertTrue(try reaches(ends[1].namespace, ends[0].address), "container to container, back")
-        XCTAssertTrue(try reaches(ends[0].namespace, gateway.description), "container to gateway")
-        XCTAssertTrue(try reaches(ends[1].namespace, gateway.description), "container to gateway")
+        let inHost = ["ip", "netns", "exec", host]
 
-        // Tear down as the driver would, then check nothing is left.
-        for end in ends { XCTAssertTrue(try manager.deleteLink(end.host), "deleting the host end takes the peer") }
-        XCTAssertTrue(try manager.deleteLink(bridge))
+        let leftInside = try Self.onThread(inNamespace: host) { () throws -> [String] in
+            let manager = try LinkManager()
+            try manager.createBridge(name: bridge)
+            try manager.addAddress(gateway, prefixLength: 24, to: bridge)
+            try manager.setUp(bridge)
+            for (n, end) in ends.enumerated() {
+                try manager.createVethPair(host: end.host, peer: end.peer, mtu: 1500,
+                                           peerMAC: [0x02, 0x42, 10, 213, UInt8(third), UInt8(n + 2)])
+                try manager.setMaster(end.host, bridge: bridge)
+                try manager.setUp(end.host)
+                try Self.check(inHost + ["ip", "link", "set", end.peer, "netns", end.namespace])
+                try Self.check(["ip", "netns", "exec", end.namespace, "ip", "addr", "add", end.address + "/24", "dev", end.peer])
+                try Self.check(["ip", "netns", "exec", end.namespace, "ip", "link", "set", end.peer, "up"])
+                try Self.check(["ip", "netns", "exec", end.namespace, "ip", "link", "set", "lo", "up"])
+                XCTAssertNil(try manager.link(named: end.peer), "the peer left the bridge's namespace")
+            }
+
+            XCTAssertTrue(try reaches(ends[0].namespace, ends[1].address), "container to container")
+            XCTAssertTrue(try reaches(ends[1].namespace, ends[0].address), "container to container, back")
+            XCTAssertTrue(try reaches(ends[0].namespace, gateway.description), "container to gateway")
+            XCTAssertTrue(try reaches(ends[1].namespace, gateway.description), "container to gateway")
+
+            // Tear down as the driver would.
+            for end in ends { XCTAssertTrue(try manager.deleteLink(end.host), "deleting the host end takes the peer") }
+            XCTAssertTrue(try manager.deleteLink(bridge))
+            return try manager.links().map(\.name)
+        }
+        XCTAssertEqual(leftInside, ["lo"])
+        for end in ends {
+            let shown = try Self.run(["ip", "netns", "exec", end.namespace, "ip", "link", "show", end.peer])
+            XCTAssertNotEqual(shown.status, 0, "peer still in its container: \(shown.output)")
+        }
         for namespace in namespaces { try Self.check(["ip", "netns", "delete", namespace]) }
-        let remaining = Set(try manager.links().map(\.name))
-        XCTAssertTrue(remaining.isDisjoint(with: links), "left behind: \(remaining.intersection(links))")
         let namespacesLeft = try Self.run(["ip", "netns", "list"]).output
         for namespace in namespaces { XCTAssertFalse(namespacesLeft.contains(namespace), namespacesLeft) }
+        let hostLinks = Set(try manager.links().map(\.name))
+        XCTAssertTrue(hostLinks.isDisjoint(with: [bridge] + ends.flatMap { [$0.host, $0.peer] }), "\(hostLinks)")
+    }
+
+    /// Runs `body` on a thread of its own that first enters namespace `name`, so sockets it
+    /// opens (LinkManager's) are bound there. The thread ends with `body`: nothing else ever
+    /// runs in that namespace by mistake, and the test's own thread never leaves the host's.
+    /// glibc declares setns only under _GNU_SOURCE, which Swift's Glibc module leaves out.
+    static let setns = unsafeBitCast(dlsym(dlopen(nil, RTLD_NOW), "setns"),
+                                     to: (@convention(c) (Int32, Int32) -> Int32).self)
+    static let cloneNewNet: Int32 = 0x4000_0000
+
+    static func onThread<T: Sendable>(inNamespace name: String, _ body: @escaping @Sendable () throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<T, any Error> = .failure(CocoaError(.featureUnsupported))
+        let thread = Thread {
+            defer { done.signal() }
+            let fd = open("/var/run/netns/" + name, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0, setns(fd, cloneNewNet) == 0 else {
+                outcome = .failure(POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO))
+                if fd >= 0 { close(fd) }
+                return
+            }
+            close(fd)
+            outcome = Result { try body() }
+        }
+        thread.start()
+        done.wait()
+        return try outcome.get()
     }
 
     // MARK: concurrency

@@ -24,10 +24,13 @@ final class ServerProcess {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/swiftnet").path
     }
 
-    init() {
+    /// `socketPath` nil: a socket in the temporary folder. The end-to-end tests pass the real
+    /// plugin path, `/run/docker/plugins/swiftnet.sock`, which dockerd discovers; state and log
+    /// stay in the temporary folder either way.
+    init(socketPath: String? = nil) {
         // Short: a Unix socket path must fit in 108 bytes.
         folder = "/tmp/swn-test-\(UUID().uuidString.prefix(8))"
-        socketPath = folder + "/plugins/swiftnet.sock"
+        self.socketPath = socketPath ?? folder + "/plugins/swiftnet.sock"
         statePath = folder + "/state/swiftnet.db"
         logPath = folder + "/server.log"
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

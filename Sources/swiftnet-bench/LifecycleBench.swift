@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import SwiftnetClient
+import SwiftnetFirewall
+
+/// The plugin's own cost of one container's network lifecycle, straight over the socket with
+/// real kernel work: RequestAddress → CreateEndpoint → Join → Leave → DeleteEndpoint →
+/// ReleaseAddress on one bridge network. Baselines in the same run: the same six round trips
+/// to `/Plugin.Activate` (the transport), and the kernel work done the way plugins that fork
+/// `ip` do it (add the veth pair, enslave, up, delete).
+struct LifecycleBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "lifecycle",
+                                                    abstract: "Container network lifecycle cost (needs root).")
+
+    @Option(help: "swiftnet binary to start (default: the one beside this benchmark).")
+    var server: String?
+
+    @Option(help: "Lifecycle cycles to measure.")
+    var cycles = 2_000
+
+    @Option(help: "Cycles of the fork-ip baseline (slow, so fewer).")
+    var forkCycles = 100
+
+    func run() throws {
+        guard getuid() == 0 else { throw ValidationError("lifecycle needs root: it creates bridges and veths") }
+        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("swiftnet").path
+        let folder = "/tmp/swn-bench-\(getpid())"
+        let prefix = "SWB\(String(getpid(), radix: 16).uppercased())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer {
+            try? FileManager.default.removeItem(atPath: folder)
+            try? Firewall(prefix: prefix).remove()
+        }
+        let running = try BenchServer(binary: binary, folder: folder, extraArguments: ["--chain-prefix", prefix])
+        defer { running.stop() }
+        let client = try UnixHTTPClient(socketPath: running.socket)
+        defer { client.close() }
+
+        let steps = StepTimes()
+        func call(_ path: String, _ json: String) throws -> [String: Any] {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            defer { steps.add(path, DispatchTime.now().uptimeNanoseconds - t0) }
+            let response = try client.post(path, json: json)
+            guard response.status == 200 else { throw ValidationError("\(path): \(response.status) \(response.text)") }
+            return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+        }
+        let pool = try call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"10.254.0.0/16","V6":false}"#)
+        let poolID = pool["PoolID"] as! String
+        let gateway = try call("/IpamDriver.RequestAddress",
+                               #"{"PoolID":"\#(poolID)","Options":{"RequestAddressType":"com.docker.network.gateway"}}"#)["Address"] as! String
+        let networkID = LifecycleBench.hex(64)
+        _ = try call("/NetworkDriver.CreateNetwork",
+                     #"{"NetworkID":"\#(networkID)","IPv4Data":[{"AddressSpace":"LocalDefault","Pool":"10.254.0.0/16","Gateway":"\#(gateway)"}],"IPv6Data":[],"Options":{"com.docker.network.generic":{}}}"#)
+        defer {
+            _ = try? call("/NetworkDriver.DeleteNetwork", #"{"NetworkID":"\#(networkID)"}"#)
+            _ = try? call("/IpamDriver.ReleasePool", #"{"PoolID":"\#(poolID)"}"#)
+        }
+
+        func cycle() throws {
+            let endpointID = LifecycleBench.hex(64)
+            let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(poolID)","Address":"","Options":null}"#)["Address"] as! String
+            _ = try call("/NetworkDriver.CreateEndpoint",
+                         #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
+            _ = try call("/NetworkDriver.Join",
+                         #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","SandboxKey":"/var/run/docker/netns/bench","Options":{}}"#)
+            _ = try call("/NetworkDriver.Leave", #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)"}"#)
+            _ = try call("/NetworkDriver.DeleteEndpoint", #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)"}"#)
+            _ = try call("/IpamDriver.ReleaseAddress",
+                         #"{"PoolID":"\#(poolID)","Address":"\#(address.split(separator: "/")[0])"}"#)
+        }
+        func floorCycle() throws {
+            for _ in 0..<6 { _ = try call("/Plugin.Activate", "") }
+        }
+
+        for _ in 0..<50 { try cycle() }  // warm-up
+        steps.reset()
+        let floor = try LifecycleBench.time(cycles, floorCycle)
+        let swiftnet = try LifecycleBench.time(cycles, cycle)
+        let bridge = "swn-" + networkID.prefix(10)
+        let forked = try LifecycleBench.time(forkCycles) { try LifecycleBench.forkIPCycle(bridge: bridge) }
+
+        print("swiftnet lifecycle benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, server \(binary)")
+        print("measurement".padding(toLength: 46, withPad: " ", startingAt: 0) + "cycles/s   p50 ms   p99 ms")
+        for (name, result) in [("6 × /Plugin.Activate (transport floor)", floor),
+                               ("swiftnet lifecycle (6 calls, netlink)", swiftnet),
+                               ("kernel work by forking ip (4 forks, baseline)", forked)] {
+            print(name.padding(toLength: 46, withPad: " ", startingAt: 0)
+                  + String(format: "%8.0f %8.3f %8.3f", result.rate, result.p50 * 1000, result.p99 * 1000))
+        }
+        print("per call, median ms: " + steps.medians().map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", "))
+        print(String(format: "one lifecycle costs %.3f ms: %.1fx the transport floor; forking ip costs %.1fx swiftnet",
+                     swiftnet.p50 * 1000, swiftnet.p50 / floor.p50, forked.p50 / swiftnet.p50))
+    }
+
+    struct Timing {
+        var rate: Double
+        var p50: Double
+        var p99: Double
+    }
+
+    static func time(_ count: Int, _ body: () throws -> Void) throws -> Timing {
+        var samples: [Double] = []
+        samples.reserveCapacity(count)
+        let started = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<count {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            try body()
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        let total = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        samples.sort()
+        return Timing(rate: Double(count) / total, p50: samples[count / 2], p99: samples[min(count - 1, count * 99 / 100)])
+    }
+
+    /// What a plugin that shells out does for the same kernel work.
+    static func forkIPCycle(bridge: String) throws {
+        let name = "swb" + hex(8)
+        for arguments in [["link", "add", name, "type", "veth", "peer", "name", name + "p"],
+                          ["link", "set", name, "master", bridge], ["link", "set", name, "up"], ["link", "del", name]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = arguments
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw ValidationError("ip \(arguments.joined(separator: " ")) failed") }
+        }
+    }
+
+    static func hex(_ count: Int) -> String {
+        String((0..<count).map { _ in "0123456789abcdef".randomElement()! })
+    }
+}
+
+/// Per-call durations, to show where a cycle's time goes.
+final class StepTimes {
+    private var samples: [String: [UInt64]] = [:]
+    func add(_ path: String, _ nanoseconds: UInt64) { samples[String(path.split(separator: ".").last ?? ""), default: []].append(nanoseconds) }
+    func reset() { samples = [:] }
+    func medians() -> [(String, Double)] {
+        samples.filter { $0.key != "Activate" }.map { key, values in
+            (key, Double(values.sorted()[values.count / 2]) / 1e6)
+        }.sorted { $0.1 > $1.1 }
+    }
+}
