@@ -1,3 +1,4 @@
+import Dispatch
 import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetNetworkModel
@@ -109,6 +110,7 @@ extension BridgeDriver {
             endpoint.state = .deleting
             try store.commit(.putEndpoint(endpoint))
             state.endpoints[endpointID] = endpoint
+            try dataplane.retire(endpoint.hostVeth)
             if !endpoint.publishedPorts.isEmpty {
                 try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
             }
@@ -118,27 +120,51 @@ extension BridgeDriver {
             logger.notice("DeleteEndpoint of an endpoint not held; nothing to do", metadata: ["endpoint": "\(endpointID.prefix(12))"])
             return
         }
-        reaper.async { [self] in finishDeleting(deleted) }
+        scheduleDeletion(deleted)
         logger.info("DeleteEndpoint", metadata: ["endpoint": "\(endpointID.prefix(12))", "veth": "\(deleted.hostVeth)"])
     }
 
-    func finishDeleting(_ endpoint: EndpointRecord) {
-        do {
-            try dataplane.deleteLink(endpoint.hostVeth)
-            try state.withLock { state in
-                guard state.endpoints[endpoint.id]?.state == .deleting else { return }
-                try store.commit(.deleteEndpoint(id: endpoint.id))
-                state.endpoints[endpoint.id] = nil
-            }
-        } catch {
-            logger.error("could not delete veth \(endpoint.hostVeth) of endpoint \(endpoint.id.prefix(12)); start-up will retry",
-                         metadata: ["error": "\(error)"])
+    /// Retired veths are deleted together 50 ms after the first of a batch: one kernel grace
+    /// period for all the containers that stopped meanwhile, and out of the answer's way.
+    func scheduleDeletion(_ endpoint: EndpointRecord) {
+        let schedule = pendingDeletion.withLock { pending in
+            pending.endpoints.append(endpoint)
+            defer { pending.scheduled = true }
+            return !pending.scheduled
+        }
+        if schedule {
+            reaper.asyncAfter(deadline: DispatchTime.now() + DispatchTimeInterval.milliseconds(50)) { [self] in flushDeletions() }
         }
     }
 
-    /// Waits until background deletions are done (before a network goes, and at shutdown).
+    /// Runs on the reaper queue.
+    func flushDeletions() {
+        let batch = pendingDeletion.withLock { pending in
+            defer { pending = ([], false) }
+            return pending.endpoints
+        }
+        guard !batch.isEmpty else { return }
+        do {
+            try dataplane.deleteRetired()
+        } catch {
+            logger.warning("batch delete of retired veths failed; deleting one by one", metadata: ["error": "\(error)"])
+            for endpoint in batch { _ = try? dataplane.deleteLink(endpoint.hostVeth) }
+        }
+        do {
+            try state.withLock { state in
+                for endpoint in batch where state.endpoints[endpoint.id]?.state == .deleting {
+                    try store.commit(.deleteEndpoint(id: endpoint.id))
+                    state.endpoints[endpoint.id] = nil
+                }
+            }
+        } catch {
+            logger.error("could not record deleted endpoints; start-up will finish them", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Deletes what is pending now and waits for it (before a network goes, and at shutdown).
     public func drain() {
-        reaper.sync {}
+        reaper.sync { flushDeletions() }
     }
 
     public struct JoinAnswer: Sendable, Equatable {

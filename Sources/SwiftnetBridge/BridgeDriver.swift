@@ -23,6 +23,7 @@ public final class BridgeDriver: Sendable {
     let logger: Logger
     /// Deletes endpoint veths after DeleteEndpoint has answered.
     let reaper = DispatchQueue(label: "swiftnet.veth-reaper")
+    let pendingDeletion = Mutex<(endpoints: [EndpointRecord], scheduled: Bool)>(([], false))
 
     public init(store: any NetworkStore, dataplane: any Dataplane, firewall: any FirewallProgrammer,
                 hostPorts: any HostPortProbe, bootID: String, logger: Logger) throws {

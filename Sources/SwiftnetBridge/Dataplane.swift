@@ -13,6 +13,10 @@ public protocol Dataplane: Sendable {
     /// Returns false when there was no such link.
     @discardableResult
     func deleteLink(_ name: String) throws -> Bool
+    /// Takes a link down and marks it for `deleteRetired` (cheap; deleting is not).
+    func retire(_ name: String) throws
+    /// Deletes every retired link in one request.
+    func deleteRetired() throws
 }
 
 /// Programs the firewall for the whole desired state at once (idempotent).

@@ -46,18 +46,26 @@ public struct KernelDataplane: Dataplane {
     }
 
     public func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress) throws {
-        try links.createVethPair(host: host, peer: container, mtu: mtu, peerMAC: mac.bytes)
-        do {
-            try links.setMaster(host, bridge: bridge)
-            try links.setUp(host)
-        } catch {
-            _ = try? links.deleteLink(host)
-            throw error
-        }
+        try links.createVethPair(host: host, peer: container, mtu: mtu, peerMAC: mac.bytes, onBridge: bridge)
     }
 
     @discardableResult
     public func deleteLink(_ name: String) throws -> Bool {
         try links.deleteLink(name)
+    }
+
+    /// The link group of retired endpoint veths ("SWNR"); group 0 is every other link.
+    public static let retiredGroup: UInt32 = 0x5357_4E52
+
+    public func retire(_ name: String) throws {
+        do {
+            try links.retire(name, toGroup: KernelDataplane.retiredGroup)
+        } catch KernelError.interfaceNotFound {
+            // Gone with its container's namespace: nothing left to delete.
+        }
+    }
+
+    public func deleteRetired() throws {
+        try links.deleteGroup(KernelDataplane.retiredGroup)
     }
 }

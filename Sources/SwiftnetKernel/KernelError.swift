@@ -12,6 +12,8 @@ public enum KernelError: Error, CustomStringConvertible, Equatable {
     /// Kept apart from `interface` so callers can reconcile (adopt or rename) instead of failing.
     case interfaceExists(String, operation: String)
     case interfaceNotFound(String, operation: String)
+    /// Enslaving to something that is not a bridge; the kernel would only say EOPNOTSUPP.
+    case notABridge(String, kind: String?, operation: String)
     /// Any other libnl failure while acting on an interface.
     case interface(String, operation: String, code: Int32)
     /// The address is on the interface already with another prefix length (IPv6 keys
@@ -30,11 +32,14 @@ public enum KernelError: Error, CustomStringConvertible, Equatable {
         case .invalidInterfaceName(let name, let reason):
             return "invalid interface name \(KernelError.quoted(name)): \(reason)"
         case .interfaceExists(let name, let operation):
-            return "cannot \(operation): interface \(name) already exists"
+            return "cannot \(operation): interface \(name) already exists; \(KernelError.libnlMessage(-NLE_EXIST))"
         case .interfaceNotFound(let name, let operation):
-            return "cannot \(operation): no interface named \(name)"
-        case .interface(let name, let operation, let code):
-            return "cannot \(operation) (interface \(name)): \(KernelError.libnlMessage(code))"
+            return "cannot \(operation): no interface named \(name); \(KernelError.libnlMessage(-NLE_NODEV))"
+        case .notABridge(let name, let kind, let operation):
+            return "cannot \(operation): \(name) is \(kind.map { "a \($0) link" } ?? "a device"), not a bridge"
+        case .interface(_, let operation, let code):
+            // Every operation text names the interface already.
+            return "cannot \(operation): \(KernelError.libnlMessage(code))"
         case .addressConflict(let name, let address, let existing):
             return "cannot add \(address) to \(name): it is there already as \(address)/\(existing)"
         case .invalidMTU(let name, let mtu):
@@ -51,7 +56,7 @@ public enum KernelError: Error, CustomStringConvertible, Equatable {
     }
 
     static func libnlMessage(_ code: Int32) -> String {
-        "\(String(cString: nl_geterror(code))) (libnl error \(abs(code)))"
+        "libnl: \(String(cString: nl_geterror(code))) (error \(abs(code)))"
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

@@ -390,8 +390,9 @@ final class LinkManagerTests: XCTestCase {
 
     // MARK: concurrency
 
-    /// One socket behind a lock: many threads at once must neither crash nor mix up answers.
-    func testConcurrentCallsShareOneSocket() throws {
+    /// Sockets come from a free list: many threads at once must neither share one (libnl
+    /// would mix up answers or crash) nor lose track of which answer is whose.
+    func testConcurrentCallsFromManyThreads() throws {
         let names = (0..<8).map { _ in newName() }
         let manager = try XCTUnwrap(self.manager)
         DispatchQueue.concurrentPerform(iterations: names.count) { i in

@@ -1,0 +1,280 @@
+import SwiftnetIPAM
+import XCTest
+@testable import SwiftnetFirewall
+
+/// The rules text as a pure function: no root, no iptables.
+final class FirewallRulesTests: XCTestCase {
+    let web = FirewallNetwork(bridge: "swn-0123456789", subnets: [IPPrefix("10.50.0.0/24")!, IPPrefix("fd00:50::/64")!])
+    var port8080: FirewallPortBinding {
+        FirewallPortBinding(bridge: "swn-0123456789", proto: "tcp", hostPort: 8080, containerIP: IPAddress("10.50.0.2")!, containerPort: 80)
+    }
+
+    func testOneNetworkWithOnePublishedPort() throws {
+        let text = try FirewallRules.render(networks: [web], bindings: [port8080], family: .v4)
+        XCTAssertEqual(text, """
+            *filter
+            :SWIFTNET-FORWARD - [0:0]
+            :SWIFTNET-ISOLATION - [0:0]
+            -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
+            -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
+            -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP
+            -A SWIFTNET-FORWARD -i br-+ -o swn-0123456789 -j DROP
+            -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-FORWARD -d 10.50.0.2/32 -o swn-0123456789 -p tcp -m tcp --dport 80 -j ACCEPT
+            -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
+            -A SWIFTNET-FORWARD -o swn-0123456789 -j DROP
+            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
+            -A SWIFTNET-ISOLATION -o docker0 -j DROP
+            -A SWIFTNET-ISOLATION -o br-+ -j DROP
+            COMMIT
+            *nat
+            :SWIFTNET-DNAT - [0:0]
+            :SWIFTNET-POSTROUTING - [0:0]
+            -A SWIFTNET-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80
+            -A SWIFTNET-POSTROUTING -s 10.50.0.0/24 ! -o swn-0123456789 -j MASQUERADE
+            -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
+            -A SWIFTNET-POSTROUTING -s 10.50.0.2/32 -d 10.50.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
+            COMMIT
+
+            """)
+    }
+
+    func testEmptyStateDeclaresEmptyChains() throws {
+        for family in [IPFamily.v4, .v6] {
+            XCTAssertEqual(try FirewallRules.render(networks: [], bindings: [], family: family, prefix: "SWT000001"), """
+                *filter
+                :SWT000001-FORWARD - [0:0]
+                :SWT000001-ISOLATION - [0:0]
+                COMMIT
+                *nat
+                :SWT000001-DNAT - [0:0]
+                :SWT000001-POSTROUTING - [0:0]
+                COMMIT
+
+                """)
+        }
+    }
+
+    /// Internal: bridge-local only; no NAT, no published ports (dockerd does not publish
+    /// ports of containers on internal networks either), masquerade ignored.
+    func testInternalNetwork() throws {
+        var network = web
+        network.isInternal = true
+        let text = try FirewallRules.render(networks: [network], bindings: [port8080], family: .v4)
+        XCTAssertEqual(text, """
+            *filter
+            :SWIFTNET-FORWARD - [0:0]
+            :SWIFTNET-ISOLATION - [0:0]
+            -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
+            -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
+            -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j DROP
+            -A SWIFTNET-FORWARD ! -i swn-0123456789 -o swn-0123456789 -j DROP
+            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
+            -A SWIFTNET-ISOLATION -o docker0 -j DROP
+            -A SWIFTNET-ISOLATION -o br-+ -j DROP
+            COMMIT
+            *nat
+            :SWIFTNET-DNAT - [0:0]
+            :SWIFTNET-POSTROUTING - [0:0]
+            COMMIT
+
+            """)
+    }
+
+    func testInterContainerOff() throws {
+        var network = web
+        network.interContainer = false
+        let lines = try FirewallRules.render(networks: [network], bindings: [], family: .v4).split(separator: "\n")
+        XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j DROP"))
+        XCTAssertFalse(lines.contains("-A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT"))
+        XCTAssertEqual(lines.first { $0.contains("-o swn-0123456789") }, "-A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j DROP",
+                       "decided before anything else about the bridge")
+    }
+
+    /// No masquerade of the subnet; the two rules that make published ports work stay.
+    func testNoMasquerade() throws {
+        var network = web
+        network.masquerade = false
+        let nat = try FirewallRules.render(networks: [network], bindings: [port8080], family: .v4)
+            .components(separatedBy: "*nat\n")[1]
+        XCTAssertEqual(nat, """
+            :SWIFTNET-DNAT - [0:0]
+            :SWIFTNET-POSTROUTING - [0:0]
+            -A SWIFTNET-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80
+            -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
+            -A SWIFTNET-POSTROUTING -s 10.50.0.2/32 -d 10.50.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
+            COMMIT
+
+            """)
+        let withoutPorts = try FirewallRules.render(networks: [network], bindings: [], family: .v4)
+        XCTAssertFalse(withoutPorts.contains("MASQUERADE"))
+    }
+
+    /// IPv6: the same rules with IPv6 addresses, the IPv4 pool and bindings left out.
+    func testIPv6() throws {
+        let v6 = FirewallPortBinding(bridge: "swn-0123456789", proto: "udp", hostIP: IPAddress("2001:db8::1")!, hostPort: 5353,
+                                     containerIP: IPAddress("fd00:50::2")!, containerPort: 53)
+        let text = try FirewallRules.render(networks: [web], bindings: [port8080, v6], family: .v6)
+        XCTAssertEqual(text, """
+            *filter
+            :SWIFTNET-FORWARD - [0:0]
+            :SWIFTNET-ISOLATION - [0:0]
+            -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
+            -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
+            -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP
+            -A SWIFTNET-FORWARD -i br-+ -o swn-0123456789 -j DROP
+            -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-FORWARD -d fd00:50::2/128 -o swn-0123456789 -p udp -m udp --dport 53 -j ACCEPT
+            -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
+            -A SWIFTNET-FORWARD -o swn-0123456789 -j DROP
+            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
+            -A SWIFTNET-ISOLATION -o docker0 -j DROP
+            -A SWIFTNET-ISOLATION -o br-+ -j DROP
+            COMMIT
+            *nat
+            :SWIFTNET-DNAT - [0:0]
+            :SWIFTNET-POSTROUTING - [0:0]
+            -A SWIFTNET-DNAT -d 2001:db8::1/128 -p udp -m udp --dport 5353 -j DNAT --to-destination [fd00:50::2]:53
+            -A SWIFTNET-POSTROUTING -s fd00:50::/64 ! -o swn-0123456789 -j MASQUERADE
+            -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
+            -A SWIFTNET-POSTROUTING -s fd00:50::2/128 -d fd00:50::2/128 -p udp -m udp --dport 53 -j MASQUERADE
+            COMMIT
+
+            """)
+    }
+
+    func testJumps() throws {
+        XCTAssertEqual(try FirewallRules.jumps(family: .v4, prefix: "SWT1A2B3C").map(\.checkArguments), [
+            ["-w", "-t", "filter", "-C", "FORWARD", "-j", "SWT1A2B3C-FORWARD"],
+            ["-w", "-t", "nat", "-C", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "SWT1A2B3C-DNAT"],
+            ["-w", "-t", "nat", "-C", "OUTPUT", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "SWT1A2B3C-DNAT"],
+            ["-w", "-t", "nat", "-C", "POSTROUTING", "-j", "SWT1A2B3C-POSTROUTING"],
+        ])
+        let v6 = try FirewallRules.jumps(family: .v6, prefix: "SWT1A2B3C")
+        XCTAssertEqual(v6[2].insertArguments,
+                       ["-w", "-t", "nat", "-I", "OUTPUT", "1", "!", "-d", "::1/128", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "SWT1A2B3C-DNAT"])
+        XCTAssertEqual(v6[0].deleteArguments, ["-w", "-t", "filter", "-D", "FORWARD", "-j", "SWT1A2B3C-FORWARD"])
+        XCTAssertEqual(v6[3].description, "-A POSTROUTING -j SWT1A2B3C-POSTROUTING")
+    }
+
+    /// Two networks: each is isolated from the other and from Docker's bridges; rules come out
+    /// in bridge order whatever order the caller held them in.
+    func testTwoNetworksAreIsolatedAndOrderDoesNotMatter() throws {
+        let other = FirewallNetwork(bridge: "swn-aaaaaaaaaa", subnets: [IPPrefix("10.51.0.0/24")!], interContainer: false)
+        let second = FirewallPortBinding(bridge: "swn-aaaaaaaaaa", proto: "sctp", hostIP: IPAddress("127.0.0.1")!, hostPort: 9000,
+                                         containerIP: IPAddress("10.51.0.7")!, containerPort: 9000)
+        let a = try FirewallRules.render(networks: [web, other], bindings: [port8080, second], family: .v4)
+        let b = try FirewallRules.render(networks: [other, web], bindings: [second, port8080], family: .v4)
+        XCTAssertEqual(a, b)
+        let lines = a.split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-ISOLATION") }, [
+            "-A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP",
+            "-A SWIFTNET-ISOLATION -o swn-aaaaaaaaaa -j DROP",
+            "-A SWIFTNET-ISOLATION -o docker0 -j DROP",
+            "-A SWIFTNET-ISOLATION -o br-+ -j DROP",
+        ])
+        XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNAT") }, [
+            "-A SWIFTNET-DNAT -d 127.0.0.1/32 -p sctp -m sctp --dport 9000 -j DNAT --to-destination 10.51.0.7:9000",
+            "-A SWIFTNET-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80",
+        ])
+        XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD -i swn-aaaaaaaaaa -j SWIFTNET-ISOLATION"))
+        XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD -i swn-aaaaaaaaaa -o swn-aaaaaaaaaa -j DROP"))
+    }
+
+    /// One container port on two host addresses: two DNAT rules, one ACCEPT. An exact
+    /// duplicate binding is one binding; 0.0.0.0 means every address.
+    func testDuplicatesCollapseAndUnspecifiedHostIsEveryAddress() throws {
+        var onLoopback = port8080
+        onLoopback.hostIP = IPAddress("127.0.0.1")!
+        onLoopback.hostPort = 8081
+        var unspecified = port8080
+        unspecified.hostIP = IPAddress("0.0.0.0")!
+        let text = try FirewallRules.render(networks: [web], bindings: [port8080, onLoopback, port8080, unspecified], family: .v4)
+        XCTAssertEqual(text, try FirewallRules.render(networks: [web], bindings: [port8080, onLoopback], family: .v4))
+        let lines = text.split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.contains("--dport 80 -j ACCEPT") }.count, 1)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNAT") }, [
+            "-A SWIFTNET-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80",
+            "-A SWIFTNET-DNAT -d 127.0.0.1/32 -p tcp -m tcp --dport 8081 -j DNAT --to-destination 10.50.0.2:80",
+        ])
+    }
+
+    /// Nothing from the request side can end a rule line or add an option: every such value
+    /// is refused before any text is made, for either family.
+    func testInjectionAttemptsAreRefused() {
+        let badBridges = ["swn-x\n-A INPUT -j ACCEPT", "swn x", "swn+", "!swn", "-j", "", "swn-0123456789ab", "docker0",
+                          "br-0123456789ab", "swń", "swn\u{0}", "swn;id", "swn\"", "swn\r", "\u{FF0D}swn"]
+        for bridge in badBridges {
+            var network = web
+            network.bridge = bridge
+            for family in [IPFamily.v4, .v6] {
+                XCTAssertThrowsError(try FirewallRules.render(networks: [network], bindings: [], family: family), bridge.debugDescription) {
+                    XCTAssertEqual($0 as? FirewallError, .invalidBridge(bridge))
+                }
+            }
+            var binding = port8080
+            binding.bridge = bridge
+            XCTAssertThrowsError(try FirewallRules.render(networks: [web], bindings: [binding], family: .v4)) {
+                XCTAssertEqual($0 as? FirewallError, .invalidBridge(bridge))
+            }
+        }
+        for proto in ["tcp -j ACCEPT", "TCP", "icmp", "all", "", "tcp\n", "6"] {
+            var binding = port8080
+            binding.proto = proto
+            XCTAssertThrowsError(try FirewallRules.render(networks: [web], bindings: [binding], family: .v4)) {
+                XCTAssertEqual($0 as? FirewallError, .invalidProtocol(proto))
+            }
+        }
+        for port in [0, -1, 65536, Int.max] {
+            var host = port8080
+            host.hostPort = port
+            var container = port8080
+            container.containerPort = port
+            for binding in [host, container] {
+                XCTAssertThrowsError(try FirewallRules.render(networks: [web], bindings: [binding], family: .v6)) {
+                    XCTAssertEqual($0 as? FirewallError, .invalidPort(port))
+                }
+            }
+        }
+        for prefix in ["", "SW T", "SW\nT", "-SWT", "1SWT", "DOCKER", "docker-x", "ABCDEFGHIJKLMNOPQ", "SWT+", "SWŤ"] {
+            XCTAssertThrowsError(try FirewallRules.render(networks: [], bindings: [], family: .v4, prefix: prefix)) {
+                XCTAssertEqual($0 as? FirewallError, .invalidPrefix(prefix))
+            }
+            XCTAssertThrowsError(try FirewallRules.jumps(family: .v4, prefix: prefix))
+        }
+        XCTAssertNoThrow(try FirewallRules.render(networks: [], bindings: [], family: .v4, prefix: "ABCDEFGHIJKLMNOP"))
+    }
+
+    func testInconsistentStateIsRefused() {
+        func refuses(_ networks: [FirewallNetwork], _ bindings: [FirewallPortBinding], _ expected: (FirewallError) -> Bool,
+                     line: UInt = #line) {
+            for family in [IPFamily.v4, .v6] {
+                XCTAssertThrowsError(try FirewallRules.render(networks: networks, bindings: bindings, family: family), line: line) {
+                    XCTAssertTrue(($0 as? FirewallError).map(expected) ?? false, "\($0)", line: line)
+                }
+            }
+        }
+        refuses([web, web], []) { $0 == .duplicateBridge("swn-0123456789") }
+        refuses([FirewallNetwork(bridge: "swn-1", subnets: [IPPrefix("0.0.0.0/0")!])], []) { if case .invalidSubnet = $0 { true } else { false } }
+        var unknown = port8080
+        unknown.bridge = "swn-1"
+        refuses([web], [unknown]) { $0 == .unknownBridge("swn-1") }
+        var mixed = port8080
+        mixed.hostIP = IPAddress("2001:db8::1")!
+        refuses([web], [mixed]) { if case .familyMismatch = $0 { true } else { false } }
+        var outside = port8080
+        outside.containerIP = IPAddress("10.99.0.2")!
+        refuses([web], [outside]) { if case .containerOutsideNetwork = $0 { true } else { false } }
+        var clash = port8080
+        clash.containerIP = IPAddress("10.50.0.3")!
+        clash.hostIP = IPAddress("192.0.2.1")!
+        refuses([web], [port8080, clash]) { if case .portConflict = $0 { true } else { false } }
+        // Same port on two different host addresses, or on two protocols, is no clash.
+        var elsewhere = clash
+        elsewhere.hostIP = IPAddress("192.0.2.2")!
+        XCTAssertNoThrow(try FirewallRules.render(networks: [web], bindings: [clash, elsewhere], family: .v4))
+        var udp = port8080
+        udp.proto = "udp"
+        XCTAssertNoThrow(try FirewallRules.render(networks: [web], bindings: [port8080, udp], family: .v4))
+    }
+}
