@@ -24,7 +24,8 @@ let package = Package(
         .target(name: "CSwiftnetHTTPShim", dependencies: ["CMicroHTTPD"]),
 
         // Pure logic: no I/O, no root.
-        .target(name: "SwiftnetIPAM"),
+        .target(name: "SwiftnetCrashPoints"),
+        .target(name: "SwiftnetIPAM", dependencies: ["SwiftnetCrashPoints"]),
         .target(name: "SwiftnetJSON"),
         .target(name: "SwiftnetPluginAPI", dependencies: ["SwiftnetJSON"]),
         .target(name: "SwiftnetNetworkModel", dependencies: ["SwiftnetIPAM", "SwiftnetJSON"]),
@@ -42,7 +43,7 @@ let package = Package(
         .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetIPAM"]),
         .target(name: "SwiftnetBridge", dependencies: [
             "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetKernel", "SwiftnetFirewall",
-            .product(name: "Logging", package: "swift-log"),
+            "SwiftnetCrashPoints", .product(name: "Logging", package: "swift-log"),
         ]),
 
         // The plugin: routes Docker's calls to the drivers.
@@ -53,7 +54,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "swiftnet", dependencies: [
-            "SwiftnetServer", "SwiftnetIPAM",
+            "SwiftnetServer", "SwiftnetIPAM", "SwiftnetFirewall",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

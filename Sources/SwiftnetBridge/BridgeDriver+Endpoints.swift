@@ -1,4 +1,5 @@
 import Dispatch
+import SwiftnetCrashPoints
 import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetNetworkModel
@@ -46,10 +47,12 @@ extension BridgeDriver {
                                           mac: mac, macFromDocker: fromDocker, bootID: bootID,
                                           requestedPorts: requestedPorts, state: .creating)
             try store.commit(.putEndpoint(endpoint))
+            CrashPoint.reach("endpoint.create.recorded")
             state.endpoints[endpoint.id] = endpoint
             do {
                 try dataplane.createEndpoint(host: names.host, container: names.container, bridge: network.bridge,
                                              mtu: network.options.mtu, mac: mac)
+                CrashPoint.reach("endpoint.create.veth")
                 endpoint.state = .ready
                 try store.commit(.putEndpoint(endpoint))
                 state.endpoints[endpoint.id] = endpoint
@@ -109,8 +112,10 @@ extension BridgeDriver {
             guard var endpoint = state.endpoints[endpointID], endpoint.state != .deleting else { return nil }
             endpoint.state = .deleting
             try store.commit(.putEndpoint(endpoint))
+            CrashPoint.reach("endpoint.delete.recorded")
             state.endpoints[endpointID] = endpoint
             try dataplane.retire(endpoint.hostVeth)
+            CrashPoint.reach("endpoint.delete.retired")
             if !endpoint.publishedPorts.isEmpty {
                 try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
             }
@@ -146,6 +151,7 @@ extension BridgeDriver {
         guard !batch.isEmpty else { return }
         do {
             try dataplane.deleteRetired()
+            CrashPoint.reach("endpoint.delete.batch")
         } catch {
             logger.warning("batch delete of retired veths failed; deleting one by one", metadata: ["error": "\(error)"])
             for endpoint in batch { _ = try? dataplane.deleteLink(endpoint.hostVeth) }
@@ -182,6 +188,7 @@ extension BridgeDriver {
             // dockerd ≤ 20.10 repeats the port map in Join's sandbox options.
             if endpoint.requestedPorts.isEmpty { endpoint.requestedPorts = try PortBindingRequest.list(from: options) }
             try store.commit(.putEndpoint(endpoint))
+            CrashPoint.reach("endpoint.join.recorded")
             state.endpoints[endpointID] = endpoint
             // An internal network gives no way out, so no default route either.
             let isInternal = network.options.isInternal

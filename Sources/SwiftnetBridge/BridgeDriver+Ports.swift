@@ -1,3 +1,4 @@
+import SwiftnetCrashPoints
 import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetNetworkModel
@@ -28,6 +29,7 @@ extension BridgeDriver {
             state.endpoints[endpointID] = endpoint
             do {
                 try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+                CrashPoint.reach("ports.program.firewall")
                 try store.commit(.putEndpoint(endpoint))
             } catch {
                 state.endpoints[endpointID] = previous
@@ -49,6 +51,7 @@ extension BridgeDriver {
             endpoint.publishedPorts = []
             state.endpoints[endpointID] = endpoint
             try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+            CrashPoint.reach("ports.revoke.firewall")
             try store.commit(.putEndpoint(endpoint))
             return ports
         }

@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import SwiftnetCrashPoints
 import Synchronization
 import SwiftnetIPAM
 import SwiftnetNetworkModel
@@ -73,11 +74,14 @@ public final class BridgeDriver: Sendable {
                 throw BridgeError.bridgeNameInUse(bridge, by: "an existing interface")
             }
             try store.commit(.putNetwork(network))
+            CrashPoint.reach("network.create.recorded")
             state.networks[network.id] = network
             do {
                 try dataplane.createBridge(name: bridge, mtu: request.options.mtu,
                                            addresses: BridgeDriver.gatewayAddresses(network), ipv6: request.options.ipv6)
+                CrashPoint.reach("network.create.bridge")
                 try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+                CrashPoint.reach("network.create.firewall")
                 network.state = .ready
                 try store.commit(.putNetwork(network))
                 state.networks[network.id] = network
@@ -107,9 +111,12 @@ public final class BridgeDriver: Sendable {
             }
             network.state = .deleting
             try store.commit(.putNetwork(network))
+            CrashPoint.reach("network.delete.recorded")
             state.networks[id] = nil
             try dataplane.deleteLink(network.bridge)
+            CrashPoint.reach("network.delete.bridge")
             try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+            CrashPoint.reach("network.delete.firewall")
             try store.commit(.deleteNetwork(id: id))
             return network
         }

@@ -14,11 +14,13 @@ public struct FirewallChains: Sendable, Equatable {
 
     /// The prefix is code, not request data, but it is still checked: it becomes chain names
     /// (at most 28 bytes, so at most 16 for the prefix with "-POSTROUTING"), and a prefix
-    /// starting with DOCKER could name one of Docker's chains (Docker 28 has DOCKER-FORWARD).
+    /// starting with DOCKER could name one of Docker's chains (Docker 28 has DOCKER-FORWARD),
+    /// which the next apply would flush. A command line taking a prefix can validate it by
+    /// calling this initialiser.
     public init(prefix: String) throws(FirewallError) {
         let bytes = Array(prefix.utf8)
         guard (1...16).contains(bytes.count),
-              bytes[0].isASCIILetter,
+              bytes[0].isASCIILetter || bytes[0].isASCIIDigit,
               bytes.allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }),
               !prefix.uppercased().hasPrefix("DOCKER")
         else { throw .invalidPrefix(prefix) }

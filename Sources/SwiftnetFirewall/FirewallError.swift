@@ -20,7 +20,7 @@ public enum FirewallError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidPrefix(let prefix):
-            return "chain prefix '\(prefix)' is not 1 to 16 letters, digits, '_' or '-' starting with a letter, or starts with DOCKER"
+            return "chain prefix '\(prefix)' is not 1 to 16 letters, digits, '_' or '-' starting with a letter or digit, or starts with DOCKER"
         case .invalidBridge(let name):
             return "bridge name '\(name)' is not 1 to 15 letters, digits, '_', '.' or '-' starting with a letter or digit, or is one of Docker's (docker0, br-*)"
         case .duplicateBridge(let name):

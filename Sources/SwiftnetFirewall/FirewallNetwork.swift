@@ -3,7 +3,7 @@ import SwiftnetIPAM
 /// One swiftnet bridge network as the firewall sees it: only what changes rules. The server
 /// builds these from its state; the firewall never reads the state itself, so the rules stay
 /// a pure function of this value.
-public struct FirewallNetwork: Sendable, Equatable {
+public struct FirewallNetwork: Sendable, Hashable {
     /// The bridge device, e.g. `swn-0123456789`; checked by `FirewallRules.checkBridge` before
     /// it goes into any rule.
     public var bridge: String

@@ -2,7 +2,7 @@ import SwiftnetIPAM
 
 /// One published port (`-p [hostIP:]hostPort:containerPort/proto`) of one container address.
 /// A port published on both families arrives as two bindings, one per container address.
-public struct FirewallPortBinding: Sendable, Equatable {
+public struct FirewallPortBinding: Sendable, Hashable {
     /// The bridge of the container's network; must be one of the networks rendered with it.
     public var bridge: String
     /// `tcp`, `udp` or `sctp`, lowercase: anything else is refused, not passed to iptables.

@@ -29,7 +29,7 @@ struct FirewallState {
         }
         self.networks = byBridge.values.sorted { $0.bridge < $1.bridge }
 
-        var checked: [FirewallPortBinding] = []
+        var checked: Set<FirewallPortBinding> = []
         for var binding in bindings {
             try FirewallState.checkBridge(binding.bridge)
             guard let network = byBridge[binding.bridge] else { throw .unknownBridge(binding.bridge) }
@@ -45,20 +45,19 @@ struct FirewallState {
             guard network.subnets.contains(where: { $0.contains(binding.containerIP) }) else {
                 throw .containerOutsideNetwork(FirewallState.describe(binding))
             }
-            if !checked.contains(binding) { checked.append(binding) }
+            checked.insert(binding)
         }
         self.bindings = checked.sorted(by: FirewallState.order)
 
         // Two different bindings on one host port would make the second DNAT rule dead: refuse,
         // as dockerd's port allocator does. Bindings of internal networks are never programmed.
-        let live = self.bindings.filter { byBridge[$0.bridge]?.isInternal == false }
-        for (index, first) in live.enumerated() {
-            for second in live[(index + 1)...]
-            where first.proto == second.proto && first.hostPort == second.hostPort
-                && first.containerIP.family == second.containerIP.family
-                && (first.hostIP == nil || second.hostIP == nil || first.hostIP == second.hostIP) {
-                throw .portConflict(FirewallState.describe(first), FirewallState.describe(second))
+        var byHostPort: [String: [FirewallPortBinding]] = [:]
+        for binding in self.bindings where byBridge[binding.bridge]?.isInternal == false {
+            let key = "\(binding.containerIP.family) \(binding.proto) \(binding.hostPort)"
+            for other in byHostPort[key, default: []] where other.hostIP == nil || binding.hostIP == nil || other.hostIP == binding.hostIP {
+                throw .portConflict(FirewallState.describe(other), FirewallState.describe(binding))
             }
+            byHostPort[key, default: []].append(binding)
         }
     }
 

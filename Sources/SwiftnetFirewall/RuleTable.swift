@@ -9,6 +9,7 @@ struct RuleTable {
     let name: String
     let chains: [String]
     private var rules: [String: [String]] = [:]
+    private var seen: [String: Set<String>] = [:]
 
     init(name: String, chains: [String]) {
         self.name = name
@@ -20,7 +21,7 @@ struct RuleTable {
     /// one container port on two host addresses need a single ACCEPT).
     mutating func append(_ chain: String, _ rule: String) {
         precondition(chains.contains(chain), "rule for undeclared chain \(chain)")
-        if rules[chain, default: []].contains(rule) { return }
+        guard seen[chain, default: []].insert(rule).inserted else { return }
         rules[chain, default: []].append(rule)
     }
 

@@ -1,4 +1,5 @@
 import Synchronization
+import SwiftnetCrashPoints
 
 /// The IPAM driver's engine: the allocator behind a lock, with every change committed to the
 /// store before it is applied in memory and before the caller answers dockerd.
@@ -22,6 +23,7 @@ public final class IPAMService: Sendable {
             let record = try allocator.planRequestPool(request, hostRoutes: { try routes.routes(family: request.v6 ? .v6 : .v4) })
             let change = IPAMChange.createPool(record)
             try store.commit(change)
+            CrashPoint.reach("ipam.RequestPool.committed")
             allocator.apply(change)
             return record
         }
@@ -33,6 +35,7 @@ public final class IPAMService: Sendable {
         try state.withLock { allocator in
             guard let change = allocator.planReleasePool(id) else { return false }
             try store.commit(change)
+            CrashPoint.reach("ipam.ReleasePool.committed")
             allocator.apply(change)
             return true
         }
@@ -46,6 +49,7 @@ public final class IPAMService: Sendable {
                 preconditionFailure("planRequestAddress returns an allocation in a known pool")
             }
             try store.commit(change)
+            CrashPoint.reach("ipam.RequestAddress.committed")
             allocator.apply(change)
             return (record.address, pool.prefix.cidr(for: record.address))
         }
@@ -56,6 +60,7 @@ public final class IPAMService: Sendable {
             let plan = try allocator.planReleaseAddress(poolID: poolID, address: address)
             if case .release(let change) = plan {
                 try store.commit(change)
+                CrashPoint.reach("ipam.ReleaseAddress.committed")
                 allocator.apply(change)
             }
             return plan

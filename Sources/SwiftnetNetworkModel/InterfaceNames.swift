@@ -35,9 +35,16 @@ public enum InterfaceNames {
                 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")
                 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
         }
-        guard (1...15).contains(name.utf8.count), allowed, name != ".", name != ".." else {
+        let first = name.utf8.first ?? 0
+        let startsWell = (first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z")) || (first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z"))
+            || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
+        guard (1...15).contains(name.utf8.count), allowed, startsWell else {
             throw .invalidOption(key: NetworkOptions.bridgeNameKey, value: name,
-                                 expected: "an interface name of 1 to 15 letters, digits, '-', '_' or '.'")
+                                 expected: "an interface name of 1 to 15 letters, digits, '-', '_' or '.', starting with a letter or digit")
+        }
+        // Docker's own bridges: its firewall rules match them by name.
+        guard name != "docker0", !name.hasPrefix("br-") else {
+            throw .invalidOption(key: NetworkOptions.bridgeNameKey, value: name, expected: "a name Docker does not use for its own bridges (docker0, br-*)")
         }
         guard !name.hasPrefix(hostVethPrefix), !name.hasPrefix(containerVethPrefix) else {
             throw .invalidOption(key: NetworkOptions.bridgeNameKey, value: name,

@@ -6,9 +6,10 @@ final class BenchServer {
     let socket: String
     private let process: Process
 
-    init(binary: String, folder: String, statePath: String? = nil, extraArguments: [String] = []) throws {
+    init(binary: String, folder: String, statePath: String? = nil, socketPath: String? = nil,
+         extraArguments: [String] = []) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        socket = folder + "/swiftnet.sock"
+        socket = socketPath ?? folder + "/swiftnet.sock"
         process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--socket", socket, "--state", statePath ?? folder + "/state.db", "--log-level", "warning"] + extraArguments

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import SwiftnetHTTP
 import SwiftnetIPAM
+import SwiftnetFirewall
 import SwiftnetServer
 
 /// `swiftnet serve`: answers dockerd on the plugin socket until SIGTERM or SIGINT.
@@ -50,10 +51,11 @@ struct Serve: ParsableCommand {
             throw ValidationError("invalid address pool '\(flag)': expected base=CIDR,size=N with N no shorter than the base")
         }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
-        let validPrefix = (1...16).contains(chainPrefix.utf8.count) && chainPrefix.utf8.allSatisfy {
-            ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+        do {
+            _ = try FirewallChains(prefix: chainPrefix)
+        } catch {
+            throw ValidationError("--chain-prefix: \(error)")
         }
-        guard validPrefix else { throw ValidationError("--chain-prefix must be 1 to 16 capital letters or digits") }
     }
 
     func run() throws {

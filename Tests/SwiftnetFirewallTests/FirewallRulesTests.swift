@@ -236,13 +236,15 @@ final class FirewallRulesTests: XCTestCase {
                 }
             }
         }
-        for prefix in ["", "SW T", "SW\nT", "-SWT", "1SWT", "DOCKER", "docker-x", "ABCDEFGHIJKLMNOPQ", "SWT+", "SWŤ"] {
+        for prefix in ["", "SW T", "SW\nT", "-SWT", "_SWT", "DOCKER", "docker-x", "ABCDEFGHIJKLMNOPQ", "SWT+", "SWŤ"] {
             XCTAssertThrowsError(try FirewallRules.render(networks: [], bindings: [], family: .v4, prefix: prefix)) {
                 XCTAssertEqual($0 as? FirewallError, .invalidPrefix(prefix))
             }
             XCTAssertThrowsError(try FirewallRules.jumps(family: .v4, prefix: prefix))
         }
-        XCTAssertNoThrow(try FirewallRules.render(networks: [], bindings: [], family: .v4, prefix: "ABCDEFGHIJKLMNOP"))
+        for prefix in ["ABCDEFGHIJKLMNOP", "1SWT", "swiftnet_test-2"] {
+            XCTAssertNoThrow(try FirewallRules.render(networks: [], bindings: [], family: .v4, prefix: prefix))
+        }
     }
 
     func testInconsistentStateIsRefused() {
@@ -276,5 +278,24 @@ final class FirewallRulesTests: XCTestCase {
         var udp = port8080
         udp.proto = "udp"
         XCTAssertNoThrow(try FirewallRules.render(networks: [web], bindings: [port8080, udp], family: .v4))
+    }
+
+    /// A large state renders in linear time (the server re-renders after every change).
+    func testLargeState() throws {
+        var networks: [FirewallNetwork] = []
+        var bindings: [FirewallPortBinding] = []
+        for n in 0..<250 {
+            let bridge = "swn-\(String(n, radix: 16).leftPadded(to: 10))"
+            networks.append(FirewallNetwork(bridge: bridge, subnets: [IPPrefix("10.\(n / 250).\(n % 250).0/24")!]))
+            for c in 0..<8 {
+                bindings.append(FirewallPortBinding(bridge: bridge, proto: "tcp", hostPort: 10_000 + n * 8 + c,
+                                                    containerIP: IPAddress("10.\(n / 250).\(n % 250).\(c + 2)")!, containerPort: 80))
+            }
+        }
+        let start = ContinuousClock.now
+        let text = try FirewallRules.render(networks: networks.shuffled(), bindings: bindings.shuffled(), family: .v4)
+        let elapsed = ContinuousClock.now - start
+        XCTAssertEqual(text.split(separator: "\n").filter { $0.hasPrefix("-A SWIFTNET-DNAT") }.count, 2000)
+        XCTAssertLessThan(elapsed, .seconds(2))
     }
 }

@@ -348,7 +348,9 @@ final class DockerEndToEndTests: XCTestCase {
     // MARK: IPv6 and MTU
 
     func testIPv6ContainersPingEachOther() throws {
-        let v6 = "fd\(Self.randomHex(2)):\(Self.randomHex(4)):\(Self.randomHex(4)):\(Self.randomHex(4))"
+        // Groups without leading zeros: the prefix is compared with dockerd's canonical text.
+        let group = { String(Int.random(in: 0x1000...0xffff), radix: 16) }
+        let v6 = "fd\(Self.randomHex(2)):\(group()):\(group()):\(group())"
         let network = try createNetwork(["--ipv6", "--subnet", "\(v6)::/64"])
         let one = try runContainer("six1", network: network.name)
         let two = try runContainer("six2", network: network.name)
@@ -429,7 +431,21 @@ final class DockerEndToEndTests: XCTestCase {
             return (page.stdout.contains("testhost-\(tag)"), page.both)
         }
 
-        // Stopping the container takes the port away.
+        // A container of the same network reaches the port at a host address (hairpin NAT,
+        // as Docker's bridge does).
+        eventually("a container of the network fetches http://\(host.hostSide):\(port)/") {
+            let page = self.fetch(in: client, "http://\(host.hostSide):\(port)/")
+            return (page.stdout.contains("published-\(tag)"), page.both)
+        }
+
+        // A restart (new endpoint, same port) publishes it again.
+        try docker(["restart", "-t", "1", web], timeout: 60)
+        eventually("http://127.0.0.1:\(port)/ again after docker restart") {
+            let page = Self.fetchFromHost("http://127.0.0.1:\(port)/")
+            return (page.stdout.contains("published-\(tag)"), page.both)
+        }
+
+        // Removing the container takes the port away.
         try docker(["rm", "-f", web], timeout: 60)
         eventually("the published port is gone once the container is") {
             let page = Self.fetchFromHost("http://127.0.0.1:\(port)/")
@@ -501,11 +517,43 @@ final class DockerEndToEndTests: XCTestCase {
         }
         for (from, to, what) in [(a1, addressB1, "A → B"), (b1, addressA1, "B → A"), (a2, addressD1, "A → default bridge"),
                                  (d1, addressA1, "default bridge → A")] {
-            let ping = exec(from, ["ping", "-c", "2", "-W", "2", to])
+            let ping = exec(from, ["ping", "-c", "1", "-W", "2", to])
             XCTAssertNotEqual(ping.status, 0, "\(what): ping \(from) → \(to) must be dropped: \(ping.both)")
-            let fetched = fetch(in: from, "http://\(to):8080/")
+            let fetched = fetch(in: from, "http://\(to):8080/", seconds: 3)
             XCTAssertFalse(fetched.stdout.contains(page), "\(what): HTTP \(from) → \(to) must be dropped: \(fetched.both)")
         }
+    }
+
+    /// dockerd inserts its rules for a new bridge network (`-I FORWARD … -i br-X ! -o br-X -j
+    /// ACCEPT`) at the top of FORWARD; swiftnet's isolation must still hold for a Docker
+    /// network created after the swiftnet network (and for docker0 after a dockerd restart).
+    func testDockerBridgeNetworkCreatedLaterIsIsolatedToo() throws {
+        let network = try createNetwork(["--subnet", try freeSubnet().cidr])
+        let page = "isolated-\(tag)"
+        let web = try runContainer("web", network: network.name, command: httpd(content: page))
+        let address = try containerIPv4(web, network: network.name)
+        eventually("\(web) serves") {
+            let own = self.fetch(in: web, "http://127.0.0.1:8080/")
+            return (own.stdout.contains(page), own.both)
+        }
+        // A plain Docker bridge network, made now.
+        let dockerNetwork = "swt-\(tag)-dockerbridge"
+        networks.append(dockerNetwork)
+        try docker(["network", "create", "-d", "bridge", "--subnet", try freeSubnet().cidr, dockerNetwork])
+        let outsider = try runContainer("outsider", network: dockerNetwork, command: httpd(content: page))
+        let outsiderAddress = try containerIPv4(outsider, network: dockerNetwork)
+        eventually("\(outsider) reaches its gateway") {
+            let gateway = self.exec(outsider, ["sh", "-c", "ping -c 1 -W 2 $(ip route | awk '/default/ {print $3}')"])
+            return (gateway.status == 0, gateway.both)
+        }
+        let forward = Self.run("/usr/sbin/iptables", ["-w", "-S", "FORWARD"]).stdout
+        let fetched = fetch(in: outsider, "http://\(address):8080/")
+        XCTAssertFalse(fetched.stdout.contains(page),
+                       "a Docker bridge network created after the swiftnet network reaches \(address): \(fetched.both)\niptables -S FORWARD:\n\(forward)")
+        let ping = exec(outsider, ["ping", "-c", "2", "-W", "2", address])
+        XCTAssertNotEqual(ping.status, 0, "ping from the Docker bridge network must be dropped: \(ping.both)")
+        let back = fetch(in: web, "http://\(outsiderAddress):8080/")
+        XCTAssertFalse(back.stdout.contains(page), "swiftnet → Docker bridge network must be dropped: \(back.both)")
     }
 
     // MARK: removal leaves nothing
@@ -604,8 +652,8 @@ final class DockerEndToEndTests: XCTestCase {
 
     /// An HTTP GET from inside a container. busybox wget's own -T crashes in this static
     /// build (as do its name lookups): addresses only, bounded by `timeout`.
-    func fetch(in container: String, _ url: String) -> CommandResult {
-        exec(container, ["timeout", "5", "wget", "-q", "-O", "-", url], timeout: 15)
+    func fetch(in container: String, _ url: String, seconds: Int = 5) -> CommandResult {
+        exec(container, ["timeout", "\(seconds)", "wget", "-q", "-O", "-", url], timeout: Double(seconds) + 10)
     }
 
     /// An HTTP GET from this host, or from a test host's namespace.

@@ -1,0 +1,44 @@
+/// What `iptables-save` printed, reduced to what is swiftnet's: our chains in the layout of
+/// `FirewallRules.render` (so the two compare as text), and the rules of other chains that
+/// jump into ours. Ours is decided by exact chain name.
+struct SavedTables {
+    /// Sections filter and nat with our declarations and rules, counters zeroed; a chain that
+    /// does not exist is missing from its section.
+    let ours: String
+    /// Per table, the rules outside our chains that target one of our chains, as printed.
+    let jumps: [String: [String]]
+
+    init(_ saved: String, chains: FirewallChains) {
+        let tables = ["filter": Set(chains.filter), "nat": Set(chains.nat)]
+        let targets = Set(chains.filter + chains.nat)
+        var declarations: [String: [String]] = [:]
+        var rules: [String: [String]] = [:]
+        var jumps: [String: [String]] = [:]
+        var table = ""
+        for line in saved.split(separator: "\n", omittingEmptySubsequences: true) {
+            let words = line.split(separator: " ")
+            if line.hasPrefix("*") {
+                table = String(line.dropFirst())
+            } else if line.hasPrefix(":") {
+                let name = String(words[0].dropFirst())
+                if tables[table]?.contains(name) == true { declarations[table, default: []].append(":\(name) - [0:0]") }
+            } else if words.count >= 2, words[0] == "-A" {
+                if tables[table]?.contains(String(words[1])) == true {
+                    rules[table, default: []].append(String(line))
+                } else if let target = words.firstIndex(of: "-j").map({ $0 + 1 }), target < words.count,
+                          targets.contains(String(words[target])) {
+                    jumps[table, default: []].append(String(line))
+                }
+            }
+        }
+        ours = ["filter", "nat"].map { name in
+            (["*\(name)"] + declarations[name, default: []] + rules[name, default: []] + ["COMMIT"]).joined(separator: "\n") + "\n"
+        }.joined()
+        self.jumps = jumps
+    }
+
+    /// Whether the jump appears, exactly as iptables-save prints it, in its table.
+    func contains(_ jump: FirewallJump) -> Bool {
+        jumps[jump.table]?.contains(jump.description) == true
+    }
+}

@@ -1,0 +1,247 @@
+import Foundation
+import SwiftnetIPAM
+import XCTest
+@testable import SwiftnetFirewall
+
+/// Against the host's real tables (root). Every run uses its own chain prefix `SWT<6 hex>`
+/// and bridge names `swt<6 hex>…` that no interface has, so the rules match no packet, and
+/// tearDown removes them whatever happened; it also checks that nothing with the prefix is
+/// left in either family's tables.
+final class FirewallApplyTests: XCTestCase {
+    var hex = ""
+    var prefix: String { "SWT\(hex.uppercased())" }
+    var firewall: Firewall!
+
+    override func setUpWithError() throws {
+        guard HostCommand.isRoot else { throw XCTSkip("needs root") }
+        for tool in ["iptables", "iptables-restore", "iptables-save", "ip6tables", "ip6tables-restore", "ip6tables-save"] {
+            guard HostCommand.hasTool("/usr/sbin/\(tool)") else { throw XCTSkip("no /usr/sbin/\(tool)") }
+        }
+        hex = HostCommand.uniqueHex()
+        firewall = Firewall(prefix: prefix)
+    }
+
+    override func tearDownWithError() throws {
+        guard let firewall else { return }
+        self.firewall = nil
+        var failure: Error?
+        do { try firewall.remove() } catch { failure = error }
+        for save in ["/usr/sbin/iptables-save", "/usr/sbin/ip6tables-save"] {
+            let left = HostCommand.run([save]).stdout.split(separator: "\n").filter { $0.contains(prefix) }
+            XCTAssertEqual(left, [], "\(save) after remove()")
+        }
+        if let failure { throw failure }
+    }
+
+    var bridgeA: String { "swt\(hex)a" }
+    var bridgeB: String { "swt\(hex)b" }
+
+    func state() -> (networks: [FirewallNetwork], bindings: [FirewallPortBinding]) {
+        let a = FirewallNetwork(bridge: bridgeA, subnets: [IPPrefix("10.250.1.0/24")!, IPPrefix("fd00:250:1::/64")!])
+        let b = FirewallNetwork(bridge: bridgeB, subnets: [IPPrefix("10.250.2.0/24")!], isInternal: true)
+        let bindings = [
+            FirewallPortBinding(bridge: bridgeA, proto: "tcp", hostPort: 40080, containerIP: IPAddress("10.250.1.2")!, containerPort: 80),
+            FirewallPortBinding(bridge: bridgeA, proto: "udp", hostIP: IPAddress("127.0.0.1")!, hostPort: 40053,
+                                containerIP: IPAddress("10.250.1.3")!, containerPort: 53),
+            FirewallPortBinding(bridge: bridgeA, proto: "sctp", hostPort: 40080, containerIP: IPAddress("fd00:250:1::2")!, containerPort: 80),
+        ]
+        return ([a, b], bindings)
+    }
+
+    func rendered(_ networks: [FirewallNetwork], _ bindings: [FirewallPortBinding], _ family: IPFamily) throws -> String {
+        try FirewallRules.render(networks: networks, bindings: bindings, family: family, prefix: prefix)
+    }
+
+    /// The lines of built-in chains that jump into our chains, as iptables-save prints them.
+    func jumpLines(_ family: IPFamily) -> [String] {
+        HostCommand.run([family == .v4 ? "/usr/sbin/iptables-save" : "/usr/sbin/ip6tables-save"]).stdout
+            .split(separator: "\n").map(String.init)
+            .filter { $0.contains("-j \(prefix)-") && !$0.hasPrefix("-A \(prefix)-") }
+    }
+
+    func testApplyInstallsExactlyTheRenderedRulesAndJumps() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        for family in [IPFamily.v4, .v6] {
+            XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, bindings, family), "\(family)")
+            XCTAssertEqual(try firewall.missingJumps(family: family), [])
+            XCTAssertEqual(jumpLines(family).sorted(), try FirewallRules.jumps(family: family, prefix: prefix).map(\.description).sorted())
+            // First in FORWARD: ahead of Docker's rules and its DROP policy.
+            let forward = HostCommand.run([family == .v4 ? "/usr/sbin/iptables" : "/usr/sbin/ip6tables", "-w", "-S", "FORWARD"])
+                .stdout.split(separator: "\n")
+            XCTAssertEqual(forward.dropFirst().first, "-A FORWARD -j \(prefix)-FORWARD")
+        }
+        XCTAssertTrue(try firewall.savedRules(family: .v6).contains("--to-destination [fd00:250:1::2]:80"))
+    }
+
+    func testReapplyIsIdempotent() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        let before = try [firewall.savedRules(family: .v4), firewall.savedRules(family: .v6)]
+        let jumpsBefore = [jumpLines(.v4), jumpLines(.v6)]
+        for _ in 0..<3 {
+            try firewall.apply(networks: networks.reversed(), bindings: bindings.reversed())
+        }
+        XCTAssertEqual(try [firewall.savedRules(family: .v4), firewall.savedRules(family: .v6)], before)
+        XCTAssertEqual([jumpLines(.v4), jumpLines(.v6)], jumpsBefore, "no duplicate jumps")
+        XCTAssertEqual(jumpLines(.v4).count, 4)
+    }
+
+    /// An unchanged state is not written again (the kernel's rule handles stay the same), so
+    /// a re-apply neither pays for a transaction nor resets anything.
+    func testReapplyOfTheSameStateWritesNothing() throws {
+        guard HostCommand.hasTool("/usr/sbin/nft"),
+              (try? HostCommand.must(["/usr/sbin/iptables", "--version"]))?.contains("nf_tables") == true
+        else { throw XCTSkip("needs the nf_tables backend and nft") }
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        func handles() throws -> String {
+            try HostCommand.must(["/usr/sbin/nft", "-a", "list", "chain", "ip", "filter", "\(prefix)-FORWARD"])
+                + HostCommand.must(["/usr/sbin/nft", "-a", "list", "chain", "ip6", "nat", "\(prefix)-DNAT"])
+        }
+        let before = try handles()
+        XCTAssertTrue(before.contains("# handle"))
+        try firewall.apply(networks: networks, bindings: bindings)
+        XCTAssertEqual(try handles(), before)
+        var changed = bindings
+        changed[0].hostPort = 40081
+        try firewall.apply(networks: networks, bindings: changed)
+        XCTAssertNotEqual(try handles(), before)
+    }
+
+    /// A new state replaces the old one whole: nothing of the old rules survives.
+    func testApplyReplacesThePreviousState() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        let smaller = [FirewallNetwork(bridge: bridgeB, subnets: [IPPrefix("10.250.2.0/24")!], interContainer: false, masquerade: false)]
+        try firewall.apply(networks: smaller, bindings: [])
+        for family in [IPFamily.v4, .v6] {
+            let saved = try firewall.savedRules(family: family)
+            XCTAssertEqual(saved, try rendered(smaller, [], family))
+            XCTAssertFalse(saved.contains(bridgeA))
+        }
+    }
+
+    /// The state after the last network is deleted: our chains exist and are empty.
+    func testEmptyStateEmptiesOurChains() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        try firewall.apply(networks: [], bindings: [])
+        for family in [IPFamily.v4, .v6] {
+            XCTAssertEqual(try firewall.savedRules(family: family), """
+                *filter
+                :\(prefix)-FORWARD - [0:0]
+                :\(prefix)-ISOLATION - [0:0]
+                COMMIT
+                *nat
+                :\(prefix)-DNAT - [0:0]
+                :\(prefix)-POSTROUTING - [0:0]
+                COMMIT
+
+                """)
+            XCTAssertEqual(try firewall.missingJumps(family: family), [])
+        }
+    }
+
+    /// Refused input changes nothing on the host.
+    func testInvalidStateLeavesTheInstalledRules() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        var bad = bindings
+        bad[0].proto = "tcp -j ACCEPT"
+        XCTAssertThrowsError(try firewall.apply(networks: networks, bindings: bad)) {
+            XCTAssertEqual($0 as? FirewallError, .invalidProtocol("tcp -j ACCEPT"))
+        }
+        XCTAssertEqual(try firewall.savedRules(family: .v4), try rendered(networks, bindings, .v4))
+    }
+
+    func testRemoveLeavesNothingAndCanRunTwice() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        // A second copy of a jump (someone re-inserted it by hand) goes too.
+        let jump = try FirewallRules.jumps(family: .v4, prefix: prefix)[0]
+        try HostCommand.must(["/usr/sbin/iptables"] + jump.insertArguments)
+        try firewall.remove()
+        for family in [IPFamily.v4, .v6] {
+            XCTAssertEqual(jumpLines(family), [])
+            XCTAssertEqual(try firewall.savedRules(family: family), "*filter\nCOMMIT\n*nat\nCOMMIT\n")
+            XCTAssertEqual(try firewall.missingJumps(family: family).count, 4)
+        }
+        XCTAssertNoThrow(try firewall.remove())
+    }
+
+    /// What the design rests on, checked on this host's backend: under `--noflush`, declaring
+    /// `:CHAIN - [0:0]` for an existing user chain empties it (and creates a missing one), and
+    /// a section that fails on a later line changes nothing. Raw iptables-restore, no product code.
+    func testNoflushDeclarationFlushesAUserChainOnThisBackend() throws {
+        let version = try HostCommand.must(["/usr/sbin/iptables", "--version"])
+        print("backend: \(version.trimmingCharacters(in: .whitespacesAndNewlines))")
+        let chain = "\(prefix)-PROBE"
+        defer {
+            HostCommand.run(["/usr/sbin/iptables-restore", "--noflush", "-w"], input: "*filter\n:\(chain) - [0:0]\n-X \(chain)\nCOMMIT\n")
+        }
+        func restore(_ rules: [String]) -> HostCommand.Output {
+            HostCommand.run(["/usr/sbin/iptables-restore", "--noflush", "-w"],
+                            input: (["*filter", ":\(chain) - [0:0]"] + rules.map { "-A \(chain) \($0)" } + ["COMMIT"]).joined(separator: "\n") + "\n")
+        }
+        func installed() -> [String] {
+            HostCommand.run(["/usr/sbin/iptables-save", "-t", "filter"]).stdout.split(separator: "\n").map(String.init)
+                .filter { $0.hasPrefix("-A \(chain) ") }
+        }
+        XCTAssertEqual(restore(["-s 10.1.0.0/16 -j ACCEPT", "-s 10.2.0.0/16 -j ACCEPT"]).status, 0, "creates")
+        XCTAssertEqual(installed(), ["-A \(chain) -s 10.1.0.0/16 -j ACCEPT", "-A \(chain) -s 10.2.0.0/16 -j ACCEPT"])
+        XCTAssertEqual(restore(["-s 10.3.0.0/16 -j ACCEPT"]).status, 0)
+        XCTAssertEqual(installed(), ["-A \(chain) -s 10.3.0.0/16 -j ACCEPT"], "the declaration flushed the old rules")
+        let failed = restore(["-s 10.4.0.0/16 -j ACCEPT", "-s 10.5.0.0/99 -j ACCEPT"])
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssertEqual(installed(), ["-A \(chain) -s 10.3.0.0/16 -j ACCEPT"], "a failed section is not half applied")
+        XCTAssertEqual(restore([]).status, 0)
+        XCTAssertEqual(installed(), [], "a bare declaration empties the chain")
+        // Built-in chains keep their rules: --noflush never touches what is not declared.
+        XCTAssertTrue(HostCommand.run(["/usr/sbin/iptables-save"]).stdout.contains(":FORWARD"))
+    }
+
+    /// A failing tool's stderr reaches the error.
+    func testCommandErrorsCarryStderr() throws {
+        XCTAssertThrowsError(try CommandRunner.check("/usr/sbin/iptables-restore", ["--noflush", "-w"],
+                                                     input: "*filter\n:\(prefix)-X - [0:0]\n-A \(prefix)-X -s 10.0.0.0/99 -j ACCEPT\nCOMMIT\n")) {
+            guard case .commandFailed(let command, let status, let stderr)? = $0 as? FirewallError else { return XCTFail("\($0)") }
+            XCTAssertEqual(command, "iptables-restore --noflush -w")
+            XCTAssertNotEqual(status, 0)
+            XCTAssertTrue(stderr.contains("99"), stderr)
+            XCTAssertTrue("\($0)".contains("99"))
+        }
+        XCTAssertEqual(HostCommand.run(["/usr/sbin/iptables-save"]).stdout.contains("\(prefix)-X"), false)
+        // A big input to a tool that stops reading early must not kill us with SIGPIPE.
+        let junk = "*filter\nbogus line\n" + String(repeating: "# padding padding padding padding\n", count: 20_000)
+        XCTAssertThrowsError(try CommandRunner.check("/usr/sbin/iptables-restore", ["--noflush", "-w"], input: junk))
+    }
+
+    /// Not a benchmark, a figure for the report: one apply with two networks and three bindings.
+    func testApplyDuration() throws {
+        let (networks, bindings) = state()
+        let first = ContinuousClock.now
+        try firewall.apply(networks: networks, bindings: bindings)
+        print("apply, first (chains created, 8 jumps inserted): \(ContinuousClock.now - first)")
+        var times: [Double] = []
+        for _ in 0..<10 {
+            let start = ContinuousClock.now
+            try firewall.apply(networks: networks, bindings: bindings)
+            let elapsed = ContinuousClock.now - start
+            times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        }
+        times.sort()
+        print(String(format: "apply, state unchanged: median %.1f ms, min %.1f ms, max %.1f ms (10 runs)", times[5], times[0], times[9]))
+        times = []
+        for round in 0..<10 {
+            var changed = bindings
+            changed[0].hostPort = 41000 + round
+            let start = ContinuousClock.now
+            try firewall.apply(networks: networks, bindings: changed)
+            let elapsed = ContinuousClock.now - start
+            times.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        }
+        times.sort()
+        print(String(format: "apply, one binding changed: median %.1f ms, min %.1f ms, max %.1f ms (10 runs)", times[5], times[0], times[9]))
+    }
+}
