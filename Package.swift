@@ -70,6 +70,7 @@ let package = Package(
         .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
             "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetIPAM", "SwiftnetHTTP", "SwiftnetFirewall",
+            "SwiftnetCrashPoints",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -133,6 +133,17 @@ public final class BridgeDriver: Sendable {
         }
     }
 
+    /// Called every few seconds: dockerd inserts its own rules above ours whenever it starts
+    /// or creates a network, which would let its bridges' traffic past our isolation.
+    public func guardFirewall() {
+        guard state.withLock({ !$0.networks.isEmpty }) else { return }
+        do {
+            try firewall.ensureJumps()
+        } catch {
+            logger.warning("could not check the firewall jumps", metadata: ["error": "\(error)"])
+        }
+    }
+
     // MARK: queries
 
     public var networks: [NetworkRecord] { state.withLock { Array($0.networks.values) } }

@@ -17,9 +17,14 @@ public protocol Dataplane: Sendable {
     func retire(_ name: String) throws
     /// Deletes every retired link in one request.
     func deleteRetired() throws
+    /// Names of the links this server made (tagged when created), retired or not: what the
+    /// start-up sweep compares with the records.
+    func ownedLinks() throws -> [String]
 }
 
 /// Programs the firewall for the whole desired state at once (idempotent).
 public protocol FirewallProgrammer: Sendable {
     func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws
+    /// Repairs the jumps into swiftnet's chains (missing, or no longer first).
+    func ensureJumps() throws
 }

@@ -16,6 +16,10 @@ public struct IptablesFirewall: FirewallProgrammer {
         try firewall.apply(networks: rules, bindings: bindings)
     }
 
+    public func ensureJumps() throws {
+        try firewall.ensureJumps()
+    }
+
     /// Sorted, so the same state always renders the same text.
     static func desired(networks: [NetworkRecord], endpoints: [EndpointRecord]) -> ([FirewallNetwork], [FirewallPortBinding]) {
         let live = networks.filter { $0.state != .deleting }.sorted { $0.bridge < $1.bridge }

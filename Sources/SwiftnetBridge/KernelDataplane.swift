@@ -5,9 +5,15 @@ import SwiftnetNetworkModel
 /// `Dataplane` on netlink (libnl-route-3) and /proc/sys: no `ip` processes.
 public struct KernelDataplane: Dataplane {
     let links: LinkManager
+    /// Link group of the bridges and host veths this server makes; `group | 1` holds the
+    /// retired ones. Derived from the state file's instance id, so two servers with separate
+    /// states (tests, a second host service) never take each other's links for orphans.
+    public let group: UInt32
+    public var retiredGroup: UInt32 { group | 1 }
 
-    public init(links: LinkManager) {
+    public init(links: LinkManager, instanceID: UInt64) {
         self.links = links
+        group = 0x5300_0000 | (UInt32(truncatingIfNeeded: instanceID) & 0x00FF_FFFE)
     }
 
     public func linkExists(_ name: String) throws -> Bool {
@@ -15,13 +21,13 @@ public struct KernelDataplane: Dataplane {
     }
 
     public func createBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws {
-        try links.createBridge(name: name, mtu: mtu)
+        try links.createBridge(name: name, mtu: mtu, group: group)
         try configure(bridge: name, addresses: addresses, ipv6: ipv6)
     }
 
     public func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws {
         if try links.link(named: name) == nil {
-            try links.createBridge(name: name, mtu: mtu)
+            try links.createBridge(name: name, mtu: mtu, group: group)
         } else if let mtu {
             try links.setMTU(name, mtu)
         }
@@ -46,7 +52,7 @@ public struct KernelDataplane: Dataplane {
     }
 
     public func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress) throws {
-        try links.createVethPair(host: host, peer: container, mtu: mtu, peerMAC: mac.bytes, onBridge: bridge)
+        try links.createVethPair(host: host, peer: container, mtu: mtu, peerMAC: mac.bytes, onBridge: bridge, group: group)
     }
 
     @discardableResult
@@ -54,18 +60,19 @@ public struct KernelDataplane: Dataplane {
         try links.deleteLink(name)
     }
 
-    /// The link group of retired endpoint veths ("SWNR"); group 0 is every other link.
-    public static let retiredGroup: UInt32 = 0x5357_4E52
-
     public func retire(_ name: String) throws {
         do {
-            try links.retire(name, toGroup: KernelDataplane.retiredGroup)
+            try links.retire(name, toGroup: retiredGroup)
         } catch KernelError.interfaceNotFound {
             // Gone with its container's namespace: nothing left to delete.
         }
     }
 
     public func deleteRetired() throws {
-        try links.deleteGroup(KernelDataplane.retiredGroup)
+        try links.deleteGroup(retiredGroup)
+    }
+
+    public func ownedLinks() throws -> [String] {
+        try links.links().filter { $0.group == group || $0.group == retiredGroup }.map(\.name)
     }
 }

@@ -47,11 +47,34 @@ public final class Firewall: Sendable {
                 if saved.ours != text {
                     try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: text)
                 }
-                for jump in try FirewallRules.jumps(family: family, prefix: prefix) where !saved.contains(jump) {
-                    if try !isInstalled(jump, family: family) {
-                        try CommandRunner.check(try Firewall.tool("", family), jump.insertArguments)
-                    }
+                try ensureJumps(family: family, saved: saved)
+            }
+        }
+    }
+
+    /// Puts back missing jumps and moves the FORWARD jump back to the top where someone
+    /// inserted rules above it: dockerd does on every start and network create, and its
+    /// "way out" ACCEPT for its own bridges would then let their traffic into ours before our
+    /// isolation drops see it. The server calls this every few seconds as well as in `apply`.
+    public func ensureJumps() throws(FirewallError) {
+        try serial.withLock { _ throws(FirewallError) in
+            for family in [IPFamily.v4, .v6] {
+                try ensureJumps(family: family, saved: try saved(family))
+            }
+        }
+    }
+
+    private func ensureJumps(family: IPFamily, saved: SavedTables) throws(FirewallError) {
+        for jump in try FirewallRules.jumps(family: family, prefix: prefix) {
+            if !saved.contains(jump) {
+                if try !isInstalled(jump, family: family) {
+                    try CommandRunner.check(try Firewall.tool("", family), jump.insertArguments)
                 }
+            } else if jump.chain == "FORWARD" && !saved.isFirst(jump) {
+                // Delete and re-insert in one restore: one transaction, no moment without it.
+                let move = "*\(jump.table)\n-D \(jump.chain) \(jump.rule.joined(separator: " "))\n"
+                    + "-I \(jump.chain) 1 \(jump.rule.joined(separator: " "))\nCOMMIT\n"
+                try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: move)
             }
         }
     }

@@ -9,6 +9,10 @@ struct AddressPool: Sendable {
     let dynamicRange: ClosedRange<UInt128>
     private(set) var allocatedCount = 0
     private(set) var sticky: [String: IPAddress] = [:]
+    /// Container name → address it holds now (Docker 29+ names its requests), so that a request
+    /// repeated after a crash or a retry gets the same answer instead of a second address.
+    private(set) var heldByName: [String: IPAddress] = [:]
+    private var nameOfHolder: [IPAddress: String] = [:]
     /// The last address handed out dynamically and its sequence; the next search starts after it.
     private(set) var cursor: (address: IPAddress, sequence: Int64)?
 
@@ -84,11 +88,18 @@ struct AddressPool: Sendable {
             cursor = (allocation.address, sequence)
         }
         if remember, let name = allocation.name { sticky[name] = allocation.address }
+        if let name = allocation.name { hold(allocation.address, name: name) }
+    }
+
+    mutating func hold(_ address: IPAddress, name: String) {
+        heldByName[name] = address
+        nameOfHolder[address] = name
     }
 
     mutating func applyRelease(_ address: IPAddress) {
         guard let ordinal = prefix.ordinal(of: address), !reserved.contains(ordinal), used.remove(ordinal) else { return }
         allocatedCount -= 1
+        if let name = nameOfHolder.removeValue(forKey: address) { heldByName[name] = nil }
     }
 
     /// Start-up: marks `addresses` used; addresses outside the pool are ignored.

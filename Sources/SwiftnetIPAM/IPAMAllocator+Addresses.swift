@@ -51,6 +51,15 @@ extension IPAMAllocator {
         return .allocate(record, remember: remember)
     }
 
+    /// The address `request`'s container name already holds, when the request is a repeat:
+    /// same name, no specific address, not a gateway. dockerd repeats a request whose answer it
+    /// never got (swiftnet crashed after committing); a second address would leak.
+    public func addressAlreadyHeld(_ request: AddressRequest) -> IPAddress? {
+        guard request.address.isEmpty, !request.isGateway, let name = request.endpointName,
+              let pool = pools[request.poolID] else { return nil }
+        return pool.heldByName[name]
+    }
+
     /// Result of planning a release: the change, or why there is nothing to do.
     public enum ReleasePlan: Sendable, Equatable {
         case release(IPAMChange)

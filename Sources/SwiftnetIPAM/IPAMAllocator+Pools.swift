@@ -82,6 +82,19 @@ extension IPAMAllocator {
                           options: request.options)
     }
 
+    /// The pool an identical explicit request already made, when nothing is allocated in it
+    /// yet: dockerd retries a RequestPool whose answer it never got (swiftnet crashed after
+    /// committing), and always asks for a gateway right after an answer it did get. A second
+    /// network on the same subnet finds the gateway allocated and is refused as an overlap.
+    public func poolOfRepeatedRequest(_ request: PoolRequest) -> PoolRecord? {
+        guard !request.pool.isEmpty, let prefix = IPPrefix(request.pool) else { return nil }
+        let sub = request.subPool.isEmpty ? nil : IPPrefix(request.subPool)
+        return pools.values.first { pool in
+            pool.record.addressSpace == request.addressSpace && pool.prefix == prefix && pool.record.subPool == sub
+                && pool.record.options == request.options && pool.allocatedCount == 0
+        }?.record
+    }
+
     /// Releasing an unknown pool is not an error (dockerd repeats releases after a failed
     /// `network rm`); the caller logs the nil.
     public func planReleasePool(_ id: String) -> IPAMChange? {

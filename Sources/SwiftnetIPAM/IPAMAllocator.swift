@@ -14,6 +14,7 @@ public struct IPAMAllocator: Sendable {
         for record in snapshot.pools {
             var pool = AddressPool(record: record)
             pool.restore(used: snapshot.used[record.id] ?? [], cursor: snapshot.cursors[record.id])
+            for held in snapshot.named[record.id] ?? [] { pool.hold(held.address, name: held.name) }
             pools[record.id] = pool
         }
         for entry in snapshot.sticky {

@@ -71,12 +71,16 @@ public struct IPAMSnapshot: Sendable {
     /// Per pool id, the live allocation with the highest sequence (see `AllocationRecord.sequence`).
     public var cursors: [String: (address: IPAddress, sequence: Int64)]
     public var sticky: [StickyRecord]
+    /// Allocations made for a named container (a small subset), per pool id.
+    public var named: [String: [(address: IPAddress, name: String)]]
 
     public init(pools: [PoolRecord] = [], used: [String: [IPAddress]] = [:],
-                cursors: [String: (address: IPAddress, sequence: Int64)] = [:], sticky: [StickyRecord] = []) {
+                cursors: [String: (address: IPAddress, sequence: Int64)] = [:], sticky: [StickyRecord] = [],
+                named: [String: [(address: IPAddress, name: String)]] = [:]) {
         self.pools = pools
         self.used = used
         self.cursors = cursors
         self.sticky = sticky
+        self.named = named
     }
 }

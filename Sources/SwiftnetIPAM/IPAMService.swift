@@ -20,6 +20,7 @@ public final class IPAMService: Sendable {
     /// RequestPool carries no network identity, so a replay cannot be told from a second network.
     public func requestPool(_ request: IPAMAllocator.PoolRequest) throws -> PoolRecord {
         try state.withLock { allocator in
+            if let existing = allocator.poolOfRepeatedRequest(request) { return existing }
             let record = try allocator.planRequestPool(request, hostRoutes: { try routes.routes(family: request.v6 ? .v6 : .v4) })
             let change = IPAMChange.createPool(record)
             try store.commit(change)
@@ -44,6 +45,9 @@ public final class IPAMService: Sendable {
     /// Returns the address with the pool's prefix length, e.g. `172.18.0.2/16`.
     public func requestAddress(_ request: IPAMAllocator.AddressRequest) throws -> (address: IPAddress, cidr: String) {
         try state.withLock { allocator in
+            if let held = allocator.addressAlreadyHeld(request), let pool = allocator.pool(request.poolID) {
+                return (held, pool.prefix.cidr(for: held))
+            }
             let change = try allocator.planRequestAddress(request)
             guard case .allocate(let record, _) = change, let pool = allocator.pool(record.poolID) else {
                 preconditionFailure("planRequestAddress returns an allocation in a known pool")
@@ -64,6 +68,23 @@ public final class IPAMService: Sendable {
                 allocator.apply(change)
             }
             return plan
+        }
+    }
+
+    /// Frees `address` in whichever pool of `subnet` holds it (an endpoint swiftnet found
+    /// stale at start-up); returns false when none did. Gateways are never passed here.
+    @discardableResult
+    public func release(address: IPAddress, inSubnet subnet: IPPrefix) throws -> Bool {
+        try state.withLock { allocator in
+            for id in allocator.poolIDs {
+                guard let pool = allocator.pool(id), pool.prefix == subnet,
+                      case .release(let change) = try allocator.planReleaseAddress(poolID: id, address: address.description)
+                else { continue }
+                try store.commit(change)
+                allocator.apply(change)
+                return true
+            }
+            return false
         }
     }
 

@@ -12,8 +12,12 @@ public struct LinkInfo: Sendable, Equatable {
     public var isUp: Bool
     /// Index of the bridge (or bond) this link is enslaved to.
     public var masterIndex: Int32?
+    /// The link group (IFLA_GROUP); 0 is the default group.
+    public var group: UInt32
 
-    public init(name: String, index: Int32, kind: String?, mtu: Int, mac: [UInt8], isUp: Bool, masterIndex: Int32?) {
+    public init(name: String, index: Int32, kind: String?, mtu: Int, mac: [UInt8], isUp: Bool, masterIndex: Int32?,
+                group: UInt32 = 0) {
+        self.group = group
         self.name = name
         self.index = index
         self.kind = kind

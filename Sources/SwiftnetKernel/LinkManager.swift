@@ -80,7 +80,7 @@ public final class LinkManager: Sendable {
     /// a bridge whose address the kernel chose takes the lowest MAC among its ports and
     /// changes it as containers come and go, which leaves stale gateway entries in the
     /// neighbour tables of every other container. An address set by the user stays.
-    public func createBridge(name: String, mtu: Int? = nil, mac: [UInt8]? = nil) throws {
+    public func createBridge(name: String, mtu: Int? = nil, mac: [UInt8]? = nil, group: UInt32 = 0) throws {
         try InterfaceName.validate(name)
         try LinkManager.validate(mtu: mtu, for: name)
         let address = mac ?? LinkManager.randomMAC()
@@ -91,6 +91,7 @@ public final class LinkManager: Sendable {
             defer { rtnl_link_put(link) }
             rtnl_link_set_name(link, name)
             if let mtu { rtnl_link_set_mtu(link, UInt32(mtu)) }
+            if group != 0 { rtnl_link_set_group(link, group) }
             try LinkManager.setHardwareAddress(link, address, name: name, operation: operation)
             try LinkManager.check(rtnl_link_add(sk.handle, link, NLM_F_CREATE | NLM_F_EXCL), name, operation)
         }
@@ -100,17 +101,20 @@ public final class LinkManager: Sendable {
     /// ends, `peerMAC` to the peer (the end that goes into the container); the host end gets
     /// a random MAC from the kernel. Fails with `interfaceExists` naming whichever end is taken.
     public func createVethPair(host: String, peer: String, mtu: Int? = nil, peerMAC: [UInt8]? = nil) throws {
-        try createVethPair(host: host, peer: peer, mtu: mtu, peerMAC: peerMAC, bridge: nil)
+        try createVethPair(host: host, peer: peer, mtu: mtu, peerMAC: peerMAC, bridge: nil, group: 0)
     }
 
     /// Creates a veth pair whose host end is already on `bridge` and up, in one request: the
     /// endpoint hot path, a round trip per step cheaper than create + setMaster + setUp.
-    public func createVethPair(host: String, peer: String, mtu: Int?, peerMAC: [UInt8]?, onBridge bridge: String) throws {
+    /// `group` tags the host end (IFLA_GROUP), so its owner can find it after a crash.
+    public func createVethPair(host: String, peer: String, mtu: Int?, peerMAC: [UInt8]?, onBridge bridge: String,
+                               group: UInt32 = 0) throws {
         try InterfaceName.validate(bridge)
-        try createVethPair(host: host, peer: peer, mtu: mtu, peerMAC: peerMAC, bridge: bridge)
+        try createVethPair(host: host, peer: peer, mtu: mtu, peerMAC: peerMAC, bridge: bridge, group: group)
     }
 
-    private func createVethPair(host: String, peer: String, mtu: Int?, peerMAC: [UInt8]?, bridge: String?) throws {
+    private func createVethPair(host: String, peer: String, mtu: Int?, peerMAC: [UInt8]?, bridge: String?,
+                                group: UInt32) throws {
         try InterfaceName.validate(host)
         try InterfaceName.validate(peer)
         guard host != peer else {
@@ -146,6 +150,7 @@ public final class LinkManager: Sendable {
                 rtnl_link_set_master(link, master.index)
                 rtnl_link_set_flags(link, UInt32(IFF_UP))
             }
+            if group != 0 { rtnl_link_set_group(link, group) }
             let rc = rtnl_link_add(sk.handle, link, NLM_F_CREATE | NLM_F_EXCL)
             if rc == -NLE_EXIST {
                 // The kernel does not say which end clashed; ask, so the error can.
@@ -335,7 +340,8 @@ extension LinkManager {
             mtu: Int(rtnl_link_get_mtu(link)),
             mac: mac,
             isUp: rtnl_link_get_flags(link) & UInt32(IFF_UP) != 0,
-            masterIndex: master > 0 ? Int32(master) : nil)
+            masterIndex: master > 0 ? Int32(master) : nil,
+            group: rtnl_link_get_group(link))
     }
 
     /// Sends the changes `configure` makes as one RTM_NEWLINK addressed by name. libnl's

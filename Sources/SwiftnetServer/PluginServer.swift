@@ -39,6 +39,8 @@ public final class PluginServer: Sendable {
     public let options: Options
     private let lock: StateLock
     private let http: HTTPServer
+    /// Dispatch sources are thread-safe; Dispatch just does not say so to Swift 6.
+    nonisolated(unsafe) private let firewallGuard: any DispatchSourceTimer
     public let ipam: IPAMService
     public let bridge: BridgeDriver
 
@@ -49,20 +51,38 @@ public final class PluginServer: Sendable {
         let store = try StateStore(path: options.statePath)
         let configuration = PluginServer.ipamConfiguration(options, ulaGlobalID: try store.ulaGlobalID())
         ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
-        bridge = try BridgeDriver(store: store, dataplane: KernelDataplane(links: LinkManager()),
+        bridge = try BridgeDriver(store: store, dataplane: KernelDataplane(links: LinkManager(), instanceID: try store.instanceID()),
                                   firewall: IptablesFirewall(firewall: Firewall(prefix: options.chainPrefix)),
                                   hostPorts: SocketPortProbe(), bootID: PluginServer.bootID(), logger: logger)
         let loaded = ContinuousClock.now
         // Before the socket exists: dockerd must never see a network whose bridge is missing.
-        for repair in bridge.reconcile() {
+        let reconciled = bridge.reconcile()
+        for repair in reconciled.repairs {
             logger.notice("repaired: \(repair)")
+        }
+        // Addresses of endpoints whose containers are gone go back to their pools (the
+        // network's pool and gateway never do); sticky names still get them back.
+        let subnets = Dictionary(bridge.networks.map { ($0.id, $0.subnets.map(\.pool)) }, uniquingKeysWith: { first, _ in first })
+        for (networkID, address) in reconciled.freedAddresses {
+            for subnet in subnets[networkID] ?? [] where subnet.contains(address) {
+                if (try? ipam.release(address: address, inSubnet: subnet)) == true {
+                    logger.notice("repaired: released \(address) of a gone endpoint in \(subnet)")
+                }
+            }
         }
 
         let activation = PluginAPI.ActivateResponse(implements: PluginServer.implements).json.serialized
         var routes: [String: PluginRouter.Handler] = ["/Plugin.Activate": { _ in activation }]
         routes.merge(IPAMDriver(service: ipam, logger: logger).routes) { first, _ in first }
         routes.merge(NetworkDriver(driver: bridge).routes) { first, _ in first }
-        let router = PluginRouter(routes: routes, logger: logger)
+        let router = PluginRouter(routes: routes, readRoutes: ["/state": { [ipam, bridge] _ in
+            StateReport(ipam: ipam.snapshot(), networks: bridge.networks, endpoints: bridge.endpoints).json.serialized
+        }], logger: logger)
+
+        firewallGuard = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "swiftnet.firewall-guard"))
+        firewallGuard.schedule(deadline: .now() + .seconds(5), repeating: .seconds(5), leeway: .seconds(1))
+        firewallGuard.setEventHandler { [bridge] in bridge.guardFirewall() }
+        firewallGuard.resume()
 
         let fd = try UnixListeningSocket.bind(path: options.socketPath)
         http = try HTTPServer(listeningSocket: fd, configuration: options.http, handler: router, logger: logger)
@@ -77,6 +97,7 @@ public final class PluginServer: Sendable {
 
     /// Stops serving and removes the socket file; the state stays as committed.
     public func stop() {
+        firewallGuard.cancel()
         http.stop()
         bridge.drain()
         UnixListeningSocket.remove(path: options.socketPath)

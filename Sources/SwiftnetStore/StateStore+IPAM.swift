@@ -37,6 +37,10 @@ extension StateStore: IPAMStore {
             while let row = try cursors.next() {
                 if let address = IPAddress(row[1] as String) { snapshot.cursors[row[0]] = (address, row[2]) }
             }
+            let named = try Row.fetchCursor(db, sql: "SELECT pool_id, address, name FROM allocation WHERE name IS NOT NULL")
+            while let row = try named.next() {
+                if let address = IPAddress(row[1] as String) { snapshot.named[row[0], default: []].append((address, row[2])) }
+            }
             let sticky = try Row.fetchCursor(db, sql: "SELECT pool_id, name, address FROM sticky")
             while let row = try sticky.next() {
                 guard let address = IPAddress(row[2] as String) else { continue }

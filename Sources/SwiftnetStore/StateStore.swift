@@ -72,6 +72,11 @@ public final class StateStore: Sendable {
                            arguments: [String(globalID, radix: 16)])
         }
         registerNetworkMigrations(&migrator)
+        migrator.registerMigration("v3-instance") { db in
+            // Tags the kernel links this state's server makes (see KernelDataplane.group).
+            try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)",
+                           arguments: [String(UInt64.random(in: 1...UInt64.max), radix: 16)])
+        }
         return migrator
     }
 
@@ -96,6 +101,14 @@ public final class StateStore: Sendable {
 
     public func metaValue(_ key: String) throws -> String? {
         try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    /// Random id of this state, fixed when it was made.
+    public func instanceID() throws -> UInt64 {
+        guard let text = try metaValue("instance_id"), let value = UInt64(text, radix: 16) else {
+            throw StateStoreError.corrupt("meta.instance_id is missing or not hex")
+        }
+        return value
     }
 
     /// The random id behind this host's IPv6 ULA /48, fixed when the state file was made.

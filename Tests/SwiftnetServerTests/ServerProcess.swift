@@ -11,6 +11,8 @@ final class ServerProcess {
     let logPath: String
     private(set) var process: Process?
     var extraArguments: [String] = []
+    /// Added to the server's environment (e.g. SWIFTNET_CRASH_AT).
+    var environment: [String: String] = [:]
 
     /// The `swiftnet` binary built beside this test bundle, or `$SWIFTNET_BIN`.
     static var binary: String {
@@ -59,6 +61,7 @@ final class ServerProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
         process.arguments = arguments ?? (["serve", "--socket", socketPath, "--state", statePath, "--log-level", "debug"] + extraArguments)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = FileHandle(forWritingAtPath: logPath)!
         log.seekToEndOfFile()
@@ -87,6 +90,16 @@ final class ServerProcess {
         process.waitUntilExit()
         self.process = nil
         return process.terminationStatus
+    }
+
+    /// Waits for the process to die by SIGKILL (a crash point); true if it did.
+    func waitForCrash(seconds: Double) -> Bool {
+        guard let process else { return false }
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        guard !process.isRunning else { return false }
+        self.process = nil
+        return process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
