@@ -546,6 +546,13 @@ final class DockerEndToEndTests: XCTestCase {
             let gateway = self.exec(outsider, ["sh", "-c", "ping -c 1 -W 2 $(ip route | awk '/default/ {print $3}')"])
             return (gateway.status == 0, gateway.both)
         }
+        // dockerd put its rules above swiftnet's jump; swiftnet's guard moves it back within
+        // a few seconds (it checks every 5 s).
+        eventually("swiftnet's FORWARD jump is first again", timeout: 15) {
+            let rules = Self.run("/usr/sbin/iptables", ["-w", "-S", "FORWARD"]).stdout
+            let first = rules.split(separator: "\n").first { $0.hasPrefix("-A FORWARD") }.map(String.init) ?? ""
+            return (first == "-A FORWARD -j \(self.chainPrefix ?? "SWIFTNET")-FORWARD", rules)
+        }
         let forward = Self.run("/usr/sbin/iptables", ["-w", "-S", "FORWARD"]).stdout
         let fetched = fetch(in: outsider, "http://\(address):8080/")
         XCTAssertFalse(fetched.stdout.contains(page),
