@@ -7,3 +7,4 @@
 #include <netlink/route/route.h>
 #include <netlink/route/rtnl.h>
 #include <linux/rtnetlink.h>
+#include <netlink/route/link/inet6.h>

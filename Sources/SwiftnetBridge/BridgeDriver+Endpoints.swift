@@ -158,10 +158,9 @@ extension BridgeDriver {
         }
         do {
             try state.withLock { state in
-                for endpoint in batch where state.endpoints[endpoint.id]?.state == .deleting {
-                    try store.commit(.deleteEndpoint(id: endpoint.id))
-                    state.endpoints[endpoint.id] = nil
-                }
+                let done = batch.filter { state.endpoints[$0.id]?.state == .deleting }
+                try store.commit(done.map { .deleteEndpoint(id: $0.id) })
+                for endpoint in done { state.endpoints[endpoint.id] = nil }
             }
         } catch {
             logger.error("could not record deleted endpoints; start-up will finish them", metadata: ["error": "\(error)"])

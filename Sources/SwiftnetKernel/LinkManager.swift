@@ -177,14 +177,14 @@ public final class LinkManager: Sendable {
         }
     }
 
-    /// Moves a link into `group` and down: cheap (no grace period), so a retired endpoint
-    /// stops carrying traffic at once and can be deleted later with others in one request.
+    /// Moves a link into `group`: cheap (no grace period), so a retired endpoint can be deleted
+    /// later with others in one request. It stays up: its container end is already out of the
+    /// container, and taking it down would only add the kernel's link-down work to the call.
     public func retire(_ name: String, toGroup group: UInt32) throws {
         try InterfaceName.validate(name)
         try withSocket { sk in
             try LinkManager.change(sk, name, "retire \(name)") { link in
                 rtnl_link_set_group(link, group)
-                rtnl_link_unset_flags(link, UInt32(IFF_UP))
             }
         }
     }

@@ -118,4 +118,6 @@ public enum NetworkChange: Sendable, Equatable {
 public protocol NetworkStore: Sendable {
     func loadNetworks() throws -> (networks: [NetworkRecord], endpoints: [EndpointRecord])
     func commit(_ change: NetworkChange) throws
+    /// Several changes in one transaction (a batch of deleted endpoints).
+    func commit(_ changes: [NetworkChange]) throws
 }

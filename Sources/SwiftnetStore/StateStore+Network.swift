@@ -91,39 +91,48 @@ extension StateStore: NetworkStore {
     }
 
     public func commit(_ change: NetworkChange) throws {
-        try write(change.isDurableAcrossPowerLoss ? .synced : .processCrashSafe) { db in
-            switch change {
-            case .putNetwork(let network):
-                let o = network.options
-                try db.execute(sql: """
-                    INSERT INTO network (id, bridge, bridge_named_by_user, mtu, icc, masquerade, host_binding_ipv4,
-                                         iface_prefix, internal, ipv6, generic, state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET state = excluded.state
-                    """, arguments: [network.id, network.bridge, o.bridgeName != nil, o.mtu, o.interContainer, o.masquerade,
-                                     o.hostBindingIPv4?.description, o.containerInterfacePrefix, o.isInternal, o.ipv6,
-                                     StateStore.encodeStringMap(o.generic), network.state.rawValue])
-                try db.execute(sql: "DELETE FROM network_subnet WHERE network_id = ?", arguments: [network.id])
-                for (position, subnet) in network.subnets.enumerated() {
-                    try db.execute(sql: "INSERT INTO network_subnet (network_id, position, pool, gateway) VALUES (?, ?, ?, ?)",
-                                   arguments: [network.id, position, subnet.pool.description, subnet.gateway?.description])
-                }
-            case .deleteNetwork(let id):
-                try db.execute(sql: "DELETE FROM network WHERE id = ?", arguments: [id])
-            case .putEndpoint(let endpoint):
-                try db.cachedStatement(sql: """
-                    INSERT OR REPLACE INTO endpoint (id, network_id, host_veth, container_veth, address, address6, mac,
-                                                     mac_from_docker, boot_id, sandbox_key, requested_ports, published_ports, state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [
-                        endpoint.id, endpoint.networkID, endpoint.hostVeth, endpoint.containerVeth,
-                        endpoint.address?.description, endpoint.addressIPv6?.description, endpoint.mac.description,
-                        endpoint.macFromDocker, endpoint.bootID, endpoint.sandboxKey,
-                        StateStore.encode(endpoint.requestedPorts), StateStore.encode(endpoint.publishedPorts),
-                        endpoint.state.rawValue])
-            case .deleteEndpoint(let id):
-                try db.cachedStatement(sql: "DELETE FROM endpoint WHERE id = ?").execute(arguments: [id])
+        try commit([change])
+    }
+
+    public func commit(_ changes: [NetworkChange]) throws {
+        guard !changes.isEmpty else { return }
+        try write(changes.contains(where: \.isDurableAcrossPowerLoss) ? .synced : .processCrashSafe) { db in
+            for change in changes { try StateStore.apply(change, to: db) }
+        }
+    }
+
+    private static func apply(_ change: NetworkChange, to db: Database) throws {
+        switch change {
+        case .putNetwork(let network):
+            let o = network.options
+            try db.execute(sql: """
+                INSERT INTO network (id, bridge, bridge_named_by_user, mtu, icc, masquerade, host_binding_ipv4,
+                                     iface_prefix, internal, ipv6, generic, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET state = excluded.state
+                """, arguments: [network.id, network.bridge, o.bridgeName != nil, o.mtu, o.interContainer, o.masquerade,
+                                 o.hostBindingIPv4?.description, o.containerInterfacePrefix, o.isInternal, o.ipv6,
+                                 StateStore.encodeStringMap(o.generic), network.state.rawValue])
+            try db.execute(sql: "DELETE FROM network_subnet WHERE network_id = ?", arguments: [network.id])
+            for (position, subnet) in network.subnets.enumerated() {
+                try db.execute(sql: "INSERT INTO network_subnet (network_id, position, pool, gateway) VALUES (?, ?, ?, ?)",
+                               arguments: [network.id, position, subnet.pool.description, subnet.gateway?.description])
             }
+        case .deleteNetwork(let id):
+            try db.execute(sql: "DELETE FROM network WHERE id = ?", arguments: [id])
+        case .putEndpoint(let endpoint):
+            try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO endpoint (id, network_id, host_veth, container_veth, address, address6, mac,
+                                                 mac_from_docker, boot_id, sandbox_key, requested_ports, published_ports, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    endpoint.id, endpoint.networkID, endpoint.hostVeth, endpoint.containerVeth,
+                    endpoint.address?.description, endpoint.addressIPv6?.description, endpoint.mac.description,
+                    endpoint.macFromDocker, endpoint.bootID, endpoint.sandboxKey,
+                    StateStore.encode(endpoint.requestedPorts), StateStore.encode(endpoint.publishedPorts),
+                    endpoint.state.rawValue])
+        case .deleteEndpoint(let id):
+            try db.cachedStatement(sql: "DELETE FROM endpoint WHERE id = ?").execute(arguments: [id])
         }
     }
 

@@ -27,10 +27,10 @@ struct DockerRunBench: ParsableCommand {
         let suffix = LifecycleBench.hex(6)
         var started: BenchServer?
         let prefix = "SWB" + suffix.uppercased()
+        let folder = "/tmp/swn-bench-docker-\(suffix)"
         if !FileManager.default.fileExists(atPath: socket) {
             let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
                 .appendingPathComponent("swiftnet").path
-            let folder = "/tmp/swn-bench-docker-\(suffix)"
             started = try BenchServer(binary: binary, folder: folder, socketPath: socket,
                                       extraArguments: ["--chain-prefix", prefix])
         }
@@ -39,7 +39,10 @@ struct DockerRunBench: ParsableCommand {
         defer {
             _ = DockerRunBench.exec(docker, ["network", "rm", swiftnetNetwork, bridgeNetwork])
             started?.stop()
-            if started != nil { try? Firewall(prefix: prefix).remove() }
+            if started != nil {
+                try? Firewall(prefix: prefix).remove()
+                try? FileManager.default.removeItem(atPath: folder)
+            }
         }
         for (name, arguments) in [(swiftnetNetwork, ["-d", "swiftnet", "--ipam-driver", "swiftnet"]),
                                   (bridgeNetwork, ["-d", "bridge"])] {
