@@ -249,4 +249,20 @@ final class IPAMAllocatorTests: XCTestCase {
         XCTAssertThrowsError(try rebuilt.planRequestAddress(.init(poolID: record.id, address: other)))
         XCTAssertEqual(rebuilt.stickyAddress(poolID: record.id, name: "web")?.description, web)
     }
+
+    /// dockerd repeats a request whose answer it never got (swiftnet crashed after the commit).
+    func testRepeatedRequestsFindWhatTheFirstMade() throws {
+        let record = try pool("10.12.0.0/24")
+        let request = IPAMAllocator.PoolRequest(addressSpace: "LocalDefault", pool: "10.12.0.0/24")
+        XCTAssertEqual(ipam.poolOfRepeatedRequest(request), record, "an empty pool: the same answer again")
+        let named = IPAMAllocator.AddressRequest(poolID: record.id, options: [IPAMOptions.endpointName: "web"])
+        XCTAssertNil(ipam.addressAlreadyHeld(named))
+        let first = try address(record.id, name: "web")
+        XCTAssertEqual(ipam.addressAlreadyHeld(named)?.description, first, "the name holds it: no second address")
+        XCTAssertNil(ipam.poolOfRepeatedRequest(request), "a pool in use is a second network's overlap, not a repeat")
+        try release(record.id, first)
+        XCTAssertNil(ipam.addressAlreadyHeld(named), "released: a new request allocates (sticky gives it back)")
+        let unnamed = IPAMAllocator.AddressRequest(poolID: record.id)
+        XCTAssertNil(ipam.addressAlreadyHeld(unnamed))
+    }
 }
