@@ -241,6 +241,37 @@ final class BridgeDataplaneTests: XCTestCase {
         XCTAssertFalse(ping(from: a.namespace, c.address).succeeded, "nothing gets into an internal network")
     }
 
+    /// Docker 29 names its address requests: a container recreated under the same name gets
+    /// its address back, and with it the MAC swiftnet derives from the address — also after a
+    /// restart of swiftnet.
+    func testRecreatedContainerGetsItsAddressAndMACBack() throws {
+        let network = try createNetwork()
+        let named = #"{"com.docker.network.endpoint.name":"web"}"#
+        func endpoint() throws -> (cidr: String, mac: String?, id: String) {
+            let cidr = try client.requestAddress(pool: network.poolID, options: named)
+            let id = Shell.randomHex(64)
+            let create = try client.call("/NetworkDriver.CreateEndpoint",
+                #"{"EndpointID":"\#(id)","Interface":{"Address":"\#(cidr)","AddressIPv6":"","MacAddress":""},"NetworkID":"\#(network.id)","Options":{}}"#)
+            XCTAssertEqual(create.status, 200, "\(create.object)")
+            return (cidr, (create.object["Interface"] as? [String: Any])?["MacAddress"] as? String, id)
+        }
+        func remove(_ endpoint: (cidr: String, mac: String?, id: String)) throws {
+            XCTAssertEqual(try client.call("/NetworkDriver.DeleteEndpoint", #"{"EndpointID":"\#(endpoint.id)","NetworkID":"\#(network.id)"}"#).status, 200)
+            try client.releaseAddress(pool: network.poolID, address: String(endpoint.cidr.split(separator: "/")[0]))
+        }
+        let first = try endpoint()
+        try remove(first)
+        _ = try client.requestAddress(pool: network.poolID)  // someone else meanwhile
+        XCTAssertEqual(server.terminate(), 0)
+        try server.start()
+        client = try server.client()
+        let second = try endpoint()
+        XCTAssertEqual(second.cidr, first.cidr)
+        XCTAssertNotNil(first.mac)
+        XCTAssertEqual(second.mac, first.mac)
+        try remove(second)
+    }
+
     func testBadInputIsRefusedAndLeavesNothing() throws {
         func create(_ id: String, generic: String) throws -> (Int, String) {
             let (status, object) = try client.call("/NetworkDriver.CreateNetwork",
