@@ -43,6 +43,7 @@ public final class PluginServer: Sendable {
     nonisolated(unsafe) private let firewallGuard: any DispatchSourceTimer
     public let ipam: IPAMService
     public let bridge: BridgeDriver
+    private let ownsSocketFile: Bool
 
     public init(options: Options, logger: Logger) throws {
         self.options = options
@@ -84,11 +85,14 @@ public final class PluginServer: Sendable {
         firewallGuard.setEventHandler { [bridge] in bridge.guardFirewall() }
         firewallGuard.resume()
 
-        let fd = try UnixListeningSocket.bind(path: options.socketPath)
+        // A socket from systemd (socket activation) is served as it is; otherwise swiftnet binds its own.
+        let activated = try SystemdActivation.listeningSocket()
+        ownsSocketFile = activated == nil
+        let fd = try activated ?? UnixListeningSocket.bind(path: options.socketPath)
         http = try HTTPServer(listeningSocket: fd, configuration: options.http, handler: router, logger: logger)
         let snapshot = ipam.snapshot()
         logger.info("serving", metadata: [
-            "socket": "\(options.socketPath)", "state": "\(options.statePath)",
+            "socket": "\(activated == nil ? options.socketPath : "fd 3 from systemd")", "state": "\(options.statePath)",
             "pools": "\(snapshot.poolIDs.count)",
             "stateLoadMs": "\(PluginServer.milliseconds(loaded - started))",
             "startMs": "\(PluginServer.milliseconds(ContinuousClock.now - started))",
@@ -100,7 +104,8 @@ public final class PluginServer: Sendable {
         firewallGuard.cancel()
         http.stop()
         bridge.drain()
-        UnixListeningSocket.remove(path: options.socketPath)
+        // systemd's socket stays: it keeps listening for the next start.
+        if ownsSocketFile { UnixListeningSocket.remove(path: options.socketPath) }
     }
 
     static func ipamConfiguration(_ options: Options, ulaGlobalID: UInt64) -> IPAMConfiguration {
