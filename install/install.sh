@@ -7,12 +7,16 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-prefix=/usr/local/bin
-state_dir=/var/lib/swiftnet
-pid_file=/run/swiftnet.pid
-log_file=/var/log/swiftnet.log
+# Overridable for tests; the socket is where dockerd looks for the driver "swiftnet".
+prefix=${SWIFTNET_PREFIX:-/usr/local/bin}
+state_dir=${SWIFTNET_STATE_DIR:-/var/lib/swiftnet}
+pid_file=${SWIFTNET_PID_FILE:-/run/swiftnet.pid}
+log_file=${SWIFTNET_LOG_FILE:-/var/log/swiftnet.log}
 socket=/run/docker/plugins/swiftnet.sock
+units=/etc/systemd/system
 export PATH="$PATH:/opt/swift/usr/bin"
+
+has_systemd() { [[ -d /run/systemd/system ]]; }
 
 [[ $(id -u) == 0 ]] || { echo "install.sh: run as root (it installs packages and manages network devices)" >&2; exit 1; }
 
@@ -34,34 +38,71 @@ stop_server() {
 }
 
 if [[ "${1:-}" == "--uninstall" ]]; then
+    if has_systemd && [[ -f $units/swiftnet.service ]]; then
+        systemctl disable --now swiftnet.socket swiftnet.service || true
+        rm -f "$units/swiftnet.socket" "$units/swiftnet.service"
+        systemctl daemon-reload
+    fi
     stop_server
+    [[ -x $prefix/swiftnet ]] && "$prefix/swiftnet" remove-firewall >/dev/null 2>&1 || true
     rm -f "$prefix/swiftnet"
+    [[ -S $socket ]] && rm -f "$socket"
     if [[ "${2:-}" == "--purge" ]]; then rm -rf "$state_dir"; echo "swiftnet: state removed"; fi
     echo "swiftnet: uninstalled"
     exit 0
 fi
 
 "$here/install/deps.sh"
-(cd "$here" && swift build -c release 2>&1 | tail -n 1)
-built="$here/.build/release/swiftnet"
+# SWIFTNET_BINARY installs a binary built already (the tests pass the release build, since a
+# build here would wait for the lock their own `swift test` holds on .build).
+if [[ -n ${SWIFTNET_BINARY:-} ]]; then
+    built=$SWIFTNET_BINARY
+else
+    (cd "$here" && swift build -c release 2>&1 | tail -n 1)
+    built="$here/.build/release/swiftnet"
+fi
+[[ -x $built ]] || { echo "install.sh: no swiftnet binary at $built" >&2; exit 1; }
 
 changed=0
+install -d -m 0755 "$prefix"
 if ! cmp -s "$built" "$prefix/swiftnet"; then
     install -m 0755 "$built" "$prefix/swiftnet.new" && mv "$prefix/swiftnet.new" "$prefix/swiftnet"
     changed=1
 fi
 install -d -m 0700 "$state_dir"
 
-if pid=$(running_pid) && ((changed == 0)); then
+if has_systemd; then
+    # Socket activation: systemd listens on the plugin socket before dockerd starts, starts
+    # swiftnet on the first connection or at boot, and restarts it after a failure.
+    for unit in swiftnet.socket swiftnet.service; do
+        if ! cmp -s "$here/install/$unit" "$units/$unit"; then
+            install -m 0644 "$here/install/$unit" "$units/$unit"
+            changed=1
+        fi
+    done
+    systemctl daemon-reload
+    systemctl enable swiftnet.socket swiftnet.service >/dev/null
+    if ((changed)); then systemctl restart swiftnet.socket swiftnet.service; else systemctl start swiftnet.socket swiftnet.service; fi
+    echo "swiftnet: installed as swiftnet.socket + swiftnet.service (systemd), socket $socket"
+elif pid=$(running_pid) && ((changed == 0)); then
     echo "swiftnet: already installed and running (pid $pid); nothing to do"
 else
     stop_server
-    # No systemd here: start in the background with a pid file and a log file.
-    nohup "$prefix/swiftnet" serve --socket "$socket" --state "$state_dir/swiftnet.db" >>"$log_file" 2>&1 &
+    # No systemd here: start in the background with a pid file and a log file. Nothing will
+    # start it at boot; run this script again after a reboot (or use a systemd host).
+    # The server gets no descriptor of ours but the log: a caller waiting for this script to
+    # end (a pipe, a test harness) must not wait for the server too.
+    (
+        for fd in /proc/self/fd/*; do
+            n=${fd##*/}
+            ((n > 2)) && eval "exec $n>&-" 2>/dev/null
+        done
+        exec nohup "$prefix/swiftnet" serve --socket "$socket" --state "$state_dir/swiftnet.db" </dev/null >>"$log_file" 2>&1
+    ) &
     echo $! >"$pid_file"
     for _ in $(seq 1 100); do [[ -S $socket ]] && break; sleep 0.05; done
     [[ -S $socket ]] || { echo "swiftnet: did not start; see $log_file" >&2; tail -n 5 "$log_file" >&2; exit 1; }
-    echo "swiftnet: running in the background (pid $(cat "$pid_file")), log $log_file, socket $socket"
+    echo "swiftnet: no systemd here; running in the background (pid $(cat "$pid_file")), log $log_file, socket $socket"
 fi
 
 cat <<MSG

@@ -20,6 +20,10 @@ test/dockerd.sh || exit 1
 
 swift build --build-tests 2>&1 | grep -E "error|warning: .*swiftnet|Compiling|Build" | grep -v "^Compiling" | tail -n 20
 [[ ${PIPESTATUS[0]} == 0 ]] || { echo "build failed"; exit 1; }
+# The install and managed-plugin tests install the release binary; `swift test` holds the
+# lock on .build while it runs, so they cannot build it themselves.
+swift build -c release 2>&1 | grep -E "error|Build" | tail -n 5
+[[ ${PIPESTATUS[0]} == 0 ]] || { echo "release build failed"; exit 1; }
 
 log=$(mktemp)
 # Swift Testing has no tests here; its empty summary would read as "no test ran".

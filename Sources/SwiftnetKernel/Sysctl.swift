@@ -52,6 +52,9 @@ public enum Sysctl {
                   !component.utf8.contains(UInt8(ascii: "/")), !component.utf8.contains(0)
             else { throw KernelError.invalidSysctlKey(key, reason: "component \"\(component)\" is not a single path segment") }
         }
-        return "/proc/sys/" + key.joined(separator: "/")
+        // A managed plugin sees /proc/sys read-only; its config mounts the host's
+        // /proc/sys/net elsewhere and names that root here.
+        let root = getenv("SWIFTNET_SYSCTL_ROOT").map { String(cString: $0) } ?? "/proc/sys"
+        return root + "/" + key.joined(separator: "/")
     }
 }

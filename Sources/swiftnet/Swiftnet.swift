@@ -12,6 +12,6 @@ struct Swiftnet: ParsableCommand {
               docker network create -d swiftnet --ipam-driver swiftnet NAME
             """,
         version: version,
-        subcommands: [Serve.self]
+        subcommands: [Serve.self, RemoveFirewall.self]
     )
 }
