@@ -4,6 +4,7 @@
 # /run/docker/plugins/swiftnet.sock. Idempotent: a second run with nothing changed does nothing.
 #   install/install.sh              install and start
 #   install/install.sh --uninstall  stop and remove (keeps the state; --purge removes it too)
+#   install/install.sh --demo       install, then run the article's frontend/backend scenario
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -103,6 +104,39 @@ else
     for _ in $(seq 1 100); do [[ -S $socket ]] && break; sleep 0.05; done
     [[ -S $socket ]] || { echo "swiftnet: did not start; see $log_file" >&2; tail -n 5 "$log_file" >&2; exit 1; }
     echo "swiftnet: no systemd here; running in the background (pid $(cat "$pid_file")), log $log_file, socket $socket"
+fi
+
+if [[ "${1:-}" == "--demo" ]]; then
+    docker=/usr/bin/docker
+    if ! timeout 10 "$docker" version >/dev/null 2>&1; then
+        echo "swiftnet demo: no Docker answers; installing and starting Debian's docker.io"
+        "$here/install/deps.sh" --test
+        if has_systemd; then systemctl start docker; else "$here/test/dockerd.sh"; fi
+    fi
+    image=busybox:latest
+    if ! "$docker" image inspect "$image" >/dev/null 2>&1 && ! timeout 30 "$docker" pull "$image" >/dev/null 2>&1; then
+        echo "swiftnet demo: no registry reachable; importing a busybox image from this host"
+        "$here/test/dockerd.sh" >/dev/null
+        image=bb:latest
+    fi
+    network=swiftnet-demo
+    cleanup() {
+        "$docker" rm -f swiftnet-demo-backend >/dev/null 2>&1 || true
+        "$docker" network rm "$network" >/dev/null 2>&1 || true
+    }
+    trap cleanup EXIT
+    cleanup
+    set -x
+    "$docker" network create -d swiftnet --ipam-driver swiftnet "$network"
+    "$docker" run -d --name swiftnet-demo-backend --network "$network" --network-alias backend --dns 127.0.0.1 "$image" \
+        sh -c 'mkdir -p /www && echo "hello from backend" > /www/index.html && exec httpd -f -p 8080 -h /www'
+    # The frontend finds the backend by name through Docker's embedded DNS (127.0.0.11).
+    "$docker" run --rm --network "$network" --dns 127.0.0.1 "$image" sh -c \
+        'for i in 1 2 3 4 5; do ip=$(nslookup backend 127.0.0.11 | awk "/^Address/ {a=\$NF} END {print a}"); [ -n "$ip" ] && wget -q -O - "http://$ip:8080/" && exit 0; sleep 1; done; exit 1'
+    "$docker" network inspect "$network"
+    set +x
+    echo "swiftnet demo: the frontend reached backend:8080 by name on a swiftnet network; removing it"
+    exit 0
 fi
 
 cat <<MSG

@@ -78,6 +78,11 @@ struct Serve: ParsableCommand {
         // the server answers is never lost; they run on a dispatch queue, not in a signal context.
         let shutdown = Shutdown(logger: logger)
         shutdown.install(signals: [SIGTERM, SIGINT])
+        // Test harnesses set this so that a server they started cannot outlive them (and keep
+        // the plugin socket) if the harness itself dies: stop when the parent changes.
+        if getenv("SWIFTNET_EXIT_WITH_PARENT") != nil {
+            shutdown.watchParent(getppid())
+        }
         do {
             shutdown.serving(try PluginServer(options: options, logger: logger))
         } catch {
@@ -93,6 +98,7 @@ final class Shutdown: @unchecked Sendable {
     private let lock = NSLock()
     private var server: PluginServer?
     private var sources: [any DispatchSourceSignal] = []
+    private var parentWatch: (any DispatchSourceTimer)?
     private let logger: Logger
 
     init(logger: Logger) { self.logger = logger }
@@ -105,6 +111,16 @@ final class Shutdown: @unchecked Sendable {
             source.resume()
             sources.append(source)
         }
+    }
+
+    func watchParent(_ parent: pid_t) {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1))
+        timer.setEventHandler { [self] in
+            if getppid() != parent { stop(signal: 0) }
+        }
+        timer.resume()
+        lock.withLock { parentWatch = timer }
     }
 
     func serving(_ server: PluginServer) {
