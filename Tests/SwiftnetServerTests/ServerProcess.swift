@@ -108,8 +108,9 @@ final class ServerProcess {
 
     func client() throws -> UnixHTTPClient { try UnixHTTPClient(socketPath: socketPath) }
 
+    /// Stops the server gracefully (it deletes the veths it retired) and removes its files.
     func cleanUp() {
-        kill9()
+        terminate()
         try? FileManager.default.removeItem(atPath: folder)
     }
 }
