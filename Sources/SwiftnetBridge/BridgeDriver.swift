@@ -55,8 +55,9 @@ public final class BridgeDriver: Sendable {
     }
 
     public func createNetwork(_ request: NetworkRequest) throws {
-        let bridge = try request.options.bridgeName ?? InterfaceNames.bridge(networkID: request.id)
-        _ = try InterfaceNames.bridge(networkID: request.id)  // the id must be safe even with a chosen name
+        // Derived even when a name is chosen: that is what checks the id is safe.
+        let derivedBridge = try InterfaceNames.bridge(networkID: request.id)
+        let bridge = request.options.bridgeName ?? derivedBridge
         var network = NetworkRecord(id: request.id, bridge: bridge, options: request.options,
                                     subnets: request.subnets, state: .creating)
         try state.withLock { state in

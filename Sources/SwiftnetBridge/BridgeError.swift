@@ -5,11 +5,9 @@ public enum BridgeError: Error, Sendable, CustomStringConvertible {
     case networkExists(String)
     case bridgeNameInUse(String, by: String)
     case endpointExists(String)
-    case networkHasEndpoints(String, count: Int)
     case invalidIPAMData(String)
     case noFreeHostPort(String)
     case hostPortInUse(String)
-    case kernel(String, underlying: String)
     case localScopeOnly(String)
 
     public var description: String {
@@ -24,16 +22,12 @@ public enum BridgeError: Error, Sendable, CustomStringConvertible {
             return "bridge name \(name) is in use by \(owner); choose another with -o com.docker.network.bridge.name=NAME"
         case .endpointExists(let id):
             return "endpoint \(id.prefix(12)) already exists with different addresses"
-        case .networkHasEndpoints(let id, let count):
-            return "network \(id.prefix(12)) still has \(count) endpoint(s)"
         case .invalidIPAMData(let why):
             return "invalid IPAM data: \(why)"
         case .noFreeHostPort(let what):
             return "no free host port for \(what)"
         case .hostPortInUse(let what):
             return "host port already in use: \(what)"
-        case .kernel(let what, let underlying):
-            return "\(what) failed: \(underlying)"
         case .localScopeOnly(let call):
             return "\(call) is for swarm (global scope) drivers; swiftnet is a local-scope driver"
         }

@@ -169,6 +169,13 @@ extension StateStore: NetworkStore {
         return elements.compactMap { if case .object(let object) = $0 { return object } else { return nil } }
     }
 
+    /// A port entry's protocol and host address (absent or empty: every address).
+    private static func protoAndHost(_ object: JSONObject) -> (TransportProtocol, IPAddress?)? {
+        guard let proto = TransportProtocol(rawValue: (try? object.string("proto")) ?? "") else { return nil }
+        let host = (try? object.string("hostIP")) ?? ""
+        return (proto, host.isEmpty ? nil : IPAddress(host))
+    }
+
     private static func int(_ object: JSONObject, _ key: String) -> Int {
         if case .number(let value)? = object[key] { return Int(value) }
         return 0
@@ -176,19 +183,17 @@ extension StateStore: NetworkStore {
 
     static func decodeRequests(_ text: String) -> [PortBindingRequest] {
         portObjects(text).compactMap { object in
-            guard let proto = TransportProtocol(rawValue: (try? object.string("proto")) ?? "") else { return nil }
-            return PortBindingRequest(proto: proto, containerPort: int(object, "containerPort"),
-                                      hostIP: ((try? object.string("hostIP")) ?? "").isEmpty ? nil : IPAddress((try? object.string("hostIP")) ?? ""),
+            guard let (proto, hostIP) = protoAndHost(object) else { return nil }
+            return PortBindingRequest(proto: proto, containerPort: int(object, "containerPort"), hostIP: hostIP,
                                       hostPort: int(object, "hostPort"), hostPortEnd: int(object, "hostPortEnd"))
         }
     }
 
     static func decodePublished(_ text: String) -> [PublishedPort] {
         portObjects(text).compactMap { object in
-            guard let proto = TransportProtocol(rawValue: (try? object.string("proto")) ?? "") else { return nil }
-            return PublishedPort(proto: proto,
-                                 hostIP: ((try? object.string("hostIP")) ?? "").isEmpty ? nil : IPAddress((try? object.string("hostIP")) ?? ""),
-                                 hostPort: int(object, "hostPort"), containerPort: int(object, "containerPort"))
+            guard let (proto, hostIP) = protoAndHost(object) else { return nil }
+            return PublishedPort(proto: proto, hostIP: hostIP, hostPort: int(object, "hostPort"),
+                                 containerPort: int(object, "containerPort"))
         }
     }
 }
