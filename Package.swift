@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries as the system provides them.
@@ -29,6 +31,8 @@ let package = Package(
         .target(name: "SwiftnetJSON"),
         .target(name: "SwiftnetPluginAPI", dependencies: ["SwiftnetJSON"]),
         .target(name: "SwiftnetNetworkModel", dependencies: ["SwiftnetIPAM", "SwiftnetJSON"]),
+        // What operators see: the state view, the doctor's comparison, the commands' text.
+        .target(name: "SwiftnetOperator", dependencies: ["SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel"]),
 
         // Effects, one job each.
         .target(name: "SwiftnetStore", dependencies: [
@@ -43,18 +47,20 @@ let package = Package(
         .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetIPAM"]),
         .target(name: "SwiftnetBridge", dependencies: [
             "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetKernel", "SwiftnetFirewall",
-            "SwiftnetCrashPoints", .product(name: "Logging", package: "swift-log"),
+            "SwiftnetCrashPoints", "SwiftnetOperator", .product(name: "Logging", package: "swift-log"),
         ]),
 
         // The plugin: routes Docker's calls to the drivers.
         .target(name: "SwiftnetServer", dependencies: [
             "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetPluginAPI", "SwiftnetStore", "SwiftnetHTTP", "SwiftnetKernel",
-            "SwiftnetNetworkModel", "SwiftnetBridge", "SwiftnetFirewall",
+            "SwiftnetNetworkModel", "SwiftnetBridge", "SwiftnetFirewall", "SwiftnetOperator",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         .executableTarget(name: "swiftnet", dependencies: [
-            "SwiftnetServer", "SwiftnetIPAM", "SwiftnetFirewall",
+            "SwiftnetServer", "SwiftnetIPAM", "SwiftnetFirewall", "SwiftnetOperator", "SwiftnetClient", "SwiftnetJSON",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -65,6 +71,9 @@ let package = Package(
 
         .testTarget(name: "SwiftnetIPAMTests", dependencies: ["SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetJSONTests", dependencies: ["SwiftnetJSON", "SwiftnetPluginAPI"]),
+        .testTarget(name: "SwiftnetOperatorTests", dependencies: [
+            "SwiftnetOperator", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
+        ]),
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetIPAM"]),

@@ -148,5 +148,11 @@ public final class BridgeDriver: Sendable {
     // MARK: queries
 
     public var networks: [NetworkRecord] { state.withLock { Array($0.networks.values) } }
+    /// The link group this driver tags its bridges and veths with.
+    public var linkGroup: UInt32 { dataplane.group }
+    /// Records of both kinds from one moment.
+    public var records: (networks: [NetworkRecord], endpoints: [EndpointRecord]) {
+        state.withLock { (Array($0.networks.values), Array($0.endpoints.values)) }
+    }
     public var endpoints: [EndpointRecord] { state.withLock { Array($0.endpoints.values) } }
 }

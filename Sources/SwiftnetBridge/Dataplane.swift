@@ -1,4 +1,5 @@
 import SwiftnetNetworkModel
+import SwiftnetOperator
 
 /// The kernel side of the bridge driver: what it asks of netlink. `KernelDataplane` is the
 /// implementation; the protocol keeps the driver's decisions readable apart from libnl.
@@ -6,8 +7,13 @@ public protocol Dataplane: Sendable {
     func linkExists(_ name: String) throws -> Bool
     /// Creates the bridge (failing if the name exists), gives it the gateway addresses and brings it up.
     func createBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws
-    /// Makes sure an existing bridge has its addresses and is up (start-up repair).
-    func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws
+    /// Makes sure the bridge exists with its MTU, exactly these addresses (besides IPv6
+    /// link-local ones) and is up (start-up repair, doctor --fix). Returns what it changed.
+    @discardableResult
+    func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws -> [String]
+    /// Attaches an endpoint's host veth to its bridge and brings it up if it is not; returns
+    /// what it changed.
+    func ensureAttached(_ host: String, to bridge: String) throws -> [String]
     /// Creates the veth pair: `host` on `bridge` and up, `container` left for dockerd to move.
     func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress) throws
     /// Returns false when there was no such link.
@@ -20,6 +26,10 @@ public protocol Dataplane: Sendable {
     /// Names of the links this server made (tagged when created), retired or not: what the
     /// start-up sweep compares with the records.
     func ownedLinks() throws -> [String]
+    /// Every link in the namespace, with the addresses of `addressesOf` (the doctor's view).
+    func observe(addressesOf bridges: Set<String>) throws -> [ObservedLink]
+    /// The link group `ownedLinks` are tagged with (not the retired one).
+    var group: UInt32 { get }
 }
 
 /// Programs the firewall for the whole desired state at once (idempotent).
@@ -27,4 +37,7 @@ public protocol FirewallProgrammer: Sendable {
     func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws
     /// Repairs the jumps into swiftnet's chains (missing, or no longer first).
     func ensureJumps() throws
+    /// How the installed chains and jumps differ from what `networks` and `endpoints` render
+    /// to, and how many rules were compared.
+    func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int)
 }

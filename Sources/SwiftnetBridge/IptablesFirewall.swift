@@ -1,6 +1,7 @@
 import SwiftnetFirewall
 import SwiftnetIPAM
 import SwiftnetNetworkModel
+import SwiftnetOperator
 
 /// `FirewallProgrammer` on swiftnet's iptables chains: turns the records into the firewall
 /// module's desired state, which it renders whole and applies in one batch per family.
@@ -18,6 +19,22 @@ public struct IptablesFirewall: FirewallProgrammer {
 
     public func ensureJumps() throws {
         try firewall.ensureJumps()
+    }
+
+    public func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int) {
+        let (rules, bindings) = IptablesFirewall.desired(networks: networks, endpoints: endpoints)
+        let found = try firewall.drift(networks: rules, bindings: bindings)
+        var drift = FirewallDrift()
+        for difference in found.differences {
+            let rule = FirewallDrift.Rule(family: difference.family == .v4 ? "ipv4" : "ipv6", table: difference.table,
+                                          rule: difference.rule)
+            switch difference.kind {
+            case .missing: drift.missing.append(rule)
+            case .unexpected: drift.unexpected.append(rule)
+            case .missingJump: drift.missingJumps.append(rule)
+            }
+        }
+        return (drift, found.rules)
     }
 
     /// Sorted, so the same state always renders the same text.

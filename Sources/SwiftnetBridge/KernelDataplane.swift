@@ -1,6 +1,7 @@
 import SwiftnetIPAM
 import SwiftnetKernel
 import SwiftnetNetworkModel
+import SwiftnetOperator
 
 /// `Dataplane` on netlink (libnl-route-3) and /proc/sys: no `ip` processes.
 public struct KernelDataplane: Dataplane {
@@ -25,13 +26,61 @@ public struct KernelDataplane: Dataplane {
         try configure(bridge: name, addresses: addresses, ipv6: ipv6)
     }
 
-    public func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws {
-        if try links.link(named: name) == nil {
+    @discardableResult
+    public func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws -> [String] {
+        var changes: [String] = []
+        if let link = try links.link(named: name) {
+            if let mtu, link.mtu != mtu {
+                try links.setMTU(name, mtu)
+                changes.append("set MTU \(mtu) on \(name)")
+            }
+            if !link.isUp { changes.append("brought \(name) up") }
+        } else {
             try links.createBridge(name: name, mtu: mtu, group: group)
-        } else if let mtu {
-            try links.setMTU(name, mtu)
+            changes.append("recreated bridge \(name)")
         }
+        // Addresses someone else put on our bridge make the host answer for them there.
+        for present in try links.addresses(of: name) {
+            let address = InterfaceAddress(address: present.address, prefixLength: present.prefixLength)
+            guard !addresses.contains(address), !KernelDataplane.isLinkLocal(present.address) else { continue }
+            if try links.deleteAddress(present.address, prefixLength: present.prefixLength, from: name) {
+                changes.append("removed foreign address \(address) from \(name)")
+            }
+        }
+        let before = try links.addresses(of: name).map { InterfaceAddress(address: $0.address, prefixLength: $0.prefixLength) }
         try configure(bridge: name, addresses: addresses, ipv6: ipv6)
+        for address in addresses where !before.contains(address) && !changes.contains("recreated bridge \(name)") {
+            changes.append("put gateway \(address) back on \(name)")
+        }
+        return changes
+    }
+
+    public func ensureAttached(_ host: String, to bridge: String) throws -> [String] {
+        guard let link = try links.link(named: host) else { return [] }
+        var changes: [String] = []
+        let master = try links.link(named: bridge)
+        if link.masterIndex != master?.index {
+            try links.setMaster(host, bridge: bridge)
+            changes.append("attached \(host) to \(bridge)")
+        }
+        if !link.isUp {
+            try links.setUp(host)
+            changes.append("brought \(host) up")
+        }
+        return changes
+    }
+
+    public func observe(addressesOf bridges: Set<String>) throws -> [ObservedLink] {
+        let all = try links.links()
+        let names = Dictionary(all.map { ($0.index, $0.name) }, uniquingKeysWith: { first, _ in first })
+        return try all.map { link in
+            var addresses: [InterfaceAddress] = []
+            if bridges.contains(link.name) {
+                addresses = try links.addresses(of: link.name).map { InterfaceAddress(address: $0.address, prefixLength: $0.prefixLength) }
+            }
+            return ObservedLink(name: link.name, kind: link.kind, mtu: link.mtu, isUp: link.isUp,
+                                master: link.masterIndex.flatMap { names[$0] }, group: link.group, addresses: addresses)
+        }
     }
 
     private func configure(bridge name: String, addresses: [InterfaceAddress], ipv6: Bool) throws {
@@ -49,6 +98,10 @@ public struct KernelDataplane: Dataplane {
             try links.addAddress(address.address, prefixLength: address.prefixLength, to: name)
         }
         try links.setUp(name)
+    }
+
+    static func isLinkLocal(_ address: IPAddress) -> Bool {
+        address.family == .v6 && (address.value >> 118) == 0x3FA // fe80::/10
     }
 
     public func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress) throws {

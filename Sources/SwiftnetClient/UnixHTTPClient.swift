@@ -75,6 +75,16 @@ public final class UnixHTTPClient {
         return try exchange()
     }
 
+    /// Sends `GET path` (the operator calls: `/state`, `/doctor`, `/metrics`…).
+    public func get(_ path: String) throws -> HTTPClientResponse {
+        request.removeAll(keepingCapacity: true)
+        request.append(contentsOf: "GET ".utf8)
+        request.append(contentsOf: path.utf8)
+        request.append(contentsOf: Self.requestHead)
+        request.append(contentsOf: "0\r\n\r\n".utf8)
+        return try exchange()
+    }
+
     public func post(_ path: String, json: String) throws -> HTTPClientResponse {
         try post(path, body: Array(json.utf8))
     }

@@ -131,6 +131,31 @@ public final class Firewall: Sendable {
         return missing
     }
 
+    /// How the installed chains and jumps differ from what the state renders to, for both
+    /// families, and how many rules the rendering has (for `swiftnet doctor`).
+    public func drift(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError)
+        -> (differences: [FirewallDifference], rules: Int) {
+        var differences: [FirewallDifference] = []
+        var rules = 0
+        for family in [IPFamily.v4, .v6] {
+            let expected = try FirewallRules.render(networks: networks, bindings: bindings, family: family, prefix: prefix)
+            rules += FirewallDifference.ruleCount(expected)
+            let found = FirewallDifference.compare(expected: expected, installed: try savedRules(family: family), family: family)
+            // Without networks the server installs nothing (empty chains need not exist), but a
+            // rule left in a chain of ours is still drift.
+            guard !networks.isEmpty else {
+                differences += found.filter { $0.kind == .unexpected }
+                continue
+            }
+            differences += found
+            for jump in try missingJumps(family: family) {
+                differences.append(FirewallDifference(kind: .missingJump, family: family, table: jump.table,
+                                                      rule: "\(jump.chain) \(jump.rule.joined(separator: " "))"))
+            }
+        }
+        return (differences, rules)
+    }
+
     private func saved(_ family: IPFamily) throws(FirewallError) -> SavedTables {
         SavedTables(try CommandRunner.check(try Firewall.tool("save", family), []).stdout, chains: chains)
     }

@@ -79,6 +79,8 @@ struct AddressPool: Sendable {
 
     func stickyAddress(for name: String) -> IPAddress? { sticky[name] }
 
+    func holderName(of address: IPAddress) -> String? { nameOfHolder[address] }
+
     var nextSequence: Int64 { (cursor?.sequence ?? 0) + 1 }
 
     mutating func apply(_ allocation: AllocationRecord, remember: Bool) {

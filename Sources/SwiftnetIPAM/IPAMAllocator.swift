@@ -45,6 +45,11 @@ public struct IPAMAllocator: Sendable {
         pools[id].map { ($0.allocatedCount, $0.capacity) }
     }
 
+    /// The container name an address was handed out for (dockerd 29+ sends it), if any.
+    public func holderName(poolID: String, address: IPAddress) -> String? {
+        pools[poolID]?.holderName(of: address)
+    }
+
     public func stickyAddress(poolID: String, name: String) -> IPAddress? {
         pools[poolID]?.stickyAddress(for: name)
     }

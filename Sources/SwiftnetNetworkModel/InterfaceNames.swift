@@ -18,6 +18,12 @@ public enum InterfaceNames {
         return (hostVethPrefix + suffix, containerVethPrefix + suffix)
     }
 
+    /// Whether `name` has the shape of a host veth swiftnet makes (`swv` + 11 hex).
+    public static func isHostVeth(_ name: String) -> Bool {
+        name.hasPrefix(hostVethPrefix) && name.utf8.count == hostVethPrefix.utf8.count + 11
+            && (try? checkID(String(name.dropFirst(hostVethPrefix.count)), kind: "veth", length: 11)) != nil
+    }
+
     /// dockerd's ids are 64 lowercase hex characters; anything at least `length` long of the same alphabet is taken.
     static func checkID(_ id: String, kind: String, length: Int) throws(NetworkModelError) {
         guard id.utf8.count >= length, id.utf8.count <= 128,

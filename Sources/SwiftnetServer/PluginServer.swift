@@ -1,16 +1,15 @@
 import Foundation
 import Logging
-import SwiftnetBridge
-import SwiftnetFirewall
 import SwiftnetHTTP
 import SwiftnetIPAM
-import SwiftnetKernel
+import SwiftnetJSON
+import SwiftnetOperator
 import SwiftnetPluginAPI
-import SwiftnetStore
 
-/// Everything `swiftnet serve` runs: the state lock, the store, the drivers and the HTTP
-/// server on the plugin socket. Start-up order matters: the lock first (a second instance
-/// must not touch the socket of the first), then the store, then the socket.
+/// Everything `swiftnet serve` runs: the runtime (state lock, store, drivers), the HTTP
+/// server on the plugin socket and, if asked, a TCP listener for metrics. Start-up order
+/// matters: the lock first (a second instance must not touch the socket of the first), then
+/// the store and reconciliation, then the socket.
 public final class PluginServer: Sendable {
     public struct Options: Sendable {
         public var socketPath: String
@@ -21,79 +20,84 @@ public final class PluginServer: Sendable {
         public var http: HTTPServerConfiguration
         /// Prefix of swiftnet's iptables chains (`SWIFTNET-FORWARD`, …).
         public var chainPrefix: String
+        /// `host:port` for a second listener answering only `GET /metrics` and `/healthz`.
+        public var metricsListen: (host: String, port: UInt16)?
 
         public init(socketPath: String, statePath: String, localPools: [PoolBase]? = nil,
                     globalPools: [PoolBase]? = nil, http: HTTPServerConfiguration = HTTPServerConfiguration(),
-                    chainPrefix: String = "SWIFTNET") {
+                    chainPrefix: String = "SWIFTNET", metricsListen: (host: String, port: UInt16)? = nil) {
             self.socketPath = socketPath
             self.statePath = statePath
             self.localPools = localPools
             self.globalPools = globalPools
             self.http = http
             self.chainPrefix = chainPrefix
+            self.metricsListen = metricsListen
         }
     }
 
     public static let implements = ["NetworkDriver", "IpamDriver"]
 
     public let options: Options
-    private let lock: StateLock
+    public let runtime: PluginRuntime
+    public let metrics: PluginMetrics
     private let http: HTTPServer
+    private let metricsHTTP: HTTPServer?
     /// Dispatch sources are thread-safe; Dispatch just does not say so to Swift 6.
     nonisolated(unsafe) private let firewallGuard: any DispatchSourceTimer
-    public let ipam: IPAMService
-    public let bridge: BridgeDriver
     private let ownsSocketFile: Bool
+    private let started = ContinuousClock.now
+
+    public var ipam: IPAMService { runtime.ipam }
 
     public init(options: Options, logger: Logger) throws {
         self.options = options
         let started = ContinuousClock.now
-        lock = try StateLock(statePath: options.statePath)
-        let store = try StateStore(path: options.statePath)
-        let configuration = PluginServer.ipamConfiguration(options, ulaGlobalID: try store.ulaGlobalID())
-        ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
-        bridge = try BridgeDriver(store: store, dataplane: KernelDataplane(links: LinkManager(), instanceID: try store.instanceID()),
-                                  firewall: IptablesFirewall(firewall: Firewall(prefix: options.chainPrefix)),
-                                  hostPorts: SocketPortProbe(), bootID: PluginServer.bootID(), logger: logger)
+        runtime = try PluginRuntime(statePath: options.statePath, chainPrefix: options.chainPrefix,
+                                    localPools: options.localPools, globalPools: options.globalPools,
+                                    recordChainPrefix: true, logger: logger)
+        metrics = PluginMetrics(version: PluginRuntime.version)
         let loaded = ContinuousClock.now
         // Before the socket exists: dockerd must never see a network whose bridge is missing.
-        let reconciled = bridge.reconcile()
-        for repair in reconciled.repairs {
-            logger.notice("repaired: \(repair)")
-        }
-        // Addresses of endpoints whose containers are gone go back to their pools (the
-        // network's pool and gateway never do); sticky names still get them back.
-        let subnets = Dictionary(bridge.networks.map { ($0.id, $0.subnets.map(\.pool)) }, uniquingKeysWith: { first, _ in first })
-        for (networkID, address) in reconciled.freedAddresses {
-            for subnet in subnets[networkID] ?? [] where subnet.contains(address) {
-                if (try? ipam.release(address: address, inSubnet: subnet)) == true {
-                    logger.notice("repaired: released \(address) of a gone endpoint in \(subnet)")
-                }
-            }
-        }
+        let repairs = runtime.reconcile()
+        for repair in repairs { logger.notice("repaired: \(repair)") }
+        metrics.repaired(repairs.count, by: "startup")
 
         let activation = PluginAPI.ActivateResponse(implements: PluginServer.implements).json.serialized
         var routes: [String: PluginRouter.Handler] = ["/Plugin.Activate": { _ in activation }]
-        routes.merge(IPAMDriver(service: ipam, logger: logger).routes) { first, _ in first }
-        routes.merge(NetworkDriver(driver: bridge).routes) { first, _ in first }
-        let router = PluginRouter(routes: routes, readRoutes: ["/state": { [ipam, bridge] _ in
-            StateReport(ipam: ipam.snapshot(), networks: bridge.networks, endpoints: bridge.endpoints).json.serialized
-        }], logger: logger)
+        routes.merge(IPAMDriver(service: runtime.ipam, logger: logger).routes) { first, _ in first }
+        routes.merge(NetworkDriver(driver: runtime.bridge).routes) { first, _ in first }
+        routes.merge(OperatorRoutes(runtime: runtime, metrics: metrics, logger: logger).routes) { first, _ in first }
+        let reads = OperatorRoutes(runtime: runtime, metrics: metrics, logger: logger).readRoutes(started: started)
+        let router = PluginRouter(routes: routes, readRoutes: reads, metrics: metrics, logger: logger)
 
         firewallGuard = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "swiftnet.firewall-guard"))
         firewallGuard.schedule(deadline: .now() + .seconds(5), repeating: .seconds(5), leeway: .seconds(1))
-        firewallGuard.setEventHandler { [bridge] in bridge.guardFirewall() }
+        firewallGuard.setEventHandler { [bridge = runtime.bridge] in bridge.guardFirewall() }
         firewallGuard.resume()
+
+        if let listen = options.metricsListen {
+            let (fd, port) = try TCPListeningSocket.bind(host: listen.host, port: listen.port)
+            let scrapeOnly = reads.filter { ["/metrics", "/healthz"].contains($0.key) }
+            var configuration = options.http
+            configuration.threads = 1
+            metricsHTTP = try HTTPServer(listeningSocket: fd, configuration: configuration,
+                                         handler: PluginRouter(routes: [:], readRoutes: scrapeOnly, metrics: nil, logger: logger),
+                                         logger: logger)
+            logger.info("metrics listening", metadata: ["address": "\(listen.host):\(port)"])
+        } else {
+            metricsHTTP = nil
+        }
 
         // A socket from systemd (socket activation) is served as it is; otherwise swiftnet binds its own.
         let activated = try SystemdActivation.listeningSocket()
         ownsSocketFile = activated == nil
         let fd = try activated ?? UnixListeningSocket.bind(path: options.socketPath)
         http = try HTTPServer(listeningSocket: fd, configuration: options.http, handler: router, logger: logger)
-        let snapshot = ipam.snapshot()
+        let snapshot = runtime.ipam.snapshot()
         logger.info("serving", metadata: [
             "socket": "\(activated == nil ? options.socketPath : "fd 3 from systemd")", "state": "\(options.statePath)",
-            "pools": "\(snapshot.poolIDs.count)",
+            "pools": "\(snapshot.poolIDs.count)", "repairs": "\(repairs.count)", "version": "\(PluginRuntime.version)",
             "stateLoadMs": "\(PluginServer.milliseconds(loaded - started))",
             "startMs": "\(PluginServer.milliseconds(ContinuousClock.now - started))",
         ])
@@ -102,28 +106,11 @@ public final class PluginServer: Sendable {
     /// Stops serving and removes the socket file; the state stays as committed.
     public func stop() {
         firewallGuard.cancel()
+        metricsHTTP?.stop()
         http.stop()
-        bridge.drain()
+        runtime.bridge.drain()
         // systemd's socket stays: it keeps listening for the next start.
         if ownsSocketFile { UnixListeningSocket.remove(path: options.socketPath) }
-    }
-
-    static func ipamConfiguration(_ options: Options, ulaGlobalID: UInt64) -> IPAMConfiguration {
-        let defaults = IPAMConfiguration.dockerDefaults(ulaGlobalID: ulaGlobalID)
-        let ula = PoolBase.uniqueLocalV6(globalID: ulaGlobalID)
-        // Given pools replace dockerd's for their family; a list without IPv6 keeps the ULA.
-        func merge(_ given: [PoolBase]?, _ fallback: [PoolBase]) -> [PoolBase] {
-            guard let given, !given.isEmpty else { return fallback }
-            return given.contains(where: { $0.base.family == .v6 }) ? given : given + [ula]
-        }
-        return IPAMConfiguration(localBases: merge(options.localPools, defaults.localBases),
-                                 globalBases: merge(options.globalPools, defaults.globalBases))
-    }
-
-    /// This boot's id: endpoints recorded under another one are from before a reboot.
-    static func bootID() -> String {
-        (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
     }
 
     static func milliseconds(_ duration: Duration) -> String {

@@ -103,6 +103,13 @@ public final class StateStore: Sendable {
         try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
     }
 
+    public func setMetaValue(_ key: String, _ value: String) throws {
+        try write(.synced) { db in
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
+        }
+    }
+
     /// Random id of this state, fixed when it was made.
     public func instanceID() throws -> UInt64 {
         guard let text = try metaValue("instance_id"), let value = UInt64(text, radix: 16) else {

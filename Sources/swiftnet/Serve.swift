@@ -40,6 +40,10 @@ struct Serve: ParsableCommand {
     @Option(help: "HTTP worker threads.")
     var threads = 4
 
+    @Option(help: ArgumentHelp("Also answer GET /metrics and /healthz over TCP here (e.g. 127.0.0.1:9513; [::1]:9513).",
+                               valueName: "host:port"))
+    var metricsListen: String?
+
     @Option(help: "Prefix of swiftnet's iptables chains (PREFIX-FORWARD, PREFIX-DNAT, ...). Two servers on one host need different prefixes.")
     var chainPrefix = "SWIFTNET"
 
@@ -49,6 +53,9 @@ struct Serve: ParsableCommand {
         }
         for flag in localPools + globalPools where PoolBase(flag: flag) == nil {
             throw ValidationError("invalid address pool '\(flag)': expected base=CIDR,size=N with N no shorter than the base")
+        }
+        if let metricsListen, TCPListeningSocket.parse(metricsListen) == nil {
+            throw ValidationError("--metrics-listen must be an IP address and port, e.g. 127.0.0.1:9513")
         }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
         do {
@@ -72,7 +79,7 @@ struct Serve: ParsableCommand {
             socketPath: socket, statePath: state,
             localPools: localPools.isEmpty ? nil : localPools.compactMap(PoolBase.init(flag:)),
             globalPools: globalPools.isEmpty ? nil : globalPools.compactMap(PoolBase.init(flag:)),
-            http: http, chainPrefix: chainPrefix)
+            http: http, chainPrefix: chainPrefix, metricsListen: metricsListen.flatMap(TCPListeningSocket.parse))
 
         // Signals are handled before the socket exists, so a SIGTERM that arrives the moment
         // the server answers is never lost; they run on a dispatch queue, not in a signal context.

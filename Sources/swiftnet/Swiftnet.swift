@@ -1,8 +1,9 @@
 import ArgumentParser
+import SwiftnetServer
 
 /// The `swiftnet` command.
 struct Swiftnet: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = PluginRuntime.version
 
     static let configuration = CommandConfiguration(
         commandName: "swiftnet",
@@ -12,6 +13,6 @@ struct Swiftnet: ParsableCommand {
               docker network create -d swiftnet --ipam-driver swiftnet NAME
             """,
         version: version,
-        subcommands: [Serve.self, RemoveFirewall.self]
+        subcommands: [Serve.self, List.self, Inspect.self, Pools.self, Doctor.self, GarbageCollect.self, RemoveFirewall.self]
     )
 }

@@ -1,0 +1,186 @@
+import SwiftnetIPAM
+import SwiftnetNetworkModel
+
+/// The doctor's comparison of records with the kernel, as a pure function so that every
+/// finding is unit tested without root. The effects side gathers `links` and `firewall`;
+/// `swiftnet doctor --fix` repairs through the server's start-up reconciliation, which is
+/// why every fixable finding's repair names it.
+public enum Diagnosis {
+    public static let fixCommand = "swiftnet doctor --fix"
+    public static let gcCommand = "swiftnet gc"
+
+    public static func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink],
+                                firewall: FirewallDrift, bootID: String, linkGroup: UInt32) -> [Finding] {
+        let byName = Dictionary(links.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var findings: [Finding] = []
+        let sortedNetworks = networks.sorted { $0.id < $1.id }
+        let sortedEndpoints = endpoints.sorted { $0.id < $1.id }
+        let bridges = Dictionary(networks.map { ($0.bridge, $0) }, uniquingKeysWith: { first, _ in first })
+
+        for network in sortedNetworks {
+            findings += check(network: network, link: byName[network.bridge])
+        }
+        let networkByID = Dictionary(networks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for endpoint in sortedEndpoints {
+            findings += check(endpoint: endpoint, network: networkByID[endpoint.networkID], links: byName, bootID: bootID)
+        }
+
+        // Links nobody's record owns: made by this swiftnet (its link group), or attached to
+        // one of its bridges by someone else.
+        let owned = Set(networks.map(\.bridge)).union(endpoints.map(\.hostVeth))
+        for link in links.sorted(by: { $0.name < $1.name }) where !owned.contains(link.name) {
+            if let master = link.master, let network = bridges[master] {
+                if link.kind == "veth" && InterfaceNames.isHostVeth(link.name) || link.group == linkGroup {
+                    findings.append(Finding(
+                        kind: .orphanVeth, subject: link.name, networkID: network.id,
+                        problem: "\(link.name) is attached to \(master) but no endpoint of network \(short(network.id)) owns it",
+                        meaning: "a leftover of a container swiftnet no longer knows: it holds no address swiftnet can see, and whatever is behind it can talk on the network",
+                        repair: "\(fixCommand) (deletes it), or: ip link del \(link.name)"))
+                } else {
+                    findings.append(Finding(
+                        kind: .foreignPort, subject: link.name, networkID: network.id,
+                        problem: "\(link.name) (\(link.kind ?? "device")) was attached to \(master) by something other than swiftnet",
+                        meaning: "it shares the network with the containers; if that is not intended it bypasses swiftnet's addressing",
+                        repair: "ip link set \(link.name) nomaster", fixable: false))
+                }
+            } else if link.group == linkGroup {
+                findings.append(Finding(
+                    kind: .orphanLink, subject: link.name,
+                    problem: "\(link.name) was made by this swiftnet (link group \(linkGroup)) but no record owns it",
+                    meaning: "a leftover of an interrupted delete; harmless but it takes a name and kernel memory",
+                    repair: "\(fixCommand) (deletes it), or: ip link del \(link.name)"))
+            }
+            // Links in the retired group (linkGroup | 1) are being deleted in the background.
+        }
+
+        for rule in firewall.missingJumps {
+            findings.append(Finding(
+                kind: .jumpMissing, subject: "\(rule.family) \(rule.table) \(rule.rule)",
+                problem: "built-in chain lacks swiftnet's jump: \(rule.rule) (\(rule.family) \(rule.table))",
+                meaning: "none of swiftnet's rules in that chain are consulted: " + jumpMeaning(rule.rule),
+                repair: fixCommand))
+        }
+        for rule in firewall.missing {
+            findings.append(Finding(
+                kind: .ruleMissing, subject: "\(rule.family) \(rule.table) \(rule.rule)",
+                networkID: networks.first { rule.rule.contains(" \($0.bridge) ") || rule.rule.hasSuffix(" \($0.bridge)") }?.id,
+                problem: "missing \(rule.family) \(rule.table) rule: \(rule.rule)",
+                meaning: ruleMeaning(rule.rule), repair: fixCommand))
+        }
+        for rule in firewall.unexpected {
+            findings.append(Finding(
+                kind: .ruleUnexpected, subject: "\(rule.family) \(rule.table) \(rule.rule)",
+                problem: "\(rule.family) \(rule.table) rule in swiftnet's chains that its records do not explain: \(rule.rule)",
+                meaning: "traffic may be let through or dropped against the networks' settings",
+                repair: fixCommand))
+        }
+        return findings
+    }
+
+    static func check(network: NetworkRecord, link: ObservedLink?) -> [Finding] {
+        let id = network.id, bridge = network.bridge
+        guard network.state == .ready else {
+            return [Finding(kind: .networkUnfinished, subject: bridge, networkID: id,
+                            problem: "network \(short(id)) is recorded as still \(network.state.rawValue) (swiftnet stopped during the call)",
+                            meaning: "dockerd was never answered; the network is half there",
+                            repair: "\(fixCommand) (finishes or undoes it, as a restart of swiftnet would)")]
+        }
+        guard let link else {
+            return [Finding(kind: .bridgeMissing, subject: bridge, networkID: id,
+                            problem: "bridge \(bridge) of network \(short(id)) is not in the kernel",
+                            meaning: "its containers can reach neither each other, nor the gateway, nor the outside",
+                            repair: "\(fixCommand) (recreates it with its gateway addresses and re-attaches the containers' veths)")]
+        }
+        guard link.kind == "bridge" else {
+            return [Finding(kind: .bridgeNotABridge, subject: bridge, networkID: id,
+                            problem: "\(bridge) exists but is a \(link.kind ?? "physical device"), not a bridge",
+                            meaning: "network \(short(id)) cannot work until the name is free",
+                            repair: "ip link del \(bridge), then \(fixCommand)", fixable: false)]
+        }
+        var findings: [Finding] = []
+        if !link.isUp {
+            findings.append(Finding(kind: .bridgeDown, subject: bridge, networkID: id,
+                                    problem: "bridge \(bridge) is down",
+                                    meaning: "no traffic passes between its containers or to the gateway",
+                                    repair: "\(fixCommand), or: ip link set \(bridge) up"))
+        }
+        if let mtu = network.options.mtu, link.mtu != mtu {
+            findings.append(Finding(kind: .bridgeMTU, subject: bridge, networkID: id,
+                                    problem: "bridge \(bridge) has MTU \(link.mtu), the network asks for \(mtu)",
+                                    meaning: "large packets are dropped or fragmented between the containers and the host",
+                                    repair: "\(fixCommand), or: ip link set \(bridge) mtu \(mtu)"))
+        }
+        var wanted: [InterfaceAddress] = []
+        for subnet in network.subnets {
+            guard let gateway = subnet.gateway else { continue }
+            let address = InterfaceAddress(address: gateway, prefixLength: subnet.pool.length)
+            wanted.append(address)
+            if !link.addresses.contains(address) {
+                findings.append(Finding(kind: .gatewayMissing, subject: address.description, networkID: id,
+                                        problem: "gateway \(address) is not on bridge \(bridge)",
+                                        meaning: "containers in \(subnet.pool) have no default gateway: they reach nothing outside the subnet",
+                                        repair: "\(fixCommand), or: ip addr add \(address) dev \(bridge)"))
+            }
+        }
+        for address in link.addresses where !wanted.contains(address) && !isLinkLocal(address.address) {
+            findings.append(Finding(kind: .foreignAddress, subject: address.description, networkID: id,
+                                    problem: "address \(address) on bridge \(bridge) is not a gateway of network \(short(id))",
+                                    meaning: "the host answers for it on the network; inside a subnet it collides with a container's address",
+                                    repair: "\(fixCommand), or: ip addr del \(address) dev \(bridge)"))
+        }
+        return findings
+    }
+
+    static func check(endpoint: EndpointRecord, network: NetworkRecord?, links: [String: ObservedLink], bootID: String) -> [Finding] {
+        let id = endpoint.id, veth = endpoint.hostVeth
+        let held = [endpoint.address, endpoint.addressIPv6].compactMap { $0?.address.description }.joined(separator: ", ")
+        guard endpoint.state == .ready else {
+            return [Finding(kind: .endpointUnfinished, subject: veth, networkID: endpoint.networkID, endpointID: id,
+                            problem: "endpoint \(short(id)) is recorded as still \(endpoint.state.rawValue) (swiftnet stopped during the call)",
+                            meaning: "dockerd was never answered for it",
+                            repair: "\(fixCommand) (removes it, as a restart of swiftnet would)")]
+        }
+        if endpoint.bootID != bootID || links[veth] == nil {
+            let why = endpoint.bootID != bootID ? "was recorded in an earlier boot" : "has lost its veth \(veth)"
+            return [Finding(kind: .endpointStale, subject: veth, networkID: endpoint.networkID, endpointID: id,
+                            problem: "endpoint \(short(id)) \(why): its container is gone",
+                            meaning: "its address\(held.isEmpty ? "" : " \(held)") stays allocated until freed",
+                            repair: "\(gcCommand) (or \(fixCommand))")]
+        }
+        guard let link = links[veth], let network else { return [] }
+        var findings: [Finding] = []
+        if link.master != network.bridge {
+            findings.append(Finding(kind: .vethDetached, subject: veth, networkID: network.id, endpointID: id,
+                                    problem: "\(veth) of endpoint \(short(id)) is \(link.master.map { "attached to \($0)" } ?? "attached to no bridge"), not to \(network.bridge)",
+                                    meaning: "the container\(held.isEmpty ? "" : " at \(held)") is cut off from its network",
+                                    repair: "\(fixCommand), or: ip link set \(veth) master \(network.bridge)"))
+        }
+        if !link.isUp {
+            findings.append(Finding(kind: .vethDown, subject: veth, networkID: network.id, endpointID: id,
+                                    problem: "\(veth) of endpoint \(short(id)) is down",
+                                    meaning: "the container is cut off from its network",
+                                    repair: "\(fixCommand), or: ip link set \(veth) up"))
+        }
+        return findings
+    }
+
+    static func ruleMeaning(_ rule: String) -> String {
+        if rule.contains("DNAT") { return "a published port does not reach its container" }
+        if rule.contains("MASQUERADE") { return "containers cannot reach the outside (their source address is not translated)" }
+        if rule.contains("-j DROP") { return "isolation is incomplete: traffic the network forbids gets through" }
+        if rule.contains("-j ACCEPT") { return "traffic the network allows is dropped" }
+        return "the firewall does not match the networks' settings"
+    }
+
+    static func jumpMeaning(_ rule: String) -> String {
+        if rule.hasPrefix("FORWARD") { return "container traffic is decided by Docker's rules and the FORWARD policy alone" }
+        if rule.hasPrefix("POSTROUTING") { return "containers cannot reach the outside" }
+        return "published ports do not work"
+    }
+
+    static func isLinkLocal(_ address: IPAddress) -> Bool {
+        address.family == .v6 && (address.value >> 118) == 0x3FA // fe80::/10
+    }
+
+    static func short(_ id: String) -> String { String(id.prefix(12)) }
+}

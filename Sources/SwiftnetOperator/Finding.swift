@@ -1,0 +1,49 @@
+/// One difference between what swiftnet recorded and what the kernel holds: what it is, what
+/// it means for containers, and how to repair it.
+public struct Finding: Sendable, Equatable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case networkUnfinished = "network-unfinished"
+        case bridgeMissing = "bridge-missing"
+        case bridgeNotABridge = "bridge-not-a-bridge"
+        case bridgeDown = "bridge-down"
+        case bridgeMTU = "bridge-mtu"
+        case gatewayMissing = "gateway-missing"
+        case foreignAddress = "foreign-address"
+        case endpointUnfinished = "endpoint-unfinished"
+        case endpointStale = "endpoint-stale"
+        case vethDetached = "veth-detached"
+        case vethDown = "veth-down"
+        case orphanVeth = "orphan-veth"
+        case orphanLink = "orphan-link"
+        case foreignPort = "foreign-port"
+        case ruleMissing = "rule-missing"
+        case ruleUnexpected = "rule-unexpected"
+        case jumpMissing = "jump-missing"
+    }
+
+    public var kind: Kind
+    /// The interface, address or rule concerned.
+    public var subject: String
+    public var networkID: String?
+    public var endpointID: String?
+    /// What is wrong, in one sentence.
+    public var problem: String
+    /// What it does to containers.
+    public var meaning: String
+    /// The command that repairs it.
+    public var repair: String
+    /// Whether `swiftnet doctor --fix` repairs it.
+    public var fixable: Bool
+
+    public init(kind: Kind, subject: String, networkID: String? = nil, endpointID: String? = nil, problem: String,
+                meaning: String, repair: String, fixable: Bool = true) {
+        self.kind = kind
+        self.subject = subject
+        self.networkID = networkID
+        self.endpointID = endpointID
+        self.problem = problem
+        self.meaning = meaning
+        self.repair = repair
+        self.fixable = fixable
+    }
+}

@@ -1,0 +1,130 @@
+/// The human-readable output of the operator commands (their `--json` output is the views'
+/// `json`). Pure: the CLI prints what these return.
+public enum OperatorText {
+    /// `swiftnet ls`.
+    public static func list(_ view: StateView) -> String {
+        guard !view.networks.isEmpty else { return "no swiftnet networks\n" }
+        var table = TextTable(["NETWORK", "BRIDGE", "SUBNETS", "GATEWAYS", "ENDPOINTS", "MODE", "OPTIONS"])
+        for network in view.networks {
+            table.add([
+                network.shortID + (network.state == "ready" ? "" : " (\(network.state))"),
+                network.bridge,
+                dashIfEmpty(network.subnets.map(\.prefix).joined(separator: ",")),
+                dashIfEmpty(network.subnets.compactMap(\.gateway).joined(separator: ",")),
+                "\(network.endpointCount)/\(network.capacity ?? "?")",
+                network.mode,
+                dashIfEmpty(options(network)),
+            ])
+        }
+        return table.text
+    }
+
+    /// `swiftnet inspect`.
+    public static func inspect(_ view: StateView, network: NetworkView) -> String {
+        var lines = [
+            "Network:   \(network.id)",
+            "Bridge:    \(network.bridge)",
+            "State:     \(network.state)",
+            "Mode:      \(network.mode)\(network.ipv6 ? ", IPv6" : "")",
+            "MTU:       \(network.mtu.map(String.init) ?? "default")",
+            "Options:   \(dashIfEmpty(options(network)))",
+            "Subnets:",
+        ]
+        for subnet in network.subnets {
+            lines.append("  \(subnet.prefix)  gateway \(subnet.gateway ?? "none")  pool \(subnet.poolID ?? "(not swiftnet's)")")
+        }
+        let pools = view.pools(of: network)
+        if !pools.isEmpty {
+            lines.append("Pools:")
+            for pool in pools {
+                lines.append("  \(pool.id)  \(pool.prefix)\(pool.subPool.map { " range \($0)" } ?? "")  \(pool.allocated)/\(pool.capacity) allocated (\(percent(pool.utilisation)))")
+            }
+        }
+        let endpoints = view.endpoints(of: network)
+        lines.append("Endpoints: \(endpoints.count)")
+        var text = lines.joined(separator: "\n") + "\n"
+        if !endpoints.isEmpty {
+            var table = TextTable(["  ENDPOINT", "CONTAINER", "ADDRESS", "MAC", "VETH", "PUBLISHED", "BOOT", "STATE"])
+            for endpoint in endpoints {
+                table.add([
+                    "  " + endpoint.shortID, endpoint.containerName ?? "-",
+                    dashIfEmpty([endpoint.address, endpoint.addressIPv6].compactMap { $0 }.joined(separator: ",")),
+                    endpoint.mac, endpoint.hostVeth, dashIfEmpty(endpoint.published.joined(separator: ",")),
+                    String(endpoint.bootID.prefix(8)) + (endpoint.bootID == view.server.bootID ? "" : " (earlier boot)"),
+                    endpoint.state,
+                ])
+            }
+            text += table.text
+        }
+        return text
+    }
+
+    /// `swiftnet pools`.
+    public static func pools(_ view: StateView) -> String {
+        guard !view.pools.isEmpty else { return "no pools\n" }
+        let networks = Dictionary(view.networks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var table = TextTable(["POOL", "SPACE", "PREFIX", "RANGE", "ALLOCATED", "CAPACITY", "USED", "NETWORK"])
+        for pool in view.pools {
+            table.add([pool.id, pool.addressSpace, pool.prefix, pool.subPool ?? "-", String(pool.allocated), pool.capacity,
+                       percent(pool.utilisation),
+                       pool.networkID.map { networks[$0].map { "\($0.shortID) (\($0.bridge))" } ?? String($0.prefix(12)) } ?? "-"])
+        }
+        return table.text
+    }
+
+    /// `swiftnet doctor`.
+    public static func doctor(_ report: DoctorReport) -> String {
+        var text = ""
+        if let before = report.before {
+            text += before.isEmpty ? "nothing to repair\n" : "found \(before.count) difference\(before.count == 1 ? "" : "s")\n"
+            for repair in report.repairs { text += "repaired: \(repair)\n" }
+        }
+        let checked = report.checked
+        let summary = [count(checked.networks, "network"), count(checked.endpoints, "endpoint"), count(checked.links, "link"),
+                       count(checked.rules, "firewall rule")].joined(separator: ", ")
+        if report.findings.isEmpty {
+            return text + "ok: state and kernel agree (\(summary))\n"
+        }
+        text += "\(report.findings.count) difference\(report.findings.count == 1 ? "" : "s") between state and kernel (\(summary)):\n"
+        for finding in report.findings {
+            text += "\n[\(finding.kind.rawValue)] \(finding.problem)\n"
+            text += "  means:  \(finding.meaning)\n"
+            text += "  repair: \(finding.repair)\n"
+        }
+        return text
+    }
+
+    /// `swiftnet gc`.
+    public static func garbage(_ report: GarbageReport) -> String {
+        guard !report.freed.isEmpty else { return "nothing to free\n" }
+        let verb = report.dryRun ? "would free" : "freed"
+        return report.freed.map { item in
+            "\(verb) endpoint \(item.endpointID.prefix(12)) of network \(item.networkID.prefix(12)) (\(item.hostVeth)): "
+                + "\(item.reason); address\(item.addresses.count == 1 ? "" : "es") \(dashIfEmpty(item.addresses.joined(separator: ", ")))"
+        }.joined(separator: "\n") + "\n"
+    }
+
+    static func options(_ network: NetworkView) -> String {
+        network.options.sorted { $0.key < $1.key }
+            .filter { $0.key != "com.docker.network.bridge.name" }
+            .map { "\($0.key.replacingPrefix("com.docker.network.", with: ""))=\($0.value)" }
+            .joined(separator: ",")
+    }
+
+    static func percent(_ fraction: Double) -> String {
+        let value = (fraction * 1000).rounded() / 10
+        return value == value.rounded() ? "\(Int(value))%" : "\(value)%"
+    }
+
+    static func count(_ number: Int, _ noun: String) -> String {
+        "\(number) \(noun)\(number == 1 ? "" : "s")"
+    }
+
+    static func dashIfEmpty(_ text: String) -> String { text.isEmpty ? "-" : text }
+}
+
+extension String {
+    func replacingPrefix(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
+    }
+}

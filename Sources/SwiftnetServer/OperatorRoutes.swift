@@ -1,0 +1,71 @@
+import Logging
+import SwiftnetHTTP
+import SwiftnetJSON
+import SwiftnetOperator
+
+/// The calls for operators and their tools on the plugin socket, beside dockerd's:
+/// - `GET /state`: the `StateView` (what `swiftnet ls`, `inspect` and `pools` show);
+/// - `GET /doctor`: the doctor's findings; `POST /Swiftnet.Repair`: `doctor --fix`;
+/// - `POST /Swiftnet.GC` `{"DryRun": bool}`: `swiftnet gc`;
+/// - `GET /healthz`: 200 while the state file answers; `GET /metrics`: Prometheus text.
+struct OperatorRoutes: Sendable {
+    let runtime: PluginRuntime
+    let metrics: PluginMetrics
+    let logger: Logger
+
+    var routes: [String: PluginRouter.Handler] {
+        [
+            "/Swiftnet.Repair": { _ in
+                let report = try runtime.repair()
+                metrics.repaired(report.repairs.count, by: "doctor")
+                logger.info("doctor --fix", metadata: ["before": "\(report.before?.count ?? 0)", "repairs": "\(report.repairs.count)",
+                                                       "remaining": "\(report.findings.count)"])
+                return report.json.serialized
+            },
+            "/Swiftnet.GC": { body in
+                var dryRun = false
+                if !body.isEmpty {
+                    guard case .object(let object)? = try? JSONParser.parse(body), let flag = try? object.bool("DryRun") else {
+                        throw PluginError.badRequest("Swiftnet.GC: expected {\"DryRun\": true|false}")
+                    }
+                    dryRun = flag
+                }
+                let report = runtime.collectGarbage(dryRun: dryRun)
+                if !dryRun { metrics.repaired(report.freed.count, by: "gc") }
+                logger.info("gc", metadata: ["dryRun": "\(dryRun)", "freed": "\(report.freed.count)"])
+                return report.json.serialized
+            },
+        ]
+    }
+
+    func readRoutes(started: ContinuousClock.Instant) -> [String: PluginRouter.ReadHandler] {
+        [
+            "/state": { .json(200, runtime.stateView(running: true).json.serialized) },
+            "/doctor": {
+                do {
+                    return .json(200, try runtime.diagnose().json.serialized)
+                } catch {
+                    return .json(500, PluginCodec.errorBody("doctor: \(error)"))
+                }
+            },
+            "/healthz": {
+                let uptime = Double((ContinuousClock.now - started).components.seconds)
+                do {
+                    try runtime.checkStore()
+                    let records = runtime.bridge.records
+                    return .json(200, JSONValue.object([
+                        "status": .string("ok"), "version": .string(PluginRuntime.version),
+                        "networks": .number(Double(records.networks.count)), "endpoints": .number(Double(records.endpoints.count)),
+                        "uptimeSeconds": .number(uptime),
+                    ]).serialized)
+                } catch {
+                    return .json(503, JSONValue.object(["status": .string("failing"), "error": .string("state file: \(error)")]).serialized)
+                }
+            },
+            "/metrics": {
+                HTTPResponse(status: 200, body: metrics.exposition(of: runtime.stateView(running: true)),
+                             contentType: "text/plain; version=0.0.4; charset=utf-8")
+            },
+        ]
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import SwiftnetBridge
+import SwiftnetFirewall
+import SwiftnetIPAM
+import SwiftnetKernel
+import SwiftnetOperator
+import SwiftnetStore
+
+/// One state file opened for work: its lock, store, IPAM and bridge driver, and the operator
+/// questions asked of them. `PluginServer` serves one over the socket; the CLI opens one
+/// itself when no server runs, so `ls`, `doctor` and `gc` give the same answers either way.
+public final class PluginRuntime: Sendable {
+    public static let version = "0.2.0"
+    /// The meta key recording the chain prefix the server last ran with, so that tools run
+    /// while it is down check the right chains.
+    static let chainPrefixKey = "chain_prefix"
+
+    public let statePath: String
+    public let chainPrefix: String
+    public let bootID: String
+    public let ipam: IPAMService
+    public let bridge: BridgeDriver
+    let store: StateStore
+    private let lock: StateLock
+    private let logger: Logger
+
+    /// `chainPrefix` nil: the one the state's server last used (or the default). A server
+    /// passes its own and records it.
+    public init(statePath: String, chainPrefix: String?, localPools: [PoolBase]? = nil, globalPools: [PoolBase]? = nil,
+                recordChainPrefix: Bool, logger: Logger) throws {
+        self.statePath = statePath
+        self.logger = logger
+        lock = try StateLock(statePath: statePath)
+        store = try StateStore(path: statePath)
+        let prefix = try chainPrefix ?? store.metaValue(PluginRuntime.chainPrefixKey) ?? "SWIFTNET"
+        self.chainPrefix = prefix
+        if recordChainPrefix, try store.metaValue(PluginRuntime.chainPrefixKey) != prefix {
+            try store.setMetaValue(PluginRuntime.chainPrefixKey, prefix)
+        }
+        let ulaGlobalID = try store.ulaGlobalID()
+        let configuration = PluginRuntime.ipamConfiguration(localPools: localPools, globalPools: globalPools, ulaGlobalID: ulaGlobalID)
+        ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
+        bootID = PluginRuntime.currentBootID()
+        bridge = try BridgeDriver(store: store, dataplane: KernelDataplane(links: LinkManager(), instanceID: try store.instanceID()),
+                                  firewall: IptablesFirewall(firewall: Firewall(prefix: prefix)),
+                                  hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
+    }
+
+    /// Start-up reconciliation (and `doctor --fix`): the bridge driver's repairs, then the
+    /// addresses of freed endpoints back to their pools (a network's pool and gateway never
+    /// go; sticky names still get their address back). Returns one line per repair.
+    public func reconcile() -> [String] {
+        let (repairs, freed) = bridge.reconcile()
+        return repairs + release(freed)
+    }
+
+    /// `swiftnet gc`.
+    public func collectGarbage(dryRun: Bool) -> GarbageReport {
+        let (freed, errors) = bridge.collectGarbage(dryRun: dryRun)
+        for error in errors { logger.error("gc: \(error)") }
+        if !dryRun {
+            for line in release(freed) { logger.notice("gc: \(line)") }
+        }
+        for item in freed {
+            logger.notice(dryRun ? "gc would free an endpoint" : "gc freed an endpoint",
+                          metadata: ["endpoint": "\(item.endpoint.id.prefix(12))", "network": "\(item.endpoint.networkID.prefix(12))",
+                                     "reason": "\(item.reason)"])
+        }
+        return GarbageReport(dryRun: dryRun, freed: freed.map { item in
+            GarbageReport.Freed(endpointID: item.endpoint.id, networkID: item.endpoint.networkID, hostVeth: item.endpoint.hostVeth,
+                                addresses: [item.endpoint.address, item.endpoint.addressIPv6].compactMap { $0?.address.description },
+                                reason: item.reason)
+        })
+    }
+
+    public func diagnose() throws -> DoctorReport {
+        try bridge.diagnose()
+    }
+
+    /// `swiftnet doctor --fix`: the findings, the reconciliation, and the findings after it.
+    public func repair() throws -> DoctorReport {
+        // Veths retired by recent deletes would otherwise show as orphans being swept.
+        bridge.drain()
+        let before = try bridge.diagnose().findings
+        let repairs = reconcile()
+        var after = try bridge.diagnose()
+        after.before = before
+        after.repairs = repairs
+        return after
+    }
+
+    public func stateView(running: Bool) -> StateView {
+        let records = bridge.records
+        return StateView(server: ServerInfo(version: PluginRuntime.version, running: running, statePath: statePath,
+                                            chainPrefix: chainPrefix, linkGroup: bridge.linkGroup, bootID: bootID),
+                         ipam: ipam.snapshot(), networks: records.networks, endpoints: records.endpoints)
+    }
+
+    /// A cheap read through the store's queue: fails if the state file cannot be read.
+    public func checkStore() throws {
+        _ = try store.instanceID()
+    }
+
+    private func release(_ freed: [BridgeDriver.FreedEndpoint]) -> [String] {
+        var lines: [String] = []
+        let subnets = Dictionary(bridge.networks.map { ($0.id, $0.subnets.map(\.pool)) }, uniquingKeysWith: { first, _ in first })
+        for item in freed {
+            for address in [item.endpoint.address, item.endpoint.addressIPv6].compactMap({ $0?.address }) {
+                for subnet in subnets[item.endpoint.networkID] ?? [] where subnet.contains(address) {
+                    do {
+                        if try ipam.release(address: address, inSubnet: subnet) {
+                            lines.append("released \(address) of a gone endpoint in \(subnet)")
+                        }
+                    } catch {
+                        lines.append("could not release \(address) in \(subnet): \(error)")
+                    }
+                }
+            }
+        }
+        return lines
+    }
+
+    static func ipamConfiguration(localPools: [PoolBase]?, globalPools: [PoolBase]?, ulaGlobalID: UInt64) -> IPAMConfiguration {
+        let defaults = IPAMConfiguration.dockerDefaults(ulaGlobalID: ulaGlobalID)
+        let ula = PoolBase.uniqueLocalV6(globalID: ulaGlobalID)
+        // Given pools replace dockerd's for their family; a list without IPv6 keeps the ULA.
+        func merge(_ given: [PoolBase]?, _ fallback: [PoolBase]) -> [PoolBase] {
+            guard let given, !given.isEmpty else { return fallback }
+            return given.contains(where: { $0.base.family == .v6 }) ? given : given + [ula]
+        }
+        return IPAMConfiguration(localBases: merge(localPools, defaults.localBases),
+                                 globalBases: merge(globalPools, defaults.globalBases))
+    }
+
+    /// This boot's id: endpoints recorded under another one are from before a reboot.
+    static func currentBootID() -> String {
+        (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwiftnetClient
+import SwiftnetJSON
+import SwiftnetOperator
+import SwiftnetServer
+
+/// Where the operator commands get their answers: the running server on its socket, or —
+/// when none answers — the state file opened directly (the server holds it exclusively while
+/// it runs, so reading it beside a server is not possible; asking the server is the same data).
+struct StateAccess: ParsableArguments {
+    @Option(help: "Plugin socket of the running server.")
+    var socket = "/run/docker/plugins/swiftnet.sock"
+
+    @Option(help: "State file, read directly when no server answers on --socket.")
+    var state = "/var/lib/swiftnet/swiftnet.db"
+
+    @Option(help: ArgumentHelp("Chains to check when no server runs (default: the prefix the state's server last used).",
+                               valueName: "prefix"))
+    var chainPrefix: String?
+
+    enum Source {
+        case server(UnixHTTPClient)
+        case local(PluginRuntime)
+    }
+
+    /// The server if one answers on the socket, else the state file. Fails with a message
+    /// that says which of the two to fix.
+    func open() throws -> Source {
+        if let client = try? UnixHTTPClient(socketPath: socket, timeoutSeconds: 60) {
+            return .server(client)
+        }
+        guard FileManager.default.fileExists(atPath: state) else {
+            throw OperatorCommandError("no swiftnet server answers on \(socket) and there is no state file at \(state); "
+                                       + "pass --socket or --state")
+        }
+        var logger = Logger(label: "swiftnet", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .warning
+        do {
+            return .local(try PluginRuntime(statePath: state, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))
+        } catch {
+            throw OperatorCommandError("cannot open \(state) (\(error)); if a server holds it, pass its --socket")
+        }
+    }
+
+    /// GET `path` from the server and parse the JSON answer; a non-200 answer's `Err` is the error.
+    static func get(_ client: UnixHTTPClient, _ path: String) throws -> JSONValue {
+        try parse(try client.get(path), path)
+    }
+
+    static func post(_ client: UnixHTTPClient, _ path: String, _ body: String) throws -> JSONValue {
+        try parse(try client.post(path, json: body), path)
+    }
+
+    private static func parse(_ response: HTTPClientResponse, _ path: String) throws -> JSONValue {
+        let value = try? JSONParser.parse(response.body)
+        guard response.status == 200, let value else {
+            if case .object(let object)? = value, case .string(let message)? = object["Err"] {
+                throw OperatorCommandError("the server answered \(response.status) to \(path): \(message)")
+            }
+            throw OperatorCommandError("the server answered \(response.status) to \(path): \(response.text)")
+        }
+        return value
+    }
+
+    func stateView() throws -> StateView {
+        switch try open() {
+        case .server(let client): return try StateView(json: try StateAccess.get(client, "/state"))
+        case .local(let runtime): return runtime.stateView(running: false)
+        }
+    }
+}
+
+struct OperatorCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// `--json` output: compact, one line, as the documented shape.
+func printJSON(_ value: JSONValue) {
+    print(value.serializedString)
+}
