@@ -88,9 +88,8 @@ extension BridgeDriver {
         let owned = Set(state.networks.values.map(\.bridge)).union(state.endpoints.values.map(\.hostVeth))
         let bridges = Set(state.networks.values.map(\.bridge))
         do {
-            let group = dataplane.group
             for link in try dataplane.observe(addressesOf: []) where !owned.contains(link.name) {
-                let ours = link.group == group || link.group == group | 1
+                let ours = link.group == dataplane.group || link.group == dataplane.retiredGroup
                 let strayOnOurBridge = link.master.map(bridges.contains) == true && link.kind == "veth"
                     && InterfaceNames.isHostVeth(link.name)
                 guard ours || strayOnOurBridge else { continue }

@@ -23,13 +23,12 @@ public protocol Dataplane: Sendable {
     func retire(_ name: String) throws
     /// Deletes every retired link in one request.
     func deleteRetired() throws
-    /// Names of the links this server made (tagged when created), retired or not: what the
-    /// start-up sweep compares with the records.
-    func ownedLinks() throws -> [String]
     /// Every link in the namespace, with the addresses of `addressesOf` (the doctor's view).
     func observe(addressesOf bridges: Set<String>) throws -> [ObservedLink]
-    /// The link group `ownedLinks` are tagged with (not the retired one).
+    /// The link group this server tags its bridges and veths with when it makes them, so that
+    /// the start-up sweep finds its own leftovers; `retiredGroup` holds veths awaiting deletion.
     var group: UInt32 { get }
+    var retiredGroup: UInt32 { get }
 }
 
 /// Programs the firewall for the whole desired state at once (idempotent).

@@ -42,7 +42,7 @@ public struct KernelDataplane: Dataplane {
         // Addresses someone else put on our bridge make the host answer for them there.
         for present in try links.addresses(of: name) {
             let address = InterfaceAddress(address: present.address, prefixLength: present.prefixLength)
-            guard !addresses.contains(address), !KernelDataplane.isLinkLocal(present.address) else { continue }
+            guard !addresses.contains(address), !present.address.isIPv6LinkLocal else { continue }
             if try links.deleteAddress(present.address, prefixLength: present.prefixLength, from: name) {
                 changes.append("removed foreign address \(address) from \(name)")
             }
@@ -100,9 +100,6 @@ public struct KernelDataplane: Dataplane {
         try links.setUp(name)
     }
 
-    static func isLinkLocal(_ address: IPAddress) -> Bool {
-        address.family == .v6 && (address.value >> 118) == 0x3FA // fe80::/10
-    }
 
     public func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress) throws {
         try links.createVethPair(host: host, peer: container, mtu: mtu, peerMAC: mac.bytes, onBridge: bridge, group: group)
@@ -123,9 +120,5 @@ public struct KernelDataplane: Dataplane {
 
     public func deleteRetired() throws {
         try links.deleteGroup(retiredGroup)
-    }
-
-    public func ownedLinks() throws -> [String] {
-        try links.links().filter { $0.group == group || $0.group == retiredGroup }.map(\.name)
     }
 }

@@ -40,6 +40,11 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
         return lhs.value < rhs.value
     }
 
+    /// In fe80::/10: the kernel gives every IPv6 interface one; nobody allocates them.
+    public var isIPv6LinkLocal: Bool {
+        family == .v6 && (value >> 118) == 0x3FA
+    }
+
     public var description: String {
         family == .v4 ? IPAddress.formatV4(UInt32(truncatingIfNeeded: value)) : IPAddress.formatV6(value)
     }

@@ -122,7 +122,7 @@ public enum Diagnosis {
                                         repair: "\(fixCommand), or: ip addr add \(address) dev \(bridge)"))
             }
         }
-        for address in link.addresses where !wanted.contains(address) && !isLinkLocal(address.address) {
+        for address in link.addresses where !wanted.contains(address) && !address.address.isIPv6LinkLocal {
             findings.append(Finding(kind: .foreignAddress, subject: address.description, networkID: id,
                                     problem: "address \(address) on bridge \(bridge) is not a gateway of network \(short(id))",
                                     meaning: "the host answers for it on the network; inside a subnet it collides with a container's address",
@@ -176,10 +176,6 @@ public enum Diagnosis {
         if rule.hasPrefix("FORWARD") { return "container traffic is decided by Docker's rules and the FORWARD policy alone" }
         if rule.hasPrefix("POSTROUTING") { return "containers cannot reach the outside" }
         return "published ports do not work"
-    }
-
-    static func isLinkLocal(_ address: IPAddress) -> Bool {
-        address.family == .v6 && (address.value >> 118) == 0x3FA // fe80::/10
     }
 
     static func short(_ id: String) -> String { String(id.prefix(12)) }

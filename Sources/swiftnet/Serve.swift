@@ -104,6 +104,7 @@ struct Serve: ParsableCommand {
 final class Shutdown: @unchecked Sendable {
     private let lock = NSLock()
     private var server: PluginServer?
+    private var stopRequested = false
     private var sources: [any DispatchSourceSignal] = []
     private var parentWatch: (any DispatchSourceTimer)?
     private let logger: Logger
@@ -131,12 +132,26 @@ final class Shutdown: @unchecked Sendable {
     }
 
     func serving(_ server: PluginServer) {
-        lock.withLock { self.server = server }
+        let stopNow = lock.withLock {
+            self.server = server
+            return stopRequested
+        }
+        if stopNow { stop(signal: 0) }
     }
 
+    /// A signal that arrives while the server is still starting (its socket may already
+    /// answer) is kept until `serving`, so that the socket file is removed either way.
     private func stop(signal: Int32) {
+        let running: PluginServer? = lock.withLock {
+            stopRequested = true
+            return server
+        }
+        guard let running else {
+            logger.info("stop requested while starting; stopping once started", metadata: ["signal": "\(signal)"])
+            return
+        }
         logger.info("stopping", metadata: ["signal": "\(signal)"])
-        lock.withLock { server?.stop() }
+        running.stop()
         Foundation.exit(0)
     }
 }

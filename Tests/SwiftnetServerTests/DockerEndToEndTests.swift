@@ -104,6 +104,20 @@ final class DockerEndToEndTests: DockerTestCase {
         XCTAssertEqual(Set(addresses).count, addresses.count, "two containers, two addresses: \(addresses)")
         let macs = entries.values.compactMap { $0["MacAddress"] as? String }
         XCTAssertEqual(Set(macs).count, macs.count, "two containers, two MACs: \(macs)")
+
+        // swiftnet's own view agrees with dockerd's, and its doctor finds nothing amiss on a
+        // host where dockerd keeps its own rules beside ours.
+        let server = try XCTUnwrap(self.server)
+        let networkID = try XCTUnwrap(inspected["Id"] as? String)
+        let ours = Self.run(ServerProcess.binary, ["inspect", networkID, "--json", "--socket", server.socketPath, "--state", server.statePath])
+        let view = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(ours.stdout.utf8)) as? [String: Any], ours.both)
+        let endpoints = view["endpoints"] as? [[String: Any]] ?? []
+        XCTAssertEqual(Set(endpoints.compactMap { $0["id"] as? String }), Set(entries.values.compactMap { $0["EndpointID"] as? String }),
+                       "swiftnet inspect lists dockerd's endpoints: \(ours.both)")
+        XCTAssertEqual(Set(endpoints.compactMap { $0["address"] as? String }), Set(addresses))
+        XCTAssertEqual(Set(endpoints.compactMap { ($0["mac"] as? String)?.lowercased() }), Set(macs.map { $0.lowercased() }))
+        let doctor = Self.run(ServerProcess.binary, ["doctor", "--socket", server.socketPath, "--state", server.statePath])
+        XCTAssertEqual(doctor.status, 0, "doctor on a dockerd host: \(doctor.both)")
     }
 
     // MARK: connect / disconnect
