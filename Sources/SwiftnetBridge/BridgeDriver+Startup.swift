@@ -60,7 +60,7 @@ extension BridgeDriver {
             for endpoint in state.endpoints.values.sorted(by: { $0.id < $1.id }) {
                 guard let network = state.networks[endpoint.networkID] else { continue }
                 do {
-                    repairs += try dataplane.ensureAttached(endpoint.hostVeth, to: network.bridge)
+                    repairs += try dataplane.ensureAttached(endpoint.hostVeth, to: network.bridge, mtu: network.options.mtu)
                 } catch {
                     repairs.append("could not re-attach \(endpoint.hostVeth) to \(network.bridge): \(error)")
                 }

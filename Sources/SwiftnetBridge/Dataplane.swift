@@ -11,9 +11,9 @@ public protocol Dataplane: Sendable {
     /// link-local ones) and is up (start-up repair, doctor --fix). Returns what it changed.
     @discardableResult
     func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws -> [String]
-    /// Attaches an endpoint's host veth to its bridge and brings it up if it is not; returns
-    /// what it changed.
-    func ensureAttached(_ host: String, to bridge: String) throws -> [String]
+    /// Attaches an endpoint's host veth to its bridge, with the network's MTU, and brings it
+    /// up, where it is not; returns what it changed.
+    func ensureAttached(_ host: String, to bridge: String, mtu: Int?) throws -> [String]
     /// Creates the veth pair: `host` on `bridge` and up, `container` left for dockerd to move.
     func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress) throws
     /// Returns false when there was no such link.

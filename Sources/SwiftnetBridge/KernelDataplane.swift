@@ -55,9 +55,13 @@ public struct KernelDataplane: Dataplane {
         return changes
     }
 
-    public func ensureAttached(_ host: String, to bridge: String) throws -> [String] {
+    public func ensureAttached(_ host: String, to bridge: String, mtu: Int?) throws -> [String] {
         guard let link = try links.link(named: host) else { return [] }
         var changes: [String] = []
+        if let mtu, link.mtu != mtu {
+            try links.setMTU(host, mtu)
+            changes.append("set MTU \(mtu) on \(host)")
+        }
         let master = try links.link(named: bridge)
         if link.masterIndex != master?.index {
             try links.setMaster(host, bridge: bridge)

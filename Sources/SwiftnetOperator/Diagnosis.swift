@@ -155,6 +155,12 @@ public enum Diagnosis {
                                     meaning: "the container\(held.isEmpty ? "" : " at \(held)") is cut off from its network",
                                     repair: "\(fixCommand), or: ip link set \(veth) master \(network.bridge)"))
         }
+        if let mtu = network.options.mtu, link.mtu != mtu {
+            findings.append(Finding(kind: .vethMTU, subject: veth, networkID: network.id, endpointID: id,
+                                    problem: "\(veth) of endpoint \(short(id)) has MTU \(link.mtu), the network asks for \(mtu)",
+                                    meaning: "large packets between the container and its network are dropped or fragmented",
+                                    repair: "\(fixCommand), or: ip link set \(veth) mtu \(mtu)"))
+        }
         if !link.isUp {
             findings.append(Finding(kind: .vethDown, subject: veth, networkID: network.id, endpointID: id,
                                     problem: "\(veth) of endpoint \(short(id)) is down",

@@ -13,6 +13,7 @@ public struct Finding: Sendable, Equatable {
         case endpointStale = "endpoint-stale"
         case vethDetached = "veth-detached"
         case vethDown = "veth-down"
+        case vethMTU = "veth-mtu"
         case orphanVeth = "orphan-veth"
         case orphanLink = "orphan-link"
         case foreignPort = "foreign-port"

@@ -62,8 +62,9 @@ final class DiagnosisTests: XCTestCase {
         let index = links.firstIndex { $0.name == Fixtures.endpoints[1].hostVeth }!
         links[index].master = "docker0"
         links[index].isUp = false
+        links[index].mtu = 1500
         let findings = Fixtures.findings(links: links)
-        XCTAssertEqual(kinds(findings), [.vethDetached, .vethDown])
+        XCTAssertEqual(kinds(findings), [.vethDetached, .vethMTU, .vethDown])
         XCTAssertEqual(findings[0].endpointID, Fixtures.endpoints[1].id)
         XCTAssertTrue(findings[0].problem.contains("attached to docker0"), findings[0].problem)
     }

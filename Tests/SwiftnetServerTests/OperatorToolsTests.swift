@@ -94,7 +94,7 @@ extension BridgeDataplaneTests {
     /// The four kinds of drift the issue names — a deleted bridge, a foreign address on a
     /// bridge, a missing rule, an orphan veth — found, explained, and repaired by --fix.
     func testDoctorFindsAndFixesDrift() throws {
-        let broken = try createNetwork()
+        let broken = try createNetwork(generic: #"{"com.docker.network.driver.mtu":"1400"}"#)
         let a1 = try addContainer(to: broken)
         let a2 = try addContainer(to: broken)
         let other = try createNetwork()
@@ -107,8 +107,10 @@ extension BridgeDataplaneTests {
         XCTAssertEqual(healthy.status, 0, healthy.both)
         XCTAssertTrue(healthy.output.hasPrefix("ok: state and kernel agree (2 networks, 4 endpoints"), healthy.both)
 
-        // 1. A deleted bridge (its containers' veths fall off it).
+        // 1. A deleted bridge (its containers' veths fall off it); one of them also loses its MTU.
         XCTAssertTrue(Shell.ip("link", "del", broken.bridge).succeeded)
+        let a1Veth = "swv" + a1.endpointID.prefix(11)
+        XCTAssertTrue(Shell.ip("link", "set", a1Veth, "mtu", "1500").succeeded)
         // 2. A foreign address on the other bridge.
         let foreign = other.subnet.replacingOccurrences(of: ".0/24", with: ".200/24")
         XCTAssertTrue(Shell.ip("addr", "add", foreign, "dev", other.bridge).succeeded)
@@ -135,8 +137,8 @@ extension BridgeDataplaneTests {
         XCTAssertEqual(report["healthy"] as? Bool, false)
         let kinds = Set((report["findings"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
         XCTAssertTrue(kinds.isSuperset(of: ["bridge-missing", "foreign-address", "rule-missing", "orphan-veth"]), "\(kinds)")
-        // The veths of the deleted bridge's containers are detached: said too.
-        XCTAssertTrue(kinds.contains("veth-detached"), "\(kinds)")
+        // The veths of the deleted bridge's containers are detached: said too, and the MTU.
+        XCTAssertTrue(kinds.isSuperset(of: ["veth-detached", "veth-mtu"]), "\(kinds)")
 
         let fixed = swiftnet(["doctor", "--fix"])
         XCTAssertEqual(fixed.status, 0, fixed.both + "\n" + server.log)
@@ -155,6 +157,8 @@ extension BridgeDataplaneTests {
         XCTAssertTrue(ping(from: b2.namespace, web.address).succeeded)
         XCTAssertFalse(Shell.ip("-o", "addr", "show", "dev", other.bridge).output.contains(foreign))
         XCTAssertFalse(Shell.linkNames().contains(orphan))
+        XCTAssertTrue(Shell.ip("-o", "link", "show", a1Veth).output.contains("mtu 1400 "), "veth MTU set back")
+        XCTAssertTrue(Shell.ip("-o", "link", "show", broken.bridge).output.contains("mtu 1400 "), "bridge recreated with its MTU")
         XCTAssertTrue(Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.contains(dnat))
     }
 
