@@ -77,6 +77,16 @@ public enum Diagnosis {
         return findings
     }
 
+    /// Findings for addresses no endpoint holds (see `LeakedAddress`), `minimumAge` seconds old or more.
+    public static func findings(leaked: [LeakedAddress], minimumAge: Int) -> [Finding] {
+        leaked.map { leak in
+            Finding(kind: .addressLeaked, subject: leak.address.description, networkID: leak.networkID,
+                    problem: "address \(leak.address) in pool \(leak.poolID) is allocated, but no endpoint of network \(short(leak.networkID)) has held it for \(minimumAge) s or more",
+                    meaning: "a call whose answer dockerd never got (swiftnet stopped in between) left it; it is not handed out again until freed",
+                    repair: "\(gcCommand) (or \(fixCommand))")
+        }
+    }
+
     static func check(network: NetworkRecord, link: ObservedLink?) -> [Finding] {
         let id = network.id, bridge = network.bridge
         guard network.state == .ready else {

@@ -11,6 +11,7 @@ public struct Finding: Sendable, Equatable {
         case foreignAddress = "foreign-address"
         case endpointUnfinished = "endpoint-unfinished"
         case endpointStale = "endpoint-stale"
+        case addressLeaked = "address-leaked"
         case vethDetached = "veth-detached"
         case vethDown = "veth-down"
         case vethMTU = "veth-mtu"

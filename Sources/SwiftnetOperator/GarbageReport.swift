@@ -19,12 +19,30 @@ public struct GarbageReport: Sendable, Equatable {
         }
     }
 
+    /// An address freed on its own (`LeakedAddress`).
+    public struct FreedAddress: Sendable, Equatable {
+        public var poolID: String
+        public var address: String
+        public var networkID: String
+
+        public init(poolID: String, address: String, networkID: String) {
+            self.poolID = poolID
+            self.address = address
+            self.networkID = networkID
+        }
+    }
+
     public var dryRun: Bool
     public var freed: [Freed]
+    public var addresses: [FreedAddress]
+    /// How old an address held by no endpoint must be to be freed.
+    public var minimumAge: Int
 
-    public init(dryRun: Bool, freed: [Freed]) {
+    public init(dryRun: Bool, freed: [Freed], addresses: [FreedAddress] = [], minimumAge: Int = 60) {
         self.dryRun = dryRun
         self.freed = freed
+        self.addresses = addresses
+        self.minimumAge = minimumAge
     }
 
     public var json: JSONValue {
@@ -35,6 +53,10 @@ public struct GarbageReport: Sendable, Equatable {
                          "hostVeth": .string(item.hostVeth), "addresses": .array(item.addresses.map { .string($0) }),
                          "reason": .string(item.reason)])
             }),
+            "addresses": .array(addresses.map { item in
+                .object(["pool": .string(item.poolID), "address": .string(item.address), "network": .string(item.networkID)])
+            }),
+            "minimumAgeSeconds": .integer(minimumAge),
         ])
     }
 
@@ -46,6 +68,12 @@ public struct GarbageReport: Sendable, Equatable {
                                hostVeth: try item.required("hostVeth"), addresses: try item.strings("addresses"),
                                reason: try item.required("reason")))
         }
-        self.init(dryRun: try object.flag("dryRun"), freed: freed)
+        var addresses: [FreedAddress] = []
+        for item in try object.objects("addresses") {
+            addresses.append(FreedAddress(poolID: try item.required("pool"), address: try item.required("address"),
+                                          networkID: try item.required("network")))
+        }
+        self.init(dryRun: try object.flag("dryRun"), freed: freed, addresses: addresses,
+                  minimumAge: try object.integer("minimumAgeSeconds"))
     }
 }

@@ -96,12 +96,17 @@ public enum OperatorText {
 
     /// `swiftnet gc`.
     public static func garbage(_ report: GarbageReport) -> String {
-        guard !report.freed.isEmpty else { return "nothing to free\n" }
+        guard !report.freed.isEmpty || !report.addresses.isEmpty else { return "nothing to free\n" }
         let verb = report.dryRun ? "would free" : "freed"
-        return report.freed.map { item in
+        let endpoints = report.freed.map { item in
             "\(verb) endpoint \(item.endpointID.prefix(12)) of network \(item.networkID.prefix(12)) (\(item.hostVeth)): "
                 + "\(item.reason); address\(item.addresses.count == 1 ? "" : "es") \(dashIfEmpty(item.addresses.joined(separator: ", ")))"
-        }.joined(separator: "\n") + "\n"
+        }
+        let addresses = report.addresses.map { item in
+            "\(verb) address \(item.address) in pool \(item.poolID) of network \(item.networkID.prefix(12)): "
+                + "allocated, but held by no endpoint for \(report.minimumAge) s or more"
+        }
+        return (endpoints + addresses).joined(separator: "\n") + "\n"
     }
 
     static func options(_ network: NetworkView) -> String {

@@ -24,15 +24,24 @@ struct OperatorRoutes: Sendable {
             },
             "/Swiftnet.GC": { body in
                 var dryRun = false
+                var minimumAge = PluginRuntime.leakMinimumAge
                 if !body.isEmpty {
+                    let usage = PluginError.badRequest("Swiftnet.GC: expected {\"DryRun\": true|false, \"MinimumAgeSeconds\": N ≥ 0}")
                     guard case .object(let object)? = try? JSONParser.parse(body), let flag = try? object.bool("DryRun") else {
-                        throw PluginError.badRequest("Swiftnet.GC: expected {\"DryRun\": true|false}")
+                        throw usage
                     }
                     dryRun = flag
+                    switch object["MinimumAgeSeconds"] {
+                    case nil, .null?: break
+                    case .number(let seconds)? where seconds >= 0 && seconds < 1e9 && seconds.rounded() == seconds:
+                        minimumAge = Int(seconds)
+                    default: throw usage
+                    }
                 }
-                let report = runtime.collectGarbage(dryRun: dryRun)
-                if !dryRun { metrics.repaired(report.freed.count, by: "gc") }
-                logger.info("gc", metadata: ["dryRun": "\(dryRun)", "freed": "\(report.freed.count)"])
+                let report = runtime.collectGarbage(dryRun: dryRun, minimumAge: minimumAge)
+                if !dryRun { metrics.repaired(report.freed.count + report.addresses.count, by: "gc") }
+                logger.info("gc", metadata: ["dryRun": "\(dryRun)", "endpoints": "\(report.freed.count)",
+                                             "addresses": "\(report.addresses.count)"])
                 return report.json.serialized
             },
         ]

@@ -52,15 +52,39 @@ public final class PluginRuntime: Sendable {
     /// go; sticky names still get their address back). Returns one line per repair.
     public func reconcile() -> [String] {
         let (repairs, freed) = bridge.reconcile()
-        return repairs + release(freed)
+        var lines = repairs + release(freed)
+        do {
+            for leak in try leakedAddresses(minimumAge: PluginRuntime.leakMinimumAge) {
+                lines.append(release(leak))
+            }
+        } catch {
+            lines.append("could not look for addresses no endpoint holds: \(error)")
+        }
+        return lines
     }
 
-    /// `swiftnet gc`.
-    public func collectGarbage(dryRun: Bool) -> GarbageReport {
+    /// How old (seconds) an address no endpoint holds must be before it counts as leaked:
+    /// dockerd asks for an address just before it creates the endpoint that holds it.
+    public static let leakMinimumAge = 60
+
+    /// `swiftnet gc`: endpoints whose container is gone, then addresses no endpoint holds
+    /// that are at least `minimumAge` seconds old.
+    public func collectGarbage(dryRun: Bool, minimumAge: Int = PluginRuntime.leakMinimumAge) -> GarbageReport {
         let (freed, errors) = bridge.collectGarbage(dryRun: dryRun)
         for error in errors { logger.error("gc: \(error)") }
         if !dryRun {
             for line in release(freed) { logger.notice("gc: \(line)") }
+        }
+        // After the endpoints: their addresses are released (or, in a dry run, still held).
+        var leaks: [LeakedAddress] = []
+        do {
+            leaks = try leakedAddresses(minimumAge: minimumAge)
+        } catch {
+            logger.error("gc: could not look for addresses no endpoint holds: \(error)")
+        }
+        for leak in leaks {
+            let line = dryRun ? "would release \(leak.address) in pool \(leak.poolID): no endpoint holds it" : release(leak)
+            logger.notice("gc: \(line)", metadata: ["network": "\(leak.networkID.prefix(12))"])
         }
         for item in freed {
             logger.notice(dryRun ? "gc would free an endpoint" : "gc freed an endpoint",
@@ -71,20 +95,50 @@ public final class PluginRuntime: Sendable {
             GarbageReport.Freed(endpointID: item.endpoint.id, networkID: item.endpoint.networkID, hostVeth: item.endpoint.hostVeth,
                                 addresses: [item.endpoint.address, item.endpoint.addressIPv6].compactMap { $0?.address.description },
                                 reason: item.reason)
-        })
+        }, addresses: leaks.map { GarbageReport.FreedAddress(poolID: $0.poolID, address: $0.address.description, networkID: $0.networkID) },
+           minimumAge: minimumAge)
     }
 
+    /// The bridge driver's findings, and the addresses no endpoint holds.
     public func diagnose() throws -> DoctorReport {
-        try bridge.diagnose()
+        var report = try bridge.diagnose()
+        let age = PluginRuntime.leakMinimumAge
+        report.findings += Diagnosis.findings(leaked: try leakedAddresses(minimumAge: age), minimumAge: age)
+        return report
+    }
+
+    func leakedAddresses(minimumAge: Int) throws -> [LeakedAddress] {
+        let ipam = ipam.snapshot()
+        let pools = ipam.poolIDs.compactMap(ipam.pool)
+        // Only pools of swiftnet networks: others' addresses are held by other drivers' endpoints.
+        let subnets = Set(bridge.networks.flatMap { $0.subnets.map(\.pool) })
+        let candidates = pools.filter { subnets.contains($0.prefix) }.map(\.id)
+        guard !candidates.isEmpty else { return [] }
+        // The store before the endpoints: an endpoint recorded after this read holds a younger address.
+        let dynamic = try store.dynamicAllocations(inPools: candidates, allocatedBefore: Int(Date().timeIntervalSince1970) - minimumAge)
+        guard !dynamic.isEmpty else { return [] }
+        let records = bridge.records
+        return LeakedAddress.find(dynamic: dynamic, pools: pools, networks: records.networks, endpoints: records.endpoints)
+    }
+
+    private func release(_ leak: LeakedAddress) -> String {
+        do {
+            if case .release = try ipam.releaseAddress(poolID: leak.poolID, address: leak.address.description) {
+                return "released \(leak.address) in pool \(leak.poolID): no endpoint held it"
+            }
+            return "\(leak.address) in pool \(leak.poolID) was released meanwhile"
+        } catch {
+            return "could not release \(leak.address) in pool \(leak.poolID): \(error)"
+        }
     }
 
     /// `swiftnet doctor --fix`: the findings, the reconciliation, and the findings after it.
     public func repair() throws -> DoctorReport {
         // Veths retired by recent deletes would otherwise show as orphans being swept.
         bridge.drain()
-        let before = try bridge.diagnose().findings
+        let before = try diagnose().findings
         let repairs = reconcile()
-        var after = try bridge.diagnose()
+        var after = try diagnose()
         after.before = before
         after.repairs = repairs
         return after

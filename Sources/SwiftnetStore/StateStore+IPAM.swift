@@ -63,9 +63,11 @@ extension StateStore: IPAMStore {
                 // Cascades to the pool's allocations and sticky names.
                 try db.cachedStatement(sql: "DELETE FROM pool WHERE id = ?").execute(arguments: [id])
             case .allocate(let record, let remember):
-                try db.cachedStatement(sql: "INSERT INTO allocation (pool_id, address, kind, name, sequence) VALUES (?, ?, ?, ?, ?)")
+                try db.cachedStatement(sql: """
+                    INSERT INTO allocation (pool_id, address, kind, name, sequence, allocated_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """)
                     .execute(arguments: [record.poolID, record.address.description, record.kind.rawValue, record.name,
-                                         record.sequence])
+                                         record.sequence, time(nil)])
                 if remember, let name = record.name {
                     try db.cachedStatement(sql: "INSERT OR REPLACE INTO sticky (pool_id, name, address) VALUES (?, ?, ?)")
                         .execute(arguments: [record.poolID, name, record.address.description])
@@ -79,6 +81,25 @@ extension StateStore: IPAMStore {
 }
 
 extension StateStore {
+    /// Dynamic allocations of `pools` handed out before `cutoff` (unix seconds), or before
+    /// allocation times were recorded: what `gc` may free when no endpoint holds them.
+    public func dynamicAllocations(inPools pools: [String], allocatedBefore cutoff: Int) throws -> [(poolID: String, address: IPAddress)] {
+        try queue.read { db in
+            var result: [(poolID: String, address: IPAddress)] = []
+            let statement = try db.cachedStatement(sql: """
+                SELECT address FROM allocation
+                WHERE pool_id = ? AND kind = 'dynamic' AND (allocated_at IS NULL OR allocated_at < ?)
+                """)
+            for pool in pools {
+                let rows = try Row.fetchCursor(statement, arguments: [pool, cutoff])
+                while let row = try rows.next() {
+                    if let address = IPAddress(row[0] as String) { result.append((pool, address)) }
+                }
+            }
+            return result
+        }
+    }
+
     /// Inserts `count` dynamic allocations after `first` in one transaction per 10,000 rows.
     /// For benchmarks and tests that need a large state quickly; the server never calls it.
     public func bulkInsertAllocations(poolID: String, first: IPAddress, count: Int) throws {

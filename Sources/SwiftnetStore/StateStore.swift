@@ -77,6 +77,12 @@ public final class StateStore: Sendable {
             try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)",
                            arguments: [String(UInt64.random(in: 1...UInt64.max), radix: 16)])
         }
+        migrator.registerMigration("v4-allocation-time") { db in
+            // When each address was handed out (unix seconds): `gc` frees a dynamic address no
+            // endpoint holds only once it is old enough that no dockerd call can still be on
+            // its way to claim it. Rows from before this migration stay NULL (old).
+            try db.execute(sql: "ALTER TABLE allocation ADD COLUMN allocated_at INTEGER")
+        }
         return migrator
     }
 

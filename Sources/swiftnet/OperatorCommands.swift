@@ -96,19 +96,26 @@ struct Doctor: ParsableCommand {
 struct GarbageCollect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gc",
-        abstract: "Free endpoints whose container is gone (veth missing, or recorded in an earlier boot) and their addresses.")
+        abstract: "Free endpoints whose container is gone (veth missing, or recorded in an earlier boot) and their addresses, and addresses no endpoint holds.")
 
     @OptionGroup var access: StateAccess
     @Flag(help: "Only print what would be freed.") var dryRun = false
+    @Option(help: ArgumentHelp("Free an address no endpoint holds only when it was handed out this long ago (dockerd asks for the address just before it creates the endpoint).", valueName: "seconds"))
+    var minimumAge = PluginRuntime.leakMinimumAge
     @Flag(help: "Print JSON (see docs/operator.md).") var json = false
+
+    func validate() throws {
+        guard minimumAge >= 0 else { throw ValidationError("--minimum-age must be 0 or more seconds") }
+    }
 
     func run() throws {
         let report: GarbageReport
         switch try access.open() {
         case .server(let client):
-            report = try GarbageReport(json: try StateAccess.post(client, "/Swiftnet.GC", #"{"DryRun":\#(dryRun)}"#))
+            report = try GarbageReport(json: try StateAccess.post(
+                client, "/Swiftnet.GC", #"{"DryRun":\#(dryRun),"MinimumAgeSeconds":\#(minimumAge)}"#))
         case .local(let runtime):
-            report = runtime.collectGarbage(dryRun: dryRun)
+            report = runtime.collectGarbage(dryRun: dryRun, minimumAge: minimumAge)
         }
         if json { printJSON(report.json) } else { print(OperatorText.garbage(report), terminator: "") }
     }

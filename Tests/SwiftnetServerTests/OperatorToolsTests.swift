@@ -202,5 +202,23 @@ extension BridgeDataplaneTests {
         XCTAssertEqual(swiftnet(["doctor"]).status, 0, swiftnet(["doctor"]).output)
         let metrics = OperatorMetricsTests.samples(try client.get("/metrics").text)
         XCTAssertEqual(metrics[#"swiftnet_reconcile_repairs_total{source="gc"}"#], 1, "one endpoint freed by gc")
+
+        // An address handed out whose answer dockerd never got (swiftnet died before it):
+        // allocated, held by no endpoint. A requested one (--aux-address) is never freed.
+        let leaked = String(try client.requestAddress(pool: network.poolID).split(separator: "/")[0])
+        let aux = network.subnet.replacingOccurrences(of: ".0/24", with: ".250")
+        _ = try client.requestAddress(pool: network.poolID, address: aux)
+        XCTAssertEqual(swiftnet(["gc"]).output, "nothing to free\n", "younger than the 60 s grace: dockerd may be about to use it")
+        usleep(1_100_000)
+        let dryLeak = try json(swiftnet(["gc", "--minimum-age", "0", "--dry-run", "--json"]))
+        XCTAssertEqual((dryLeak["addresses"] as? [[String: Any]])?.compactMap { $0["address"] as? String }, [leaked], "\(dryLeak)")
+        XCTAssertEqual((dryLeak["freed"] as? [Any])?.count, 0)
+        let freedLeak = swiftnet(["gc", "--minimum-age", "0"])
+        XCTAssertEqual(freedLeak.output, "freed address \(leaked) in pool \(network.poolID) of network \(network.id.prefix(12)): "
+                       + "allocated, but held by no endpoint for 0 s or more\n", freedLeak.both)
+        XCTAssertEqual(try client.requestAddress(pool: network.poolID, address: leaked), leaked + "/24", "free again")
+        XCTAssertNotEqual(try client.call("/IpamDriver.RequestAddress", #"{"Address":"\#(aux)","PoolID":"\#(network.poolID)"}"#).status, 200,
+                          "the requested address stays allocated")
+        try client.releaseAddress(pool: network.poolID, address: leaked)
     }
 }

@@ -78,6 +78,25 @@ final class StateStoreTests: XCTestCase {
                        "10.40.0.128/24", "sticky name survives the restart")
     }
 
+    /// What `gc` may consider: dynamic allocations old enough, never gateways or requested ones.
+    func testDynamicAllocationsByAge() throws {
+        let store = try StateStore(path: statePath)
+        let pool = PoolRecord(id: "p", addressSpace: "LocalDefault", prefix: IPPrefix("10.9.0.0/24")!, subPool: nil, options: [:])
+        try store.commit(.createPool(pool))
+        try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.1")!, kind: .gateway), remember: false))
+        try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.2")!, kind: .dynamic, sequence: 1), remember: false))
+        try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.3")!, kind: .requested), remember: false))
+        let now = Int(Date().timeIntervalSince1970)
+        let old = try store.dynamicAllocations(inPools: ["p", "other"], allocatedBefore: now + 5)
+        XCTAssertEqual(old.map(\.poolID), ["p"])
+        XCTAssertEqual(old.map(\.address), [IPAddress("10.9.0.2")!])
+        XCTAssertEqual(try store.dynamicAllocations(inPools: ["p"], allocatedBefore: now - 5).count, 0, "handed out just now: not old")
+        // Rows from before allocation times were recorded count as old.
+        try store.queue.write { try $0.execute(sql: "UPDATE allocation SET allocated_at = NULL") }
+        XCTAssertEqual(try store.dynamicAllocations(inPools: ["p"], allocatedBefore: now - 5).count, 1)
+        XCTAssertEqual(try store.dynamicAllocations(inPools: [], allocatedBefore: now + 5).count, 0, "only the pools asked for")
+    }
+
     func testFailedCommitLeavesMemoryUnchanged() throws {
         let store = try StateStore(path: statePath)
         let service = try IPAMService(configuration: .dockerDefaults(ulaGlobalID: 1), store: store, routes: FixedRoutes())
