@@ -66,15 +66,19 @@ extension BridgeDriver {
                 }
             }
             repairs += sweepOrphans(state)
-            if !state.networks.isEmpty {
-                do {
-                    let (drift, _) = try firewall.drift(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
-                    try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
-                    let changed = drift.missing.count + drift.unexpected.count + drift.missingJumps.count
-                    if changed > 0 { repairs.append("re-applied the firewall (\(changed) rule\(changed == 1 ? "" : "s") differed)") }
-                } catch {
-                    repairs.append("could not program the firewall: \(error)")
+            do {
+                let networks = Array(state.networks.values), endpoints = Array(state.endpoints.values)
+                let (drift, _) = try firewall.drift(networks: networks, endpoints: endpoints)
+                // Without networks nothing need be installed, but rules left by a network
+                // deleted during a crash must go.
+                if !networks.isEmpty || !drift.isEmpty {
+                    try firewall.apply(networks: networks, endpoints: endpoints)
                 }
+                if drift.differences > 0 {
+                    repairs.append("re-applied the firewall (\(drift.differences) rule\(drift.differences == 1 ? "" : "s") differed)")
+                }
+            } catch {
+                repairs.append("could not program the firewall: \(error)")
             }
             return (repairs, freed)
         }

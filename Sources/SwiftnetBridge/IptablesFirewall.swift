@@ -31,7 +31,9 @@ public struct IptablesFirewall: FirewallProgrammer {
             switch difference.kind {
             case .missing: drift.missing.append(rule)
             case .unexpected: drift.unexpected.append(rule)
+            case .misordered: drift.misordered.append(rule)
             case .missingJump: drift.missingJumps.append(rule)
+            case .jumpNotFirst: drift.jumpsNotFirst.append(rule)
             }
         }
         return (drift, found.rules)

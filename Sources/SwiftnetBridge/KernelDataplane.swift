@@ -30,6 +30,11 @@ public struct KernelDataplane: Dataplane {
     public func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws -> [String] {
         var changes: [String] = []
         if let link = try links.link(named: name) {
+            // Only a bridge this server made is ours to change: the name may since have been
+            // taken by the host's own bridge (a user-chosen name) or by another instance.
+            guard link.kind == "bridge", link.group == group else {
+                throw BridgeError.bridgeNameInUse(name, by: "a \(link.kind ?? "device") swiftnet did not make (link group \(link.group))")
+            }
             if let mtu, link.mtu != mtu {
                 try links.setMTU(name, mtu)
                 changes.append("set MTU \(mtu) on \(name)")

@@ -140,7 +140,8 @@ public final class Firewall: Sendable {
         for family in [IPFamily.v4, .v6] {
             let expected = try FirewallRules.render(networks: networks, bindings: bindings, family: family, prefix: prefix)
             rules += FirewallDifference.ruleCount(expected)
-            let found = FirewallDifference.compare(expected: expected, installed: try savedRules(family: family), family: family)
+            let saved = try saved(family)
+            let found = FirewallDifference.compare(expected: expected, installed: saved.ours, family: family)
             // Without networks the server installs nothing (empty chains need not exist), but a
             // rule left in a chain of ours is still drift.
             guard !networks.isEmpty else {
@@ -148,9 +149,15 @@ public final class Firewall: Sendable {
                 continue
             }
             differences += found
-            for jump in try missingJumps(family: family) {
-                differences.append(FirewallDifference(kind: .missingJump, family: family, table: jump.table,
-                                                      rule: "\(jump.chain) \(jump.rule.joined(separator: " "))"))
+            for jump in try FirewallRules.jumps(family: family, prefix: prefix) {
+                let rule = "\(jump.chain) \(jump.rule.joined(separator: " "))"
+                if !saved.contains(jump) {
+                    if try !isInstalled(jump, family: family) {
+                        differences.append(FirewallDifference(kind: .missingJump, family: family, table: jump.table, rule: rule))
+                    }
+                } else if jump.chain == "FORWARD" && !saved.isFirst(jump) {
+                    differences.append(FirewallDifference(kind: .jumpNotFirst, family: family, table: jump.table, rule: rule))
+                }
             }
         }
         return (differences, rules)

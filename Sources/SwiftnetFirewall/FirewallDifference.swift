@@ -7,8 +7,13 @@ public struct FirewallDifference: Sendable, Equatable {
         case missing
         /// A rule in our chains that the state does not render.
         case unexpected
+        /// Our rules are all there but in another order (`rule` is the first out of place);
+        /// order matters: a bridge's own ACCEPT/DROP comes before its isolation jump.
+        case misordered
         /// A jump from a built-in chain into ours that is not there.
         case missingJump
+        /// The FORWARD jump is there but not first: rules inserted above it decide first.
+        case jumpNotFirst
     }
 
     public var kind: Kind
@@ -26,8 +31,8 @@ public struct FirewallDifference: Sendable, Equatable {
 
     /// Compares two texts in the layout of `FirewallRules.render` (and `Firewall.savedRules`)
     /// line by line per table, counting repeats: a rule installed once but rendered twice is
-    /// missing once. Order within a chain is not compared: the rendering never depends on it
-    /// for correctness of a single line, and a reordered chain is re-applied by `apply` anyway.
+    /// missing once. Where a table has the same lines in another order, the first line out of
+    /// place is reported as misordered.
     public static func compare(expected: String, installed: String, family: IPFamily) -> [FirewallDifference] {
         func lines(_ text: String) -> [(table: String, line: String)] {
             var table = ""
@@ -55,6 +60,14 @@ public struct FirewallDifference: Sendable, Equatable {
             if let count = remaining[key], count > 0 {
                 remaining[key] = count - 1
                 differences.append(FirewallDifference(kind: .unexpected, family: family, table: entry.table, rule: entry.line))
+            }
+        }
+        let differing = Set(differences.map(\.table))
+        for table in Set(lines(expected).map(\.table)).subtracting(differing).sorted() {
+            let wanted = lines(expected).filter { $0.table == table }.map(\.line)
+            let present = lines(installed).filter { $0.table == table }.map(\.line)
+            if let index = wanted.indices.first(where: { $0 >= present.count || wanted[$0] != present[$0] }) {
+                differences.append(FirewallDifference(kind: .misordered, family: family, table: table, rule: wanted[index]))
             }
         }
         return differences

@@ -46,6 +46,8 @@ public final class IPAMService: Sendable {
     public func requestAddress(_ request: IPAMAllocator.AddressRequest) throws -> (address: IPAddress, cidr: String) {
         try state.withLock { allocator in
             if let held = allocator.addressAlreadyHeld(request), let pool = allocator.pool(request.poolID) {
+                // Handed out again now: `gc` must not take it for an old address nobody holds.
+                try store.refreshAllocationTime(poolID: pool.id, address: held)
                 return (held, pool.prefix.cidr(for: held))
             }
             let change = try allocator.planRequestAddress(request)
@@ -76,7 +78,10 @@ public final class IPAMService: Sendable {
     @discardableResult
     public func release(address: IPAddress, inSubnet subnet: IPPrefix) throws -> Bool {
         try state.withLock { allocator in
-            for id in allocator.poolIDs {
+            // The local space first: that is where dockerd takes a local-scope driver's pools.
+            let ids = allocator.poolIDs.sorted { (allocator.pool($0)?.addressSpace != IPAMConfiguration.localSpace ? 1 : 0, $0)
+                                                < (allocator.pool($1)?.addressSpace != IPAMConfiguration.localSpace ? 1 : 0, $1) }
+            for id in ids {
                 guard let pool = allocator.pool(id), pool.prefix == subnet,
                       case .release(let change) = try allocator.planReleaseAddress(poolID: id, address: address.description)
                 else { continue }
@@ -85,6 +90,18 @@ public final class IPAMService: Sendable {
                 return true
             }
             return false
+        }
+    }
+
+    /// Releases a dynamic address no endpoint holds (`gc`), only if the store still has the
+    /// allocation from before `cutoff`: one released and handed out again meanwhile stays.
+    public func releaseLeaked(poolID: String, address: IPAddress, allocatedBefore cutoff: Int) throws -> Bool {
+        try state.withLock { allocator in
+            guard case .release(let change) = try allocator.planReleaseAddress(poolID: poolID, address: address.description),
+                  try store.releaseDynamic(poolID: poolID, address: address, ifAllocatedBefore: cutoff)
+            else { return false }
+            allocator.apply(change)
+            return true
         }
     }
 

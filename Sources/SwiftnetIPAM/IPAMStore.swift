@@ -4,6 +4,12 @@ public protocol IPAMStore: Sendable {
     func loadIPAM() throws -> IPAMSnapshot
     /// Commits `change` durably (per `change.durability`) before returning.
     func commit(_ change: IPAMChange) throws
+    /// Deletes a dynamic allocation only if it was handed out before `cutoff` (unix seconds):
+    /// the check that a leaked address is still the allocation `gc` saw, not a newer one of
+    /// the same address. Returns whether it deleted.
+    func releaseDynamic(poolID: String, address: IPAddress, ifAllocatedBefore cutoff: Int) throws -> Bool
+    /// Marks an allocation as handed out now (a repeated request got it again).
+    func refreshAllocationTime(poolID: String, address: IPAddress) throws
 }
 
 /// A route on the host; auto-chosen pools never overlap one.

@@ -18,7 +18,7 @@ public enum Diagnosis {
         let bridges = Dictionary(networks.map { ($0.bridge, $0) }, uniquingKeysWith: { first, _ in first })
 
         for network in sortedNetworks {
-            findings += check(network: network, link: byName[network.bridge])
+            findings += check(network: network, link: byName[network.bridge], linkGroup: linkGroup)
         }
         let networkByID = Dictionary(networks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for endpoint in sortedEndpoints {
@@ -60,6 +60,20 @@ public enum Diagnosis {
                 meaning: "none of swiftnet's rules in that chain are consulted: " + jumpMeaning(rule.rule),
                 repair: fixCommand))
         }
+        for rule in firewall.jumpsNotFirst {
+            findings.append(Finding(
+                kind: .jumpNotFirst, subject: "\(rule.family) \(rule.table) \(rule.rule)",
+                problem: "swiftnet's jump is not the first rule of FORWARD (\(rule.family)): \(rule.rule)",
+                meaning: "rules above it (dockerd inserts its own on every start) decide first: Docker's bridges' traffic may get past swiftnet's isolation",
+                repair: "\(fixCommand) (the server also moves it back within 5 s)"))
+        }
+        for rule in firewall.misordered {
+            findings.append(Finding(
+                kind: .ruleOrder, subject: "\(rule.family) \(rule.table) \(rule.rule)",
+                problem: "swiftnet's \(rule.family) \(rule.table) rules are all there but out of order, first at: \(rule.rule)",
+                meaning: "a later rule may decide before the one meant to: traffic may be dropped or let through against the networks' settings",
+                repair: fixCommand))
+        }
         for rule in firewall.missing {
             findings.append(Finding(
                 kind: .ruleMissing, subject: "\(rule.family) \(rule.table) \(rule.rule)",
@@ -81,13 +95,13 @@ public enum Diagnosis {
     public static func findings(leaked: [LeakedAddress], minimumAge: Int) -> [Finding] {
         leaked.map { leak in
             Finding(kind: .addressLeaked, subject: leak.address.description, networkID: leak.networkID,
-                    problem: "address \(leak.address) in pool \(leak.poolID) is allocated, but no endpoint of network \(short(leak.networkID)) has held it for \(minimumAge) s or more",
+                    problem: "address \(leak.address) in pool \(leak.poolID) was handed out \(minimumAge) s ago or more, and no endpoint of network \(short(leak.networkID)) holds it",
                     meaning: "a call whose answer dockerd never got (swiftnet stopped in between) left it; it is not handed out again until freed",
                     repair: "\(gcCommand) (or \(fixCommand))")
         }
     }
 
-    static func check(network: NetworkRecord, link: ObservedLink?) -> [Finding] {
+    static func check(network: NetworkRecord, link: ObservedLink?, linkGroup: UInt32) -> [Finding] {
         let id = network.id, bridge = network.bridge
         guard network.state == .ready else {
             return [Finding(kind: .networkUnfinished, subject: bridge, networkID: id,
@@ -101,11 +115,13 @@ public enum Diagnosis {
                             meaning: "its containers can reach neither each other, nor the gateway, nor the outside",
                             repair: "\(fixCommand) (recreates it with its gateway addresses and re-attaches the containers' veths)")]
         }
-        guard link.kind == "bridge" else {
-            return [Finding(kind: .bridgeNotABridge, subject: bridge, networkID: id,
-                            problem: "\(bridge) exists but is a \(link.kind ?? "physical device"), not a bridge",
-                            meaning: "network \(short(id)) cannot work until the name is free",
-                            repair: "ip link del \(bridge), then \(fixCommand)", fixable: false)]
+        guard link.kind == "bridge", link.group == linkGroup else {
+            let what = link.kind == "bridge" ? "a bridge swiftnet did not make (link group \(link.group))"
+                                             : "a \(link.kind ?? "physical device"), not a bridge"
+            return [Finding(kind: .bridgeTaken, subject: bridge, networkID: id,
+                            problem: "\(bridge) exists but is \(what)",
+                            meaning: "network \(short(id)) cannot work until the name is free; swiftnet leaves that link alone",
+                            repair: "free the name (ip link del \(bridge), if nothing else needs it), then \(fixCommand)", fixable: false)]
         }
         var findings: [Finding] = []
         if !link.isUp {

@@ -4,7 +4,7 @@ public struct Finding: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case networkUnfinished = "network-unfinished"
         case bridgeMissing = "bridge-missing"
-        case bridgeNotABridge = "bridge-not-a-bridge"
+        case bridgeTaken = "bridge-taken"
         case bridgeDown = "bridge-down"
         case bridgeMTU = "bridge-mtu"
         case gatewayMissing = "gateway-missing"
@@ -20,7 +20,9 @@ public struct Finding: Sendable, Equatable {
         case foreignPort = "foreign-port"
         case ruleMissing = "rule-missing"
         case ruleUnexpected = "rule-unexpected"
+        case ruleOrder = "rule-order"
         case jumpMissing = "jump-missing"
+        case jumpNotFirst = "jump-not-first"
     }
 
     public var kind: Kind

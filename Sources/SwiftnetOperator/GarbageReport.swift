@@ -37,12 +37,15 @@ public struct GarbageReport: Sendable, Equatable {
     public var addresses: [FreedAddress]
     /// How old an address held by no endpoint must be to be freed.
     public var minimumAge: Int
+    /// What could not be freed, and why.
+    public var errors: [String]
 
-    public init(dryRun: Bool, freed: [Freed], addresses: [FreedAddress] = [], minimumAge: Int = 60) {
+    public init(dryRun: Bool, freed: [Freed], addresses: [FreedAddress] = [], minimumAge: Int = 60, errors: [String] = []) {
         self.dryRun = dryRun
         self.freed = freed
         self.addresses = addresses
         self.minimumAge = minimumAge
+        self.errors = errors
     }
 
     public var json: JSONValue {
@@ -57,6 +60,7 @@ public struct GarbageReport: Sendable, Equatable {
                 .object(["pool": .string(item.poolID), "address": .string(item.address), "network": .string(item.networkID)])
             }),
             "minimumAgeSeconds": .integer(minimumAge),
+            "errors": .array(errors.map { .string($0) }),
         ])
     }
 
@@ -74,6 +78,6 @@ public struct GarbageReport: Sendable, Equatable {
                                           networkID: try item.required("network")))
         }
         self.init(dryRun: try object.flag("dryRun"), freed: freed, addresses: addresses,
-                  minimumAge: try object.integer("minimumAgeSeconds"))
+                  minimumAge: try object.integer("minimumAgeSeconds"), errors: try object.strings("errors"))
     }
 }

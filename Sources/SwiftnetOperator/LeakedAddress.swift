@@ -20,7 +20,10 @@ public struct LeakedAddress: Sendable, Equatable {
     /// (`--ipam-driver swiftnet -d bridge`) have no endpoints here and are never considered.
     public static func find(dynamic: [(poolID: String, address: IPAddress)], pools: [PoolRecord],
                             networks: [NetworkRecord], endpoints: [EndpointRecord]) -> [LeakedAddress] {
-        let prefixes = Dictionary(pools.map { ($0.id, $0.prefix) }, uniquingKeysWith: { first, _ in first })
+        // swiftnet is a local-scope driver: dockerd takes its networks' pools from the local
+        // space. A global pool with the same prefix belongs to some other network.
+        let prefixes = Dictionary(pools.filter { $0.addressSpace == IPAMConfiguration.localSpace }.map { ($0.id, $0.prefix) },
+                                  uniquingKeysWith: { first, _ in first })
         var held: [String: Set<IPAddress>] = [:]
         for endpoint in endpoints {
             for address in [endpoint.address, endpoint.addressIPv6].compactMap({ $0?.address }) {

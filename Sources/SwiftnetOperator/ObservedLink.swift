@@ -43,12 +43,22 @@ public struct FirewallDrift: Sendable, Equatable {
 
     public var missing: [Rule]
     public var unexpected: [Rule]
-    /// Jumps from built-in chains into ours that are not there, as `family table chain rule`.
+    /// Per table whose rules are all there in another order: the first one out of place.
+    public var misordered: [Rule]
+    /// Jumps from built-in chains into ours that are not there (`rule` is `CHAIN matches…`).
     public var missingJumps: [Rule]
+    /// The FORWARD jump, there but with other rules above it.
+    public var jumpsNotFirst: [Rule]
 
-    public init(missing: [Rule] = [], unexpected: [Rule] = [], missingJumps: [Rule] = []) {
+    public var differences: Int { missing.count + unexpected.count + misordered.count + missingJumps.count + jumpsNotFirst.count }
+    public var isEmpty: Bool { differences == 0 }
+
+    public init(missing: [Rule] = [], unexpected: [Rule] = [], misordered: [Rule] = [], missingJumps: [Rule] = [],
+                jumpsNotFirst: [Rule] = []) {
         self.missing = missing
         self.unexpected = unexpected
+        self.misordered = misordered
         self.missingJumps = missingJumps
+        self.jumpsNotFirst = jumpsNotFirst
     }
 }

@@ -96,7 +96,10 @@ public enum OperatorText {
 
     /// `swiftnet gc`.
     public static func garbage(_ report: GarbageReport) -> String {
-        guard !report.freed.isEmpty || !report.addresses.isEmpty else { return "nothing to free\n" }
+        let errors = report.errors.map { "error: \($0)" }
+        guard !report.freed.isEmpty || !report.addresses.isEmpty else {
+            return (errors + ["nothing \(errors.isEmpty ? "" : "else ")to free"]).joined(separator: "\n") + "\n"
+        }
         let verb = report.dryRun ? "would free" : "freed"
         let endpoints = report.freed.map { item in
             "\(verb) endpoint \(item.endpointID.prefix(12)) of network \(item.networkID.prefix(12)) (\(item.hostVeth)): "
@@ -104,9 +107,9 @@ public enum OperatorText {
         }
         let addresses = report.addresses.map { item in
             "\(verb) address \(item.address) in pool \(item.poolID) of network \(item.networkID.prefix(12)): "
-                + "allocated, but held by no endpoint for \(report.minimumAge) s or more"
+                + "handed out \(report.minimumAge) s ago or more, held by no endpoint"
         }
-        return (endpoints + addresses).joined(separator: "\n") + "\n"
+        return (endpoints + addresses + errors).joined(separator: "\n") + "\n"
     }
 
     static func options(_ network: NetworkView) -> String {

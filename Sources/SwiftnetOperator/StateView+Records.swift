@@ -5,9 +5,10 @@ extension StateView {
     /// The view of a server's records: its IPAM and its bridge driver's networks and endpoints.
     public init(server: ServerInfo, ipam: IPAMAllocator, networks: [NetworkRecord], endpoints: [EndpointRecord]) {
         // A network's subnet came from the pool with the same prefix (dockerd asks the IPAM
-        // first, then passes the pool to CreateNetwork); local address space first.
+        // first, then passes the pool to CreateNetwork); local address space first, which is
+        // the one dockerd uses for a local-scope driver such as swiftnet.
         let pools = ipam.poolIDs.compactMap { ipam.pool($0) }
-            .sorted { ($0.addressSpace == "LocalDefault" ? 0 : 1, $0.id) < ($1.addressSpace == "LocalDefault" ? 0 : 1, $1.id) }
+            .sorted { ($0.addressSpace == IPAMConfiguration.localSpace ? 0 : 1, $0.id) < ($1.addressSpace == IPAMConfiguration.localSpace ? 0 : 1, $1.id) }
         func poolRecord(for prefix: IPPrefix) -> PoolRecord? { pools.first { $0.prefix == prefix } }
 
         var poolNetwork: [String: String] = [:]

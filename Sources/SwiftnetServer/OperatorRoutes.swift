@@ -23,20 +23,17 @@ struct OperatorRoutes: Sendable {
                 return report.json.serialized
             },
             "/Swiftnet.GC": { body in
-                var dryRun = false
+                // The body is required: an empty POST must not free anything by accident.
+                let usage = PluginError.badRequest("Swiftnet.GC: expected {\"DryRun\": true|false, \"MinimumAgeSeconds\": N ≥ 0}")
+                guard case .object(let object)? = try? JSONParser.parse(body), case .bool(let dryRun)? = object["DryRun"] else {
+                    throw usage
+                }
                 var minimumAge = PluginRuntime.leakMinimumAge
-                if !body.isEmpty {
-                    let usage = PluginError.badRequest("Swiftnet.GC: expected {\"DryRun\": true|false, \"MinimumAgeSeconds\": N ≥ 0}")
-                    guard case .object(let object)? = try? JSONParser.parse(body), let flag = try? object.bool("DryRun") else {
-                        throw usage
-                    }
-                    dryRun = flag
-                    switch object["MinimumAgeSeconds"] {
-                    case nil, .null?: break
-                    case .number(let seconds)? where seconds >= 0 && seconds < 1e9 && seconds.rounded() == seconds:
-                        minimumAge = Int(seconds)
-                    default: throw usage
-                    }
+                switch object["MinimumAgeSeconds"] {
+                case nil, .null?: break
+                case .number(let seconds)? where seconds >= 0 && seconds < 1e9 && seconds.rounded() == seconds:
+                    minimumAge = Int(seconds)
+                default: throw usage
                 }
                 let report = runtime.collectGarbage(dryRun: dryRun, minimumAge: minimumAge)
                 if !dryRun { metrics.repaired(report.freed.count + report.addresses.count, by: "gc") }

@@ -54,8 +54,9 @@ public final class PluginRuntime: Sendable {
         let (repairs, freed) = bridge.reconcile()
         var lines = repairs + release(freed)
         do {
-            for leak in try leakedAddresses(minimumAge: PluginRuntime.leakMinimumAge) {
-                lines.append(release(leak))
+            let found = try leakedAddresses(minimumAge: PluginRuntime.leakMinimumAge)
+            for leak in found.leaks {
+                lines.append(release(leak, cutoff: found.cutoff).line)
             }
         } catch {
             lines.append("could not look for addresses no endpoint holds: \(error)")
@@ -70,22 +71,33 @@ public final class PluginRuntime: Sendable {
     /// `swiftnet gc`: endpoints whose container is gone, then addresses no endpoint holds
     /// that are at least `minimumAge` seconds old.
     public func collectGarbage(dryRun: Bool, minimumAge: Int = PluginRuntime.leakMinimumAge) -> GarbageReport {
-        let (freed, errors) = bridge.collectGarbage(dryRun: dryRun)
-        for error in errors { logger.error("gc: \(error)") }
+        var (freed, errors) = bridge.collectGarbage(dryRun: dryRun)
         if !dryRun {
-            for line in release(freed) { logger.notice("gc: \(line)") }
+            for line in release(freed) {
+                if line.hasPrefix("could not") { errors.append(line) } else { logger.notice("gc: \(line)") }
+            }
         }
         // After the endpoints: their addresses are released (or, in a dry run, still held).
         var leaks: [LeakedAddress] = []
         do {
-            leaks = try leakedAddresses(minimumAge: minimumAge)
+            let found = try leakedAddresses(minimumAge: minimumAge)
+            for leak in found.leaks {
+                if dryRun {
+                    leaks.append(leak)
+                    continue
+                }
+                let (line, released) = release(leak, cutoff: found.cutoff)
+                if released {
+                    leaks.append(leak)
+                    logger.notice("gc: \(line)", metadata: ["network": "\(leak.networkID.prefix(12))"])
+                } else if line.hasPrefix("could not") {
+                    errors.append(line)
+                }
+            }
         } catch {
-            logger.error("gc: could not look for addresses no endpoint holds: \(error)")
+            errors.append("could not look for addresses no endpoint holds: \(error)")
         }
-        for leak in leaks {
-            let line = dryRun ? "would release \(leak.address) in pool \(leak.poolID): no endpoint holds it" : release(leak)
-            logger.notice("gc: \(line)", metadata: ["network": "\(leak.networkID.prefix(12))"])
-        }
+        for error in errors { logger.error("gc: \(error)") }
         for item in freed {
             logger.notice(dryRun ? "gc would free an endpoint" : "gc freed an endpoint",
                           metadata: ["endpoint": "\(item.endpoint.id.prefix(12))", "network": "\(item.endpoint.networkID.prefix(12))",
@@ -96,46 +108,50 @@ public final class PluginRuntime: Sendable {
                                 addresses: [item.endpoint.address, item.endpoint.addressIPv6].compactMap { $0?.address.description },
                                 reason: item.reason)
         }, addresses: leaks.map { GarbageReport.FreedAddress(poolID: $0.poolID, address: $0.address.description, networkID: $0.networkID) },
-           minimumAge: minimumAge)
+           minimumAge: minimumAge, errors: errors)
     }
 
     /// The bridge driver's findings, and the addresses no endpoint holds.
     public func diagnose() throws -> DoctorReport {
+        // Endpoints being deleted (their veths wait a few ms to go in one batch) are not drift.
+        bridge.drain()
         var report = try bridge.diagnose()
         let age = PluginRuntime.leakMinimumAge
-        report.findings += Diagnosis.findings(leaked: try leakedAddresses(minimumAge: age), minimumAge: age)
+        report.findings += Diagnosis.findings(leaked: try leakedAddresses(minimumAge: age).leaks, minimumAge: age)
         return report
     }
 
-    func leakedAddresses(minimumAge: Int) throws -> [LeakedAddress] {
+    func leakedAddresses(minimumAge: Int) throws -> (leaks: [LeakedAddress], cutoff: Int) {
         let ipam = ipam.snapshot()
         let pools = ipam.poolIDs.compactMap(ipam.pool)
         // Only pools of swiftnet networks: others' addresses are held by other drivers' endpoints.
         let subnets = Set(bridge.networks.flatMap { $0.subnets.map(\.pool) })
-        let candidates = pools.filter { subnets.contains($0.prefix) }.map(\.id)
-        guard !candidates.isEmpty else { return [] }
-        // The store before the endpoints: an endpoint recorded after this read holds a younger address.
-        let dynamic = try store.dynamicAllocations(inPools: candidates, allocatedBefore: Int(Date().timeIntervalSince1970) - minimumAge)
-        guard !dynamic.isEmpty else { return [] }
+        let candidates = pools.filter { $0.addressSpace == IPAMConfiguration.localSpace && subnets.contains($0.prefix) }.map(\.id)
+        let cutoff = Int(Date().timeIntervalSince1970) - minimumAge
+        guard !candidates.isEmpty else { return ([], cutoff) }
+        // The store before the endpoints: an endpoint recorded after this read holds a younger
+        // address (or one handed out again, whose time `requestAddress` refreshed).
+        let dynamic = try store.dynamicAllocations(inPools: candidates, allocatedBefore: cutoff)
+        guard !dynamic.isEmpty else { return ([], cutoff) }
         let records = bridge.records
-        return LeakedAddress.find(dynamic: dynamic, pools: pools, networks: records.networks, endpoints: records.endpoints)
+        return (LeakedAddress.find(dynamic: dynamic, pools: pools, networks: records.networks, endpoints: records.endpoints), cutoff)
     }
 
-    private func release(_ leak: LeakedAddress) -> String {
+    /// Releases a leaked address if it is still the allocation that was found (see
+    /// `IPAMService.releaseLeaked`); returns the line to report and whether it was released.
+    private func release(_ leak: LeakedAddress, cutoff: Int) -> (line: String, released: Bool) {
         do {
-            if case .release = try ipam.releaseAddress(poolID: leak.poolID, address: leak.address.description) {
-                return "released \(leak.address) in pool \(leak.poolID): no endpoint held it"
+            if try ipam.releaseLeaked(poolID: leak.poolID, address: leak.address, allocatedBefore: cutoff) {
+                return ("released \(leak.address) in pool \(leak.poolID): no endpoint held it", true)
             }
-            return "\(leak.address) in pool \(leak.poolID) was released meanwhile"
+            return ("left \(leak.address) in pool \(leak.poolID): released or handed out again meanwhile", false)
         } catch {
-            return "could not release \(leak.address) in pool \(leak.poolID): \(error)"
+            return ("could not release \(leak.address) in pool \(leak.poolID): \(error)", false)
         }
     }
 
     /// `swiftnet doctor --fix`: the findings, the reconciliation, and the findings after it.
     public func repair() throws -> DoctorReport {
-        // Veths retired by recent deletes would otherwise show as orphans being swept.
-        bridge.drain()
         let before = try diagnose().findings
         let repairs = reconcile()
         var after = try diagnose()

@@ -81,6 +81,23 @@ extension StateStore: IPAMStore {
 }
 
 extension StateStore {
+    public func releaseDynamic(poolID: String, address: IPAddress, ifAllocatedBefore cutoff: Int) throws -> Bool {
+        try write(.processCrashSafe) { db in
+            try db.execute(sql: """
+                DELETE FROM allocation
+                WHERE pool_id = ? AND address = ? AND kind = 'dynamic' AND (allocated_at IS NULL OR allocated_at < ?)
+                """, arguments: [poolID, address.description, cutoff])
+            return db.changesCount > 0
+        }
+    }
+
+    public func refreshAllocationTime(poolID: String, address: IPAddress) throws {
+        try write(.processCrashSafe) { db in
+            try db.execute(sql: "UPDATE allocation SET allocated_at = ? WHERE pool_id = ? AND address = ?",
+                           arguments: [time(nil), poolID, address.description])
+        }
+    }
+
     /// Dynamic allocations of `pools` handed out before `cutoff` (unix seconds), or before
     /// allocation times were recorded: what `gc` may free when no endpoint holds them.
     public func dynamicAllocations(inPools pools: [String], allocatedBefore cutoff: Int) throws -> [(poolID: String, address: IPAddress)] {

@@ -118,5 +118,6 @@ struct GarbageCollect: ParsableCommand {
             report = runtime.collectGarbage(dryRun: dryRun, minimumAge: minimumAge)
         }
         if json { printJSON(report.json) } else { print(OperatorText.garbage(report), terminator: "") }
+        if !report.errors.isEmpty { throw ExitCode(1) }
     }
 }

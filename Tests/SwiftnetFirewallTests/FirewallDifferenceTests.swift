@@ -29,6 +29,17 @@ final class FirewallDifferenceTests: XCTestCase {
         ])
     }
 
+    /// The bridge's own ACCEPT must come before its isolation jump: order is drift too.
+    func testSameRulesInAnotherOrderAreMisordered() throws {
+        let expected = try FirewallRules.render(networks: [network], bindings: [port], family: .v4)
+        var lines = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let first = try XCTUnwrap(lines.firstIndex { $0.hasPrefix("-A SWIFTNET-FORWARD") })
+        lines.swapAt(first, first + 1)
+        let differences = FirewallDifference.compare(expected: expected, installed: lines.joined(separator: "\n"), family: .v4)
+        XCTAssertEqual(differences, [FirewallDifference(kind: .misordered, family: .v4, table: "filter",
+                                                        rule: "-A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT")])
+    }
+
     func testTheSameRuleInAnotherTableIsNotAMatch() {
         let expected = "*filter\n:X - [0:0]\n-A X -j ACCEPT\nCOMMIT\n*nat\nCOMMIT\n"
         let installed = "*filter\n:X - [0:0]\nCOMMIT\n*nat\n-A X -j ACCEPT\nCOMMIT\n"

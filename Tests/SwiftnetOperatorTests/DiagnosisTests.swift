@@ -40,8 +40,14 @@ final class DiagnosisTests: XCTestCase {
         XCTAssertEqual(kinds(Fixtures.findings(links: links)), [.bridgeDown, .bridgeMTU])
         links[index].kind = "dummy"
         let findings = Fixtures.findings(links: links)
-        XCTAssertEqual(kinds(findings), [.bridgeNotABridge])
+        XCTAssertEqual(kinds(findings), [.bridgeTaken])
         XCTAssertFalse(findings[0].fixable)
+        // A bridge of that name that another instance (or the host) made: not ours either.
+        links[index].kind = "bridge"
+        links[index].group = 0
+        let foreign = Fixtures.findings(links: links)
+        XCTAssertEqual(kinds(foreign), [.bridgeTaken])
+        XCTAssertTrue(foreign[0].problem.contains("did not make"), foreign[0].problem)
     }
 
     func testStaleEndpoints() {
@@ -91,10 +97,13 @@ final class DiagnosisTests: XCTestCase {
         let drift = FirewallDrift(
             missing: [.init(family: "ipv4", table: "nat", rule: "-A SWIFTNET-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.77.0.2:80")],
             unexpected: [.init(family: "ipv4", table: "filter", rule: "-A SWIFTNET-FORWARD -j ACCEPT")],
-            missingJumps: [.init(family: "ipv4", table: "filter", rule: "FORWARD -j SWIFTNET-FORWARD")])
+            misordered: [.init(family: "ipv6", table: "filter", rule: "-A SWIFTNET-FORWARD -i swn-ababababab -j SWIFTNET-ISOLATION")],
+            missingJumps: [.init(family: "ipv4", table: "filter", rule: "FORWARD -j SWIFTNET-FORWARD")],
+            jumpsNotFirst: [.init(family: "ipv6", table: "filter", rule: "FORWARD -j SWIFTNET-FORWARD")])
         let findings = Fixtures.findings(firewall: drift)
-        XCTAssertEqual(kinds(findings), [.jumpMissing, .ruleMissing, .ruleUnexpected])
-        XCTAssertTrue(findings[1].meaning.contains("published port"), findings[1].meaning)
+        XCTAssertEqual(kinds(findings), [.jumpMissing, .jumpNotFirst, .ruleOrder, .ruleMissing, .ruleUnexpected])
+        XCTAssertTrue(findings[1].meaning.contains("isolation"), findings[1].meaning)
+        XCTAssertTrue(findings[3].meaning.contains("published port"), findings[3].meaning)
         XCTAssertTrue(findings.allSatisfy { $0.repair.contains("swiftnet doctor --fix") && $0.fixable })
     }
 

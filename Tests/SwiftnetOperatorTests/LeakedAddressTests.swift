@@ -15,9 +15,12 @@ final class LeakedAddressTests: XCTestCase {
     }
 
     func testOnlyAddressesOfSwiftnetNetworksThatNoEndpointHolds() {
+        // The same prefix in the global space: another (swarm-scope) network's pool.
+        let global = PoolRecord(id: "GlobalDefault/10.77.0.0/24", addressSpace: "GlobalDefault", prefix: pool.prefix,
+                                subPool: nil, options: [:])
         let dynamic = allocations([(pool.id, "10.77.0.9"), (pool.id, "10.77.0.2"), (pool.id, "10.77.0.3"),
-                                   (foreign.id, "10.88.0.5"), ("gone-pool", "10.99.0.2")])
-        let leaked = LeakedAddress.find(dynamic: dynamic, pools: [pool, foreign], networks: [Fixtures.network],
+                                   (foreign.id, "10.88.0.5"), ("gone-pool", "10.99.0.2"), (global.id, "10.77.0.20")])
+        let leaked = LeakedAddress.find(dynamic: dynamic, pools: [pool, foreign, global], networks: [Fixtures.network],
                                         endpoints: Fixtures.endpoints)
         XCTAssertEqual(leaked, [LeakedAddress(poolID: pool.id, address: IPAddress("10.77.0.9")!, networkID: Fixtures.networkID)])
         let findings = Diagnosis.findings(leaked: leaked, minimumAge: 60)
@@ -38,6 +41,6 @@ final class LeakedAddressTests: XCTestCase {
                                    minimumAge: 0)
         XCTAssertEqual(try GarbageReport(json: report.json), report)
         XCTAssertEqual(OperatorText.garbage(report),
-                       "freed address 10.77.0.9 in pool \(pool.id) of network abababababab: allocated, but held by no endpoint for 0 s or more\n")
+                       "freed address 10.77.0.9 in pool \(pool.id) of network abababababab: handed out 0 s ago or more, held by no endpoint\n")
     }
 }

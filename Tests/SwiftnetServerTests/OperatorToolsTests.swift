@@ -215,10 +215,44 @@ extension BridgeDataplaneTests {
         XCTAssertEqual((dryLeak["freed"] as? [Any])?.count, 0)
         let freedLeak = swiftnet(["gc", "--minimum-age", "0"])
         XCTAssertEqual(freedLeak.output, "freed address \(leaked) in pool \(network.poolID) of network \(network.id.prefix(12)): "
-                       + "allocated, but held by no endpoint for 0 s or more\n", freedLeak.both)
+                       + "handed out 0 s ago or more, held by no endpoint\n", freedLeak.both)
         XCTAssertEqual(try client.requestAddress(pool: network.poolID, address: leaked), leaked + "/24", "free again")
         XCTAssertNotEqual(try client.call("/IpamDriver.RequestAddress", #"{"Address":"\#(aux)","PoolID":"\#(network.poolID)"}"#).status, 200,
                           "the requested address stays allocated")
         try client.releaseAddress(pool: network.poolID, address: leaked)
+    }
+}
+
+extension BridgeDataplaneTests {
+    /// A network's bridge name taken, while swiftnet was away, by a link it did not make (the
+    /// host's own, say): start-up and `doctor --fix` leave that link alone, `doctor` says so,
+    /// and once the name is free `--fix` builds the bridge again.
+    func testABridgeNameTakenByAnotherLinkIsLeftAlone() throws {
+        let network = try createNetwork()
+        server.terminate()
+        let deleted = Shell.ip("link", "del", network.bridge)
+        XCTAssertTrue(deleted.succeeded, deleted.both)
+        // The host's own bridge of that name (group 0: not made by this swiftnet).
+        let added = Shell.ip("link", "add", network.bridge, "type", "bridge")
+        XCTAssertTrue(added.succeeded, added.both)
+        let foreign = network.subnet.replacingOccurrences(of: ".0/24", with: ".77/24")
+        XCTAssertTrue(Shell.ip("addr", "add", foreign, "dev", network.bridge).succeeded)
+        try server.start()
+        client = try server.client()
+
+        let shown = Shell.ip("-o", "addr", "show", "dev", network.bridge).output
+        XCTAssertTrue(shown.contains("inet \(foreign)"), "the other link keeps its address: \(shown)")
+        XCTAssertFalse(shown.contains("inet \(network.gateway)/"), "and gets no gateway: \(shown)")
+        XCTAssertTrue(server.log.contains("could not repair network \(network.id.prefix(12))"), server.log)
+        let doctor = swiftnet(["doctor"])
+        XCTAssertEqual(doctor.status, 1)
+        XCTAssertTrue(doctor.output.contains("[bridge-taken] \(network.bridge) exists but is a bridge swiftnet did not make"), doctor.output)
+        XCTAssertEqual(swiftnet(["doctor", "--fix"]).status, 1, "not fixable while the name is taken")
+        XCTAssertTrue(Shell.ip("-o", "addr", "show", "dev", network.bridge).output.contains("inet \(foreign)"))
+
+        XCTAssertTrue(Shell.ip("link", "del", network.bridge).succeeded)
+        let fixed = swiftnet(["doctor", "--fix"])
+        XCTAssertEqual(fixed.status, 0, fixed.both)
+        XCTAssertTrue(Shell.ip("-o", "addr", "show", "dev", network.bridge).output.contains("inet \(network.gateway)/24"))
     }
 }
