@@ -116,8 +116,18 @@ final class DockerEndToEndTests: DockerTestCase {
                        "swiftnet inspect lists dockerd's endpoints: \(ours.both)")
         XCTAssertEqual(Set(endpoints.compactMap { $0["address"] as? String }), Set(addresses))
         XCTAssertEqual(Set(endpoints.compactMap { ($0["mac"] as? String)?.lowercased() }), Set(macs.map { $0.lowercased() }))
-        let doctor = Self.run(ServerProcess.binary, ["doctor", "--socket", server.socketPath, "--state", server.statePath])
-        XCTAssertEqual(doctor.status, 0, "doctor on a dockerd host: \(doctor.both)")
+        // dockerd puts its own FORWARD rules above swiftnet's jump whenever it creates a
+        // network; the doctor says so (jump-not-first) until the server's guard moves the
+        // jump back, within 5 s. Nothing else may differ.
+        var first = ""
+        eventually("doctor is clean on a dockerd host", timeout: 15) {
+            let doctor = Self.run(ServerProcess.binary, ["doctor", "--json", "--socket", server.socketPath, "--state", server.statePath])
+            if first.isEmpty { first = doctor.stdout }
+            return (doctor.status == 0, doctor.both)
+        }
+        let kinds = ((try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])?["findings"] as? [[String: Any]] ?? [])
+            .compactMap { $0["kind"] as? String }
+        XCTAssertTrue(Set(kinds).isSubset(of: ["jump-not-first"]), "only dockerd's reordering, if anything: \(first)")
     }
 
     // MARK: connect / disconnect
