@@ -160,6 +160,17 @@ extension BridgeDataplaneTests {
         XCTAssertTrue(Shell.ip("-o", "link", "show", a1Veth).output.contains("mtu 1400 "), "veth MTU set back")
         XCTAssertTrue(Shell.ip("-o", "link", "show", broken.bridge).output.contains("mtu 1400 "), "bridge recreated with its MTU")
         XCTAssertTrue(Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.contains(dnat))
+
+        // With the server stopped, the same from the state file (and the chains it recorded).
+        server.terminate()
+        XCTAssertTrue(Shell.ip("link", "del", broken.bridge).succeeded)
+        let offline = swiftnet(["doctor", "--json"], offline: true)
+        XCTAssertEqual(offline.status, 1, offline.both)
+        let offlineKinds = Set((try json(offline)["findings"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
+        XCTAssertEqual(offlineKinds, ["bridge-missing", "veth-detached"], offline.output)
+        let offlineFix = swiftnet(["doctor", "--fix"], offline: true)
+        XCTAssertEqual(offlineFix.status, 0, offlineFix.both)
+        XCTAssertTrue(ping(from: a1.namespace, a2.address).succeeded, "repaired without a server")
     }
 
     func testGCFreesTheStaleEndpointAndNothingElse() throws {
