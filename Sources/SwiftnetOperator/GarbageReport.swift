@@ -1,3 +1,4 @@
+import SwiftnetIPAM
 import SwiftnetJSON
 
 /// What `swiftnet gc` freed (or, with --dry-run, would free): endpoints whose container is
@@ -19,28 +20,16 @@ public struct GarbageReport: Sendable, Equatable {
         }
     }
 
-    /// An address freed on its own (`LeakedAddress`).
-    public struct FreedAddress: Sendable, Equatable {
-        public var poolID: String
-        public var address: String
-        public var networkID: String
-
-        public init(poolID: String, address: String, networkID: String) {
-            self.poolID = poolID
-            self.address = address
-            self.networkID = networkID
-        }
-    }
-
     public var dryRun: Bool
     public var freed: [Freed]
-    public var addresses: [FreedAddress]
+    /// Addresses freed on their own: held by no endpoint.
+    public var addresses: [LeakedAddress]
     /// How old an address held by no endpoint must be to be freed.
     public var minimumAge: Int
     /// What could not be freed, and why.
     public var errors: [String]
 
-    public init(dryRun: Bool, freed: [Freed], addresses: [FreedAddress] = [], minimumAge: Int = 60, errors: [String] = []) {
+    public init(dryRun: Bool, freed: [Freed], addresses: [LeakedAddress] = [], minimumAge: Int = 60, errors: [String] = []) {
         self.dryRun = dryRun
         self.freed = freed
         self.addresses = addresses
@@ -57,7 +46,7 @@ public struct GarbageReport: Sendable, Equatable {
                          "reason": .string(item.reason)])
             }),
             "addresses": .array(addresses.map { item in
-                .object(["pool": .string(item.poolID), "address": .string(item.address), "network": .string(item.networkID)])
+                .object(["pool": .string(item.poolID), "address": .string(item.address.description), "network": .string(item.networkID)])
             }),
             "minimumAgeSeconds": .integer(minimumAge),
             "errors": .array(errors.map { .string($0) }),
@@ -72,10 +61,11 @@ public struct GarbageReport: Sendable, Equatable {
                                hostVeth: try item.required("hostVeth"), addresses: try item.strings("addresses"),
                                reason: try item.required("reason")))
         }
-        var addresses: [FreedAddress] = []
+        var addresses: [LeakedAddress] = []
         for item in try object.objects("addresses") {
-            addresses.append(FreedAddress(poolID: try item.required("pool"), address: try item.required("address"),
-                                          networkID: try item.required("network")))
+            let text = try item.required("address")
+            guard let address = IPAddress(text) else { throw .malformed("'address' \(text) is not an IP address") }
+            addresses.append(LeakedAddress(poolID: try item.required("pool"), address: address, networkID: try item.required("network")))
         }
         self.init(dryRun: try object.flag("dryRun"), freed: freed, addresses: addresses,
                   minimumAge: try object.integer("minimumAgeSeconds"), errors: try object.strings("errors"))

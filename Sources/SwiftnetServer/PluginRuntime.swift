@@ -107,8 +107,7 @@ public final class PluginRuntime: Sendable {
             GarbageReport.Freed(endpointID: item.endpoint.id, networkID: item.endpoint.networkID, hostVeth: item.endpoint.hostVeth,
                                 addresses: [item.endpoint.address, item.endpoint.addressIPv6].compactMap { $0?.address.description },
                                 reason: item.reason)
-        }, addresses: leaks.map { GarbageReport.FreedAddress(poolID: $0.poolID, address: $0.address.description, networkID: $0.networkID) },
-           minimumAge: minimumAge, errors: errors)
+        }, addresses: leaks, minimumAge: minimumAge, errors: errors)
     }
 
     /// The bridge driver's findings, and the addresses no endpoint holds.

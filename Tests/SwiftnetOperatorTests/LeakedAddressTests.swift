@@ -37,7 +37,7 @@ final class LeakedAddressTests: XCTestCase {
     }
 
     func testReportWithAddressesSurvivesJSON() throws {
-        let report = GarbageReport(dryRun: false, freed: [], addresses: [.init(poolID: pool.id, address: "10.77.0.9", networkID: Fixtures.networkID)],
+        let report = GarbageReport(dryRun: false, freed: [], addresses: [LeakedAddress(poolID: pool.id, address: IPAddress("10.77.0.9")!, networkID: Fixtures.networkID)],
                                    minimumAge: 0)
         XCTAssertEqual(try GarbageReport(json: report.json), report)
         XCTAssertEqual(OperatorText.garbage(report),
