@@ -36,6 +36,9 @@ extension BridgeDriver {
 
         let result: MACAddress? = try state.withLock { state in
             guard let network = state.networks[request.networkID] else { throw BridgeError.unknownNetwork(request.networkID) }
+            if state.takenBridges.contains(network.id) {
+                throw BridgeError.bridgeNameInUse(network.bridge, by: "a link swiftnet did not make; free the name, then run swiftnet doctor --fix")
+            }
             if let existing = state.endpoints[request.endpointID] {
                 guard existing.address == address, existing.addressIPv6 == addressIPv6, existing.networkID == network.id else {
                     throw BridgeError.endpointExists(request.endpointID)

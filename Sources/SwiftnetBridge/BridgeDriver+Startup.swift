@@ -23,7 +23,7 @@ extension BridgeDriver {
                     // dockerd either gave up (and forgot it) or retries CreateNetwork, which
                     // builds it afresh. Undoing is right both ways.
                     if network.state == .deleting || network.state == .creating {
-                        if try dataplane.deleteLink(network.bridge) {
+                        if try dataplane.deleteOwnBridge(network.bridge) {
                             repairs.append("deleted bridge \(network.bridge) of a network being \(network.state == .creating ? "created" : "deleted")")
                         }
                         for endpoint in state.endpoints.values where endpoint.networkID == network.id {
@@ -40,6 +40,10 @@ extension BridgeDriver {
                     let changes = try dataplane.ensureBridge(name: network.bridge, mtu: network.options.mtu,
                                                              addresses: BridgeDriver.gatewayAddresses(network), ipv6: network.options.ipv6)
                     repairs += changes.map { "\($0) (network \(network.id.prefix(12)))" }
+                    state.takenBridges.remove(network.id)
+                } catch BridgeError.bridgeNameInUse(let name, let owner) {
+                    state.takenBridges.insert(network.id)
+                    repairs.append("could not repair network \(network.id.prefix(12)): its bridge name \(name) is taken by \(owner); left alone")
                 } catch {
                     repairs.append("could not repair network \(network.id.prefix(12)) (\(network.bridge)): \(error)")
                 }
@@ -58,7 +62,7 @@ extension BridgeDriver {
             repairs += freed.map { "freed endpoint \($0.endpoint.id.prefix(12)) (\($0.endpoint.address?.description ?? "no IPv4")): \($0.reason)" }
             // A bridge recreated above has no ports: put every live endpoint's veth back on it.
             for endpoint in state.endpoints.values.sorted(by: { $0.id < $1.id }) {
-                guard let network = state.networks[endpoint.networkID] else { continue }
+                guard let network = state.networks[endpoint.networkID], !state.takenBridges.contains(network.id) else { continue }
                 do {
                     repairs += try dataplane.ensureAttached(endpoint.hostVeth, to: network.bridge, mtu: network.options.mtu)
                 } catch {
@@ -90,7 +94,7 @@ extension BridgeDriver {
     private func sweepOrphans(_ state: State) -> [String] {
         var repairs: [String] = []
         let owned = Set(state.networks.values.map(\.bridge)).union(state.endpoints.values.map(\.hostVeth))
-        let bridges = Set(state.networks.values.map(\.bridge))
+        let bridges = Set(state.networks.values.filter { !state.takenBridges.contains($0.id) }.map(\.bridge))
         do {
             for link in try dataplane.observe(addressesOf: []) where !owned.contains(link.name) {
                 let ours = link.group == dataplane.group || link.group == dataplane.retiredGroup

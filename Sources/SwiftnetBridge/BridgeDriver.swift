@@ -13,6 +13,9 @@ public final class BridgeDriver: Sendable {
     struct State {
         var networks: [String: NetworkRecord] = [:]
         var endpoints: [String: EndpointRecord] = [:]
+        /// Networks whose bridge name the last reconciliation found taken by a link this
+        /// server did not make: no endpoint is put on it until a reconciliation finds it free.
+        var takenBridges: Set<String> = []
     }
 
     let state: Mutex<State>
@@ -88,7 +91,7 @@ public final class BridgeDriver: Sendable {
                 state.networks[network.id] = network
             } catch {
                 state.networks[network.id] = nil
-                _ = try? dataplane.deleteLink(bridge)
+                _ = try? dataplane.deleteOwnBridge(bridge)
                 try? firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
                 try? store.commit(.deleteNetwork(id: network.id))
                 throw error
@@ -114,7 +117,11 @@ public final class BridgeDriver: Sendable {
             try store.commit(.putNetwork(network))
             CrashPoint.reach("network.delete.recorded")
             state.networks[id] = nil
-            try dataplane.deleteLink(network.bridge)
+            if try !dataplane.deleteOwnBridge(network.bridge), try dataplane.linkExists(network.bridge) {
+                logger.warning("DeleteNetwork left \(network.bridge) alone: swiftnet did not make that link",
+                               metadata: ["network": "\(id.prefix(12))"])
+            }
+            state.takenBridges.remove(id)
             CrashPoint.reach("network.delete.bridge")
             try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
             CrashPoint.reach("network.delete.firewall")

@@ -19,6 +19,11 @@ public protocol Dataplane: Sendable {
     /// Returns false when there was no such link.
     @discardableResult
     func deleteLink(_ name: String) throws -> Bool
+    /// Deletes the bridge only if this server made it (kind bridge, its link group): a name
+    /// taken meanwhile by the host's own bridge or another instance's is left alone. Returns
+    /// whether it deleted.
+    @discardableResult
+    func deleteOwnBridge(_ name: String) throws -> Bool
     /// Takes a link down and marks it for `deleteRetired` (cheap; deleting is not).
     func retire(_ name: String) throws
     /// Deletes every retired link in one request.

@@ -119,6 +119,12 @@ public struct KernelDataplane: Dataplane {
         try links.deleteLink(name)
     }
 
+    @discardableResult
+    public func deleteOwnBridge(_ name: String) throws -> Bool {
+        guard let link = try links.link(named: name), link.kind == "bridge", link.group == group else { return false }
+        return try links.deleteLink(name)
+    }
+
     public func retire(_ name: String) throws {
         do {
             try links.retire(name, toGroup: retiredGroup)

@@ -15,7 +15,10 @@ public enum Diagnosis {
         var findings: [Finding] = []
         let sortedNetworks = networks.sorted { $0.id < $1.id }
         let sortedEndpoints = endpoints.sorted { $0.id < $1.id }
-        let bridges = Dictionary(networks.map { ($0.bridge, $0) }, uniquingKeysWith: { first, _ in first })
+        // Only bridges this swiftnet made: what hangs on a bridge of the same name that
+        // someone else made is not ours to call orphaned.
+        let bridges = Dictionary(networks.filter { byName[$0.bridge].map { $0.kind == "bridge" && $0.group == linkGroup } ?? false }
+                                     .map { ($0.bridge, $0) }, uniquingKeysWith: { first, _ in first })
 
         for network in sortedNetworks {
             findings += check(network: network, link: byName[network.bridge], linkGroup: linkGroup)

@@ -68,6 +68,6 @@ public struct GarbageReport: Sendable, Equatable {
             addresses.append(LeakedAddress(poolID: try item.required("pool"), address: address, networkID: try item.required("network")))
         }
         self.init(dryRun: try object.flag("dryRun"), freed: freed, addresses: addresses,
-                  minimumAge: try object.integer("minimumAgeSeconds"), errors: try object.strings("errors"))
+                  minimumAge: try object.integer("minimumAgeSeconds"), errors: object["errors"] == nil ? [] : try object.strings("errors"))
     }
 }

@@ -71,7 +71,8 @@ public final class PluginRuntime: Sendable {
     /// `swiftnet gc`: endpoints whose container is gone, then addresses no endpoint holds
     /// that are at least `minimumAge` seconds old.
     public func collectGarbage(dryRun: Bool, minimumAge: Int = PluginRuntime.leakMinimumAge) -> GarbageReport {
-        var (freed, errors) = bridge.collectGarbage(dryRun: dryRun)
+        let (freed, endpointErrors) = bridge.collectGarbage(dryRun: dryRun)
+        var errors = endpointErrors
         if !dryRun {
             for line in release(freed) {
                 if line.hasPrefix("could not") { errors.append(line) } else { logger.notice("gc: \(line)") }

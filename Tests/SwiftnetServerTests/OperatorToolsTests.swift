@@ -260,6 +260,15 @@ extension BridgeDataplaneTests {
         XCTAssertTrue(doctor.output.contains("[bridge-taken] \(network.bridge) exists but is a bridge swiftnet did not make"), doctor.output)
         XCTAssertEqual(swiftnet(["doctor", "--fix"]).status, 1, "not fixable while the name is taken")
         XCTAssertTrue(Shell.ip("-o", "addr", "show", "dev", network.bridge).output.contains("inet \(foreign)"))
+        // No container is put on the other link meanwhile.
+        let cidr = try client.requestAddress(pool: network.poolID)
+        let endpointID = Shell.randomHex(64)
+        let refused = try client.call("/NetworkDriver.CreateEndpoint",
+            #"{"EndpointID":"\#(endpointID)","Interface":{"Address":"\#(cidr)","AddressIPv6":"","MacAddress":""},"NetworkID":"\#(network.id)","Options":{}}"#)
+        XCTAssertEqual(refused.status, 500, "\(refused.object)")
+        XCTAssertTrue("\(refused.object)".contains("swiftnet did not make"), "\(refused.object)")
+        XCTAssertFalse(Shell.linkNames().contains("swv" + endpointID.prefix(11)))
+        try client.releaseAddress(pool: network.poolID, address: String(cidr.split(separator: "/")[0]))
 
         XCTAssertTrue(Shell.ip("link", "del", network.bridge).succeeded)
         let fixed = swiftnet(["doctor", "--fix"])
