@@ -36,6 +36,16 @@ extension BridgeDriver {
                 try? firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
                 throw error
             }
+            if !chosen.isEmpty {
+                // The container reaching its own published port through a host address: its
+                // DNAT'ed packet must leave by the port it came in by. Not worth failing the call.
+                do {
+                    try dataplane.enableHairpin(endpoint.hostVeth)
+                } catch {
+                    logger.warning("could not enable hairpin mode; the container cannot reach its own published ports through the host",
+                                   metadata: ["endpoint": "\(endpointID.prefix(12))", "error": "\(error)"])
+                }
+            }
             return chosen
         }
         logger.info("ProgramExternalConnectivity", metadata: [

@@ -64,7 +64,8 @@ extension BridgeDriver {
             for endpoint in state.endpoints.values.sorted(by: { $0.id < $1.id }) {
                 guard let network = state.networks[endpoint.networkID], !state.takenBridges.contains(network.id) else { continue }
                 do {
-                    repairs += try dataplane.ensureAttached(endpoint.hostVeth, to: network.bridge, mtu: network.options.mtu)
+                    repairs += try dataplane.ensureAttached(endpoint.hostVeth, to: network.bridge, mtu: network.options.mtu,
+                                                           hairpin: !endpoint.publishedPorts.isEmpty)
                 } catch {
                     repairs.append("could not re-attach \(endpoint.hostVeth) to \(network.bridge): \(error)")
                 }

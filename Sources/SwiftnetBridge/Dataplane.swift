@@ -12,8 +12,12 @@ public protocol Dataplane: Sendable {
     @discardableResult
     func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws -> [String]
     /// Attaches an endpoint's host veth to its bridge, with the network's MTU, and brings it
-    /// up, where it is not; returns what it changed.
-    func ensureAttached(_ host: String, to bridge: String, mtu: Int?) throws -> [String]
+    /// up, where it is not; a veth re-attached gets hairpin mode back if `hairpin`. Returns
+    /// what it changed.
+    func ensureAttached(_ host: String, to bridge: String, mtu: Int?, hairpin: Bool) throws -> [String]
+    /// Hairpin mode on the endpoint's bridge port, so the container reaches its own published
+    /// ports through a host address.
+    func enableHairpin(_ host: String) throws
     /// Creates the veth pair: `host` on `bridge` and up, `container` left for dockerd to move.
     func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress) throws
     /// Returns false when there was no such link.

@@ -60,7 +60,11 @@ public struct KernelDataplane: Dataplane {
         return changes
     }
 
-    public func ensureAttached(_ host: String, to bridge: String, mtu: Int?) throws -> [String] {
+    public func enableHairpin(_ host: String) throws {
+        try links.setHairpin(host, true)
+    }
+
+    public func ensureAttached(_ host: String, to bridge: String, mtu: Int?, hairpin: Bool) throws -> [String] {
         guard let link = try links.link(named: host) else { return [] }
         var changes: [String] = []
         if let mtu, link.mtu != mtu {
@@ -71,6 +75,8 @@ public struct KernelDataplane: Dataplane {
         if link.masterIndex != master?.index {
             try links.setMaster(host, bridge: bridge)
             changes.append("attached \(host) to \(bridge)")
+            // A new bridge port starts with hairpin mode off.
+            if hairpin { try links.setHairpin(host, true) }
         }
         if !link.isUp {
             try links.setUp(host)

@@ -232,6 +232,33 @@ public final class LinkManager: Sendable {
         }
     }
 
+    /// Turns hairpin mode on or off on a bridge port: frames may leave by the port they came
+    /// in by, which a container reaching its own published port needs (its DNAT'ed packet is
+    /// routed back to it). RTM_SETLINK for AF_BRIDGE with IFLA_PROTINFO/IFLA_BRPORT_MODE, as
+    /// `bridge link set dev NAME hairpin on` sends it; the kernel wants the index, not the name.
+    public func setHairpin(_ name: String, _ on: Bool) throws {
+        try InterfaceName.validate(name)
+        let operation = "\(on ? "enable" : "disable") hairpin mode on \(name)"
+        try withSocket { sk in
+            let index = try LinkManager.index(sk, name, operation: operation)
+            guard let message = nlmsg_alloc_simple(Int32(RTM_SETLINK), NLM_F_REQUEST | NLM_F_ACK) else {
+                throw LinkManager.noMemory(name, operation)
+            }
+            defer { nlmsg_free(message) }
+            var header = ifinfomsg()
+            header.ifi_family = UInt8(AF_BRIDGE)
+            header.ifi_index = index
+            guard nlmsg_append(message, &header, MemoryLayout<ifinfomsg>.size, Int32(NLMSG_ALIGNTO)) == 0,
+                  let nest = nla_nest_start(message, Int32(IFLA_PROTINFO) | Int32(NLA_F_NESTED)),
+                  nla_put_u8(message, Int32(IFLA_BRPORT_MODE), on ? 1 : 0) == 0,
+                  nla_nest_end(message, nest) == 0
+            else { throw LinkManager.noMemory(name, operation) }
+            // Not nl_send_sync: it frees the message, which the deferred free does here.
+            let sent = nl_send_auto(sk.handle, message)
+            try LinkManager.check(sent < 0 ? sent : nl_wait_for_ack(sk.handle), name, operation)
+        }
+    }
+
     /// Sets IFF_UP (administratively up).
     public func setUp(_ name: String) throws {
         try InterfaceName.validate(name)

@@ -206,6 +206,27 @@ final class LinkManagerTests: XCTestCase {
 
     // MARK: addresses
 
+    /// Hairpin mode on a bridge port, read back from sysfs (what the kernel says, not libnl).
+    func testHairpinModeOnABridgePort() throws {
+        let bridge = newName(), host = newName(), peer = newName()
+        try manager.createBridge(name: bridge)
+        try manager.createVethPair(host: host, peer: peer, mtu: nil, peerMAC: nil, onBridge: bridge)
+        func mode() throws -> String {
+            try String(contentsOfFile: "/sys/class/net/\(host)/brport/hairpin_mode", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        XCTAssertEqual(try mode(), "0")
+        try manager.setHairpin(host, true)
+        XCTAssertEqual(try mode(), "1")
+        try manager.setHairpin(host, false)
+        XCTAssertEqual(try mode(), "0")
+        // Not a bridge port: the kernel refuses, and the error names the interface.
+        XCTAssertThrowsError(try manager.setHairpin(peer, true)) { error in
+            XCTAssertTrue("\(error)".contains(peer), "\(error)")
+        }
+        XCTAssertThrowsError(try manager.setHairpin(newName(), true))
+    }
+
     func testAddressesIPv4AndIPv6() throws {
         let bridge = newName()
         try manager.createBridge(name: bridge)

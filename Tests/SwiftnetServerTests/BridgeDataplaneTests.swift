@@ -214,6 +214,16 @@ final class BridgeDataplaneTests: XCTestCase {
         let remote = Shell.inNamespace(testHost.namespace, ["/usr/bin/curl", "-s", "-m", "3", "http://\(testHost.hostSide):\(hostPort)/"])
         XCTAssertEqual(remote.output, "hello from swiftnet\n", remote.both)
 
+        // Hairpin: the container itself, and a neighbour on its network, through host addresses.
+        let neighbour = try addContainer(to: network)
+        for (who, namespace) in [("the container itself", web.namespace), ("its neighbour", neighbour.namespace)] {
+            for address in [network.gateway, testHost.hostSide] {
+                let hairpin = Shell.inNamespace(namespace, ["/usr/bin/curl", "-s", "-m", "3", "http://\(address):\(hostPort)/"],
+                                                timeout: 8)
+                XCTAssertEqual(hairpin.output, "hello from swiftnet\n", "\(who) via \(address):\(hostPort): \(hairpin.both)")
+            }
+        }
+
         // Masquerade: the test host has no route to the container subnet, so only a
         // masqueraded ping can be answered.
         XCTAssertTrue(ping(from: web.namespace, testHost.farSide).succeeded, ping(from: web.namespace, testHost.farSide).both)
