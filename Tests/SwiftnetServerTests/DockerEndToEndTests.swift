@@ -326,6 +326,11 @@ final class DockerEndToEndTests: DockerTestCase {
             let page = self.fetch(in: client, "http://\(host.hostSide):\(port)/")
             return (page.stdout.contains("published-\(tag)"), page.both)
         }
+        // And the container itself (hairpin mode on its bridge port), through a host address.
+        eventually("the web container fetches its own http://\(host.hostSide):\(port)/") {
+            let page = self.fetch(in: web, "http://\(host.hostSide):\(port)/")
+            return (page.stdout.contains("published-\(tag)"), page.both)
+        }
 
         // A restart (new endpoint, same port) publishes it again.
         try docker(["restart", "-t", "1", web], timeout: 60)
