@@ -1,5 +1,6 @@
 import SwiftnetIPAM
 import SwiftnetNetworkModel
+import SwiftnetOperator
 
 extension BridgeDriver {
     /// An endpoint freed because its container is gone, with the addresses the IPAM must take back.
@@ -58,69 +59,72 @@ extension BridgeDriver {
                     repairs.append("could not remove endpoint \(endpoint.id.prefix(12)): \(error)")
                 }
             }
-            let freed = freeStaleEndpoints(in: &state, dryRun: false, repairs: &repairs)
+            // One view of the links for the rest: which veths are gone, where each is attached,
+            // and what nobody owns (a lookup per endpoint would cost a round trip each).
+            let links: [String: ObservedLink]
+            do {
+                links = Dictionary(try dataplane.observe(addressesOf: []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            } catch {
+                repairs.append("could not list the links, so endpoints and leftovers were not checked: \(error)")
+                return (repairs + reapplyFirewall(state), [])
+            }
+            let freed = freeStaleEndpoints(in: &state, links: links, dryRun: false, repairs: &repairs)
             repairs += freed.map { "freed endpoint \($0.endpoint.id.prefix(12)) (\($0.endpoint.address?.description ?? "no IPv4")): \($0.reason)" }
             // A bridge recreated above has no ports: put every live endpoint's veth back on it.
+            let bridges = Set(state.networks.values.map(\.bridge).filter { links[$0]?.isBridge(madeBy: dataplane.group) == true })
             for endpoint in state.endpoints.values.sorted(by: { $0.id < $1.id }) {
-                guard let network = state.networks[endpoint.networkID], !state.takenBridges.contains(network.id) else { continue }
+                guard let network = state.networks[endpoint.networkID], bridges.contains(network.bridge),
+                      let veth = links[endpoint.hostVeth] else { continue }
                 do {
-                    repairs += try dataplane.ensureAttached(endpoint.hostVeth, to: network.bridge, mtu: network.options.mtu,
+                    repairs += try dataplane.ensureAttached(veth, to: network.bridge, mtu: network.options.mtu,
                                                            hairpin: !endpoint.publishedPorts.isEmpty)
                 } catch {
                     repairs.append("could not re-attach \(endpoint.hostVeth) to \(network.bridge): \(error)")
                 }
             }
-            repairs += sweepOrphans(state)
-            do {
-                let networks = Array(state.networks.values), endpoints = Array(state.endpoints.values)
-                let (drift, _) = try firewall.drift(networks: networks, endpoints: endpoints)
-                // Without networks nothing need be installed, but rules left by a network
-                // deleted during a crash must go.
-                if !networks.isEmpty || !drift.isEmpty {
-                    try firewall.apply(networks: networks, endpoints: endpoints)
+            // Leftovers: links this server made that no record owns (a crash between deleting
+            // the record and the link leaves one) and `swv…` veths on its bridges. Other
+            // interfaces on its bridges are left alone.
+            let owned = Set(state.networks.values.map(\.bridge)).union(state.endpoints.values.map(\.hostVeth))
+            for link in links.values.sorted(by: { $0.name < $1.name }) where !owned.contains(link.name)
+                && link.leftover(ofGroup: dataplane.group, bridges: bridges) != nil {
+                do {
+                    if try dataplane.deleteLink(link.name) { repairs.append("deleted \(link.name), which no record owns") }
+                } catch {
+                    repairs.append("could not delete \(link.name), which no record owns: \(error)")
                 }
-                if drift.differences > 0 {
-                    repairs.append("re-applied the firewall (\(drift.differences) rule\(drift.differences == 1 ? "" : "s") differed)")
-                }
-            } catch {
-                repairs.append("could not program the firewall: \(error)")
             }
-            return (repairs, freed)
+            return (repairs + reapplyFirewall(state), freed)
         }
     }
 
-    /// Deletes links this server made (its link group) that no record owns — a crash between
-    /// deleting the record and the link leaves one — and swiftnet-named veths attached to one
-    /// of its bridges that no endpoint owns. Other interfaces on our bridges are left alone.
-    private func sweepOrphans(_ state: State) -> [String] {
-        var repairs: [String] = []
-        let owned = Set(state.networks.values.map(\.bridge)).union(state.endpoints.values.map(\.hostVeth))
-        let bridges = Set(state.networks.values.filter { !state.takenBridges.contains($0.id) }.map(\.bridge))
+    /// Re-renders the firewall; with no networks only if rules a crash left behind are there
+    /// (nothing need be installed then).
+    private func reapplyFirewall(_ state: State) -> [String] {
+        let networks = Array(state.networks.values), endpoints = Array(state.endpoints.values)
         do {
-            for link in try dataplane.observe(addressesOf: []) where !owned.contains(link.name) {
-                let ours = link.group == dataplane.group || link.group == dataplane.retiredGroup
-                let strayOnOurBridge = link.master.map(bridges.contains) == true && link.kind == "veth"
-                    && InterfaceNames.isHostVeth(link.name)
-                guard ours || strayOnOurBridge else { continue }
-                try dataplane.deleteLink(link.name)
-                repairs.append("deleted \(link.name), which no record owns")
+            var changed = 0
+            if !networks.isEmpty {
+                changed = try firewall.apply(networks: networks, endpoints: endpoints)
+            } else if try !firewall.drift(networks: [], endpoints: []).drift.isEmpty {
+                changed = try firewall.apply(networks: [], endpoints: [])
             }
+            return changed > 0 ? ["re-applied the firewall (\(changed) rule\(changed == 1 ? "" : "s") differed)"] : []
         } catch {
-            repairs.append("could not sweep orphan links: \(error)")
+            return ["could not program the firewall: \(error)"]
         }
-        return repairs
     }
 
     /// Endpoints whose container is gone: from an earlier boot (every namespace went with
     /// it), or whose veth vanished (the namespace was destroyed while swiftnet was away, or
     /// without dockerd telling it). Unless `dryRun`, their records and veths are deleted; the
     /// caller returns their addresses to the IPAM.
-    func freeStaleEndpoints(in state: inout State, dryRun: Bool, repairs: inout [String]) -> [FreedEndpoint] {
+    func freeStaleEndpoints(in state: inout State, links: [String: ObservedLink], dryRun: Bool,
+                            repairs: inout [String]) -> [FreedEndpoint] {
         var freed: [FreedEndpoint] = []
         for endpoint in state.endpoints.values.sorted(by: { $0.id < $1.id }) where endpoint.state == .ready {
             let earlierBoot = endpoint.bootID != bootID
-            let vethGone = !earlierBoot && ((try? dataplane.linkExists(endpoint.hostVeth)) == false)
-            guard earlierBoot || vethGone else { continue }
+            guard earlierBoot || links[endpoint.hostVeth] == nil else { continue }
             let reason = earlierBoot ? "recorded in an earlier boot" : "its veth \(endpoint.hostVeth) is gone"
             if dryRun {
                 freed.append(FreedEndpoint(endpoint: endpoint, reason: reason))
@@ -143,7 +147,13 @@ extension BridgeDriver {
     public func collectGarbage(dryRun: Bool) -> (freed: [FreedEndpoint], errors: [String]) {
         state.withLock { state in
             var errors: [String] = []
-            let freed = freeStaleEndpoints(in: &state, dryRun: dryRun, repairs: &errors)
+            let links: [String: ObservedLink]
+            do {
+                links = Dictionary(try dataplane.observe(addressesOf: []).map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            } catch {
+                return ([], ["could not list the links: \(error)"])
+            }
+            let freed = freeStaleEndpoints(in: &state, links: links, dryRun: dryRun, repairs: &errors)
             if !dryRun, freed.contains(where: { !$0.endpoint.publishedPorts.isEmpty }) {
                 do {
                     try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))

@@ -11,10 +11,10 @@ public protocol Dataplane: Sendable {
     /// link-local ones) and is up (start-up repair, doctor --fix). Returns what it changed.
     @discardableResult
     func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws -> [String]
-    /// Attaches an endpoint's host veth to its bridge, with the network's MTU, and brings it
-    /// up, where it is not; a veth re-attached gets hairpin mode back if `hairpin`. Returns
-    /// what it changed.
-    func ensureAttached(_ host: String, to bridge: String, mtu: Int?, hairpin: Bool) throws -> [String]
+    /// Attaches an endpoint's host veth (as `observe` saw it) to its bridge, with the
+    /// network's MTU, and brings it up, where it is not; a veth re-attached gets hairpin mode
+    /// back if `hairpin`. Returns what it changed.
+    func ensureAttached(_ veth: ObservedLink, to bridge: String, mtu: Int?, hairpin: Bool) throws -> [String]
     /// Hairpin mode on the endpoint's bridge port, so the container reaches its own published
     /// ports through a host address.
     func enableHairpin(_ host: String) throws
@@ -42,7 +42,9 @@ public protocol Dataplane: Sendable {
 
 /// Programs the firewall for the whole desired state at once (idempotent).
 public protocol FirewallProgrammer: Sendable {
-    func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws
+    /// Returns how many rules and jumps differed (0: nothing changed).
+    @discardableResult
+    func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int
     /// Repairs the jumps into swiftnet's chains (missing, or no longer first).
     func ensureJumps() throws
     /// How the installed chains and jumps differ from what `networks` and `endpoints` render

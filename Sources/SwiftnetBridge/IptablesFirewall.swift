@@ -12,9 +12,10 @@ public struct IptablesFirewall: FirewallProgrammer {
         self.firewall = firewall
     }
 
-    public func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws {
+    @discardableResult
+    public func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int {
         let (rules, bindings) = IptablesFirewall.desired(networks: networks, endpoints: endpoints)
-        try firewall.apply(networks: rules, bindings: bindings)
+        return try firewall.apply(networks: rules, bindings: bindings)
     }
 
     public func ensureJumps() throws {

@@ -29,10 +29,11 @@ public struct KernelDataplane: Dataplane {
     @discardableResult
     public func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws -> [String] {
         var changes: [String] = []
+        var present: [InterfaceAddress] = []
         if let link = try links.link(named: name) {
             // Only a bridge this server made is ours to change: the name may since have been
             // taken by the host's own bridge (a user-chosen name) or by another instance.
-            guard link.kind == "bridge", link.group == group else {
+            guard isOwnBridge(link) else {
                 throw BridgeError.bridgeNameInUse(name, by: "a \(link.kind ?? "device") swiftnet did not make (link group \(link.group))")
             }
             if let mtu, link.mtu != mtu {
@@ -40,23 +41,23 @@ public struct KernelDataplane: Dataplane {
                 changes.append("set MTU \(mtu) on \(name)")
             }
             if !link.isUp { changes.append("brought \(name) up") }
+            // Addresses someone else put on our bridge make the host answer for them there.
+            for found in try links.addresses(of: name) {
+                let address = InterfaceAddress(address: found.address, prefixLength: found.prefixLength)
+                if addresses.contains(address) || found.address.isIPv6LinkLocal {
+                    present.append(address)
+                } else if try links.deleteAddress(found.address, prefixLength: found.prefixLength, from: name) {
+                    changes.append("removed foreign address \(address) from \(name)")
+                }
+            }
+            for address in addresses where !present.contains(address) {
+                changes.append("put gateway \(address) back on \(name)")
+            }
         } else {
             try links.createBridge(name: name, mtu: mtu, group: group)
             changes.append("recreated bridge \(name)")
         }
-        // Addresses someone else put on our bridge make the host answer for them there.
-        for present in try links.addresses(of: name) {
-            let address = InterfaceAddress(address: present.address, prefixLength: present.prefixLength)
-            guard !addresses.contains(address), !present.address.isIPv6LinkLocal else { continue }
-            if try links.deleteAddress(present.address, prefixLength: present.prefixLength, from: name) {
-                changes.append("removed foreign address \(address) from \(name)")
-            }
-        }
-        let before = try links.addresses(of: name).map { InterfaceAddress(address: $0.address, prefixLength: $0.prefixLength) }
         try configure(bridge: name, addresses: addresses, ipv6: ipv6)
-        for address in addresses where !before.contains(address) && !changes.contains("recreated bridge \(name)") {
-            changes.append("put gateway \(address) back on \(name)")
-        }
         return changes
     }
 
@@ -64,23 +65,21 @@ public struct KernelDataplane: Dataplane {
         try links.setHairpin(host, true)
     }
 
-    public func ensureAttached(_ host: String, to bridge: String, mtu: Int?, hairpin: Bool) throws -> [String] {
-        guard let link = try links.link(named: host) else { return [] }
+    public func ensureAttached(_ veth: ObservedLink, to bridge: String, mtu: Int?, hairpin: Bool) throws -> [String] {
         var changes: [String] = []
-        if let mtu, link.mtu != mtu {
-            try links.setMTU(host, mtu)
-            changes.append("set MTU \(mtu) on \(host)")
+        if let mtu, veth.mtu != mtu {
+            try links.setMTU(veth.name, mtu)
+            changes.append("set MTU \(mtu) on \(veth.name)")
         }
-        let master = try links.link(named: bridge)
-        if link.masterIndex != master?.index {
-            try links.setMaster(host, bridge: bridge)
-            changes.append("attached \(host) to \(bridge)")
+        if veth.master != bridge {
+            try links.setMaster(veth.name, bridge: bridge)
+            changes.append("attached \(veth.name) to \(bridge)")
             // A new bridge port starts with hairpin mode off.
-            if hairpin { try links.setHairpin(host, true) }
+            if hairpin { try links.setHairpin(veth.name, true) }
         }
-        if !link.isUp {
-            try links.setUp(host)
-            changes.append("brought \(host) up")
+        if !veth.isUp {
+            try links.setUp(veth.name)
+            changes.append("brought \(veth.name) up")
         }
         return changes
     }
@@ -127,8 +126,13 @@ public struct KernelDataplane: Dataplane {
 
     @discardableResult
     public func deleteOwnBridge(_ name: String) throws -> Bool {
-        guard let link = try links.link(named: name), link.kind == "bridge", link.group == group else { return false }
+        guard let link = try links.link(named: name), isOwnBridge(link) else { return false }
         return try links.deleteLink(name)
+    }
+
+    /// A bridge this server made: the one test behind every change and delete of a bridge.
+    private func isOwnBridge(_ link: LinkInfo) -> Bool {
+        link.kind == "bridge" && link.group == group
     }
 
     public func retire(_ name: String) throws {

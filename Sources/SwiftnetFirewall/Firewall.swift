@@ -36,19 +36,25 @@ public final class Firewall: Sendable {
     /// cannot be checked or inserted; until the jumps exist the new chains are simply not
     /// consulted. Skipping an identical restore is what makes a re-apply cheap: replacing
     /// rules costs the kernel an RCU grace period (about 50 ms here), reading them 2 ms.
-    public func apply(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) {
+    ///
+    /// Returns how many rules and jumps differed from the rendering (0: nothing was changed).
+    @discardableResult
+    public func apply(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
         let texts: [(IPFamily, String)] = [
             (.v4, try FirewallRules.render(networks: networks, bindings: bindings, family: .v4, prefix: prefix)),
             (.v6, try FirewallRules.render(networks: networks, bindings: bindings, family: .v6, prefix: prefix)),
         ]
-        try serial.withLock { _ throws(FirewallError) in
+        return try serial.withLock { _ throws(FirewallError) -> Int in
+            var changed = 0
             for (family, text) in texts {
                 let saved = try saved(family)
                 if saved.ours != text {
+                    changed += max(1, FirewallDifference.compare(expected: text, installed: saved.ours, family: family).count)
                     try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: text)
                 }
-                try ensureJumps(family: family, saved: saved)
+                changed += try ensureJumps(family: family, saved: saved)
             }
+            return changed
         }
     }
 
@@ -64,19 +70,36 @@ public final class Firewall: Sendable {
         }
     }
 
-    private func ensureJumps(family: IPFamily, saved: SavedTables) throws(FirewallError) {
+    /// Returns how many jumps it put back or moved.
+    @discardableResult
+    private func ensureJumps(family: IPFamily, saved: SavedTables) throws(FirewallError) -> Int {
+        var changed = 0
         for jump in try FirewallRules.jumps(family: family, prefix: prefix) {
-            if !saved.contains(jump) {
-                if try !isInstalled(jump, family: family) {
-                    try CommandRunner.check(try Firewall.tool("", family), jump.insertArguments)
-                }
-            } else if jump.chain == "FORWARD" && !saved.isFirst(jump) {
+            switch try place(of: jump, family: family, saved: saved) {
+            case .fine:
+                continue
+            case .missing:
+                try CommandRunner.check(try Firewall.tool("", family), jump.insertArguments)
+            case .notFirst:
                 // Delete and re-insert in one restore: one transaction, no moment without it.
                 let move = "*\(jump.table)\n-D \(jump.chain) \(jump.rule.joined(separator: " "))\n"
                     + "-I \(jump.chain) 1 \(jump.rule.joined(separator: " "))\nCOMMIT\n"
                 try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: move)
             }
+            changed += 1
         }
+        return changed
+    }
+
+    private enum JumpPlace { case fine, missing, notFirst }
+
+    /// Where a jump stands: the one decision behind both `ensureJumps` (which repairs it) and
+    /// `drift` (which reports it). The FORWARD jump must also be first.
+    private func place(of jump: FirewallJump, family: IPFamily, saved: SavedTables) throws(FirewallError) -> JumpPlace {
+        if !saved.contains(jump) {
+            return try isInstalled(jump, family: family) ? .fine : .missing
+        }
+        return jump.chain == "FORWARD" && !saved.isFirst(jump) ? .notFirst : .fine
     }
 
     /// Deletes our jumps (every copy) and our chains, for both families (uninstall, tests).
@@ -150,14 +173,14 @@ public final class Firewall: Sendable {
             }
             differences += found
             for jump in try FirewallRules.jumps(family: family, prefix: prefix) {
-                let rule = "\(jump.chain) \(jump.rule.joined(separator: " "))"
-                if !saved.contains(jump) {
-                    if try !isInstalled(jump, family: family) {
-                        differences.append(FirewallDifference(kind: .missingJump, family: family, table: jump.table, rule: rule))
-                    }
-                } else if jump.chain == "FORWARD" && !saved.isFirst(jump) {
-                    differences.append(FirewallDifference(kind: .jumpNotFirst, family: family, table: jump.table, rule: rule))
+                let kind: FirewallDifference.Kind
+                switch try place(of: jump, family: family, saved: saved) {
+                case .fine: continue
+                case .missing: kind = .missingJump
+                case .notFirst: kind = .jumpNotFirst
                 }
+                differences.append(FirewallDifference(kind: kind, family: family, table: jump.table,
+                                                      rule: "\(jump.chain) \(jump.rule.joined(separator: " "))"))
             }
         }
         return (differences, rules)

@@ -17,6 +17,12 @@ public enum TCPListeningSocket {
         return (host, port)
     }
 
+    private static func bindSocket<Address>(_ fd: Int32, _ address: Address) -> Int32 {
+        withUnsafePointer(to: address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<Address>.size)) }
+        }
+    }
+
     /// Returns a listening, close-on-exec socket and the port it is bound to.
     public static func bind(host: String, port: UInt16) throws -> (fd: Int32, port: UInt16) {
         var v4 = in_addr(), v6 = in6_addr()
@@ -28,23 +34,19 @@ public enum TCPListeningSocket {
         guard fd >= 0 else { throw UnixSocketError.system(operation: "socket() for", path: host, errno: errno) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var result: Int32
+        let result: Int32
         if isV4 {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
             address.sin_addr = v4
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            result = bindSocket(fd, address)
         } else {
             var address = sockaddr_in6()
             address.sin6_family = sa_family_t(AF_INET6)
             address.sin6_port = port.bigEndian
             address.sin6_addr = v6
-            result = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-            }
+            result = bindSocket(fd, address)
         }
         guard result == 0, listen(fd, 64) == 0 else {
             let code = errno

@@ -17,7 +17,7 @@ public enum Diagnosis {
         let sortedEndpoints = endpoints.sorted { $0.id < $1.id }
         // Only bridges this swiftnet made: what hangs on a bridge of the same name that
         // someone else made is not ours to call orphaned.
-        let bridges = Dictionary(networks.filter { byName[$0.bridge].map { $0.kind == "bridge" && $0.group == linkGroup } ?? false }
+        let bridges = Dictionary(networks.filter { byName[$0.bridge]?.isBridge(madeBy: linkGroup) == true }
                                      .map { ($0.bridge, $0) }, uniquingKeysWith: { first, _ in first })
 
         for network in sortedNetworks {
@@ -32,28 +32,29 @@ public enum Diagnosis {
         // one of its bridges by someone else.
         let owned = Set(networks.map(\.bridge)).union(endpoints.map(\.hostVeth))
         for link in links.sorted(by: { $0.name < $1.name }) where !owned.contains(link.name) {
-            if let master = link.master, let network = bridges[master] {
-                if link.kind == "veth" && InterfaceNames.isHostVeth(link.name) || link.group == linkGroup {
-                    findings.append(Finding(
-                        kind: .orphanVeth, subject: link.name, networkID: network.id,
-                        problem: "\(link.name) is attached to \(master) but no endpoint of network \(short(network.id)) owns it",
-                        meaning: "a leftover of a container swiftnet no longer knows: it holds no address swiftnet can see, and whatever is behind it can talk on the network",
-                        repair: "\(fixCommand) (deletes it), or: ip link del \(link.name)"))
-                } else {
-                    findings.append(Finding(
-                        kind: .foreignPort, subject: link.name, networkID: network.id,
-                        problem: "\(link.name) (\(link.kind ?? "device")) was attached to \(master) by something other than swiftnet",
-                        meaning: "it shares the network with the containers; if that is not intended it bypasses swiftnet's addressing",
-                        repair: "ip link set \(link.name) nomaster", fixable: false))
-                }
-            } else if link.group == linkGroup {
+            switch link.leftover(ofGroup: linkGroup, bridges: Set(bridges.keys)) {
+            case .onBridge(let master)?:
+                findings.append(Finding(
+                    kind: .orphanVeth, subject: link.name, networkID: bridges[master]?.id,
+                    problem: "\(link.name) is attached to \(master) but no endpoint of network \(short(bridges[master]?.id ?? "")) owns it",
+                    meaning: "a leftover of a container swiftnet no longer knows: it holds no address swiftnet can see, and whatever is behind it can talk on the network",
+                    repair: "\(fixCommand) (deletes it), or: ip link del \(link.name)"))
+            case .made?:
                 findings.append(Finding(
                     kind: .orphanLink, subject: link.name,
                     problem: "\(link.name) was made by this swiftnet (link group \(linkGroup)) but no record owns it",
                     meaning: "a leftover of an interrupted delete; harmless but it takes a name and kernel memory",
                     repair: "\(fixCommand) (deletes it), or: ip link del \(link.name)"))
+            case .retired?:
+                continue  // being deleted in the background
+            case nil:
+                guard let master = link.master, let network = bridges[master] else { continue }
+                findings.append(Finding(
+                    kind: .foreignPort, subject: link.name, networkID: network.id,
+                    problem: "\(link.name) (\(link.kind ?? "device")) was attached to \(master) by something other than swiftnet",
+                    meaning: "it shares the network with the containers; if that is not intended it bypasses swiftnet's addressing",
+                    repair: "ip link set \(link.name) nomaster", fixable: false))
             }
-            // Links in the retired group (linkGroup | 1) are being deleted in the background.
         }
 
         for rule in firewall.missingJumps {
@@ -118,7 +119,7 @@ public enum Diagnosis {
                             meaning: "its containers can reach neither each other, nor the gateway, nor the outside",
                             repair: "\(fixCommand) (recreates it with its gateway addresses and re-attaches the containers' veths)")]
         }
-        guard link.kind == "bridge", link.group == linkGroup else {
+        guard link.isBridge(madeBy: linkGroup) else {
             let what = link.kind == "bridge" ? "a bridge swiftnet did not make (link group \(link.group))"
                                              : "a \(link.kind ?? "physical device"), not a bridge"
             return [Finding(kind: .bridgeTaken, subject: bridge, networkID: id,

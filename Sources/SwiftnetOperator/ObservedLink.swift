@@ -26,6 +26,36 @@ public struct ObservedLink: Sendable, Equatable {
     }
 }
 
+/// What a link no record owns is to a swiftnet server: the one rule behind the doctor's
+/// orphan findings and the reconciliation's sweep, so the two never disagree.
+public enum Leftover: Sendable, Equatable {
+    /// On one of the server's bridges: a `swv…` veth, or a link of its group.
+    case onBridge(String)
+    /// Made by the server (its link group), on no bridge of its own.
+    case made
+    /// Retired by the server, waiting for its batch delete.
+    case retired
+}
+
+extension ObservedLink {
+    /// A bridge this server made (kind bridge, its link group). Others of the same name are
+    /// never changed, deleted, nor given containers.
+    public func isBridge(madeBy group: UInt32) -> Bool {
+        kind == "bridge" && self.group == group
+    }
+
+    /// What this link is to the server of `group` whose bridges are `bridges`, if it is a
+    /// leftover of it; nil for everyone else's links. The caller checks no record owns it.
+    public func leftover(ofGroup group: UInt32, bridges: Set<String>) -> Leftover? {
+        if self.group == group | 1 { return .retired }
+        if let master, bridges.contains(master),
+           self.group == group || (kind == "veth" && InterfaceNames.isHostVeth(name)) {
+            return .onBridge(master)
+        }
+        return self.group == group ? .made : nil
+    }
+}
+
 /// How swiftnet's iptables chains differ from what the records render to.
 public struct FirewallDrift: Sendable, Equatable {
     /// One rule as iptables-save prints it, with its family and table.

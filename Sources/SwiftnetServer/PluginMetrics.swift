@@ -10,9 +10,13 @@ import SwiftnetOperator
 public final class PluginMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    /// Handles cached per label set: creating one takes the registry's lock and a lookup.
-    private let requestCounters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let latencies = Mutex<[String: CoreMetrics.Timer]>([:])
+    /// A call's handles, made on its first request (making one takes the registry's lock and
+    /// a lookup): one dictionary lookup per request after that.
+    private struct CallMetrics {
+        var latency: CoreMetrics.Timer
+        var counters: [Int: CoreMetrics.Counter] = [:]
+    }
+    private let calls = Mutex<[String: CallMetrics]>([:])
     private let repairCounters = Mutex<[String: CoreMetrics.Counter]>([:])
     private let poolGauges = Mutex<[String: [CoreMetrics.Gauge]]>([:])
     private let totals: (networks: CoreMetrics.Gauge, endpoints: CoreMetrics.Gauge, allocations: CoreMetrics.Gauge, pools: CoreMetrics.Gauge)
@@ -36,21 +40,18 @@ public final class PluginMetrics: Sendable {
     /// One answered request. `call` is the plugin call (`IpamDriver.RequestAddress`) or
     /// `unknown`, so that a client cannot make label values up.
     public func requestFinished(call: String, status: Int, duration: Duration) {
-        let key = "\(call) \(status)"
-        let counter = requestCounters.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(label: "swiftnet_requests_total", dimensions: [("call", call), ("status", String(status))],
-                                  factory: factory)
-            counters[key] = counter
-            return counter
+        let (counter, timer) = calls.withLock { calls in
+            var metrics = calls[call] ?? CallMetrics(latency: CoreMetrics.Timer(
+                label: "swiftnet_request_duration_seconds", dimensions: [("call", call)], factory: factory))
+            let counter = metrics.counters[status] ?? CoreMetrics.Counter(
+                label: "swiftnet_requests_total", dimensions: [("call", call), ("status", String(status))], factory: factory)
+            if metrics.counters[status] == nil {
+                metrics.counters[status] = counter
+                calls[call] = metrics
+            }
+            return (counter, metrics.latency)
         }
         counter.increment()
-        let timer = latencies.withLock { timers in
-            if let timer = timers[call] { return timer }
-            let timer = CoreMetrics.Timer(label: "swiftnet_request_duration_seconds", dimensions: [("call", call)], factory: factory)
-            timers[call] = timer
-            return timer
-        }
         timer.recordNanoseconds(duration.nanoseconds)
     }
 

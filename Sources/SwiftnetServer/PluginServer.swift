@@ -67,8 +67,9 @@ public final class PluginServer: Sendable {
         var routes: [String: PluginRouter.Handler] = ["/Plugin.Activate": { _ in activation }]
         routes.merge(IPAMDriver(service: runtime.ipam, logger: logger).routes) { first, _ in first }
         routes.merge(NetworkDriver(driver: runtime.bridge).routes) { first, _ in first }
-        routes.merge(OperatorRoutes(runtime: runtime, metrics: metrics, logger: logger).routes) { first, _ in first }
-        let reads = OperatorRoutes(runtime: runtime, metrics: metrics, logger: logger).readRoutes(started: started)
+        let operatorRoutes = OperatorRoutes(runtime: runtime, metrics: metrics, logger: logger)
+        routes.merge(operatorRoutes.routes) { first, _ in first }
+        let reads = operatorRoutes.readRoutes(started: started)
         let router = PluginRouter(routes: routes, readRoutes: reads, metrics: metrics, logger: logger)
 
         firewallGuard = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "swiftnet.firewall-guard"))

@@ -1,33 +1,19 @@
 import Foundation
+@testable import SwiftnetFirewall
 
 /// Runs a host tool for the tests (iptables-save, ip, busybox): argument array, no shell.
 /// Tests may use `ip`; the product never does.
 struct HostCommand {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Output = CommandRunner.Output
 
+    /// Through the product's own runner (no shell, pipes drained while the tool runs).
     @discardableResult
     static func run(_ arguments: [String], input: String? = nil) -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let out = Pipe(), err = Pipe(), stdin = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
-        do { try process.run() } catch { return Output(status: -1, stdout: "", stderr: "\(error)") }
-        let errData = Reader(err.fileHandleForReading)
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
+        do {
+            return try CommandRunner.run(arguments[0], Array(arguments.dropFirst()), input: input)
+        } catch {
+            return Output(status: -1, stdout: "", stderr: "\(error)")
         }
-        let outData = (try? out.fileHandleForReading.readToEnd()) ?? Data()
-        process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData.wait(), as: UTF8.self))
     }
 
     /// Runs and fails the calling test unless the command exits 0.
@@ -42,22 +28,6 @@ struct HostCommand {
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
-    }
-
-    /// Reads one pipe on its own thread, so a chatty stderr cannot block the process.
-    final class Reader: @unchecked Sendable {
-        private var data = Data()
-        private let done = DispatchSemaphore(value: 0)
-        init(_ handle: FileHandle) {
-            Thread.detachNewThread { [self] in
-                data = (try? handle.readToEnd()) ?? Data()
-                done.signal()
-            }
-        }
-        func wait() -> Data {
-            done.wait()
-            return data
-        }
     }
 
     static var isRoot: Bool { getuid() == 0 }

@@ -29,8 +29,8 @@ class DockerTestCase: XCTestCase {
 
     // MARK: set-up and tear-down
 
-    override func setUpWithError() throws {
-        guard getuid() == 0 else { throw XCTSkip("needs root (dockerd, netlink, iptables, network namespaces)") }
+    /// Skips without a dockerd (test/run.sh starts one); fails if it lacks the test image.
+    func requireDockerdAndImage() throws {
         let version = Self.run(Self.docker, ["version", "--format", "{{.Server.Version}}"], timeout: 20)
         guard version.status == 0 else {
             throw XCTSkip("no dockerd answers `/usr/bin/docker version` on the default socket (test/dockerd.sh starts one; test/run.sh runs it): \(version.stderr)")
@@ -40,6 +40,11 @@ class DockerTestCase: XCTestCase {
             XCTFail("image \(Self.image) is missing: run test/dockerd.sh, which imports it from /bin/busybox\n\(image.both)")
             throw XCTSkip("image \(Self.image) missing")
         }
+    }
+
+    override func setUpWithError() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root (dockerd, netlink, iptables, network namespaces)") }
+        try requireDockerdAndImage()
         try waitUntilNoOtherServer()
 
         linksBefore = Set(Self.linkNames().filter(Self.isSwiftnetLink))

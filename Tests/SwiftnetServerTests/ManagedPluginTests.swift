@@ -31,15 +31,7 @@ final class ManagedPluginTests: DockerTestCase {
     /// Not DockerTestCase's set-up: no host service is started (the plugin is the server).
     override func setUpWithError() throws {
         guard getuid() == 0 else { throw XCTSkip("needs root (dockerd, docker plugin create, iptables)") }
-        let version = Self.run(Self.docker, ["version", "--format", "{{.Server.Version}}"], timeout: 20)
-        guard version.status == 0 else {
-            throw XCTSkip("no dockerd answers `/usr/bin/docker version` on the default socket (test/dockerd.sh starts one; test/run.sh runs it): \(version.stderr)")
-        }
-        let image = Self.run(Self.docker, ["image", "inspect", "--format", "{{.Id}}", Self.image], timeout: 20)
-        guard image.status == 0 else {
-            XCTFail("image \(Self.image) is missing: run test/dockerd.sh, which imports it from /bin/busybox\n\(image.both)")
-            throw XCTSkip("image \(Self.image) missing")
-        }
+        try requireDockerdAndImage()
         linksBefore = Set(Self.linkNames().filter(Self.isSwiftnetLink))
         folders += [packageDir, stateDir]
     }
@@ -69,6 +61,7 @@ final class ManagedPluginTests: DockerTestCase {
         return log.split(separator: "\n").filter { $0.contains("plugin=\(id)") }.suffix(lines).joined(separator: "\n")
     }
 
+    @discardableResult
     func buildScript(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
         let result = Self.run(Self.repository + "/plugin/build.sh", arguments, timeout: 300)
         guard result.status == 0 else {
