@@ -120,7 +120,7 @@ extension BridgeDriver {
             try dataplane.retire(endpoint.hostVeth)
             CrashPoint.reach("endpoint.delete.retired")
             if !endpoint.publishedPorts.isEmpty {
-                try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+                try applyFirewall(state)
             }
             return endpoint
         }

@@ -28,12 +28,12 @@ extension BridgeDriver {
             endpoint.publishedPorts = chosen
             state.endpoints[endpointID] = endpoint
             do {
-                try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+                try applyFirewall(state)
                 CrashPoint.reach("ports.program.firewall")
                 try store.commit(.putEndpoint(endpoint))
             } catch {
                 state.endpoints[endpointID] = previous
-                try? firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+                _ = try? applyFirewall(state)
                 throw error
             }
             if !chosen.isEmpty {
@@ -60,7 +60,7 @@ extension BridgeDriver {
             let ports = endpoint.publishedPorts
             endpoint.publishedPorts = []
             state.endpoints[endpointID] = endpoint
-            try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+            try applyFirewall(state)
             CrashPoint.reach("ports.revoke.firewall")
             try store.commit(.putEndpoint(endpoint))
             return ports

@@ -42,6 +42,14 @@ extension BridgeDriver {
                                                              addresses: BridgeDriver.gatewayAddresses(network), ipv6: network.options.ipv6)
                     repairs += changes.map { "\($0) (network \(network.id.prefix(12)))" }
                     state.takenBridges.remove(network.id)
+                    if !network.options.interContainer {
+                        // A reboot or an administrator may have turned it off since the network was made.
+                        let before = dataplane.bridgeNetfilterStatus()
+                        try dataplane.enableBridgeNetfilter(ipv6: BridgeDriver.hasIPv6(network))
+                        if dataplane.bridgeNetfilterStatus() != before {
+                            repairs.append("made bridged traffic pass iptables again for enable_icc=false (network \(network.id.prefix(12)))")
+                        }
+                    }
                 } catch BridgeError.bridgeNameInUse(let name, let owner) {
                     state.takenBridges.insert(network.id)
                     repairs.append("could not repair network \(network.id.prefix(12)): its bridge name \(name) is taken by \(owner); left alone")
@@ -99,9 +107,9 @@ extension BridgeDriver {
     }
 
     /// Re-renders the firewall; with no networks only if rules a crash left behind are there
-    /// (nothing need be installed then).
+    /// (nothing need be installed then). Networks whose bridge name is taken get no rules.
     private func reapplyFirewall(_ state: State) -> [String] {
-        let networks = Array(state.networks.values), endpoints = Array(state.endpoints.values)
+        let (networks, endpoints) = state.firewallRecords
         do {
             var changed = 0
             if !networks.isEmpty {
@@ -156,7 +164,7 @@ extension BridgeDriver {
             let freed = freeStaleEndpoints(in: &state, links: links, dryRun: dryRun, repairs: &errors)
             if !dryRun, freed.contains(where: { !$0.endpoint.publishedPorts.isEmpty }) {
                 do {
-                    try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+                    try applyFirewall(state)
                 } catch {
                     errors.append("could not program the firewall: \(error)")
                 }

@@ -77,6 +77,10 @@ public final class BridgeDriver: Sendable {
             if try dataplane.linkExists(bridge) {
                 throw BridgeError.bridgeNameInUse(bridge, by: "an existing interface")
             }
+            // Before anything is recorded: a network whose isolation cannot work is refused.
+            if !request.options.interContainer {
+                try dataplane.enableBridgeNetfilter(ipv6: BridgeDriver.hasIPv6(network))
+            }
             try store.commit(.putNetwork(network))
             CrashPoint.reach("network.create.recorded")
             state.networks[network.id] = network
@@ -84,7 +88,7 @@ public final class BridgeDriver: Sendable {
                 try dataplane.createBridge(name: bridge, mtu: request.options.mtu,
                                            addresses: BridgeDriver.gatewayAddresses(network), ipv6: request.options.ipv6)
                 CrashPoint.reach("network.create.bridge")
-                try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+                try applyFirewall(state)
                 CrashPoint.reach("network.create.firewall")
                 network.state = .ready
                 try store.commit(.putNetwork(network))
@@ -92,7 +96,7 @@ public final class BridgeDriver: Sendable {
             } catch {
                 state.networks[network.id] = nil
                 _ = try? dataplane.deleteOwnBridge(bridge)
-                try? firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+                _ = try? applyFirewall(state)
                 try? store.commit(.deleteNetwork(id: network.id))
                 throw error
             }
@@ -123,7 +127,7 @@ public final class BridgeDriver: Sendable {
             }
             state.takenBridges.remove(id)
             CrashPoint.reach("network.delete.bridge")
-            try firewall.apply(networks: Array(state.networks.values), endpoints: Array(state.endpoints.values))
+            try applyFirewall(state)
             CrashPoint.reach("network.delete.firewall")
             try store.commit(.deleteNetwork(id: id))
             return network
@@ -133,6 +137,10 @@ public final class BridgeDriver: Sendable {
         } else {
             logger.notice("DeleteNetwork of a network not held; nothing to do", metadata: ["network": "\(id.prefix(12))"])
         }
+    }
+
+    static func hasIPv6(_ network: NetworkRecord) -> Bool {
+        network.options.ipv6 || network.subnets.contains { $0.pool.family == .v6 }
     }
 
     static func gatewayAddresses(_ network: NetworkRecord) -> [InterfaceAddress] {

@@ -9,6 +9,8 @@ public enum BridgeError: Error, Sendable, CustomStringConvertible {
     case noFreeHostPort(String)
     case hostPortInUse(String)
     case localScopeOnly(String)
+    /// `enable_icc=false` cannot be enforced: bridged traffic does not pass iptables.
+    case bridgeNetfilterUnavailable(String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,8 @@ public enum BridgeError: Error, Sendable, CustomStringConvertible {
             return "host port already in use: \(what)"
         case .localScopeOnly(let call):
             return "\(call) is for swarm (global scope) drivers; swiftnet is a local-scope driver"
+        case .bridgeNetfilterUnavailable(let why):
+            return "com.docker.network.bridge.enable_icc=false cannot be enforced: \(why); load br_netfilter (modprobe br_netfilter) or leave enable_icc at true"
         }
     }
 }

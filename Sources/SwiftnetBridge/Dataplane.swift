@@ -34,6 +34,12 @@ public protocol Dataplane: Sendable {
     func deleteRetired() throws
     /// Every link in the namespace, with the addresses of `addressesOf` (the doctor's view).
     func observe(addressesOf bridges: Set<String>) throws -> [ObservedLink]
+    /// Whether bridged frames pass iptables/ip6tables (br_netfilter), which `enable_icc=false`
+    /// needs: its DROP between two ports of one bridge sees nothing otherwise.
+    func bridgeNetfilterStatus() -> BridgeNetfilterStatus
+    /// Turns that on for IPv4 (and IPv6 when asked), loading br_netfilter where it is missing,
+    /// as dockerd does; throws saying why when it cannot.
+    func enableBridgeNetfilter(ipv6: Bool) throws
     /// The link group this server tags its bridges and veths with when it makes them, so that
     /// the start-up sweep finds its own leftovers; `retiredGroup` holds veths awaiting deletion.
     var group: UInt32 { get }

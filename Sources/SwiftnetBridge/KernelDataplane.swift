@@ -1,3 +1,4 @@
+import SwiftnetFirewall
 import SwiftnetIPAM
 import SwiftnetKernel
 import SwiftnetNetworkModel
@@ -133,6 +134,38 @@ public struct KernelDataplane: Dataplane {
     /// A bridge this server made: the one test behind every change and delete of a bridge.
     private func isOwnBridge(_ link: LinkInfo) -> Bool {
         link.kind == "bridge" && link.group == group
+    }
+
+    static let bridgeNetfilterKeys = (iptables: ["net", "bridge", "bridge-nf-call-iptables"],
+                                      ip6tables: ["net", "bridge", "bridge-nf-call-ip6tables"])
+
+    public func bridgeNetfilterStatus() -> BridgeNetfilterStatus {
+        func enabled(_ key: [String]) -> Bool? { (try? Sysctl.get(key)).map { $0 == "1" } }
+        return BridgeNetfilterStatus(iptables: enabled(Self.bridgeNetfilterKeys.iptables),
+                                     ip6tables: enabled(Self.bridgeNetfilterKeys.ip6tables))
+    }
+
+    public func enableBridgeNetfilter(ipv6: Bool) throws {
+        var status = bridgeNetfilterStatus()
+        if status.iptables == nil {
+            // Built into some kernels, a module in others; only a missing setting means it
+            // is not loaded.
+            do {
+                try KernelModule.load("br_netfilter")
+            } catch {
+                throw BridgeError.bridgeNetfilterUnavailable("the br_netfilter kernel module is not loaded and loading it failed: \(error)")
+            }
+            status = bridgeNetfilterStatus()
+            guard status.iptables != nil else {
+                throw BridgeError.bridgeNetfilterUnavailable("the br_netfilter kernel module is not loaded (modprobe br_netfilter succeeded, but net.bridge.bridge-nf-call-iptables is still missing)")
+            }
+        }
+        do {
+            if status.iptables != true { try Sysctl.set(Self.bridgeNetfilterKeys.iptables, "1") }
+            if ipv6, status.ip6tables != true { try Sysctl.set(Self.bridgeNetfilterKeys.ip6tables, "1") }
+        } catch {
+            throw BridgeError.bridgeNetfilterUnavailable("\(error)")
+        }
     }
 
     public func retire(_ name: String) throws {

@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 import SwiftnetIPAM
 
-/// Puts the rendered rules into the host's tables. swiftnet owns four chains (see
-/// `FirewallRules`) and four jumps into them, and touches nothing else: Docker's chains and
+/// Puts the rendered rules into the host's tables. swiftnet owns five chains (see
+/// `FirewallRules`) and five jumps into them (four for IPv6), and touches nothing else: Docker's chains and
 /// rules are never edited, built-in chains are never flushed.
 ///
 /// `apply` is idempotent and replaces our chains whole, so the server calls it with the full

@@ -1,5 +1,5 @@
 /// The names of swiftnet's own chains for one prefix. Everything the firewall creates is one
-/// of these four chains or a jump into them, so "ours" is decided by exact name, never by a
+/// of these five chains or a jump into them, so "ours" is decided by exact name, never by a
 /// pattern that could catch someone else's chain.
 public struct FirewallChains: Sendable, Equatable {
     public let prefix: String
@@ -11,6 +11,9 @@ public struct FirewallChains: Sendable, Equatable {
     public let postrouting: String
     /// nat: jumped to from PREROUTING and OUTPUT for local destinations; published ports.
     public let dnat: String
+    /// raw: jumped to from PREROUTING (IPv4); drops what containers send to the host's
+    /// loopback addresses, which `route_localnet=1` on the bridges would otherwise deliver.
+    public let loopback: String
 
     /// The prefix is code, not request data, but it is still checked: it becomes chain names
     /// (at most 28 bytes, so at most 16 for the prefix with "-POSTROUTING"), and a prefix
@@ -29,10 +32,19 @@ public struct FirewallChains: Sendable, Equatable {
         isolation = prefix + "-ISOLATION"
         postrouting = prefix + "-POSTROUTING"
         dnat = prefix + "-DNAT"
+        loopback = prefix + "-LOOPBACK"
     }
 
     /// Our chains in the filter table.
     public var filter: [String] { [forward, isolation] }
     /// Our chains in the nat table.
     public var nat: [String] { [dnat, postrouting] }
+    /// Our chains in the raw table.
+    public var raw: [String] { [loopback] }
+
+    /// Every table we have chains in, in the order the rendering and `iptables-save`
+    /// comparisons use.
+    public var byTable: [(table: String, chains: [String])] {
+        [("filter", filter), ("nat", nat), ("raw", raw)]
+    }
 }

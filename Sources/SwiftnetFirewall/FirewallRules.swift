@@ -11,6 +11,14 @@ import SwiftnetIPAM
 ///   interface; drops those heading for any swiftnet bridge or Docker bridge.
 /// - nat `P-POSTROUTING`, jumped to from POSTROUTING: masquerade.
 /// - nat `P-DNAT`, jumped to from PREROUTING and OUTPUT for local destinations: published ports.
+/// - raw `P-LOOPBACK`, jumped to from PREROUTING (IPv4): drops packets that arrive on a
+///   swiftnet bridge addressed to 127.0.0.0/8. Every bridge has `route_localnet=1` so that
+///   the host's own connections to a port published on 127.0.0.1 can be DNAT'ed out of it;
+///   without this drop the same setting lets a container reach any service the host binds to
+///   127.0.0.1 (CVE-2020-8558, which kube-proxy fixed the same way). Nothing legitimate
+///   arrives on a bridge with such a destination before NAT: replies to the host's
+///   published-port connections are addressed to the masqueraded gateway address, and raw
+///   PREROUTING sees them before conntrack restores 127.0.0.1.
 ///
 /// IPv6 gets the same rules, NAT included: swiftnet's IPAM hands out unique-local /64s, which
 /// the internet does not route, so without masquerade an IPv6 container could reach nothing
@@ -29,10 +37,15 @@ public enum FirewallRules {
         let published = state.liveBindings(family: family)
         var filter = RuleTable(name: "filter", chains: chains.filter)
         var nat = RuleTable(name: "nat", chains: chains.nat)
+        var raw = RuleTable(name: "raw", chains: chains.raw)
         let forward = chains.forward
 
         for network in state.networks {
             let bridge = network.bridge
+            // IPv6 needs no such rule: the kernel never accepts ::1 from outside `lo`.
+            if family == .v4 {
+                raw.append(chains.loopback, "-d 127.0.0.0/8 -i \(bridge) -j DROP")
+            }
             // Traffic between two ports of the bridge (br_netfilter makes bridged frames pass
             // FORWARD with -i and -o both the bridge). Decided first: the isolation chain
             // below drops every swiftnet bridge, this one included.
@@ -100,7 +113,7 @@ public enum FirewallRules {
             nat.append(chains.dnat, "\(destination)-p \(binding.proto) -m \(binding.proto) --dport \(binding.hostPort) -j DNAT --to-destination \(target)")
         }
 
-        return filter.text + nat.text
+        return filter.text + nat.text + raw.text
     }
 
     /// The jumps from built-in chains into ours, as argument arrays for `iptables -w -C/-I/-D`.
@@ -115,7 +128,7 @@ public enum FirewallRules {
             FirewallJump(table: "nat", chain: "PREROUTING", rule: local),
             FirewallJump(table: "nat", chain: "OUTPUT", rule: family == .v4 ? local : ["!", "-d", "::1/128"] + local),
             FirewallJump(table: "nat", chain: "POSTROUTING", rule: ["-j", chains.postrouting]),
-        ]
+        ] + (family == .v4 ? [FirewallJump(table: "raw", chain: "PREROUTING", rule: ["-j", chains.loopback])] : [])
     }
 
     /// Input that deletes our chains: declaring them first empties them (or creates them, so
@@ -129,7 +142,7 @@ public enum FirewallRules {
             lines.append("COMMIT")
             return lines.joined(separator: "\n") + "\n"
         }
-        return section("filter", chains.filter) + section("nat", chains.nat)
+        return chains.byTable.map { section($0.table, $0.chains) }.joined()
     }
 
     /// An address as iptables-save prints a host: with its full-length mask.

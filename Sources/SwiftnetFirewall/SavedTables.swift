@@ -2,7 +2,7 @@
 /// `FirewallRules.render` (so the two compare as text), and the rules of other chains that
 /// jump into ours. Ours is decided by exact chain name.
 struct SavedTables {
-    /// Sections filter and nat with our declarations and rules, counters zeroed; a chain that
+    /// Sections filter, nat and raw with our declarations and rules, counters zeroed; a chain that
     /// does not exist is missing from its section.
     let ours: String
     /// Per table, the rules outside our chains that target one of our chains, as printed.
@@ -11,8 +11,8 @@ struct SavedTables {
     let firstRules: [String: [String: String]]
 
     init(_ saved: String, chains: FirewallChains) {
-        let tables = ["filter": Set(chains.filter), "nat": Set(chains.nat)]
-        let targets = Set(chains.filter + chains.nat)
+        let tables = Dictionary(uniqueKeysWithValues: chains.byTable.map { ($0.table, Set($0.chains)) })
+        let targets = Set(chains.byTable.flatMap(\.chains))
         var declarations: [String: [String]] = [:]
         var rules: [String: [String]] = [:]
         var jumps: [String: [String]] = [:]
@@ -35,7 +35,7 @@ struct SavedTables {
                 }
             }
         }
-        ours = ["filter", "nat"].map { name in
+        ours = chains.byTable.map(\.table).map { name in
             (["*\(name)"] + declarations[name, default: []] + rules[name, default: []] + ["COMMIT"]).joined(separator: "\n") + "\n"
         }.joined()
         self.jumps = jumps

@@ -59,7 +59,9 @@ public final class LinkManager: Sendable {
     public func links() throws -> [LinkInfo] {
         try withSocket { sk in
             var cache: OpaquePointer?
-            let rc = rtnl_link_alloc_cache(sk.handle, AF_UNSPEC, &cache)
+            let rc = InterruptedDump.retrying {
+                return rtnl_link_alloc_cache(sk.handle, AF_UNSPEC, &cache)
+            }
             guard rc == 0, let cache else { throw KernelError.netlink("rtnl_link_alloc_cache", code: rc) }
             defer { nl_cache_free(cache) }
             var result: [LinkInfo] = []
@@ -388,7 +390,9 @@ extension LinkManager {
         // The kernel filters address dumps by interface only on sockets with strict checking;
         // this is not a hot path, so dump all and filter here.
         var cache: OpaquePointer?
-        let rc = rtnl_addr_alloc_cache(sk.handle, &cache)
+        let rc = InterruptedDump.retrying {
+            return rtnl_addr_alloc_cache(sk.handle, &cache)
+        }
         guard rc == 0, let cache else { throw KernelError.interface(name, operation: operation, code: rc) }
         defer { nl_cache_free(cache) }
         var result: [(address: IPAddress, prefixLength: Int)] = []

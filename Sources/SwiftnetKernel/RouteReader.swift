@@ -10,7 +10,9 @@ public struct RouteReader: HostRouteSource {
     public func routes(family: IPFamily) throws -> [HostRoute] {
         let socket = try NetlinkSocket()
         var cache: OpaquePointer?
-        let rc = rtnl_route_alloc_cache(socket.handle, family == .v4 ? AF_INET : AF_INET6, 0, &cache)
+        let rc = InterruptedDump.retrying {
+            return rtnl_route_alloc_cache(socket.handle, family == .v4 ? AF_INET : AF_INET6, 0, &cache)
+        }
         guard rc == 0, let cache else { throw KernelError.netlink("rtnl_route_alloc_cache", code: rc) }
         defer { nl_cache_free(cache) }
 

@@ -95,6 +95,25 @@ public enum Diagnosis {
         return findings
     }
 
+    /// Networks with `enable_icc=false` whose bridged traffic iptables does not see: their
+    /// containers talk to each other freely.
+    public static func findings(networks: [NetworkRecord], bridgeNetfilter: BridgeNetfilterStatus) -> [Finding] {
+        var findings: [Finding] = []
+        for network in networks.sorted(by: { $0.id < $1.id }) where network.state == .ready && !network.options.interContainer {
+            for (family, setting, enabled) in [(IPFamily.v4, "bridge-nf-call-iptables", bridgeNetfilter.iptables),
+                                               (IPFamily.v6, "bridge-nf-call-ip6tables", bridgeNetfilter.ip6tables)]
+            where network.subnets.contains(where: { $0.pool.family == family }) && enabled != true {
+                let why = enabled == nil ? "the br_netfilter kernel module is not loaded" : "net.bridge.\(setting) is 0"
+                findings.append(Finding(
+                    kind: .iccNotEnforced, subject: "net.bridge.\(setting)", networkID: network.id,
+                    problem: "network \(short(network.id)) sets enable_icc=false but \(why)",
+                    meaning: "iptables never sees traffic between its containers: they reach each other despite enable_icc=false",
+                    repair: "\(fixCommand) (loads br_netfilter where it can and sets net.bridge.\(setting)=1)"))
+            }
+        }
+        return findings
+    }
+
     /// Findings for addresses no endpoint holds (see `LeakedAddress`), `minimumAge` seconds old or more.
     public static func findings(leaked: [LeakedAddress], minimumAge: Int) -> [Finding] {
         leaked.map { leak in
@@ -201,6 +220,7 @@ public enum Diagnosis {
     }
 
     static func ruleMeaning(_ rule: String) -> String {
+        if rule.contains("127.0.0.0/8") { return "containers can reach services the host binds to 127.0.0.1 only" }
         if rule.contains("DNAT") { return "a published port does not reach its container" }
         if rule.contains("MASQUERADE") { return "containers cannot reach the outside (their source address is not translated)" }
         if rule.contains("-j DROP") { return "isolation is incomplete: traffic the network forbids gets through" }
@@ -211,6 +231,7 @@ public enum Diagnosis {
     static func jumpMeaning(_ rule: String) -> String {
         if rule.hasPrefix("FORWARD") { return "container traffic is decided by Docker's rules and the FORWARD policy alone" }
         if rule.hasPrefix("POSTROUTING") { return "containers cannot reach the outside" }
+        if rule.contains("-LOOPBACK") { return "containers can reach services the host binds to 127.0.0.1 only" }
         return "published ports do not work"
     }
 

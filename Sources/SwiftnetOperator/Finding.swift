@@ -23,6 +23,7 @@ public struct Finding: Sendable, Equatable {
         case ruleOrder = "rule-order"
         case jumpMissing = "jump-missing"
         case jumpNotFirst = "jump-not-first"
+        case iccNotEnforced = "icc-not-enforced"
     }
 
     public var kind: Kind

@@ -84,7 +84,8 @@ final class FirewallApplyTests: XCTestCase {
         }
         XCTAssertEqual(try [firewall.savedRules(family: .v4), firewall.savedRules(family: .v6)], before)
         XCTAssertEqual([jumpLines(.v4), jumpLines(.v6)], jumpsBefore, "no duplicate jumps")
-        XCTAssertEqual(jumpLines(.v4).count, 4)
+        XCTAssertEqual(jumpLines(.v4).count, 5)
+        XCTAssertEqual(jumpLines(.v6).count, 4, "no raw jump for IPv6")
     }
 
     /// An unchanged state is not written again (the kernel's rule handles stay the same), so
@@ -137,6 +138,9 @@ final class FirewallApplyTests: XCTestCase {
                 :\(prefix)-DNAT - [0:0]
                 :\(prefix)-POSTROUTING - [0:0]
                 COMMIT
+                *raw
+                :\(prefix)-LOOPBACK - [0:0]
+                COMMIT
 
                 """)
             XCTAssertEqual(try firewall.missingJumps(family: family), [])
@@ -164,8 +168,8 @@ final class FirewallApplyTests: XCTestCase {
         try firewall.remove()
         for family in [IPFamily.v4, .v6] {
             XCTAssertEqual(jumpLines(family), [])
-            XCTAssertEqual(try firewall.savedRules(family: family), "*filter\nCOMMIT\n*nat\nCOMMIT\n")
-            XCTAssertEqual(try firewall.missingJumps(family: family).count, 4)
+            XCTAssertEqual(try firewall.savedRules(family: family), "*filter\nCOMMIT\n*nat\nCOMMIT\n*raw\nCOMMIT\n")
+            XCTAssertEqual(try firewall.missingJumps(family: family).count, family == .v4 ? 5 : 4)
         }
         XCTAssertNoThrow(try firewall.remove())
     }

@@ -35,6 +35,10 @@ final class FirewallRulesTests: XCTestCase {
             -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
             -A SWIFTNET-POSTROUTING -s 10.50.0.2/32 -d 10.50.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
             COMMIT
+            *raw
+            :SWIFTNET-LOOPBACK - [0:0]
+            -A SWIFTNET-LOOPBACK -d 127.0.0.0/8 -i swn-0123456789 -j DROP
+            COMMIT
 
             """)
     }
@@ -49,6 +53,9 @@ final class FirewallRulesTests: XCTestCase {
                 *nat
                 :SWT000001-DNAT - [0:0]
                 :SWT000001-POSTROUTING - [0:0]
+                COMMIT
+                *raw
+                :SWT000001-LOOPBACK - [0:0]
                 COMMIT
 
                 """)
@@ -77,6 +84,10 @@ final class FirewallRulesTests: XCTestCase {
             :SWIFTNET-DNAT - [0:0]
             :SWIFTNET-POSTROUTING - [0:0]
             COMMIT
+            *raw
+            :SWIFTNET-LOOPBACK - [0:0]
+            -A SWIFTNET-LOOPBACK -d 127.0.0.0/8 -i swn-0123456789 -j DROP
+            COMMIT
 
             """)
     }
@@ -96,7 +107,7 @@ final class FirewallRulesTests: XCTestCase {
         var network = web
         network.masquerade = false
         let nat = try FirewallRules.render(networks: [network], bindings: [port8080], family: .v4)
-            .components(separatedBy: "*nat\n")[1]
+            .components(separatedBy: "*nat\n")[1].components(separatedBy: "*raw\n")[0]
         XCTAssertEqual(nat, """
             :SWIFTNET-DNAT - [0:0]
             :SWIFTNET-POSTROUTING - [0:0]
@@ -139,8 +150,11 @@ final class FirewallRulesTests: XCTestCase {
             -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
             -A SWIFTNET-POSTROUTING -s fd00:50::2/128 -d fd00:50::2/128 -p udp -m udp --dport 53 -j MASQUERADE
             COMMIT
+            *raw
+            :SWIFTNET-LOOPBACK - [0:0]
+            COMMIT
 
-            """)
+            """, "no loopback drop: the kernel never accepts ::1 from outside lo")
     }
 
     func testJumps() throws {
@@ -149,12 +163,14 @@ final class FirewallRulesTests: XCTestCase {
             ["-w", "-t", "nat", "-C", "PREROUTING", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "SWT1A2B3C-DNAT"],
             ["-w", "-t", "nat", "-C", "OUTPUT", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "SWT1A2B3C-DNAT"],
             ["-w", "-t", "nat", "-C", "POSTROUTING", "-j", "SWT1A2B3C-POSTROUTING"],
+            ["-w", "-t", "raw", "-C", "PREROUTING", "-j", "SWT1A2B3C-LOOPBACK"],
         ])
         let v6 = try FirewallRules.jumps(family: .v6, prefix: "SWT1A2B3C")
         XCTAssertEqual(v6[2].insertArguments,
                        ["-w", "-t", "nat", "-I", "OUTPUT", "1", "!", "-d", "::1/128", "-m", "addrtype", "--dst-type", "LOCAL", "-j", "SWT1A2B3C-DNAT"])
         XCTAssertEqual(v6[0].deleteArguments, ["-w", "-t", "filter", "-D", "FORWARD", "-j", "SWT1A2B3C-FORWARD"])
         XCTAssertEqual(v6[3].description, "-A POSTROUTING -j SWT1A2B3C-POSTROUTING")
+        XCTAssertEqual(v6.count, 4, "IPv6 has no loopback drop, so no raw jump")
     }
 
     /// Two networks: each is isolated from the other and from Docker's bridges; rules come out

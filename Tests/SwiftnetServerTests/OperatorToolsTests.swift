@@ -255,9 +255,19 @@ extension BridgeDataplaneTests {
         XCTAssertTrue(shown.contains("inet \(foreign)"), "the other link keeps its address: \(shown)")
         XCTAssertFalse(shown.contains("inet \(network.gateway)/"), "and gets no gateway: \(shown)")
         XCTAssertTrue(server.log.contains("could not repair network \(network.id.prefix(12))"), server.log)
+        // Rules name interfaces: none may decide the other link's traffic (an ACCEPT for
+        // "-i NAME ! -o NAME" first in FORWARD would forward its traffic past the host's policy).
+        func rulesNamingTheBridge() -> [String] {
+            ["/usr/sbin/iptables-save", "/usr/sbin/ip6tables-save"].flatMap { tool in
+                Shell.run(tool, []).output.split(separator: "\n").map(String.init)
+                    .filter { $0.hasPrefix("-A ") && $0.contains(" \(network.bridge) ") || $0.hasSuffix(" \(network.bridge)") }
+            }
+        }
+        XCTAssertEqual(rulesNamingTheBridge(), [])
         let doctor = swiftnet(["doctor"])
         XCTAssertEqual(doctor.status, 1)
         XCTAssertTrue(doctor.output.contains("[bridge-taken] \(network.bridge) exists but is a bridge swiftnet did not make"), doctor.output)
+        XCTAssertFalse(doctor.output.contains("[rule-missing]"), "no rule is expected for a taken name: \(doctor.output)")
         XCTAssertEqual(swiftnet(["doctor", "--fix"]).status, 1, "not fixable while the name is taken")
         XCTAssertTrue(Shell.ip("-o", "addr", "show", "dev", network.bridge).output.contains("inet \(foreign)"))
         // No container is put on the other link meanwhile.
@@ -274,5 +284,6 @@ extension BridgeDataplaneTests {
         let fixed = swiftnet(["doctor", "--fix"])
         XCTAssertEqual(fixed.status, 0, fixed.both)
         XCTAssertTrue(Shell.ip("-o", "addr", "show", "dev", network.bridge).output.contains("inet \(network.gateway)/24"))
+        XCTAssertFalse(rulesNamingTheBridge().isEmpty, "its rules are back once the bridge is swiftnet's again")
     }
 }
