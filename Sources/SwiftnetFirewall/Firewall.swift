@@ -58,10 +58,11 @@ public final class Firewall: Sendable {
         }
     }
 
-    /// Puts back missing jumps and moves the FORWARD jump back to the top where someone
-    /// inserted rules above it: dockerd does on every start and network create, and its
-    /// "way out" ACCEPT for its own bridges would then let their traffic into ours before our
-    /// isolation drops see it. The server calls this every few seconds as well as in `apply`.
+    /// Puts back missing jumps and moves the FORWARD jump back to its place (right after the
+    /// jump to DOCKER-USER, else first) where someone inserted rules above it: dockerd does on
+    /// every start and network create, and its "way out" ACCEPT for its own bridges would
+    /// then let their traffic into ours before our isolation drops see it. The server calls
+    /// this every few seconds as well as in `apply`.
     public func ensureJumps() throws(FirewallError) {
         try serial.withLock { _ throws(FirewallError) in
             for family in [IPFamily.v4, .v6] {
@@ -79,11 +80,11 @@ public final class Firewall: Sendable {
             case .fine:
                 continue
             case .missing:
-                try CommandRunner.check(try Firewall.tool("", family), jump.insertArguments)
+                try CommandRunner.check(try Firewall.tool("", family), jump.insertArguments(at: saved.wantedPosition(of: jump)))
             case .notFirst:
                 // Delete and re-insert in one restore: one transaction, no moment without it.
                 let move = "*\(jump.table)\n-D \(jump.chain) \(jump.rule.joined(separator: " "))\n"
-                    + "-I \(jump.chain) 1 \(jump.rule.joined(separator: " "))\nCOMMIT\n"
+                    + "-I \(jump.chain) \(saved.wantedPosition(of: jump)) \(jump.rule.joined(separator: " "))\nCOMMIT\n"
                 try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: move)
             }
             changed += 1
@@ -94,12 +95,13 @@ public final class Firewall: Sendable {
     private enum JumpPlace { case fine, missing, notFirst }
 
     /// Where a jump stands: the one decision behind both `ensureJumps` (which repairs it) and
-    /// `drift` (which reports it). The FORWARD jump must also be first.
+    /// `drift` (which reports it). The FORWARD jump must also be in its place: right after
+    /// the jump to DOCKER-USER, or first (see `SavedTables.dockerUserJump`).
     private func place(of jump: FirewallJump, family: IPFamily, saved: SavedTables) throws(FirewallError) -> JumpPlace {
         if !saved.contains(jump) {
             return try isInstalled(jump, family: family) ? .fine : .missing
         }
-        return jump.chain == "FORWARD" && !saved.isFirst(jump) ? .notFirst : .fine
+        return saved.isInPlace(jump) ? .fine : .notFirst
     }
 
     /// Deletes our jumps (every copy) and our chains, for both families (uninstall, tests).

@@ -12,7 +12,8 @@ public struct FirewallDifference: Sendable, Equatable {
         case misordered
         /// A jump from a built-in chain into ours that is not there.
         case missingJump
-        /// The FORWARD jump is there but not first: rules inserted above it decide first.
+        /// The FORWARD jump is there but not in its place (right after the jump to
+        /// DOCKER-USER, else first): rules inserted above it decide first.
         case jumpNotFirst
     }
 

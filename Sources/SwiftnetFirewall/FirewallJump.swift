@@ -21,7 +21,9 @@ public struct FirewallJump: Sendable, Equatable, CustomStringConvertible {
     public var checkArguments: [String] { ["-w", "-t", table, "-C", chain] + rule }
     /// `iptables` arguments inserting the jump first in its chain, so it runs before Docker's
     /// rules and before a DROP policy.
-    public var insertArguments: [String] { ["-w", "-t", table, "-I", chain, "1"] + rule }
+    public var insertArguments: [String] { insertArguments(at: 1) }
+    /// The same at rule number `position` (1-based): the FORWARD jump goes after DOCKER-USER's.
+    public func insertArguments(at position: Int) -> [String] { ["-w", "-t", table, "-I", chain, "\(position)"] + rule }
     /// `iptables` arguments deleting one copy of the jump.
     public var deleteArguments: [String] { ["-w", "-t", table, "-D", chain] + rule }
 

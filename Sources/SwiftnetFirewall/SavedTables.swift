@@ -7,8 +7,16 @@ struct SavedTables {
     let ours: String
     /// Per table, the rules outside our chains that target one of our chains, as printed.
     let jumps: [String: [String]]
-    /// Per table and chain, the first rule as printed.
-    let firstRules: [String: [String: String]]
+    /// Per table and chain outside ours, the rules as printed, in order.
+    let otherRules: [String: [String: [String]]]
+
+    /// Docker's contract with users: rules they put in DOCKER-USER see forwarded traffic
+    /// before any of Docker's own (dockerd keeps the jump to it first in FORWARD). swiftnet's
+    /// FORWARD jump goes right after it, so a user's DROP there stops traffic to swiftnet's
+    /// containers too; and before everything else, because Docker's rules for its bridges
+    /// (`-i docker0 ! -o docker0 -j ACCEPT`, Docker 28's DOCKER-FORWARD) would let their
+    /// traffic into swiftnet's bridges before swiftnet's isolation drops saw it.
+    static let dockerUserJump = "-A FORWARD -j DOCKER-USER"
 
     init(_ saved: String, chains: FirewallChains) {
         let tables = Dictionary(uniqueKeysWithValues: chains.byTable.map { ($0.table, Set($0.chains)) })
@@ -16,7 +24,7 @@ struct SavedTables {
         var declarations: [String: [String]] = [:]
         var rules: [String: [String]] = [:]
         var jumps: [String: [String]] = [:]
-        var firstRules: [String: [String: String]] = [:]
+        var otherRules: [String: [String: [String]]] = [:]
         var table = ""
         for line in saved.split(separator: "\n", omittingEmptySubsequences: true) {
             let words = line.split(separator: " ")
@@ -26,12 +34,14 @@ struct SavedTables {
                 let name = String(words[0].dropFirst())
                 if tables[table]?.contains(name) == true { declarations[table, default: []].append(":\(name) - [0:0]") }
             } else if words.count >= 2, words[0] == "-A" {
-                if firstRules[table]?[String(words[1])] == nil { firstRules[table, default: [:]][String(words[1])] = String(line) }
                 if tables[table]?.contains(String(words[1])) == true {
                     rules[table, default: []].append(String(line))
-                } else if let target = words.firstIndex(of: "-j").map({ $0 + 1 }), target < words.count,
-                          targets.contains(String(words[target])) {
-                    jumps[table, default: []].append(String(line))
+                } else {
+                    otherRules[table, default: [:]][String(words[1]), default: []].append(String(line))
+                    if let target = words.firstIndex(of: "-j").map({ $0 + 1 }), target < words.count,
+                       targets.contains(String(words[target])) {
+                        jumps[table, default: []].append(String(line))
+                    }
                 }
             }
         }
@@ -39,12 +49,25 @@ struct SavedTables {
             (["*\(name)"] + declarations[name, default: []] + rules[name, default: []] + ["COMMIT"]).joined(separator: "\n") + "\n"
         }.joined()
         self.jumps = jumps
-        self.firstRules = firstRules
+        self.otherRules = otherRules
     }
 
-    /// Whether the jump is the first rule of its built-in chain.
-    func isFirst(_ jump: FirewallJump) -> Bool {
-        firstRules[jump.table]?[jump.chain] == jump.description
+    /// The rule number (1-based, for `-I`) where `jump` belongs in its built-in chain, counted
+    /// without the jump itself: in FORWARD right after the first jump to DOCKER-USER, else
+    /// first. Other chains' jumps may be anywhere (see `isInPlace`).
+    func wantedPosition(of jump: FirewallJump) -> Int {
+        guard jump.chain == "FORWARD" else { return 1 }
+        let others = (otherRules[jump.table]?[jump.chain] ?? []).filter { $0 != jump.description }
+        return others.firstIndex(of: SavedTables.dockerUserJump).map { $0 + 2 } ?? 1
+    }
+
+    /// Whether the FORWARD jump stands where `wantedPosition` puts it (exactly one copy
+    /// there); jumps into other chains only need to exist.
+    func isInPlace(_ jump: FirewallJump) -> Bool {
+        guard jump.chain == "FORWARD" else { return true }
+        let rules = otherRules[jump.table]?[jump.chain] ?? []
+        let wanted = wantedPosition(of: jump)
+        return rules.indices.contains(wanted - 1) && rules[wanted - 1] == jump.description
     }
 
     /// Whether the jump appears, exactly as iptables-save prints it, in its table.

@@ -67,8 +67,8 @@ public enum Diagnosis {
         for rule in firewall.jumpsNotFirst {
             findings.append(Finding(
                 kind: .jumpNotFirst, subject: "\(rule.family) \(rule.table) \(rule.rule)",
-                problem: "swiftnet's jump is not the first rule of FORWARD (\(rule.family)): \(rule.rule)",
-                meaning: "rules above it (dockerd inserts its own on every start) decide first: Docker's bridges' traffic may get past swiftnet's isolation",
+                problem: "swiftnet's jump is not where it belongs in FORWARD (\(rule.family)): right after the jump to DOCKER-USER, or first without one: \(rule.rule)",
+                meaning: "rules above it (dockerd inserts its own on every start) decide first: Docker's bridges' traffic may get past swiftnet's isolation; or, placed above DOCKER-USER, the user's rules there do not see swiftnet's traffic",
                 repair: "\(fixCommand) (the server also moves it back within 5 s)"))
         }
         for rule in firewall.misordered {

@@ -66,10 +66,15 @@ final class FirewallApplyTests: XCTestCase {
             XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, bindings, family), "\(family)")
             XCTAssertEqual(try firewall.missingJumps(family: family), [])
             XCTAssertEqual(jumpLines(family).sorted(), try FirewallRules.jumps(family: family, prefix: prefix).map(\.description).sorted())
-            // First in FORWARD: ahead of Docker's rules and its DROP policy.
+            // Right after the jump to DOCKER-USER where dockerd made one (the user's rules see
+            // forwarded traffic first), else first; ahead of Docker's other rules either way.
+            // Only other swiftnet servers' jumps (other tests running now) may stand between.
             let forward = HostCommand.run([family == .v4 ? "/usr/sbin/iptables" : "/usr/sbin/ip6tables", "-w", "-S", "FORWARD"])
-                .stdout.split(separator: "\n")
-            XCTAssertEqual(forward.dropFirst().first, "-A FORWARD -j \(prefix)-FORWARD")
+                .stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix("-A ") }
+            let mine = try XCTUnwrap(forward.firstIndex(of: "-A FORWARD -j \(prefix)-FORWARD"))
+            let start = forward.firstIndex(of: "-A FORWARD -j DOCKER-USER").map { $0 + 1 } ?? 0
+            XCTAssertGreaterThanOrEqual(mine, start, "\(forward)")
+            XCTAssertTrue(forward[start..<mine].allSatisfy { $0.hasPrefix("-A FORWARD -j SW") && $0.hasSuffix("-FORWARD") }, "\(forward)")
         }
         XCTAssertTrue(try firewall.savedRules(family: .v6).contains("--to-destination [fd00:250:1::2]:80"))
     }

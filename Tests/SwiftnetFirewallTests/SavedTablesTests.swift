@@ -1,0 +1,43 @@
+import XCTest
+@testable import SwiftnetFirewall
+
+/// Where the FORWARD jump belongs: right after the jump to DOCKER-USER (the user's rules see
+/// forwarded traffic first, as Docker promises), else first.
+final class SavedTablesTests: XCTestCase {
+    let chains = try! FirewallChains(prefix: "SWT1")
+    var jump: FirewallJump { try! FirewallRules.jumps(family: .v4, prefix: "SWT1")[0] }
+
+    func saved(_ forward: [String]) -> SavedTables {
+        let text = (["*filter", ":FORWARD DROP [0:0]", ":DOCKER-USER - [0:0]", ":SWT1-FORWARD - [0:0]"]
+            + forward.map { "-A FORWARD \($0)" } + ["COMMIT"]).joined(separator: "\n") + "\n"
+        return SavedTables(text, chains: chains)
+    }
+
+    func testWithoutDockerUserTheJumpIsFirst() {
+        XCTAssertEqual(saved([]).wantedPosition(of: jump), 1)
+        XCTAssertTrue(saved(["-j SWT1-FORWARD", "-o docker0 -j DOCKER"]).isInPlace(jump))
+        XCTAssertFalse(saved(["-o docker0 -j DOCKER", "-j SWT1-FORWARD"]).isInPlace(jump))
+    }
+
+    func testRightAfterDockerUser() {
+        // dockerd 20.10: DOCKER-USER first, then its isolation chains and bridge rules.
+        let dockerd = ["-j DOCKER-USER", "-j DOCKER-ISOLATION-STAGE-1", "-i docker0 ! -o docker0 -j ACCEPT"]
+        XCTAssertEqual(saved(dockerd).wantedPosition(of: jump), 2)
+        XCTAssertTrue(saved(["-j DOCKER-USER", "-j SWT1-FORWARD"] + dockerd.dropFirst()).isInPlace(jump))
+        XCTAssertFalse(saved(["-j SWT1-FORWARD"] + dockerd).isInPlace(jump), "above DOCKER-USER the user's rules come too late")
+        XCTAssertFalse(saved(dockerd + ["-j SWT1-FORWARD"]).isInPlace(jump), "Docker's ACCEPT for its bridges would decide first")
+        // Counted without the jump itself, so a move is "-D" then "-I FORWARD 2".
+        XCTAssertEqual(saved(["-j SWT1-FORWARD"] + dockerd).wantedPosition(of: jump), 2)
+        XCTAssertEqual(saved(dockerd + ["-j SWT1-FORWARD"]).wantedPosition(of: jump), 2)
+        // Docker 28+: DOCKER-USER then DOCKER-FORWARD; swiftnet goes between them.
+        XCTAssertTrue(saved(["-j DOCKER-USER", "-j SWT1-FORWARD", "-j DOCKER-FORWARD"]).isInPlace(jump))
+        XCTAssertFalse(saved(["-j DOCKER-USER", "-j DOCKER-FORWARD", "-j SWT1-FORWARD"]).isInPlace(jump))
+    }
+
+    func testJumpsIntoOtherChainsMayBeAnywhere() {
+        let nat = try! FirewallRules.jumps(family: .v4, prefix: "SWT1")[3]
+        XCTAssertEqual(nat.chain, "POSTROUTING")
+        XCTAssertTrue(saved([]).isInPlace(nat))
+        XCTAssertEqual(saved([]).wantedPosition(of: nat), 1)
+    }
+}
