@@ -6,7 +6,8 @@ import SwiftnetNetworkModel
 /// Tells whether a host port is free for a new binding (the kernel's view; swiftnet's own
 /// bindings are checked apart).
 public protocol HostPortProbe: Sendable {
-    func isFree(proto: TransportProtocol, hostIP: IPAddress?, port: Int) -> Bool
+    /// `hostIP` nil: every address of `family`.
+    func isFree(proto: TransportProtocol, hostIP: IPAddress?, family: IPFamily, port: Int) -> Bool
     /// Where ports are drawn from for `-p CONTAINERPORT` with no host port.
     var ephemeralRange: ClosedRange<Int> { get }
 }
@@ -20,8 +21,18 @@ extension BridgeDriver {
             guard let network = state.networks[endpoint.networkID] else { throw BridgeError.unknownNetwork(endpoint.networkID) }
             guard !network.options.isInternal else { return nil }
             let wanted = requests.isEmpty ? endpoint.requestedPorts : requests
-            let taken = state.endpoints.values.filter { $0.id != endpointID }.flatMap(\.publishedPorts)
-            let chosen = try chooseHostPorts(wanted, taken: taken, defaultHostIP: network.options.hostBindingIPv4)
+            // Each binding counts only in the families its endpoint serves: with Docker 28+'s
+            // split gateways an IPv4-only and an IPv6-only endpoint of one container are both
+            // asked to publish the full port list (the IPv4 one with no_proxy_6to4, which
+            // swiftnet honours by never forwarding across families).
+            var taken = TakenHostPorts()
+            for other in state.endpoints.values where other.id != endpointID {
+                for port in other.publishedPorts {
+                    taken.insert(port, families: port.families(onEndpointWith: BridgeDriver.families(of: other)))
+                }
+            }
+            let chosen = try chooseHostPorts(wanted, taken: taken, endpointFamilies: BridgeDriver.families(of: endpoint),
+                                             defaultHostIP: network.options.hostBindingIPv4)
             guard chosen != endpoint.publishedPorts else { return chosen }
             let previous = endpoint
             endpoint.requestedPorts = wanted
@@ -69,20 +80,29 @@ extension BridgeDriver {
                                                              "ports": "\(revoked.map(\.description).joined(separator: ","))"])
     }
 
+    /// The address families an endpoint has addresses in.
+    static func families(of endpoint: EndpointRecord) -> Set<IPFamily> {
+        Set([endpoint.address, endpoint.addressIPv6].compactMap { $0?.address.family })
+    }
+
     /// First acceptable host port per request that clashes with no other binding and that no
-    /// socket on the host holds.
-    func chooseHostPorts(_ requests: [PortBindingRequest], taken: [PublishedPort],
+    /// socket on the host holds, in each family the binding serves.
+    func chooseHostPorts(_ requests: [PortBindingRequest], taken: TakenHostPorts, endpointFamilies: Set<IPFamily>,
                          defaultHostIP: IPAddress?) throws -> [PublishedPort] {
+        var taken = taken
         var chosen: [PublishedPort] = []
         for request in requests {
-            let hostIP = request.hostIP ?? defaultHostIP
+            // `host_binding_ipv4` is the default for IPv4 only.
+            let hostIP = request.hostIP ?? (endpointFamilies.contains(.v4) ? defaultHostIP : nil)
             let candidates = request.acceptableHostPorts ?? hostPorts.ephemeralRange
             var found: PublishedPort?
             for port in candidates {
                 let binding = PublishedPort(proto: request.proto, hostIP: hostIP, hostPort: port, containerPort: request.containerPort)
-                if (taken + chosen).contains(where: { $0.clashes(with: binding) }) { continue }
-                if !hostPorts.isFree(proto: request.proto, hostIP: hostIP, port: port) { continue }
+                let families = binding.families(onEndpointWith: endpointFamilies)
+                if taken.clashes(binding, families: families) { continue }
+                if !families.allSatisfy({ hostPorts.isFree(proto: request.proto, hostIP: hostIP, family: $0, port: port) }) { continue }
                 found = binding
+                taken.insert(binding, families: families)
                 break
             }
             guard let found else {
@@ -94,4 +114,20 @@ extension BridgeDriver {
         }
         return chosen
     }
+}
+
+/// The host ports other bindings hold, by protocol and port, with the families each serves:
+/// a candidate is checked against the few bindings of its own port, not against all of them.
+struct TakenHostPorts {
+    private var byPort: [String: [(port: PublishedPort, families: Set<IPFamily>)]] = [:]
+
+    mutating func insert(_ port: PublishedPort, families: Set<IPFamily>) {
+        byPort[Self.key(port), default: []].append((port, families))
+    }
+
+    func clashes(_ binding: PublishedPort, families: Set<IPFamily>) -> Bool {
+        byPort[Self.key(binding)]?.contains { $0.port.clashes(with: binding) && !$0.families.isDisjoint(with: families) } ?? false
+    }
+
+    private static func key(_ port: PublishedPort) -> String { "\(port.proto.rawValue) \(port.hostPort)" }
 }

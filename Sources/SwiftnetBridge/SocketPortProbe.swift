@@ -20,13 +20,19 @@ public struct SocketPortProbe: HostPortProbe {
         return numbers[0]...numbers[1]
     }
 
-    public func isFree(proto: TransportProtocol, hostIP: IPAddress?, port: Int) -> Bool {
+    public func isFree(proto: TransportProtocol, hostIP: IPAddress?, family wanted: IPFamily, port: Int) -> Bool {
         guard proto != .sctp else { return true }  // SCTP sockets may not exist here; DNAT needs none
-        let family = hostIP?.family ?? .v4
+        guard (1...65535).contains(port) else { return false }
+        let family = hostIP?.family ?? wanted
         let fd = socket(family == .v4 ? AF_INET : AF_INET6,
                         Int32(proto == .tcp ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return true }
         defer { close(fd) }
+        if family == .v6 {
+            // Only IPv6: an IPv4 listener on the port does not hold it for IPv6 bindings.
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
         var result: Int32
         if family == .v4 {
             var address = sockaddr_in()

@@ -107,4 +107,12 @@ public struct PublishedPort: Sendable, Equatable, CustomStringConvertible {
         proto == other.proto && hostPort == other.hostPort
             && (hostIP == nil || other.hostIP == nil || hostIP == other.hostIP)
     }
+
+    /// The address families this binding is programmed for on an endpoint with addresses of
+    /// `endpointFamilies`: its host address's family, or every family the endpoint has. A
+    /// port is never forwarded from one family to the other (no 6-to-4 proxy), so an IPv4-only
+    /// and an IPv6-only endpoint can publish the same host port (Docker 28+'s split gateways).
+    public func families(onEndpointWith endpointFamilies: Set<IPFamily>) -> Set<IPFamily> {
+        hostIP.map { endpointFamilies.intersection([$0.family]) } ?? endpointFamilies
+    }
 }
