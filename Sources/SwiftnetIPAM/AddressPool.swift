@@ -2,8 +2,10 @@
 struct AddressPool: Sendable {
     private(set) var record: PoolRecord
     private(set) var used: AddressSet
-    /// Ordinals that are never handed out: network and broadcast (IPv4 shorter than /31),
-    /// the subnet-router anycast address (IPv6 shorter than /127).
+    /// Ordinals that are never handed out: network and broadcast (IPv4 shorter than /31;
+    /// RFC 3021 point-to-point /31s and /32s use every address), the subnet-router anycast
+    /// address (IPv6, every length, as moby's allocator: a /127 hands out only `…1`, a /128
+    /// nothing).
     let reserved: [UInt128]
     /// Ordinals dynamic allocation draws from: the sub-pool, or the whole pool.
     let dynamicRange: ClosedRange<UInt128>
@@ -23,7 +25,7 @@ struct AddressPool: Sendable {
         var reserved: [UInt128] = []
         switch prefix.family {
         case .v4 where prefix.length < 31: reserved = [0, prefix.lastOrdinal]
-        case .v6 where prefix.length < 127: reserved = [0]
+        case .v6: reserved = [0]
         default: break
         }
         for ordinal in reserved { used.insert(ordinal) }
@@ -43,7 +45,10 @@ struct AddressPool: Sendable {
     var isSticky: Bool { record.options[IPAMOptions.sticky]?.lowercased() != "false" }
 
     /// Addresses that can ever be handed out.
-    var capacity: UInt128 { prefix.lastOrdinal - UInt128(reserved.count) + 1 }
+    var capacity: UInt128 {
+        // Written so that neither a /128 (one address, reserved) nor a /0 can overflow.
+        reserved.isEmpty ? prefix.lastOrdinal + 1 : prefix.lastOrdinal - UInt128(reserved.count - 1)
+    }
 
     func isFree(_ address: IPAddress) -> Bool {
         guard let ordinal = prefix.ordinal(of: address) else { return false }

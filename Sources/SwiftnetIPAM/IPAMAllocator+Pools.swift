@@ -41,10 +41,11 @@ extension IPAMAllocator {
             guard let parsed = IPPrefix(request.pool) else { throw IPAMError.invalidPool(request.pool) }
             guard parsed.family == family else { throw IPAMError.familyMismatch(pool: request.pool, v6: request.v6) }
             prefix = parsed
-            // dockerd 29+ asks for "0.0.0.0/N" or "::/N": any free pool of that size.
+            // dockerd 29+ asks for "0.0.0.0/N" or "::/N": any free pool of that size; "/0",
+            // as in Docker's allocator, one of the default size.
             if parsed.network.value == 0 {
                 automatic = true
-                size = parsed.length
+                size = parsed.length == 0 ? nil : parsed.length
             }
         }
 

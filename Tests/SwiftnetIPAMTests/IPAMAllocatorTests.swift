@@ -79,6 +79,33 @@ final class IPAMAllocatorTests: XCTestCase {
         XCTAssertThrowsError(try pool("0.0.0.0/8"), "no base holds a /8")
     }
 
+    /// Docker's allocator reads `--subnet 0.0.0.0/0` and `::/0` as "a pool of the default size".
+    func testSizeOnlySlashZeroIsOneOfTheDefaultSize() throws {
+        XCTAssertEqual(try pool("0.0.0.0/0").prefix.description, "172.17.0.0/16")
+        XCTAssertEqual(try pool("::/0", v6: true).prefix.description, "fdab:cdef:123::/64")
+    }
+
+    /// IPv6 never hands out the subnet-router anycast address (the first), whatever the
+    /// length, as moby's allocator: a /127 has one usable address, a /128 none.
+    func testIPv6Slash127AndSlash128() throws {
+        let pair = try pool("fd00:9::/127", v6: true).id
+        XCTAssertEqual(ipam.usage(ofPool: pair)?.capacity, 1)
+        XCTAssertEqual(try address(pair, gateway: true), "fd00:9::1")
+        assertThrows(.poolExhausted(IPPrefix("fd00:9::/127")!, poolID: pair)) { try address(pair) }
+        assertThrows(.reservedAddress(IPAddress("fd00:9::")!, pool: IPPrefix("fd00:9::/127")!)) { try address(pair, "fd00:9::") }
+
+        let single = try pool("fd00:9::10/128", v6: true).id
+        XCTAssertEqual(ipam.usage(ofPool: single)?.capacity, 0)
+        assertThrows(.poolExhausted(IPPrefix("fd00:9::10/128")!, poolID: single)) { try address(single, gateway: true) }
+        assertThrows(.poolExhausted(IPPrefix("fd00:9::10/128")!, poolID: single)) { try address(single) }
+
+        // IPv4 point-to-point subnets (RFC 3021) use both and the single address.
+        let p2p = try pool("10.99.0.0/31").id
+        XCTAssertEqual(try address(p2p, gateway: true), "10.99.0.0")
+        XCTAssertEqual(try address(p2p), "10.99.0.1")
+        XCTAssertEqual(try address(try pool("10.99.0.7/32").id), "10.99.0.7")
+    }
+
     func testAutomaticIPv6PoolIsTheHostULA() throws {
         XCTAssertEqual(try pool(v6: true).prefix.description, "fdab:cdef:123::/64")
         XCTAssertEqual(try pool(v6: true).prefix.description, "fdab:cdef:123:1::/64")
