@@ -71,6 +71,7 @@ let package = Package(
 
         .testTarget(name: "SwiftnetIPAMTests", dependencies: ["SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetJSONTests", dependencies: ["SwiftnetJSON", "SwiftnetPluginAPI"]),
+        .testTarget(name: "SwiftnetNetworkModelTests", dependencies: ["SwiftnetNetworkModel", "SwiftnetIPAM", "SwiftnetJSON"]),
         .testTarget(name: "SwiftnetOperatorTests", dependencies: [
             "SwiftnetOperator", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
         ]),
