@@ -27,6 +27,8 @@ let package = Package(
 
         // Pure logic: no I/O, no root.
         .target(name: "SwiftnetCrashPoints"),
+        // Log lines that no client string can split or forge.
+        .target(name: "SwiftnetLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "SwiftnetIPAM", dependencies: ["SwiftnetCrashPoints"]),
         .target(name: "SwiftnetJSON"),
         .target(name: "SwiftnetPluginAPI", dependencies: ["SwiftnetJSON"]),
@@ -61,6 +63,7 @@ let package = Package(
 
         .executableTarget(name: "swiftnet", dependencies: [
             "SwiftnetServer", "SwiftnetIPAM", "SwiftnetFirewall", "SwiftnetOperator", "SwiftnetClient", "SwiftnetJSON",
+            "SwiftnetLogging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -71,6 +74,10 @@ let package = Package(
 
         .testTarget(name: "SwiftnetIPAMTests", dependencies: ["SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetJSONTests", dependencies: ["SwiftnetJSON", "SwiftnetPluginAPI"]),
+        .testTarget(name: "SwiftnetNetworkModelTests", dependencies: ["SwiftnetNetworkModel", "SwiftnetIPAM", "SwiftnetJSON"]),
+        .testTarget(name: "SwiftnetLoggingTests", dependencies: [
+            "SwiftnetLogging", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SwiftnetOperatorTests", dependencies: [
             "SwiftnetOperator", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
         ]),

@@ -5,7 +5,6 @@ public enum BridgeError: Error, Sendable, CustomStringConvertible {
     case networkExists(String)
     case bridgeNameInUse(String, by: String)
     case endpointExists(String)
-    case invalidIPAMData(String)
     case noFreeHostPort(String)
     case hostPortInUse(String)
     case localScopeOnly(String)
@@ -24,8 +23,6 @@ public enum BridgeError: Error, Sendable, CustomStringConvertible {
             return "bridge name \(name) is in use by \(owner); choose another with -o com.docker.network.bridge.name=NAME"
         case .endpointExists(let id):
             return "endpoint \(id.prefix(12)) already exists with different addresses"
-        case .invalidIPAMData(let why):
-            return "invalid IPAM data: \(why)"
         case .noFreeHostPort(let what):
             return "no free host port for \(what)"
         case .hostPortInUse(let what):

@@ -22,7 +22,7 @@ public struct SocketPortProbe: HostPortProbe {
 
     public func isFree(proto: TransportProtocol, hostIP: IPAddress?, family wanted: IPFamily, port: Int) -> Bool {
         guard proto != .sctp else { return true }  // SCTP sockets may not exist here; DNAT needs none
-        guard (1...65535).contains(port) else { return false }
+        guard let port = UInt16(exactly: port), port > 0 else { return false }
         let family = hostIP?.family ?? wanted
         let fd = socket(family == .v4 ? AF_INET : AF_INET6,
                         Int32(proto == .tcp ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -37,7 +37,7 @@ public struct SocketPortProbe: HostPortProbe {
         if family == .v4 {
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_port = in_port_t(port.bigEndian)
             address.sin_addr.s_addr = UInt32(truncatingIfNeeded: hostIP?.value ?? 0).bigEndian
             result = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -45,7 +45,7 @@ public struct SocketPortProbe: HostPortProbe {
         } else {
             var address = sockaddr_in6()
             address.sin6_family = sa_family_t(AF_INET6)
-            address.sin6_port = in_port_t(UInt16(port).bigEndian)
+            address.sin6_port = in_port_t(port.bigEndian)
             let bytes = hostIP?.bytes ?? [UInt8](repeating: 0, count: 16)
             withUnsafeMutableBytes(of: &address.sin6_addr) { raw in
                 for (index, byte) in bytes.enumerated() { raw[index] = byte }

@@ -24,6 +24,7 @@ extension IPAMAllocator {
         let name = request.endpointName
 
         if !request.address.isEmpty {
+            try refuseSpecialPurposeGateway(request)
             guard let address = IPAddress(request.address) else { throw IPAMError.invalidAddress(request.address) }
             guard prefix.contains(address) else { throw IPAMError.addressOutOfRange(address, pool: prefix) }
             guard !pool.isReserved(address) else { throw IPAMError.reservedAddress(address, pool: prefix) }

@@ -61,6 +61,9 @@ extension IPAMAllocator {
                 .map { (prefix: $0.prefix, label: "route \($0)") }
             prefix = try PoolChooser(bases: bases).choose(family: family, size: size, blockers: blockers)
         } else {
+            if let range = prefix.specialPurposeRange {
+                throw IPAMError.specialPurpose(what: "address pool \(prefix)", range: range)
+            }
             if let clash = existing.first(where: { $0.prefix.overlaps(prefix) }) {
                 throw IPAMError.poolOverlap(requested: prefix, existing: clash.prefix)
             }

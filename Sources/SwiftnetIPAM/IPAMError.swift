@@ -15,6 +15,8 @@ public enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {
     case addressInUse(IPAddress, pool: IPPrefix)
     case poolExhausted(IPPrefix, poolID: String)
     case invalidOption(key: String, value: String, expected: String)
+    /// A pool or gateway in a range no network can use; `what` is e.g. "address pool 127.1.0.0/16".
+    case specialPurpose(what: String, range: SpecialPurposeRange)
 
     public var description: String {
         switch self {
@@ -48,6 +50,8 @@ public enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {
             return "no available addresses on this pool: \(pool) (PoolID \(poolID)) is full"
         case .invalidOption(let key, let value, let expected):
             return "invalid IPAM option \(key)=\(value): expected \(expected)"
+        case .specialPurpose(let what, let range):
+            return "invalid \(what): \(range), a special-purpose range no network can use"
         }
     }
 }

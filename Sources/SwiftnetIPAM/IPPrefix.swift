@@ -16,12 +16,23 @@ public struct IPPrefix: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// Parses `a.b.c.d/n` or `x::/n`. Host bits are cleared, as dockerd does with pools it is given.
     public init?(_ text: some StringProtocol) {
-        guard let slash = text.firstIndex(of: "/"),
-              let address = IPAddress(text[..<slash]),
-              let length = Int(text[text.index(after: slash)...]),
-              text[text.index(after: slash)...].allSatisfy(\.isASCII)
-        else { return nil }
+        guard let (address, length) = IPPrefix.parseCIDR(text) else { return nil }
         self.init(address: address, length: length)
+    }
+
+    /// Splits `address/length` text, the address kept as written. The length is 1 to 3 decimal
+    /// digits, no sign or space (as Go's `net.ParseCIDR` reads it), and at most the family's width.
+    public static func parseCIDR(_ text: some StringProtocol) -> (address: IPAddress, length: Int)? {
+        guard let slash = text.firstIndex(of: "/"), let address = IPAddress(text[..<slash]) else { return nil }
+        let digits = text[text.index(after: slash)...].utf8
+        guard (1...3).contains(digits.count) else { return nil }
+        var length = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+            length = length * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        guard length <= address.family.bitWidth else { return nil }
+        return (address, length)
     }
 
     static func mask(family: IPFamily, length: Int) -> UInt128 {

@@ -4,6 +4,8 @@ public enum NetworkModelError: Error, Sendable, Equatable, CustomStringConvertib
     case invalidOption(key: String, value: String, expected: String)
     case invalidAddress(field: String, value: String)
     case invalidPortBinding(String)
+    /// An `IPv4Data`/`IPv6Data` entry of CreateNetwork no bridge can use.
+    case invalidIPAMData(String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum NetworkModelError: Error, Sendable, Equatable, CustomStringConvertib
             return "invalid \(field) '\(value)': expected an address with its prefix length, e.g. 172.18.0.2/16"
         case .invalidPortBinding(let why):
             return "invalid port binding: \(why)"
+        case .invalidIPAMData(let why):
+            return "invalid IPAM data: \(why)"
         }
     }
 }

@@ -40,7 +40,12 @@ public struct NetworkOptions: Sendable, Equatable {
                 switch member.value {
                 case .string(let text): generic[member.key] = text
                 case .bool(let flag): generic[member.key] = flag ? "true" : "false"
-                case .number(let number) where number.rounded() == number: generic[member.key] = String(Int64(number))
+                // Only integers a Go int64 holds: 1e19 or 0.5 are no option value anyone meant.
+                case .number(let number):
+                    guard let integer = Int64(exactly: number) else {
+                        throw .invalidOption(key: member.key, value: "\(number)", expected: "a string or an integer")
+                    }
+                    generic[member.key] = String(integer)
                 default:
                     throw .invalidOption(key: member.key, value: member.value.kind, expected: "a string")
                 }
@@ -59,10 +64,10 @@ public struct NetworkOptions: Sendable, Equatable {
             mtu = value
         }
         if let text = generic[NetworkOptions.iccKey] {
-            interContainer = try NetworkOptions.flag(.string(text), key: NetworkOptions.iccKey)!
+            interContainer = try NetworkOptions.flag(text, key: NetworkOptions.iccKey)
         }
         if let text = generic[NetworkOptions.masqueradeKey] {
-            masquerade = try NetworkOptions.flag(.string(text), key: NetworkOptions.masqueradeKey)!
+            masquerade = try NetworkOptions.flag(text, key: NetworkOptions.masqueradeKey)
         }
         if let text = generic[NetworkOptions.hostBindingKey] {
             guard let address = IPAddress(text), address.family == .v4 else {
@@ -86,14 +91,17 @@ public struct NetworkOptions: Sendable, Equatable {
         switch value {
         case nil, .null?: return nil
         case .bool(let flag)?: return flag
-        case .string(let text)?:
-            switch text {
-            case "1", "t", "T", "true", "TRUE", "True": return true
-            case "0", "f", "F", "false", "FALSE", "False": return false
-            default: throw .invalidOption(key: key, value: text, expected: "true or false")
-            }
+        case .string(let text)?: return try flag(text, key: key)
         case let other?:
             throw .invalidOption(key: key, value: other.kind, expected: "true or false")
+        }
+    }
+
+    static func flag(_ text: String, key: String) throws(NetworkModelError) -> Bool {
+        switch text {
+        case "1", "t", "T", "true", "TRUE", "True": return true
+        case "0", "f", "F", "false", "FALSE", "False": return false
+        default: throw .invalidOption(key: key, value: text, expected: "true or false")
         }
     }
 }

@@ -51,9 +51,7 @@ public struct InterfaceAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init?(cidr: String) {
-        guard let slash = cidr.firstIndex(of: "/"), let address = IPAddress(cidr[..<slash]),
-              let length = Int(cidr[cidr.index(after: slash)...]), (0...address.family.bitWidth).contains(length)
-        else { return nil }
+        guard let (address, length) = IPPrefix.parseCIDR(cidr) else { return nil }
         self.init(address: address, prefixLength: length)
     }
 

@@ -50,8 +50,13 @@ public struct PortBindingRequest: Sendable, Equatable {
         func integer(_ key: String, _ range: ClosedRange<Int>) throws(NetworkModelError) -> Int {
             switch object[key] {
             case nil, .null?: return 0
-            case .number(let number)? where number.rounded() == number && range.contains(Int(number)): return Int(number)
-            case let other?: throw .invalidPortBinding("\(key) is \(other) (expected an integer in \(range))")
+            // Int(exactly:) first: a number beyond Int's range must be refused, not converted.
+            case .number(let number)?:
+                guard let value = Int(exactly: number), range.contains(value) else {
+                    throw .invalidPortBinding("\(key) is \(number) (expected an integer in \(range))")
+                }
+                return value
+            case let other?: throw .invalidPortBinding("\(key) is \(other.kind) (expected an integer in \(range))")
             }
         }
         func address(_ key: String) throws(NetworkModelError) -> IPAddress? {

@@ -40,15 +40,7 @@ struct NetworkDriver: Sendable {
             let options = try NetworkOptions(json: request.options)
             var subnets: [NetworkSubnet] = []
             for data in request.ipv4Data + request.ipv6Data {
-                guard let pool = IPPrefix(data.pool) else { throw BridgeError.invalidIPAMData("pool '\(data.pool)' is not a CIDR") }
-                var gateway: IPAddress?
-                if !data.gateway.isEmpty {
-                    guard let parsed = InterfaceAddress(cidr: data.gateway) ?? IPAddress(data.gateway).map({ InterfaceAddress(address: $0, prefixLength: pool.length) }),
-                          pool.contains(parsed.address)
-                    else { throw BridgeError.invalidIPAMData("gateway '\(data.gateway)' is not an address in \(pool)") }
-                    gateway = parsed.address
-                }
-                subnets.append(NetworkSubnet(pool: pool, gateway: gateway))
+                subnets.append(try NetworkSubnet(ipamPool: data.pool, gateway: data.gateway))
             }
             try driver.createNetwork(.init(id: request.networkID, options: options, subnets: subnets))
         }

@@ -177,7 +177,8 @@ extension StateStore: NetworkStore {
     }
 
     private static func int(_ object: JSONObject, _ key: String) -> Int {
-        if case .number(let value)? = object[key] { return Int(value) }
+        // A hand-edited or damaged row must not trap start-up: out-of-range reads as 0.
+        if case .number(let value)? = object[key] { return Int(exactly: value) ?? 0 }
         return 0
     }
 

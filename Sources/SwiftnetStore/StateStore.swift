@@ -9,7 +9,9 @@ public final class StateStore: Sendable {
     public let path: String
     let queue: DatabaseQueue
 
-    /// Opens (creating the folder with mode 0700 and the file if needed) and migrates.
+    /// Opens (creating the folder with mode 0700 and the file if needed) and migrates. The
+    /// database and its -wal, -shm and -journal files are mode 0600 whatever the folder's mode
+    /// and the umask.
     public init(path: String, busyTimeout: Double = 5) throws {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
@@ -17,6 +19,7 @@ public final class StateStore: Sendable {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         }
+        try StateStore.restrictPermissions(path)
         var configuration = Configuration()
         configuration.journalMode = .wal
         configuration.label = "swiftnet.state"
@@ -32,6 +35,20 @@ public final class StateStore: Sendable {
         }
         queue = try DatabaseQueue(path: path, configuration: configuration)
         try StateStore.migrator.migrate(queue)
+    }
+
+    /// The state maps every network and container address of the host: only its owner reads
+    /// it. SQLite gives the -wal, -shm and -journal files it creates the database's own mode, so
+    /// the database is made (or set) 0600 before SQLite opens it; files an earlier version left
+    /// with a wider mode are narrowed too.
+    static func restrictPermissions(_ path: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StateStoreError.permissions(path: path, errno: errno) }
+        defer { close(fd) }
+        guard fchmod(fd, 0o600) == 0 else { throw StateStoreError.permissions(path: path, errno: errno) }
+        for suffix in ["-wal", "-shm", "-journal"] where chmod(path + suffix, 0o600) != 0 && errno != ENOENT {
+            throw StateStoreError.permissions(path: path + suffix, errno: errno)
+        }
     }
 
     /// Versioned schema. A migration is never edited once released: add a new one.
@@ -135,10 +152,13 @@ public final class StateStore: Sendable {
 
 public enum StateStoreError: Error, CustomStringConvertible {
     case corrupt(String)
+    case permissions(path: String, errno: Int32)
 
     public var description: String {
         switch self {
         case .corrupt(let what): return "state file is damaged: \(what)"
+        case .permissions(let path, let errno):
+            return "cannot make \(path) readable by its owner only (mode 0600): \(String(cString: strerror(errno)))"
         }
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import SwiftnetHTTP
 import SwiftnetIPAM
 import SwiftnetFirewall
+import SwiftnetLogging
 import SwiftnetServer
 
 /// `swiftnet serve`: answers dockerd on the plugin socket until SIGTERM or SIGINT.
@@ -68,7 +69,8 @@ struct Serve: ParsableCommand {
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            // Requests carry strings that end up in log lines; escaped, they cannot add lines.
+            var handler = EscapingLogHandler(StreamLogHandler.standardError(label: label))
             handler.logLevel = level
             return handler
         }

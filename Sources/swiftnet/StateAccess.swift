@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SwiftnetClient
 import SwiftnetJSON
+import SwiftnetLogging
 import SwiftnetOperator
 import SwiftnetServer
 
@@ -35,7 +36,7 @@ struct StateAccess: ParsableArguments {
             throw OperatorCommandError("no swiftnet server answers on \(socket) and there is no state file at \(state); "
                                        + "pass --socket or --state")
         }
-        var logger = Logger(label: "swiftnet", factory: { StreamLogHandler.standardError(label: $0) })
+        var logger = Logger(label: "swiftnet", factory: { EscapingLogHandler(StreamLogHandler.standardError(label: $0)) })
         logger.logLevel = .warning
         do {
             return .local(try PluginRuntime(statePath: state, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))

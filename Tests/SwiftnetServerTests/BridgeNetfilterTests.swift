@@ -23,7 +23,7 @@ final class BridgeNetfilterTests: XCTestCase {
         }
         setBridgedFiltering("0")
         server = ServerProcess()
-        server.networkNamespace = host
+        server.namespace = host
         server.extraArguments = ["--chain-prefix", "SWT" + Shell.randomHex(6).uppercased()]
         try server.start()
         client = try server.client()

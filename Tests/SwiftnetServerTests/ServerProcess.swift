@@ -13,9 +13,9 @@ final class ServerProcess {
     var extraArguments: [String] = []
     /// Added to the server's environment (e.g. SWIFTNET_CRASH_AT).
     var environment: [String: String] = [:]
-    /// Runs the server in this network namespace (`ip netns exec`, which execs it: the pid is
-    /// the server's), so that its links, rules and sysctls are that namespace's.
-    var networkNamespace: String?
+    /// Set: the server runs in this network namespace (`ip netns exec`, which execs it, so the
+    /// process is the server's), and every link and rule it makes stays there and goes with it.
+    var namespace: String?
 
     /// The `swiftnet` binary built beside this test bundle, or `$SWIFTNET_BIN`.
     static var binary: String {
@@ -62,13 +62,13 @@ final class ServerProcess {
     /// Starts a process without waiting for it (for start-up failures).
     func launch(arguments: [String]? = nil) throws -> Process {
         let process = Process()
-        let serverArguments = arguments ?? (["serve", "--socket", socketPath, "--state", statePath, "--log-level", "debug"] + extraArguments)
-        if let networkNamespace {
+        let arguments = arguments ?? (["serve", "--socket", socketPath, "--state", statePath, "--log-level", "debug"] + extraArguments)
+        if let namespace {
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", networkNamespace, ServerProcess.binary] + serverArguments
+            process.arguments = ["netns", "exec", namespace, ServerProcess.binary] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-            process.arguments = serverArguments
+            process.arguments = arguments
         }
         process.environment = ProcessInfo.processInfo.environment
             .merging(["SWIFTNET_EXIT_WITH_PARENT": "1"]) { _, new in new }

@@ -136,3 +136,57 @@ final class StateStoreTests: XCTestCase {
 struct FixedRoutes: HostRouteSource {
     func routes(family: IPFamily) throws -> [HostRoute] { [] }
 }
+
+/// The state file maps every network and address of the host: owner-only, whatever the folder.
+final class StateFileModeTests: XCTestCase {
+    var folder: String!
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "swiftnet-mode-\(UUID().uuidString)"
+        // Made by someone else, the usual way: 0755.
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    func mode(_ path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int(info.st_mode & 0o777)
+    }
+
+    /// Every file SQLite made beside the database (with the umask of most shells, 022).
+    func stateFiles(_ path: String) -> [String] {
+        [path, path + "-wal", path + "-shm", path + "-journal"].filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    func testNewStateInAnExisting0755FolderIsOwnerOnly() throws {
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        let path = folder + "/swiftnet.db"
+        let store = try StateStore(path: path)
+        try store.setMetaValue("probe", "1")  // a write, so the WAL exists
+        let files = stateFiles(path)
+        XCTAssertTrue(files.contains(path + "-wal"), "\(files)")
+        for file in files { XCTAssertEqual(mode(file), 0o600, file) }
+        XCTAssertEqual(mode(folder), 0o755, "a folder that existed is left as it was")
+    }
+
+    func testStateLeftWorldReadableIsNarrowedAtOpen() throws {
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        let path = folder + "/swiftnet.db"
+        do {
+            let store = try StateStore(path: path)
+            try store.setMetaValue("probe", "1")
+        }
+        // As an earlier version left them, and a -wal a crash left behind.
+        FileManager.default.createFile(atPath: path + "-wal", contents: nil)
+        for file in stateFiles(path) { XCTAssertEqual(chmod(file, 0o644), 0) }
+        let store = try StateStore(path: path)
+        try store.setMetaValue("probe", "2")
+        for file in stateFiles(path) { XCTAssertEqual(mode(file), 0o600, file) }
+    }
+}

@@ -1,0 +1,66 @@
+import Logging
+
+/// Wraps a log handler so that nothing a client sent can forge or split a log line: the
+/// message, every metadata key and value (handler, provider and call-site metadata) and an
+/// attached error's text reach the wrapped handler escaped (`String.logEscaped`).
+public struct EscapingLogHandler<Wrapped: LogHandler>: LogHandler {
+    private var wrapped: Wrapped
+
+    public init(_ wrapped: Wrapped) {
+        self.wrapped = wrapped
+    }
+
+    public func log(event: LogEvent) {
+        var escaped = event
+        escaped.message = Logger.Message(stringLiteral: event.message.description.logEscaped)
+        var metadata = event.metadata.map(EscapingLogHandler.escape)
+        if let error = event.error {
+            // The wrapped handler would print the error's text as it is: print it escaped instead.
+            metadata = metadata ?? [:]
+            metadata?["error.message"] = .string("\(error)".logEscaped)
+            metadata?["error.type"] = .string(String(reflecting: type(of: error)).logEscaped)
+            escaped.error = nil
+        }
+        escaped.metadata = metadata
+        wrapped.log(event: escaped)
+    }
+
+    public var logLevel: Logger.Level {
+        get { wrapped.logLevel }
+        set { wrapped.logLevel = newValue }
+    }
+
+    public var metadata: Logger.Metadata {
+        get { wrapped.metadata }
+        set { wrapped.metadata = EscapingLogHandler.escape(newValue) }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { wrapped[metadataKey: key.logEscaped] }
+        set { wrapped[metadataKey: key.logEscaped] = newValue.map(EscapingLogHandler.escape) }
+    }
+
+    public var metadataProvider: Logger.MetadataProvider? {
+        get { wrapped.metadataProvider }
+        set {
+            wrapped.metadataProvider = newValue.map { provider in
+                Logger.MetadataProvider { EscapingLogHandler.escape(provider.get()) }
+            }
+        }
+    }
+
+    static func escape(_ metadata: Logger.Metadata) -> Logger.Metadata {
+        var result: Logger.Metadata = [:]
+        for (key, value) in metadata { result[key.logEscaped] = escape(value) }
+        return result
+    }
+
+    static func escape(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {
+        switch value {
+        case .string(let text): return .string(text.logEscaped)
+        case .stringConvertible(let item): return .string(item.description.logEscaped)
+        case .array(let items): return .array(items.map(escape))
+        case .dictionary(let metadata): return .dictionary(escape(metadata))
+        }
+    }
+}

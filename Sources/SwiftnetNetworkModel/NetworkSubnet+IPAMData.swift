@@ -1,0 +1,25 @@
+import SwiftnetIPAM
+
+extension NetworkSubnet {
+    /// One `IPv4Data`/`IPv6Data` entry of CreateNetwork: the pool as a CIDR, the gateway as a
+    /// CIDR or a plain address ("" for none). Whatever IPAM gave them (swiftnet's or dockerd's
+    /// default), a pool or gateway no bridge can use is refused here: special-purpose ranges,
+    /// and a gateway that is the pool's network or broadcast (IPv6: subnet-router anycast) address.
+    public init(ipamPool poolText: String, gateway gatewayText: String) throws(NetworkModelError) {
+        guard let pool = IPPrefix(poolText) else { throw .invalidIPAMData("pool '\(poolText)' is not a CIDR") }
+        if let range = pool.specialPurposeRange {
+            throw .invalidIPAMData("pool \(pool): \(range), a special-purpose range no network can use")
+        }
+        guard !gatewayText.isEmpty else {
+            self.init(pool: pool, gateway: nil)
+            return
+        }
+        guard let gateway = InterfaceAddress(cidr: gatewayText)?.address ?? IPAddress(gatewayText), pool.contains(gateway) else {
+            throw .invalidIPAMData("gateway '\(gatewayText)' is not an address in \(pool)")
+        }
+        if let role = pool.reservedRole(of: gateway) {
+            throw .invalidIPAMData("gateway \(gateway) is \(role) of \(pool); a host address is needed")
+        }
+        self.init(pool: pool, gateway: gateway)
+    }
+}
