@@ -30,9 +30,9 @@ public final class HTTPServer: Sendable {
         handler: any HTTPHandler,
         logger: Logger
     ) throws {
-        let settings: (threads: UInt32, idle: UInt32, deadline: UInt32, limit: UInt32)
+        var limits: swiftnet_http_limits
         do {
-            settings = try Self.validated(configuration)
+            limits = try Self.validated(configuration)
         } catch {
             close(fd)
             throw error
@@ -41,9 +41,7 @@ public final class HTTPServer: Sendable {
         var message = [CChar](repeating: 0, count: 256)
         let daemon = message.withUnsafeMutableBufferPointer { buffer in
             swiftnet_http_start(
-                fd, settings.threads, settings.idle, settings.deadline,
-                configuration.maxBodyBytes, settings.limit,
-                httpServerHandleRequest, httpServerLog, context.toOpaque(),
+                fd, &limits, httpServerHandleRequest, httpServerLog, context.toOpaque(),
                 buffer.baseAddress, buffer.count
             )
         }
@@ -73,9 +71,7 @@ public final class HTTPServer: Sendable {
         stopped.context.release()
     }
 
-    private static func validated(
-        _ configuration: HTTPServerConfiguration
-    ) throws -> (threads: UInt32, idle: UInt32, deadline: UInt32, limit: UInt32) {
+    private static func validated(_ configuration: HTTPServerConfiguration) throws -> swiftnet_http_limits {
         func check(_ value: Int, _ range: ClosedRange<Int>, _ name: String) throws -> UInt32 {
             guard range.contains(value) else {
                 throw HTTPServerError.invalidConfiguration(
@@ -85,10 +81,17 @@ public final class HTTPServer: Sendable {
         }
         let threads = try check(configuration.threads, 1...1024, "threads")
         let idle = try check(configuration.idleTimeoutSeconds, 0...86_400, "idleTimeoutSeconds")
-        let deadline = try check(configuration.requestDeadlineSeconds, 0...86_400, "requestDeadlineSeconds")
+        let header = try check(configuration.headerDeadlineSeconds, 1...3600, "headerDeadlineSeconds")
+        let body = try check(configuration.requestDeadlineSeconds, 0...86_400, "requestDeadlineSeconds")
         _ = try check(configuration.maxBodyBytes, 1...(1 << 30), "maxBodyBytes")
-        // MHD splits the limit across its worker threads; each needs at least one.
-        let limit = try check(configuration.connectionLimit, configuration.threads...1_000_000, "connectionLimit")
-        return (threads, idle, deadline, limit)
+        let soft = try check(configuration.connectionLimit, 1...1_000_000, "connectionLimit")
+        // MHD splits the hard limit across its worker threads; each needs at least one.
+        let hard = try check(configuration.hardConnectionLimit,
+                             max(configuration.threads, configuration.connectionLimit)...1_000_000,
+                             "hardConnectionLimit")
+        return swiftnet_http_limits(
+            threads: threads, idle_timeout_seconds: idle, header_deadline_seconds: header,
+            body_deadline_seconds: body, max_body_bytes: configuration.maxBodyBytes,
+            soft_connection_limit: soft, hard_connection_limit: hard)
     }
 }

@@ -55,5 +55,5 @@ func httpServerHandleRequest(
 func httpServerLog(_ context: UnsafeMutableRawPointer?, _ message: UnsafePointer<CChar>?) {
     guard let context, let message else { return }
     let server = Unmanaged<HTTPServerContext>.fromOpaque(context).takeUnretainedValue()
-    server.logger.warning("libmicrohttpd: \(String(cString: message))")
+    server.logger.warning("\(String(cString: message))")
 }

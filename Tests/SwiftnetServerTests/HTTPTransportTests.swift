@@ -302,7 +302,7 @@ final class HTTPTransportTests: XCTestCase {
     }
 
     func testStartFailureReportsReasonAndClosesDescriptor() throws {
-        // epoll refuses /dev/null, so MHD gets past option parsing and fails inside start.
+        // Not a listening socket: the accept loop refuses it before anything is served.
         let fd = open("/dev/null", O_RDWR | O_CLOEXEC)
         XCTAssertGreaterThanOrEqual(fd, 0)
         var logger = Logger(label: "swiftnet.http.test")
@@ -311,10 +311,7 @@ final class HTTPTransportTests: XCTestCase {
             try HTTPServer(listeningSocket: fd, configuration: HTTPServerConfiguration(threads: 2),
                            handler: TestHandler(), logger: logger)
         ) { error in
-            guard case HTTPServerError.startFailed(let reason) = error else {
-                return XCTFail("unexpected \(error)")
-            }
-            XCTAssertTrue(reason.hasPrefix("libmicrohttpd refused to start: "), reason)
+            XCTAssertEqual(error as? HTTPServerError, .startFailed("the descriptor is not a listening socket"))
         }
         XCTAssertEqual(fcntl(fd, F_GETFD), -1, "the descriptor should have been closed")
     }

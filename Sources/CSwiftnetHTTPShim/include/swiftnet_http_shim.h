@@ -31,7 +31,8 @@ typedef void (*swiftnet_http_handler)(void *context,
                                       size_t body_len,
                                       swiftnet_http_reply *reply);
 
-/* Receives libmicrohttpd's own diagnostics, one line without the trailing newline, from any
+/* Receives libmicrohttpd's own diagnostics and the accept loop's reports (connections closed
+ * by the connection policy, accept failures), one line without the trailing newline, from any
  * thread. */
 typedef void (*swiftnet_http_log)(void *context, const char *message);
 
@@ -45,25 +46,44 @@ int swiftnet_http_reply_set(swiftnet_http_reply *reply,
                             size_t body_len,
                             const char *content_type);
 
+/* How the server treats connections; see swiftnet_http_start. */
+struct swiftnet_http_limits {
+    /* Worker threads, each with its own epoll set (1 = a single internal thread). */
+    unsigned int threads;
+    /* A kept-alive connection whose next request head is not complete this long after the
+     * previous answer is closed (0 = never). Absolute: trickled bytes do not extend it. */
+    unsigned int idle_timeout_seconds;
+    /* A new connection whose first request head is not complete this long after it was
+     * accepted is answered 408 and closed (at least 1). */
+    unsigned int header_deadline_seconds;
+    /* A request whose body is still arriving this long after its head is aborted (0 = no
+     * deadline). */
+    unsigned int body_deadline_seconds;
+    /* Larger bodies are answered 413 and the connection is closed. */
+    size_t max_body_bytes;
+    /* At this many open connections, each new one first closes the connection that has waited
+     * longest among those sending their first head, else among those idle between requests,
+     * else among those sending a body; never one being handled or answered. */
+    unsigned int soft_connection_limit;
+    /* Never more open connections: beyond it, when every one is being served, a new client is
+     * answered 503. At least soft_connection_limit and threads. */
+    unsigned int hard_connection_limit;
+};
+
 /* Serves HTTP/1.1 on `listen_fd`, a socket already bound and listening (AF_UNIX or TCP).
  * Ownership of `listen_fd` passes to the server in every case: it is closed by
  * swiftnet_http_stop, or before this function returns NULL.
  *
- * threads: worker threads, each with its own epoll set (1 = a single internal thread).
- * idle_timeout_seconds: a connection with no traffic for this long is closed (0 = never).
- * request_deadline_seconds: a request whose body is still arriving after this long is aborted
- *   (0 = no deadline).
- * max_body_bytes: larger bodies are answered with 413 and the connection is closed.
- * connection_limit: further connections are accepted and closed at once (0 = MHD default).
+ * A connection's first request head is checked by the server's own accept loop before
+ * libmicrohttpd sees the connection, so malformed heads, unsupported versions (400) and
+ * oversize heads (431, over 8192 bytes or 100 fields) get a JSON {"Err": ...} answer; later
+ * requests on a kept-alive connection are parsed by libmicrohttpd alone (see shim.c).
+ *
  * log: may be NULL.
  *
  * Returns NULL on failure with a reason in `error` (always NUL-terminated when error_len > 0). */
 swiftnet_http_server *swiftnet_http_start(int listen_fd,
-                                          unsigned int threads,
-                                          unsigned int idle_timeout_seconds,
-                                          unsigned int request_deadline_seconds,
-                                          size_t max_body_bytes,
-                                          unsigned int connection_limit,
+                                          const struct swiftnet_http_limits *limits,
                                           swiftnet_http_handler handler,
                                           swiftnet_http_log log,
                                           void *context,

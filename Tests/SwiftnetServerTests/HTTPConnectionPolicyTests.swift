@@ -1,0 +1,309 @@
+import Foundation
+import Logging
+import Synchronization
+import SwiftnetClient
+import SwiftnetHTTP
+import XCTest
+
+/// `/ping` answers at once, `/slow` after 1.5 s (a request that sits in the handler).
+private struct PolicyTestHandler: HTTPHandler {
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        if request.path == "/slow" { Thread.sleep(forTimeInterval: 1.5) }
+        return .json(200, Array(#"{"Path":"\#(request.path)"}"#.utf8))
+    }
+}
+
+/// Clients that hold connections, trickle bytes or send what libmicrohttpd would refuse: dockerd
+/// must still get through, and every refusal is JSON.
+final class HTTPConnectionPolicyTests: XCTestCase {
+    private var directory = ""
+    private var socketPath = ""
+    private var servers: [HTTPServer] = []
+
+    override func setUpWithError() throws {
+        directory = "/tmp/snp-\(UUID().uuidString.prefix(8))"
+        socketPath = directory + "/p.sock"
+    }
+
+    override func tearDown() {
+        for server in servers { server.stop() }
+        servers = []
+        UnixListeningSocket.remove(path: socketPath)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func startServer(_ configuration: HTTPServerConfiguration = HTTPServerConfiguration()) throws {
+        let fd = try UnixListeningSocket.bind(path: socketPath)
+        var logger = Logger(label: "swiftnet.http.policy-test")
+        logger.logLevel = .critical
+        servers.append(try HTTPServer(
+            listeningSocket: fd, configuration: configuration, handler: PolicyTestHandler(), logger: logger))
+    }
+
+    /// Seconds until a new client's request is answered (10 s timeout: fails the test).
+    private func timeToAnswerNewClient(file: StaticString = #filePath, line: UInt = #line) -> Double {
+        let started = Date()
+        do {
+            let response = try UnixHTTPClient(socketPath: socketPath, timeoutSeconds: 10).post("/ping", body: [])
+            XCTAssertEqual(response.status, 200, file: file, line: line)
+        } catch {
+            XCTFail("the new client was not answered: \(error)", file: file, line: line)
+        }
+        return Date().timeIntervalSince(started)
+    }
+
+    private func openSilentConnections(_ count: Int) -> [RawUnixConnection] {
+        (0..<count).compactMap { _ in try? RawUnixConnection(path: socketPath) }
+    }
+
+    private func assertJSONError(
+        _ connection: RawUnixConnection, status: Int, contains text: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertTrue(connection.readUntilClosed(seconds: 5), "server kept the connection open", file: file, line: line)
+        guard let response = connection.response else {
+            return XCTFail("no response: \(String(decoding: connection.received, as: UTF8.self))", file: file, line: line)
+        }
+        XCTAssertEqual(response.status, status, response.body, file: file, line: line)
+        XCTAssertEqual(response.headers["content-type"], "application/json", file: file, line: line)
+        let object = (try? JSONSerialization.jsonObject(with: Data(response.body.utf8))) as? [String: Any]
+        let message = object?["Err"] as? String ?? ""
+        XCTAssertTrue(message.contains(text), "Err should mention '\(text)': \(response.body)", file: file, line: line)
+    }
+
+    // MARK: - Room for new clients
+
+    func testNewClientIsAnsweredWhile300SilentConnectionsAreOpen() throws {
+        try startServer()
+        let held = openSilentConnections(300)
+        let seconds = timeToAnswerNewClient()
+        print("new client answered in \(seconds) s with \(held.count) silent connections open")
+        XCTAssertLessThan(seconds, 2)
+    }
+
+    func testNewClientIsAnsweredWhile300IdleKeepAliveConnectionsAreOpen() throws {
+        try startServer()
+        var held: [UnixHTTPClient] = []
+        for _ in 0..<300 {
+            guard let client = try? UnixHTTPClient(socketPath: socketPath, timeoutSeconds: 1),
+                  (try? client.post("/ping", body: []))?.status == 200 else { continue }
+            held.append(client)
+        }
+        XCTAssertEqual(held.count, 300, "every client is answered, the ones beyond the limit too")
+        let seconds = timeToAnswerNewClient()
+        print("new client answered in \(seconds) s with \(held.count) idle keep-alive connections open")
+        XCTAssertLessThan(seconds, 2)
+    }
+
+    func testNewClientIsAnsweredWhile300ConnectionsTrickleHeaders() throws {
+        try startServer()
+        let held = openSilentConnections(300)
+        for connection in held { connection.send("POST /ping HTTP/1.1\r\nX-Trickle: ") }
+        let stop = Atomic(false)
+        let descriptors = held.map(\.fd)
+        let trickler = Thread {
+            // One byte per connection per second, as long as the test runs.
+            var byte: UInt8 = 0x61
+            while !stop.load(ordering: .relaxed) {
+                for fd in descriptors { _ = send(fd, &byte, 1, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+        trickler.start()
+        defer { stop.store(true, ordering: .relaxed) }
+        Thread.sleep(forTimeInterval: 1.5)
+        let seconds = timeToAnswerNewClient()
+        print("new client answered in \(seconds) s with \(held.count) connections trickling headers")
+        XCTAssertLessThan(seconds, 2)
+    }
+
+    func testRequestInTheHandlerIsNeverEvicted() throws {
+        try startServer(HTTPServerConfiguration(threads: 2, connectionLimit: 4, hardConnectionLimit: 64))
+        let path = socketPath
+        let slowStatus = Mutex<Int?>(nil)
+        let slow = Thread {
+            let status = (try? UnixHTTPClient(socketPath: path, timeoutSeconds: 10).post("/slow", body: []))?.status
+            slowStatus.withLock { $0 = status ?? -1 }
+        }
+        slow.start()
+        Thread.sleep(forTimeInterval: 0.3)
+        // Ten times the soft limit: each one beyond it closes the oldest connection not in a handler.
+        let held = openSilentConnections(40)
+        XCTAssertEqual(held.count, 40)
+        XCTAssertLessThan(timeToAnswerNewClient(), 2)
+        let deadline = Date().addingTimeInterval(5)
+        while slowStatus.withLock({ $0 }) == nil && Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(slowStatus.withLock { $0 }, 200, "the request in the handler must be answered")
+        // The oldest silent connections made room and were closed.
+        XCTAssertTrue(held[0].readUntilClosed(seconds: 1))
+    }
+
+    func testIdleKeepAliveConnectionOutlastsAFloodOfSilentConnections() throws {
+        try startServer(HTTPServerConfiguration(connectionLimit: 8, hardConnectionLimit: 64))
+        let dockerd = try UnixHTTPClient(socketPath: socketPath)
+        XCTAssertEqual(try dockerd.post("/ping", body: []).status, 200)
+        // Older than every silent connection, but those never sent a request: they go first.
+        let held = openSilentConnections(40)
+        XCTAssertEqual(held.count, 40)
+        XCTAssertEqual(try dockerd.post("/ping", body: []).status, 200)
+        XCTAssertEqual(dockerd.connectionsOpened, 1, "the kept-alive connection was closed to make room")
+    }
+
+    func testServerBusyIsJSON503WhenEveryConnectionIsBeingServed() throws {
+        try startServer(HTTPServerConfiguration(threads: 1, connectionLimit: 1, hardConnectionLimit: 2))
+        let path = socketPath
+        let statuses = Mutex<[Int]>([])
+        let group = DispatchGroup()
+        for _ in 0..<2 {
+            group.enter()
+            Thread.detachNewThread {
+                let status = (try? UnixHTTPClient(socketPath: path, timeoutSeconds: 10).post("/slow", body: []))?.status
+                statuses.withLock { $0.append(status ?? -1) }
+                group.leave()
+            }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        // One request is in the handler, the other waits for the single worker: nothing can go.
+        let third = try RawUnixConnection(path: socketPath)
+        assertJSONError(third, status: 503, contains: "busy")
+        XCTAssertEqual(group.wait(timeout: .now() + 10), .success)
+        XCTAssertEqual(statuses.withLock { $0 }, [200, 200])
+    }
+
+    // MARK: - Deadlines
+
+    func testTricklingHeadIsCutOffAtTheHeaderDeadline() throws {
+        try startServer()  // header deadline 10 s
+        let connection = try RawUnixConnection(path: socketPath)
+        let started = Date()
+        XCTAssertTrue(connection.send("POST /ping HTTP/1.1\r\nX-Trickle: "))
+        var closedAfter: Double?
+        var lastByte = Date()
+        while Date().timeIntervalSince(started) < 14 {
+            if connection.isClosedByServer() {
+                closedAfter = Date().timeIntervalSince(started)
+                break
+            }
+            if Date().timeIntervalSince(lastByte) >= 2 {
+                connection.send("a")
+                lastByte = Date()
+            }
+            usleep(100_000)
+        }
+        guard let closedAfter else { return XCTFail("a client trickling its head held the connection for 14 s") }
+        print("trickling head closed after \(closedAfter) s")
+        XCTAssertGreaterThan(closedAfter, 9.5)
+        XCTAssertLessThan(closedAfter, 11.5)
+        assertJSONError(connection, status: 408, contains: "10 s")
+    }
+
+    func testIdleKeepAliveConnectionOutlivesTheHeaderDeadline() throws {
+        try startServer(HTTPServerConfiguration(idleTimeoutSeconds: 10, headerDeadlineSeconds: 1))
+        let client = try UnixHTTPClient(socketPath: socketPath)
+        XCTAssertEqual(try client.post("/ping", body: []).status, 200)
+        Thread.sleep(forTimeInterval: 2.5)
+        XCTAssertEqual(try client.post("/ping", body: []).status, 200)
+        XCTAssertEqual(client.connectionsOpened, 1, "an idle keep-alive connection is not waiting for a head")
+    }
+
+    func testKeepAliveConnectionTricklingItsNextHeadIsClosedAtTheIdleTimeout() throws {
+        try startServer(HTTPServerConfiguration(idleTimeoutSeconds: 2))
+        let connection = try RawUnixConnection(path: socketPath)
+        connection.send("POST /ping HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        let started = Date()
+        Thread.sleep(forTimeInterval: 0.2)
+        XCTAssertFalse(connection.isClosedByServer())
+        XCTAssertEqual(connection.response?.status, 200)
+        connection.send("POST /ping HTTP/1.1\r\nX-Trickle: ")
+        var closedAfter: Double?
+        while Date().timeIntervalSince(started) < 8 {
+            if connection.isClosedByServer() {
+                closedAfter = Date().timeIntervalSince(started)
+                break
+            }
+            connection.send("a")
+            usleep(400_000)
+        }
+        guard let closedAfter else { return XCTFail("trickling the next head held a keep-alive connection for 8 s") }
+        XCTAssertLessThan(closedAfter, 3.5)
+    }
+
+    func testHeadWithoutItsBodyIsCutOffAtTheBodyDeadline() throws {
+        try startServer(HTTPServerConfiguration(idleTimeoutSeconds: 30, requestDeadlineSeconds: 1))
+        let connection = try RawUnixConnection(path: socketPath)
+        let started = Date()
+        connection.send("POST /ping HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+        XCTAssertTrue(connection.readUntilClosed(seconds: 6), "a body that never starts held the connection")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2.6)
+    }
+
+    // MARK: - Refusals are JSON
+
+    func testUnsupportedHTTPVersionsGet400WithJSONError() throws {
+        try startServer()
+        for version in ["HTTP/2.0", "HTTP/9.9", "HTTP/0.9"] {
+            let connection = try RawUnixConnection(path: socketPath)
+            connection.send("POST /ping \(version)\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            assertJSONError(connection, status: 400, contains: version)
+        }
+        XCTAssertLessThan(timeToAnswerNewClient(), 2)
+    }
+
+    func testOversizeHeadGets431WithJSONError() throws {
+        try startServer()
+        let big = try RawUnixConnection(path: socketPath)
+        big.send("POST /ping HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 40_000) + "\r\n\r\n")
+        assertJSONError(big, status: 431, contains: "8192 bytes")
+
+        let many = try RawUnixConnection(path: socketPath)
+        many.send("POST /ping HTTP/1.1\r\n" + (0..<200).map { "X-F\($0): v\r\n" }.joined() + "\r\n")
+        assertJSONError(many, status: 431, contains: "100 header fields")
+
+        // libmicrohttpd keeps every cookie as a field of its own: 8 KiB of them overflow its memory.
+        let cookies = try RawUnixConnection(path: socketPath)
+        cookies.send("POST /ping HTTP/1.1\r\nCookie: " + Array(repeating: "a=1", count: 1500).joined(separator: ";")
+                     + "\r\n\r\n")
+        assertJSONError(cookies, status: 431, contains: "100 header fields")
+
+        let arguments = try RawUnixConnection(path: socketPath)
+        arguments.send("GET /ping?" + Array(repeating: "a=1", count: 1500).joined(separator: "&") + " HTTP/1.1\r\n\r\n")
+        assertJSONError(arguments, status: 431, contains: "100 header fields")
+        XCTAssertLessThan(timeToAnswerNewClient(), 2)
+    }
+
+    func testMalformedHeadsGet400WithJSONError() throws {
+        try startServer()
+        let cases: [(String, String)] = [
+            ("THIS IS NOT HTTP\r\n\r\n", "request line"),
+            ("post /ping http/1.1\r\n\r\n", "request line"),
+            ("POST /ping HTTP/1.1\r\nNoColonHere\r\n\r\n", "header line 2"),
+            ("POST /ping HTTP/1.1\r\nContent-Length: 12abc\r\n\r\n", "Content-Length"),
+            ("POST /ping HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", "Transfer-Encoding"),
+        ]
+        for (request, mentioned) in cases {
+            let connection = try RawUnixConnection(path: socketPath)
+            connection.send(request)
+            assertJSONError(connection, status: 400, contains: mentioned)
+        }
+        let huge = try RawUnixConnection(path: socketPath)
+        huge.send("POST /ping HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n")
+        assertJSONError(huge, status: 413, contains: "request body larger than")
+        XCTAssertLessThan(timeToAnswerNewClient(), 2)
+    }
+
+    func testHeadAtTheLimitsIsServed() throws {
+        try startServer()
+        let requestLine = "POST /ping HTTP/1.1\r\n"
+        var fields = (1..<99).map { "X-F\($0): v\r\n" } + ["Content-Length: 0\r\n"]
+        let used = requestLine.utf8.count + fields.joined().utf8.count + "X-Pad: \r\n\r\n".utf8.count
+        fields.insert("X-Pad: " + String(repeating: "p", count: 8192 - used) + "\r\n", at: 0)
+        XCTAssertEqual(fields.count, 100)
+        let head = requestLine + fields.joined() + "\r\n"
+        XCTAssertEqual(head.utf8.count, 8192)
+        let connection = try RawUnixConnection(path: socketPath)
+        connection.send(head)
+        Thread.sleep(forTimeInterval: 0.3)
+        XCTAssertFalse(connection.isClosedByServer())
+        XCTAssertEqual(connection.response?.status, 200, String(decoding: connection.received, as: UTF8.self))
+    }
+}
