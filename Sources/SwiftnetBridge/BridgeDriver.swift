@@ -162,4 +162,10 @@ public final class BridgeDriver: Sendable {
         state.withLock { (Array($0.networks.values), Array($0.endpoints.values)) }
     }
     public var endpoints: [EndpointRecord] { state.withLock { Array($0.endpoints.values) } }
+    /// Whether any endpoint has this address (IPv4 or IPv6), whatever its state.
+    public func holdsAddress(_ address: IPAddress) -> Bool {
+        state.withLock { state in
+            state.endpoints.values.contains { $0.address?.address == address || $0.addressIPv6?.address == address }
+        }
+    }
 }
