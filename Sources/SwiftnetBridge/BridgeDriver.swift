@@ -109,7 +109,7 @@ public final class BridgeDriver: Sendable {
             guard var network = state.networks[id] else { return nil }
             // dockerd deletes endpoints first; any left belong to containers gone with an old dockerd.
             for endpoint in state.endpoints.values where endpoint.networkID == id {
-                try dataplane.deleteLink(endpoint.hostVeth)
+                try dataplane.deleteEndpointLink(endpoint.hostVeth, endpointID: endpoint.id)
                 try store.commit(.deleteEndpoint(id: endpoint.id))
                 state.endpoints[endpoint.id] = nil
             }
