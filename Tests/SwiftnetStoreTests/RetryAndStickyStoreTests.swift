@@ -7,11 +7,13 @@ import SwiftnetIPAM
 /// an unanswered one of a process that died, once), and the sticky table's bounds on disk.
 final class RetryAndStickyStoreTests: XCTestCase {
     var folder: String!
-    let clock = TestClock(Int(Date().timeIntervalSince1970))
+    /// Set to the real time in setUp: the store stamps allocations with it.
+    let clock = TestClock(0)
     let web = [IPAMOptions.endpointName: "web"]
 
     override func setUpWithError() throws {
         folder = NSTemporaryDirectory() + "swiftnet-retry-\(UUID().uuidString)"
+        clock.now = Int(Date().timeIntervalSince1970)
     }
 
     override func tearDownWithError() throws {
