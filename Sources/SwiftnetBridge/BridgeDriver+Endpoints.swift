@@ -45,6 +45,11 @@ extension BridgeDriver {
                 }
                 return existing.macFromDocker ? nil : existing.mac
             }
+            // Veth names carry 11 hex digits of the id: two ids that share them would share
+            // the links (and a roll-back would take the other's). Refused before any change.
+            if let other = state.endpoints.values.first(where: { $0.hostVeth == names.host || $0.containerVeth == names.container }) {
+                throw BridgeError.vethNameInUse(names.host, endpointID: request.endpointID, by: other.id)
+            }
             var endpoint = EndpointRecord(id: request.endpointID, networkID: network.id, hostVeth: names.host,
                                           containerVeth: names.container, address: address, addressIPv6: addressIPv6,
                                           mac: mac, macFromDocker: fromDocker, bootID: bootID,
@@ -52,16 +57,20 @@ extension BridgeDriver {
             try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.create.recorded")
             state.endpoints[endpoint.id] = endpoint
+            var made = false
             do {
                 try dataplane.createEndpoint(host: names.host, container: names.container, bridge: network.bridge,
-                                             mtu: network.options.mtu, mac: mac)
+                                             mtu: network.options.mtu, mac: mac, endpointID: endpoint.id)
+                made = true
                 CrashPoint.reach("endpoint.create.veth")
                 endpoint.state = .ready
                 try store.commit(.putEndpoint(endpoint))
                 state.endpoints[endpoint.id] = endpoint
             } catch {
                 state.endpoints[endpoint.id] = nil
-                _ = try? dataplane.deleteLink(names.host)
+                // Only what this call made: a failed create leaves nothing, and a name that
+                // was taken (interfaceExists) is someone else's link.
+                if made { _ = try? dataplane.deleteEndpointLink(names.host, endpointID: endpoint.id) }
                 try? store.commit(.deleteEndpoint(id: endpoint.id))
                 throw error
             }
@@ -109,7 +118,8 @@ extension BridgeDriver {
     /// Unknown endpoints are not an error (rollbacks and repeats). The endpoint is recorded as
     /// being deleted and its ports are closed before the answer; the veth itself is deleted in
     /// the background, because the kernel takes ~10–20 ms to unregister a device and nothing
-    /// waits on it (names are unique per endpoint; start-up finishes what a crash cut short).
+    /// waits on it (names are unique among live endpoints, see `createEndpoint`; start-up
+    /// finishes what a crash cut short).
     public func deleteEndpoint(networkID: String, endpointID: String) throws {
         let deleted: EndpointRecord? = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID], endpoint.state != .deleting else { return nil }
@@ -117,7 +127,7 @@ extension BridgeDriver {
             try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.delete.recorded")
             state.endpoints[endpointID] = endpoint
-            try dataplane.retire(endpoint.hostVeth)
+            try dataplane.retire(endpoint.hostVeth, endpointID: endpoint.id)
             CrashPoint.reach("endpoint.delete.retired")
             if !endpoint.publishedPorts.isEmpty {
                 try applyFirewall(state)
@@ -157,7 +167,7 @@ extension BridgeDriver {
             CrashPoint.reach("endpoint.delete.batch")
         } catch {
             logger.warning("batch delete of retired veths failed; deleting one by one", metadata: ["error": "\(error)"])
-            for endpoint in batch { _ = try? dataplane.deleteLink(endpoint.hostVeth) }
+            for endpoint in batch { _ = try? dataplane.deleteEndpointLink(endpoint.hostVeth, endpointID: endpoint.id) }
         }
         do {
             try state.withLock { state in

@@ -28,7 +28,7 @@ extension BridgeDriver {
                             repairs.append("deleted bridge \(network.bridge) of a network being \(network.state == .creating ? "created" : "deleted")")
                         }
                         for endpoint in state.endpoints.values where endpoint.networkID == network.id {
-                            try dataplane.deleteLink(endpoint.hostVeth)
+                            try dataplane.deleteEndpointLink(endpoint.hostVeth, endpointID: endpoint.id)
                             try store.commit(.deleteEndpoint(id: endpoint.id))
                             state.endpoints[endpoint.id] = nil
                         }
@@ -59,7 +59,7 @@ extension BridgeDriver {
             }
             for endpoint in state.endpoints.values.sorted(by: { $0.id < $1.id }) where endpoint.state != .ready {
                 do {
-                    try dataplane.deleteLink(endpoint.hostVeth)
+                    try dataplane.deleteEndpointLink(endpoint.hostVeth, endpointID: endpoint.id)
                     try store.commit(.deleteEndpoint(id: endpoint.id))
                     state.endpoints[endpoint.id] = nil
                     repairs.append("removed half-\(endpoint.state == .creating ? "created" : "deleted") endpoint \(endpoint.id.prefix(12)) (\(endpoint.hostVeth))")
@@ -82,7 +82,7 @@ extension BridgeDriver {
             let bridges = Set(state.networks.values.map(\.bridge).filter { links[$0]?.isBridge(madeBy: dataplane.group) == true })
             for endpoint in state.endpoints.values.sorted(by: { $0.id < $1.id }) {
                 guard let network = state.networks[endpoint.networkID], bridges.contains(network.bridge),
-                      let veth = links[endpoint.hostVeth] else { continue }
+                      let veth = links[endpoint.hostVeth], veth.mayBelong(toEndpoint: endpoint.id) else { continue }
                 do {
                     repairs += try dataplane.ensureAttached(veth, to: network.bridge, mtu: network.options.mtu,
                                                            hairpin: !endpoint.publishedPorts.isEmpty)
@@ -132,14 +132,16 @@ extension BridgeDriver {
         var freed: [FreedEndpoint] = []
         for endpoint in state.endpoints.values.sorted(by: { $0.id < $1.id }) where endpoint.state == .ready {
             let earlierBoot = endpoint.bootID != bootID
-            guard earlierBoot || links[endpoint.hostVeth] == nil else { continue }
+            // A link of its name whose alias names another endpoint is not its veth.
+            let veth = links[endpoint.hostVeth].flatMap { $0.mayBelong(toEndpoint: endpoint.id) ? $0 : nil }
+            guard earlierBoot || veth == nil else { continue }
             let reason = earlierBoot ? "recorded in an earlier boot" : "its veth \(endpoint.hostVeth) is gone"
             if dryRun {
                 freed.append(FreedEndpoint(endpoint: endpoint, reason: reason))
                 continue
             }
             do {
-                try dataplane.deleteLink(endpoint.hostVeth)
+                try dataplane.deleteEndpointLink(endpoint.hostVeth, endpointID: endpoint.id)
                 try store.commit(.deleteEndpoint(id: endpoint.id))
                 state.endpoints[endpoint.id] = nil
                 freed.append(FreedEndpoint(endpoint: endpoint, reason: reason))

@@ -113,7 +113,7 @@ public final class BridgeDriver: Sendable {
             guard var network = state.networks[id] else { return nil }
             // dockerd deletes endpoints first; any left belong to containers gone with an old dockerd.
             for endpoint in state.endpoints.values where endpoint.networkID == id {
-                try dataplane.deleteLink(endpoint.hostVeth)
+                try dataplane.deleteEndpointLink(endpoint.hostVeth, endpointID: endpoint.id)
                 try store.commit(.deleteEndpoint(id: endpoint.id))
                 state.endpoints[endpoint.id] = nil
             }
@@ -170,4 +170,10 @@ public final class BridgeDriver: Sendable {
         state.withLock { (Array($0.networks.values), Array($0.endpoints.values)) }
     }
     public var endpoints: [EndpointRecord] { state.withLock { Array($0.endpoints.values) } }
+    /// Whether any endpoint has this address (IPv4 or IPv6), whatever its state.
+    public func holdsAddress(_ address: IPAddress) -> Bool {
+        state.withLock { state in
+            state.endpoints.values.contains { $0.address?.address == address || $0.addressIPv6?.address == address }
+        }
+    }
 }

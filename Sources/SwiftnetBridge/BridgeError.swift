@@ -5,6 +5,7 @@ public enum BridgeError: Error, Sendable, CustomStringConvertible {
     case networkExists(String)
     case bridgeNameInUse(String, by: String)
     case endpointExists(String)
+    case vethNameInUse(String, endpointID: String, by: String)
     case noFreeHostPort(String)
     case hostPortInUse(String)
     case localScopeOnly(String)
@@ -23,6 +24,9 @@ public enum BridgeError: Error, Sendable, CustomStringConvertible {
             return "bridge name \(name) is in use by \(owner); choose another with -o com.docker.network.bridge.name=NAME"
         case .endpointExists(let id):
             return "endpoint \(id.prefix(12)) already exists with different addresses"
+        case .vethNameInUse(let name, let id, let other):
+            return "endpoint \(id) cannot have veth \(name): endpoint \(other) has it (the ids share their first 11 hex digits, "
+                + "which name the veths); nothing was changed, try again (dockerd gives the new endpoint another id)"
         case .noFreeHostPort(let what):
             return "no free host port for \(what)"
         case .hostPortInUse(let what):

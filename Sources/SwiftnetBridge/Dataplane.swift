@@ -18,18 +18,25 @@ public protocol Dataplane: Sendable {
     /// Hairpin mode on the endpoint's bridge port, so the container reaches its own published
     /// ports through a host address.
     func enableHairpin(_ host: String) throws
-    /// Creates the veth pair: `host` on `bridge` and up, `container` left for dockerd to move.
-    func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress) throws
+    /// Creates the veth pair: `host` on `bridge` and up, with `endpointID` as its alias,
+    /// `container` left for dockerd to move. On failure nothing it made is left.
+    func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress, endpointID: String) throws
     /// Returns false when there was no such link.
     @discardableResult
     func deleteLink(_ name: String) throws -> Bool
+    /// Deletes endpoint `endpointID`'s host veth `name`, unless the link of that name has an
+    /// alias naming another endpoint (then it is someone else's and stays). Returns whether it
+    /// deleted.
+    @discardableResult
+    func deleteEndpointLink(_ name: String, endpointID: String) throws -> Bool
     /// Deletes the bridge only if this server made it (kind bridge, its link group): a name
     /// taken meanwhile by the host's own bridge or another instance's is left alone. Returns
     /// whether it deleted.
     @discardableResult
     func deleteOwnBridge(_ name: String) throws -> Bool
-    /// Takes a link down and marks it for `deleteRetired` (cheap; deleting is not).
-    func retire(_ name: String) throws
+    /// Marks endpoint `endpointID`'s host veth for `deleteRetired` (cheap; deleting is not),
+    /// unless its alias names another endpoint.
+    func retire(_ name: String, endpointID: String) throws
     /// Deletes every retired link in one request.
     func deleteRetired() throws
     /// Every link in the namespace, with the addresses of `addressesOf` (the doctor's view).

@@ -94,7 +94,8 @@ public struct KernelDataplane: Dataplane {
                 addresses = try links.addresses(of: link.name).map { InterfaceAddress(address: $0.address, prefixLength: $0.prefixLength) }
             }
             return ObservedLink(name: link.name, kind: link.kind, mtu: link.mtu, isUp: link.isUp,
-                                master: link.masterIndex.flatMap { names[$0] }, group: link.group, addresses: addresses)
+                                master: link.masterIndex.flatMap { names[$0] }, group: link.group, addresses: addresses,
+                                alias: link.alias)
         }
     }
 
@@ -116,13 +117,27 @@ public struct KernelDataplane: Dataplane {
     }
 
 
-    public func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress) throws {
-        try links.createVethPair(host: host, peer: container, mtu: mtu, peerMAC: mac.bytes, onBridge: bridge, group: group)
+    public func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress,
+                               endpointID: String) throws {
+        try links.createVethPair(host: host, peer: container, mtu: mtu, peerMAC: mac.bytes, onBridge: bridge, group: group,
+                                 alias: endpointID)
     }
 
     @discardableResult
     public func deleteLink(_ name: String) throws -> Bool {
         try links.deleteLink(name)
+    }
+
+    @discardableResult
+    public func deleteEndpointLink(_ name: String, endpointID: String) throws -> Bool {
+        guard try isEndpointLink(name, endpointID: endpointID) else { return false }
+        return try links.deleteLink(name)
+    }
+
+    /// The link exists and is not another endpoint's by its alias.
+    private func isEndpointLink(_ name: String, endpointID: String) throws -> Bool {
+        guard let link = try links.link(named: name) else { return false }
+        return ObservedLink.alias(link.alias, mayBelongTo: endpointID)
     }
 
     @discardableResult
@@ -168,8 +183,9 @@ public struct KernelDataplane: Dataplane {
         }
     }
 
-    public func retire(_ name: String) throws {
+    public func retire(_ name: String, endpointID: String) throws {
         do {
+            guard try isEndpointLink(name, endpointID: endpointID) else { return }
             try links.retire(name, toGroup: retiredGroup)
         } catch KernelError.interfaceNotFound {
             // Gone with its container's namespace: nothing left to delete.

@@ -10,16 +10,17 @@ struct AddressPool: Sendable {
     /// Ordinals dynamic allocation draws from: the sub-pool, or the whole pool.
     let dynamicRange: ClosedRange<UInt128>
     private(set) var allocatedCount = 0
-    private(set) var sticky: [String: IPAddress] = [:]
-    /// Container name → address it holds now (Docker 29+ names its requests), so that a request
-    /// repeated after a crash or a retry gets the same answer instead of a second address.
-    private(set) var heldByName: [String: IPAddress] = [:]
+    private(set) var sticky: StickyNames
+    /// Address → the container name it was handed out for (Docker 29+ names its requests).
+    /// Keyed by address: two containers of one name (a rename, then a new container under
+    /// the old name) each keep their own entry, and releasing one leaves the other's.
     private var nameOfHolder: [IPAddress: String] = [:]
     /// The last address handed out dynamically and its sequence; the next search starts after it.
     private(set) var cursor: (address: IPAddress, sequence: Int64)?
 
-    init(record: PoolRecord) {
+    init(record: PoolRecord, stickyCapacity: Int) {
         self.record = record
+        sticky = StickyNames(capacity: stickyCapacity)
         let prefix = record.prefix
         var used = AddressSet(lastOrdinal: prefix.lastOrdinal)
         var reserved: [UInt128] = []
@@ -82,31 +83,30 @@ struct AddressPool: Sendable {
         used.firstFree(in: 0...prefix.lastOrdinal, from: 0).map(prefix.address(atOrdinal:))
     }
 
-    func stickyAddress(for name: String) -> IPAddress? { sticky[name] }
+    func stickyAddress(for name: String) -> IPAddress? { sticky.address(for: name) }
 
     func holderName(of address: IPAddress) -> String? { nameOfHolder[address] }
 
     var nextSequence: Int64 { (cursor?.sequence ?? 0) + 1 }
 
-    mutating func apply(_ allocation: AllocationRecord, remember: Bool) {
+    mutating func apply(_ allocation: AllocationRecord, sticky update: StickyUpdate?) {
         guard let ordinal = prefix.ordinal(of: allocation.address) else { return }
         if used.insert(ordinal) { allocatedCount += 1 }
         if let sequence = allocation.sequence, sequence > (cursor?.sequence ?? 0) {
             cursor = (allocation.address, sequence)
         }
-        if remember, let name = allocation.name { sticky[name] = allocation.address }
+        if let update { sticky.apply(update) }
         if let name = allocation.name { hold(allocation.address, name: name) }
     }
 
     mutating func hold(_ address: IPAddress, name: String) {
-        heldByName[name] = address
         nameOfHolder[address] = name
     }
 
     mutating func applyRelease(_ address: IPAddress) {
         guard let ordinal = prefix.ordinal(of: address), !reserved.contains(ordinal), used.remove(ordinal) else { return }
         allocatedCount -= 1
-        if let name = nameOfHolder.removeValue(forKey: address) { heldByName[name] = nil }
+        nameOfHolder[address] = nil
     }
 
     /// Start-up: marks `addresses` used; addresses outside the pool are ignored.
@@ -119,8 +119,9 @@ struct AddressPool: Sendable {
         self.cursor = cursor
     }
 
-    mutating func restoreSticky(name: String, address: IPAddress) {
-        sticky[name] = address
+    /// Start-up: returns the names the bounds pushed out (see `StickyNames.restore`).
+    mutating func restoreSticky(_ record: StickyRecord) -> [String] {
+        sticky.restore(record)
     }
 }
 

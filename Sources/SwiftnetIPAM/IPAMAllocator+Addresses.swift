@@ -47,18 +47,10 @@ extension IPAMAllocator {
                                            sequence: pool.nextSequence), in: pool)
     }
 
+    /// A named container's allocation in a sticky pool also marks its name used for the address.
     private func allocation(_ record: AllocationRecord, in pool: AddressPool) -> IPAMChange {
-        let remember = record.name.map { pool.isSticky && pool.stickyAddress(for: $0) != record.address } ?? false
-        return .allocate(record, remember: remember)
-    }
-
-    /// The address `request`'s container name already holds, when the request is a repeat:
-    /// same name, no specific address, not a gateway. dockerd repeats a request whose answer it
-    /// never got (swiftnet crashed after committing); a second address would leak.
-    public func addressAlreadyHeld(_ request: AddressRequest) -> IPAddress? {
-        guard request.address.isEmpty, !request.isGateway, let name = request.endpointName,
-              let pool = pools[request.poolID] else { return nil }
-        return pool.heldByName[name]
+        guard let name = record.name, pool.isSticky else { return .allocate(record, sticky: nil) }
+        return .allocate(record, sticky: pool.sticky.planUse(name: name, address: record.address, poolID: pool.id))
     }
 
     /// Result of planning a release: the change, or why there is nothing to do.

@@ -87,9 +87,10 @@ extension IPAMAllocator {
     }
 
     /// The pool an identical explicit request already made, when nothing is allocated in it
-    /// yet: dockerd retries a RequestPool whose answer it never got (swiftnet crashed after
-    /// committing), and always asks for a gateway right after an answer it did get. A second
-    /// network on the same subnet finds the gateway allocated and is refused as an overlap.
+    /// yet (dockerd asks for a gateway right after an answer it got). Only a candidate: the
+    /// service gives it again only if an earlier process made it and may have died before
+    /// answering (see `RetryCandidates`); otherwise the request is a second network on the same
+    /// subnet and `planRequestPool` refuses it as an overlap, as Docker's own IPAM does.
     public func poolOfRepeatedRequest(_ request: PoolRequest) -> PoolRecord? {
         guard !request.pool.isEmpty, let prefix = IPPrefix(request.pool) else { return nil }
         let sub = request.subPool.isEmpty ? nil : IPPrefix(request.subPool)

@@ -10,28 +10,51 @@ public struct IPAMAllocator: Sendable {
 
     /// Rebuilds the state a store holds.
     public init(configuration: IPAMConfiguration, snapshot: IPAMSnapshot) {
-        self.configuration = configuration
+        self = IPAMAllocator.restoring(configuration: configuration, snapshot: snapshot).allocator
+    }
+
+    /// Rebuilds the state a store holds, and says which stored sticky names the bounds left
+    /// out (a table written before them): the caller deletes those from the store.
+    public static func restoring(configuration: IPAMConfiguration,
+                                 snapshot: IPAMSnapshot) -> (allocator: IPAMAllocator, forgotten: [StickyRecord]) {
+        var allocator = IPAMAllocator(configuration: configuration)
         for record in snapshot.pools {
-            var pool = AddressPool(record: record)
+            var pool = AddressPool(record: record, stickyCapacity: configuration.stickyNamesPerPool)
             pool.restore(used: snapshot.used[record.id] ?? [], cursor: snapshot.cursors[record.id])
             for held in snapshot.named[record.id] ?? [] { pool.hold(held.address, name: held.name) }
-            pools[record.id] = pool
+            allocator.pools[record.id] = pool
         }
-        for entry in snapshot.sticky {
-            pools[entry.poolID]?.restoreSticky(name: entry.name, address: entry.address)
+        var forgotten: [StickyRecord] = []
+        for (poolID, entries) in Dictionary(grouping: snapshot.sticky, by: \.poolID) {
+            guard var pool = allocator.pools[poolID] else { continue }
+            // Least recent first; among equals (rows from before uses were counted) the name
+            // that holds its address now goes last, so it is the one kept for that address.
+            let ordered = entries.enumerated().sorted { a, b in
+                let holdsA = pool.holderName(of: a.element.address) == a.element.name
+                let holdsB = pool.holderName(of: b.element.address) == b.element.name
+                return (a.element.lastUse, holdsA ? 1 : 0, a.offset) < (b.element.lastUse, holdsB ? 1 : 0, b.offset)
+            }
+            for (_, entry) in ordered {
+                forgotten += pool.restoreSticky(entry).map { StickyRecord(poolID: poolID, name: $0, address: entry.address) }
+            }
+            allocator.pools[poolID] = pool
         }
+        return (allocator, forgotten)
     }
 
     public mutating func apply(_ change: IPAMChange) {
         switch change {
         case .createPool(let record):
-            pools[record.id] = AddressPool(record: record)
+            pools[record.id] = AddressPool(record: record, stickyCapacity: configuration.stickyNamesPerPool)
         case .releasePool(let id):
             pools.removeValue(forKey: id)
-        case .allocate(let record, let remember):
-            pools[record.poolID]?.apply(record, remember: remember)
+        case .allocate(let record, let sticky):
+            pools[record.poolID]?.apply(record, sticky: sticky)
         case .release(let id, let address):
             pools[id]?.applyRelease(address)
+        case .forgetSticky:
+            // Made at start-up from what `restoring` already left out of memory.
+            break
         }
     }
 
@@ -52,5 +75,10 @@ public struct IPAMAllocator: Sendable {
 
     public func stickyAddress(poolID: String, name: String) -> IPAddress? {
         pools[poolID]?.stickyAddress(for: name)
+    }
+
+    /// How many sticky names the pool remembers (at most `configuration.stickyNamesPerPool`).
+    public func stickyCount(poolID: String) -> Int? {
+        pools[poolID]?.sticky.count
     }
 }

@@ -5,10 +5,12 @@ public enum IPAMChange: Sendable, Equatable {
     case createPool(PoolRecord)
     /// Drops the pool with its allocations and sticky names.
     case releasePool(poolID: String)
-    /// `remember` is set when the record's name must be stored as sticky for its address
-    /// (not when the name already maps to it, which saves a write per recreated container).
-    case allocate(AllocationRecord, remember: Bool)
+    /// `sticky`: for a named container in a sticky pool, the name's entry and the names it
+    /// pushes out (see `StickyNames`), written in the same transaction.
+    case allocate(AllocationRecord, sticky: StickyUpdate?)
     case release(poolID: String, address: IPAddress)
+    /// Sticky names dropped at start-up to bring a table written before the bounds within them.
+    case forgetSticky([StickyRecord])
 
     /// How hard the store must work to keep this change.
     public var durability: Durability {
@@ -19,7 +21,7 @@ public enum IPAMChange: Sendable, Equatable {
             // Gateways and aux addresses belong to the network, which must survive a power cut;
             // an endpoint's address dies with its container at reboot anyway.
             return record.kind == .dynamic ? .processCrashSafe : .synced
-        case .release:
+        case .release, .forgetSticky:
             return .processCrashSafe
         }
     }

@@ -4,12 +4,18 @@ public struct IPAMConfiguration: Sendable {
     public static let localSpace = "LocalDefault"
     public static let globalSpace = "GlobalDefault"
 
+    /// The bound of each pool's sticky-name table (see `StickyNames`).
+    public static let defaultStickyNamesPerPool = 1024
+
     public var localBases: [PoolBase]
     public var globalBases: [PoolBase]
+    public var stickyNamesPerPool: Int
 
-    public init(localBases: [PoolBase], globalBases: [PoolBase]) {
+    public init(localBases: [PoolBase], globalBases: [PoolBase],
+                stickyNamesPerPool: Int = IPAMConfiguration.defaultStickyNamesPerPool) {
         self.localBases = localBases
         self.globalBases = globalBases
+        self.stickyNamesPerPool = max(1, stickyNamesPerPool)
     }
 
     /// dockerd's defaults, plus a host-unique IPv6 ULA /48 for both spaces.

@@ -53,11 +53,15 @@ public struct StickyRecord: Sendable, Equatable {
     public var poolID: String
     public var name: String
     public var address: IPAddress
+    /// When the name last got an address in the pool, as a count per pool: the least recently
+    /// used name is the first forgotten when the pool has too many.
+    public var lastUse: Int64
 
-    public init(poolID: String, name: String, address: IPAddress) {
+    public init(poolID: String, name: String, address: IPAddress, lastUse: Int64 = 0) {
         self.poolID = poolID
         self.name = name
         self.address = address
+        self.lastUse = lastUse
     }
 }
 
@@ -70,6 +74,7 @@ public struct IPAMSnapshot: Sendable {
     public var used: [String: [IPAddress]]
     /// Per pool id, the live allocation with the highest sequence (see `AllocationRecord.sequence`).
     public var cursors: [String: (address: IPAddress, sequence: Int64)]
+    /// In order of last use per pool, least recent first.
     public var sticky: [StickyRecord]
     /// Allocations made for a named container (a small subset), per pool id.
     public var named: [String: [(address: IPAddress, name: String)]]

@@ -1,31 +1,68 @@
+import Glibc
 import Synchronization
 import SwiftnetCrashPoints
 
 /// The IPAM driver's engine: the allocator behind a lock, with every change committed to the
 /// store before it is applied in memory and before the caller answers dockerd.
 public final class IPAMService: Sendable {
-    private let state: Mutex<IPAMAllocator>
-    private let store: any IPAMStore
-    private let routes: any HostRouteSource
+    private struct State {
+        var allocator: IPAMAllocator
+        var retries = RetryCandidates()
+        /// Whether an endpoint (of swiftnet's network driver) holds the address; nil: no
+        /// endpoints are known (the IPAM alone, as under `-d bridge --ipam-driver swiftnet`).
+        var heldByEndpoint: (@Sendable (IPAddress) -> Bool)?
 
-    /// Loads the store's snapshot into a new allocator.
-    public init(configuration: IPAMConfiguration, store: any IPAMStore, routes: any HostRouteSource) throws {
-        let snapshot = try store.loadIPAM()
-        self.state = Mutex(IPAMAllocator(configuration: configuration, snapshot: snapshot))
-        self.store = store
-        self.routes = routes
+        /// A released address is no longer anyone's answer to give again.
+        mutating func apply(release change: IPAMChange) {
+            allocator.apply(change)
+            if case .release(let poolID, let address) = change { retries.forget(poolID: poolID, address: address) }
+        }
     }
 
-    /// Returns the new pool. An identical second request is refused like any overlap: a
-    /// RequestPool carries no network identity, so a replay cannot be told from a second network.
+    private let state: Mutex<State>
+    private let store: any IPAMStore
+    private let routes: any HostRouteSource
+    /// Unix seconds; tests pass their own.
+    private let clock: @Sendable () -> Int
+
+    /// Loads the store's snapshot into a new allocator. Sticky names the bounds leave out (a
+    /// table written before them) are deleted from the store here.
+    public init(configuration: IPAMConfiguration, store: any IPAMStore, routes: any HostRouteSource,
+                clock: @escaping @Sendable () -> Int = { Int(time(nil)) }) throws {
+        let snapshot = try store.loadIPAM()
+        let (allocator, forgotten) = IPAMAllocator.restoring(configuration: configuration, snapshot: snapshot)
+        if !forgotten.isEmpty { try store.commit(.forgetSticky(forgotten)) }
+        self.state = Mutex(State(allocator: allocator))
+        self.store = store
+        self.routes = routes
+        self.clock = clock
+    }
+
+    /// At the start of serving, after an unclean stop: the answers the previous process may
+    /// have committed without sending (see `RetryCandidates`), and how to tell that an endpoint
+    /// holds an address (such an address was answered, whatever the store says).
+    public func expectRetries(_ candidates: RetryCandidates, heldByEndpoint: (@Sendable (IPAddress) -> Bool)?) {
+        state.withLock { state in
+            state.retries = candidates
+            state.heldByEndpoint = heldByEndpoint
+        }
+    }
+
+    /// Returns the new pool. An identical explicit request is refused as an overlap, like any
+    /// other: a RequestPool carries no network identity, and within one process the second is
+    /// another network. Only a pool the previous process made and may not have answered is
+    /// given once more (see `RetryCandidates`).
     public func requestPool(_ request: IPAMAllocator.PoolRequest) throws -> PoolRecord {
-        try state.withLock { allocator in
-            if let existing = allocator.poolOfRepeatedRequest(request) { return existing }
-            let record = try allocator.planRequestPool(request, hostRoutes: { try routes.routes(family: request.v6 ? .v6 : .v4) })
+        try state.withLock { state in
+            if let existing = state.allocator.poolOfRepeatedRequest(request), state.retries.hasPool(existing.id, now: clock()) {
+                state.retries.forgetPool(existing.id)
+                return existing
+            }
+            let record = try state.allocator.planRequestPool(request, hostRoutes: { try routes.routes(family: request.v6 ? .v6 : .v4) })
             let change = IPAMChange.createPool(record)
             try store.commit(change)
             CrashPoint.reach("ipam.RequestPool.committed")
-            allocator.apply(change)
+            state.allocator.apply(change)
             return record
         }
     }
@@ -33,41 +70,56 @@ public final class IPAMService: Sendable {
     /// Returns false when there was no such pool (the caller logs it).
     @discardableResult
     public func releasePool(_ id: String) throws -> Bool {
-        try state.withLock { allocator in
-            guard let change = allocator.planReleasePool(id) else { return false }
+        try state.withLock { state in
+            guard let change = state.allocator.planReleasePool(id) else { return false }
             try store.commit(change)
             CrashPoint.reach("ipam.ReleasePool.committed")
-            allocator.apply(change)
+            state.allocator.apply(change)
+            state.retries.forgetPool(id)
             return true
         }
     }
 
     /// Returns the address with the pool's prefix length, e.g. `172.18.0.2/16`.
     public func requestAddress(_ request: IPAMAllocator.AddressRequest) throws -> (address: IPAddress, cidr: String) {
-        try state.withLock { allocator in
-            if let held = allocator.addressAlreadyHeld(request), let pool = allocator.pool(request.poolID) {
-                // Handed out again now: `gc` must not take it for an old address nobody holds.
-                try store.refreshAllocationTime(poolID: pool.id, address: held)
-                return (held, pool.prefix.cidr(for: held))
-            }
-            let change = try allocator.planRequestAddress(request)
-            guard case .allocate(let record, _) = change, let pool = allocator.pool(record.poolID) else {
+        try state.withLock { state in
+            if let retried = try answerRetry(request, in: &state) { return retried }
+            let change = try state.allocator.planRequestAddress(request)
+            guard case .allocate(let record, _) = change, let pool = state.allocator.pool(record.poolID) else {
                 preconditionFailure("planRequestAddress returns an allocation in a known pool")
             }
             try store.commit(change)
             CrashPoint.reach("ipam.RequestAddress.committed")
-            allocator.apply(change)
+            state.allocator.apply(change)
             return (record.address, pool.prefix.cidr(for: record.address))
         }
     }
 
+    /// The address a named request got from the previous process, if this is that request
+    /// again: given once, only while it is still allocated under the name and no endpoint
+    /// holds it. A name whose address someone holds otherwise gets a new address: the other
+    /// holder is another container (renamed, or not yet removed) that keeps its own.
+    private func answerRetry(_ request: IPAMAllocator.AddressRequest, in state: inout State) throws -> (address: IPAddress, cidr: String)? {
+        guard !state.retries.isEmpty, request.address.isEmpty, !request.isGateway, let name = request.endpointName,
+              let pool = state.allocator.pool(request.poolID),
+              let address = state.retries.address(poolID: pool.id, name: name, now: clock())
+        else { return nil }
+        state.retries.forget(poolID: pool.id, name: name)
+        guard state.allocator.holderName(poolID: pool.id, address: address) == name,
+              state.heldByEndpoint?(address) != true
+        else { return nil }
+        // Handed out again now: `gc` must not take it for an old address nobody holds.
+        try store.refreshAllocationTime(poolID: pool.id, address: address)
+        return (address, pool.prefix.cidr(for: address))
+    }
+
     public func releaseAddress(poolID: String, address: String) throws -> IPAMAllocator.ReleasePlan {
-        try state.withLock { allocator in
-            let plan = try allocator.planReleaseAddress(poolID: poolID, address: address)
+        try state.withLock { state in
+            let plan = try state.allocator.planReleaseAddress(poolID: poolID, address: address)
             if case .release(let change) = plan {
                 try store.commit(change)
                 CrashPoint.reach("ipam.ReleaseAddress.committed")
-                allocator.apply(change)
+                state.apply(release: change)
             }
             return plan
         }
@@ -77,7 +129,8 @@ public final class IPAMService: Sendable {
     /// stale at start-up); returns false when none did. Gateways are never passed here.
     @discardableResult
     public func release(address: IPAddress, inSubnet subnet: IPPrefix) throws -> Bool {
-        try state.withLock { allocator in
+        try state.withLock { state in
+            let allocator = state.allocator
             // The local space first: that is where dockerd takes a local-scope driver's pools.
             let ids = allocator.poolIDs.sorted { (allocator.pool($0)?.addressSpace != IPAMConfiguration.localSpace ? 1 : 0, $0)
                                                 < (allocator.pool($1)?.addressSpace != IPAMConfiguration.localSpace ? 1 : 0, $1) }
@@ -86,7 +139,7 @@ public final class IPAMService: Sendable {
                       case .release(let change) = try allocator.planReleaseAddress(poolID: id, address: address.description)
                 else { continue }
                 try store.commit(change)
-                allocator.apply(change)
+                state.apply(release: change)
                 return true
             }
             return false
@@ -96,17 +149,22 @@ public final class IPAMService: Sendable {
     /// Releases a dynamic address no endpoint holds (`gc`), only if the store still has the
     /// allocation from before `cutoff`: one released and handed out again meanwhile stays.
     public func releaseLeaked(poolID: String, address: IPAddress, allocatedBefore cutoff: Int) throws -> Bool {
-        try state.withLock { allocator in
-            guard case .release(let change) = try allocator.planReleaseAddress(poolID: poolID, address: address.description),
+        try state.withLock { state in
+            guard case .release(let change) = try state.allocator.planReleaseAddress(poolID: poolID, address: address.description),
                   try store.releaseDynamic(poolID: poolID, address: address, ifAllocatedBefore: cutoff)
             else { return false }
-            allocator.apply(change)
+            state.apply(release: change)
             return true
         }
     }
 
     /// A consistent copy of the allocator for read-only questions (inspect, metrics, tests).
     public func snapshot() -> IPAMAllocator {
-        state.withLock { $0 }
+        state.withLock { $0.allocator }
+    }
+
+    /// How many answers a repeated request may still get again (tests, logs).
+    public var retryCandidateCount: Int {
+        state.withLock { $0.retries.count }
     }
 }

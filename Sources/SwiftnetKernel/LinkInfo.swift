@@ -14,10 +14,14 @@ public struct LinkInfo: Sendable, Equatable {
     public var masterIndex: Int32?
     /// The link group (IFLA_GROUP); 0 is the default group.
     public var group: UInt32
+    /// The link's alias (IFLA_IFALIAS, `ip link set NAME alias TEXT`); nil when it has none.
+    /// swiftnet writes the full endpoint id on an endpoint's host veth.
+    public var alias: String?
 
     public init(name: String, index: Int32, kind: String?, mtu: Int, mac: [UInt8], isUp: Bool, masterIndex: Int32?,
-                group: UInt32 = 0) {
+                group: UInt32 = 0, alias: String? = nil) {
         self.group = group
+        self.alias = alias
         self.name = name
         self.index = index
         self.kind = kind

@@ -13,9 +13,12 @@ public struct ObservedLink: Sendable, Equatable {
     public var group: UInt32
     /// Only filled for the bridges of recorded networks (the doctor checks no other addresses).
     public var addresses: [InterfaceAddress]
+    /// IFLA_IFALIAS: on an endpoint's host veth, the full id of the endpoint it belongs to.
+    public var alias: String?
 
     public init(name: String, kind: String?, mtu: Int, isUp: Bool, master: String?, group: UInt32,
-                addresses: [InterfaceAddress] = []) {
+                addresses: [InterfaceAddress] = [], alias: String? = nil) {
+        self.alias = alias
         self.name = name
         self.kind = kind
         self.mtu = mtu
@@ -38,6 +41,18 @@ public enum Leftover: Sendable, Equatable {
 }
 
 extension ObservedLink {
+    /// Whether this link can be endpoint `id`'s host veth: its alias names that endpoint, or
+    /// it has none (veths made before swiftnet wrote aliases, or in the moment between the
+    /// pair's creation and its alias). A link whose alias names another is someone else's.
+    public func mayBelong(toEndpoint id: String) -> Bool {
+        ObservedLink.alias(alias, mayBelongTo: id)
+    }
+
+    /// The rule behind `mayBelong(toEndpoint:)`, for a link read another way.
+    public static func alias(_ alias: String?, mayBelongTo endpointID: String) -> Bool {
+        alias == nil || alias == endpointID
+    }
+
     /// A bridge this server made (kind bridge, its link group). Others of the same name are
     /// never changed, deleted, nor given containers.
     public func isBridge(madeBy group: UInt32) -> Bool {

@@ -47,6 +47,32 @@ public final class PluginRuntime: Sendable {
                                   hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
     }
 
+    /// The server's start, after reconciliation: records it, and after an unclean stop of the
+    /// previous server tells the IPAM which answers that server committed in its last
+    /// `RetryCandidates.window` seconds (and after its own start), so that a request it never
+    /// answered gets the same answer once instead of a second allocation. Returns how many.
+    @discardableResult
+    public func beginServing(now: Int = Int(Date().timeIntervalSince1970)) throws -> Int {
+        let previous = try store.beginServing(at: now)
+        guard !previous.stoppedCleanly else { return 0 }
+        let since = max(previous.startedAt ?? 0, now - RetryCandidates.window)
+        let candidates = try store.loadRetryCandidates(since: since)
+        // An address an endpoint holds was answered. Without swiftnet's network driver
+        // (`-d bridge --ipam-driver swiftnet`) there are no endpoints to ask: the stop, the
+        // window and the once-only rule are what keep a second container off the address.
+        ipam.expectRetries(candidates, heldByEndpoint: { [bridge] address in bridge.holdsAddress(address) })
+        return candidates.count
+    }
+
+    /// The server has stopped answering: nothing it committed can come back as a retry.
+    public func recordCleanStop(now: Int = Int(Date().timeIntervalSince1970)) {
+        do {
+            try store.recordCleanStop(at: now)
+        } catch {
+            logger.warning("could not record the clean stop; the next start treats it as a crash", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Start-up reconciliation (and `doctor --fix`): the bridge driver's repairs, then the
     /// addresses of freed endpoints back to their pools (a network's pool and gateway never
     /// go; sticky names still get their address back). Returns one line per repair.

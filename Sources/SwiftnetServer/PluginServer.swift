@@ -62,6 +62,8 @@ public final class PluginServer: Sendable {
         let repairs = runtime.reconcile()
         for repair in repairs { logger.notice("repaired: \(repair)") }
         metrics.repaired(repairs.count, by: "startup")
+        let retries = try runtime.beginServing()
+        if retries > 0 { logger.notice("the previous server did not stop cleanly; \(retries) of its last answers may be asked for again") }
 
         let activation = PluginAPI.ActivateResponse(implements: PluginServer.implements).json.serialized
         var routes: [String: PluginRouter.Handler] = ["/Plugin.Activate": { _ in activation }]
@@ -110,6 +112,7 @@ public final class PluginServer: Sendable {
         metricsHTTP?.stop()
         http.stop()
         runtime.bridge.drain()
+        runtime.recordCleanStop()
         // systemd's socket stays: it keeps listening for the next start.
         if ownsSocketFile { UnixListeningSocket.remove(path: options.socketPath) }
     }

@@ -41,10 +41,10 @@ extension StateStore: IPAMStore {
             while let row = try named.next() {
                 if let address = IPAddress(row[1] as String) { snapshot.named[row[0], default: []].append((address, row[2])) }
             }
-            let sticky = try Row.fetchCursor(db, sql: "SELECT pool_id, name, address FROM sticky")
+            let sticky = try Row.fetchCursor(db, sql: "SELECT pool_id, name, address, last_use FROM sticky ORDER BY pool_id, last_use")
             while let row = try sticky.next() {
                 guard let address = IPAddress(row[2] as String) else { continue }
-                snapshot.sticky.append(StickyRecord(poolID: row[0], name: row[1], address: address))
+                snapshot.sticky.append(StickyRecord(poolID: row[0], name: row[1], address: address, lastUse: row[3]))
             }
             return snapshot
         }
@@ -62,19 +62,31 @@ extension StateStore: IPAMStore {
             case .releasePool(let id):
                 // Cascades to the pool's allocations and sticky names.
                 try db.cachedStatement(sql: "DELETE FROM pool WHERE id = ?").execute(arguments: [id])
-            case .allocate(let record, let remember):
+            case .allocate(let record, let sticky):
                 try db.cachedStatement(sql: """
                     INSERT INTO allocation (pool_id, address, kind, name, sequence, allocated_at) VALUES (?, ?, ?, ?, ?, ?)
                     """)
                     .execute(arguments: [record.poolID, record.address.description, record.kind.rawValue, record.name,
                                          record.sequence, time(nil)])
-                if remember, let name = record.name {
-                    try db.cachedStatement(sql: "INSERT OR REPLACE INTO sticky (pool_id, name, address) VALUES (?, ?, ?)")
-                        .execute(arguments: [record.poolID, name, record.address.description])
+                if let sticky {
+                    // The names it pushes out go in the same transaction: the table on disk
+                    // never holds more than the bounds allow.
+                    for name in sticky.forget {
+                        try db.cachedStatement(sql: "DELETE FROM sticky WHERE pool_id = ? AND name = ?")
+                            .execute(arguments: [record.poolID, name])
+                    }
+                    let entry = sticky.remember
+                    try db.cachedStatement(sql: "INSERT OR REPLACE INTO sticky (pool_id, name, address, last_use) VALUES (?, ?, ?, ?)")
+                        .execute(arguments: [entry.poolID, entry.name, entry.address.description, entry.lastUse])
                 }
             case .release(let poolID, let address):
                 try db.cachedStatement(sql: "DELETE FROM allocation WHERE pool_id = ? AND address = ?")
                     .execute(arguments: [poolID, address.description])
+            case .forgetSticky(let entries):
+                for entry in entries {
+                    try db.cachedStatement(sql: "DELETE FROM sticky WHERE pool_id = ? AND name = ?")
+                        .execute(arguments: [entry.poolID, entry.name])
+                }
             }
         }
     }
@@ -95,6 +107,27 @@ extension StateStore {
         try write(.processCrashSafe) { db in
             try db.execute(sql: "UPDATE allocation SET allocated_at = ? WHERE pool_id = ? AND address = ?",
                            arguments: [time(nil), poolID, address.description])
+        }
+    }
+
+    public func loadRetryCandidates(since: Int) throws -> RetryCandidates {
+        try queue.read { db in
+            var addresses: [RetryCandidates.Address] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT pool_id, name, address, allocated_at FROM allocation
+                WHERE name IS NOT NULL AND kind = 'dynamic' AND allocated_at >= ?
+                ORDER BY allocated_at, sequence
+                """, arguments: [since])
+            while let row = try rows.next() {
+                guard let address = IPAddress(row[2] as String) else { continue }
+                addresses.append(RetryCandidates.Address(poolID: row[0], name: row[1], address: address, committedAt: row[3]))
+            }
+            var pools: [(id: String, createdAt: Int)] = []
+            let created = try Row.fetchCursor(db, sql: """
+                SELECT id, CAST(strftime('%s', created_at) AS INTEGER) AS created FROM pool WHERE created >= ?
+                """, arguments: [since])
+            while let row = try created.next() { pools.append((row[0], row[1])) }
+            return RetryCandidates(addresses: addresses, pools: pools)
         }
     }
 

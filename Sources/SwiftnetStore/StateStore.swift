@@ -100,6 +100,12 @@ public final class StateStore: Sendable {
             // its way to claim it. Rows from before this migration stay NULL (old).
             try db.execute(sql: "ALTER TABLE allocation ADD COLUMN allocated_at INTEGER")
         }
+        migrator.registerMigration("v5-sticky-use") { db in
+            // When each sticky name last got an address (a count per pool): the least recently
+            // used name is forgotten first when a pool has too many. Rows from before it are 0;
+            // the bounds are applied to them when the state is next loaded.
+            try db.execute(sql: "ALTER TABLE sticky ADD COLUMN last_use INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

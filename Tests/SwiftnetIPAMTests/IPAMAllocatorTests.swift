@@ -277,19 +277,99 @@ final class IPAMAllocatorTests: XCTestCase {
         XCTAssertEqual(rebuilt.stickyAddress(poolID: record.id, name: "web")?.description, web)
     }
 
-    /// dockerd repeats a request whose answer it never got (swiftnet crashed after the commit).
-    func testRepeatedRequestsFindWhatTheFirstMade() throws {
+    /// An identical explicit request is only a candidate for a crash retry (the service
+    /// decides); planned on its own it is a second network on the same subnet: an overlap.
+    func testIdenticalPoolRequestIsACandidateButPlannedAsAnOverlap() throws {
         let record = try pool("10.12.0.0/24")
         let request = IPAMAllocator.PoolRequest(addressSpace: "LocalDefault", pool: "10.12.0.0/24")
-        XCTAssertEqual(ipam.poolOfRepeatedRequest(request), record, "an empty pool: the same answer again")
-        let named = IPAMAllocator.AddressRequest(poolID: record.id, options: [IPAMOptions.endpointName: "web"])
-        XCTAssertNil(ipam.addressAlreadyHeld(named))
-        let first = try address(record.id, name: "web")
-        XCTAssertEqual(ipam.addressAlreadyHeld(named)?.description, first, "the name holds it: no second address")
-        XCTAssertNil(ipam.poolOfRepeatedRequest(request), "a pool in use is a second network's overlap, not a repeat")
-        try release(record.id, first)
-        XCTAssertNil(ipam.addressAlreadyHeld(named), "released: a new request allocates (sticky gives it back)")
-        let unnamed = IPAMAllocator.AddressRequest(poolID: record.id)
-        XCTAssertNil(ipam.addressAlreadyHeld(unnamed))
+        XCTAssertEqual(ipam.poolOfRepeatedRequest(request), record, "an empty pool: a candidate")
+        let subnet = IPPrefix("10.12.0.0/24")!
+        assertThrows(.poolOverlap(requested: subnet, existing: subnet)) { _ = try ipam.planRequestPool(request, hostRoutes: { [] }) }
+        try address(record.id, gateway: true)
+        XCTAssertNil(ipam.poolOfRepeatedRequest(request), "a pool in use is not even a candidate")
+    }
+
+    // MARK: two containers of one name (docker rename, compose recreate)
+
+    /// `docker run --name web; docker rename web web-old; docker run --name web`: Docker 29
+    /// names both requests "web". The second gets its own address; releasing the first leaves
+    /// the second's address, its holder name and its sticky entry alone.
+    func testTwoHoldersOfOneNameEachKeepTheirOwnAddress() throws {
+        let id = try pool("10.13.0.0/24").id
+        try address(id, gateway: true)
+        let old = try address(id, name: "web")
+        let new = try address(id, name: "web")
+        XCTAssertNotEqual(new, old, "the renamed container still holds \(old)")
+        XCTAssertEqual(ipam.holderName(poolID: id, address: IPAddress(old)!), "web")
+        XCTAssertEqual(ipam.holderName(poolID: id, address: IPAddress(new)!), "web")
+        XCTAssertEqual(ipam.stickyAddress(poolID: id, name: "web")?.description, new)
+        try release(id, old)  // docker rm -f web-old
+        XCTAssertEqual(ipam.holderName(poolID: id, address: IPAddress(new)!), "web", "the new holder is not forgotten")
+        XCTAssertNil(ipam.holderName(poolID: id, address: IPAddress(old)!))
+        assertThrows(.addressInUse(IPAddress(new)!, pool: IPPrefix("10.13.0.0/24")!)) { try address(id, new) }
+        XCTAssertEqual(ipam.stickyAddress(poolID: id, name: "web")?.description, new)
+        XCTAssertEqual(ipam.usage(ofPool: id)?.allocated, 2)
+    }
+
+    // MARK: the sticky table's bounds
+
+    func testStickyTableKeepsOneNamePerAddressAndAtMostItsBound() throws {
+        ipam = IPAMAllocator(configuration: IPAMConfiguration(localBases: PoolBase.dockerLocalV4, globalBases: [],
+                                                              stickyNamesPerPool: 4))
+        let small = try pool("10.14.0.0/28").id  // 14 addresses
+        let large = try pool("10.15.0.0/16").id
+        for round in 0..<20 {
+            // `docker run --rm` without a name: a new generated name each time.
+            try release(small, try address(small, name: "gen-\(round)"))
+            try release(large, try address(large, name: "gen-\(round)"))
+        }
+        XCTAssertEqual(ipam.stickyCount(poolID: small), 4)
+        XCTAssertEqual(ipam.stickyCount(poolID: large), 4)
+        XCTAssertEqual(ipam.stickyAddress(poolID: large, name: "gen-19")?.description, "10.15.0.20", "the newest stay")
+        XCTAssertNil(ipam.stickyAddress(poolID: large, name: "gen-15"), "the least recently used go")
+
+        ipam = IPAMAllocator(configuration: .dockerDefaults(ulaGlobalID: 1))
+        let slash28 = try pool("10.14.0.0/28").id
+        for round in 0..<20 { try release(slash28, try address(slash28, name: "gen-\(round)")) }
+        XCTAssertEqual(ipam.stickyCount(poolID: slash28), 14, "addresses wrap: a new name replaces the name its address had")
+    }
+
+    /// A name used again moves to the back: the one forgotten is the least recently used,
+    /// not the first remembered.
+    func testStickyNamesAreForgottenLeastRecentlyUsedFirst() throws {
+        ipam = IPAMAllocator(configuration: IPAMConfiguration(localBases: PoolBase.dockerLocalV4, globalBases: [],
+                                                              stickyNamesPerPool: 3))
+        let id = try pool("10.16.0.0/24").id
+        let web = try address(id, name: "web")
+        try address(id, name: "db")
+        try address(id, name: "cache")
+        try release(id, web)
+        XCTAssertEqual(try address(id, name: "web"), web, "web recreated: used again")
+        try address(id, name: "worker")
+        XCTAssertNil(ipam.stickyAddress(poolID: id, name: "db"), "db was the least recently used")
+        XCTAssertEqual(ipam.stickyAddress(poolID: id, name: "web")?.description, web)
+        XCTAssertEqual(ipam.stickyCount(poolID: id), 3)
+    }
+
+    /// A table stored before the bounds existed is brought within them when loaded, and the
+    /// names left out are reported for the store to delete.
+    func testRestoringAppliesTheBoundsToAnOldTable() throws {
+        let record = PoolRecord(id: "LocalDefault/10.17.0.0/24", addressSpace: "LocalDefault", prefix: IPPrefix("10.17.0.0/24")!,
+                                subPool: nil, options: [:])
+        var sticky = (0..<10).map { StickyRecord(poolID: record.id, name: "n\($0)", address: IPAddress("10.17.0.\($0 + 2)")!) }
+        // Two names for one address: the one holding it now is kept.
+        sticky.insert(StickyRecord(poolID: record.id, name: "holder", address: IPAddress("10.17.0.11")!), at: 0)
+        let snapshot = IPAMSnapshot(pools: [record], used: [record.id: [IPAddress("10.17.0.11")!]], sticky: sticky,
+                                    named: [record.id: [(IPAddress("10.17.0.11")!, "holder")]])
+        let configuration = IPAMConfiguration(localBases: PoolBase.dockerLocalV4, globalBases: [], stickyNamesPerPool: 5)
+        let (restored, forgotten) = IPAMAllocator.restoring(configuration: configuration, snapshot: snapshot)
+        XCTAssertEqual(restored.stickyCount(poolID: record.id), 5)
+        XCTAssertEqual(forgotten.count, 6)
+        XCTAssertEqual(restored.stickyAddress(poolID: record.id, name: "holder")?.description, "10.17.0.11")
+        XCTAssertNil(restored.stickyAddress(poolID: record.id, name: "n9"), "n9's address went to its holder")
+        XCTAssertTrue(forgotten.contains { $0.name == "n9" })
+        XCTAssertEqual(Set(forgotten.map(\.name)).count, 6)
+        let kept = Set((0..<10).map { "n\($0)" }).subtracting(forgotten.map(\.name))
+        XCTAssertEqual(kept, ["n5", "n6", "n7", "n8"], "the most recent are kept: \(kept)")
     }
 }

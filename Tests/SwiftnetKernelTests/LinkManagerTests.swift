@@ -204,6 +204,27 @@ final class LinkManagerTests: XCTestCase {
         XCTAssertNotNil(try manager.link(named: bridge))
     }
 
+    /// An endpoint's host veth carries the full endpoint id as its alias (IFLA_IFALIAS), set
+    /// right after creation; a look-up and a dump read it back, and `ip` sees it too.
+    func testVethPairOnABridgeCarriesItsAlias() throws {
+        let bridge = newName(), host = newName(), peer = newName()
+        try manager.createBridge(name: bridge)
+        let id = Self.hex(64)
+        try manager.createVethPair(host: host, peer: peer, mtu: nil, peerMAC: nil, onBridge: bridge, group: 0x5300_0042, alias: id)
+        XCTAssertEqual(try manager.link(named: host)?.alias, id)
+        XCTAssertNil(try manager.link(named: peer)?.alias, "the container's end carries nothing")
+        XCTAssertEqual(try manager.links().first { $0.name == host }?.alias, id)
+        XCTAssertEqual(try manager.link(named: host)?.group, 0x5300_0042)
+        XCTAssertTrue(try Self.run(["ip", "-d", "link", "show", host]).output.contains("alias \(id)"))
+        XCTAssertNil(try manager.link(named: bridge)?.alias)
+
+        // A bad alias is refused before the kernel and leaves nothing.
+        let other = newName(), otherPeer = newName()
+        XCTAssertThrowsError(try manager.createVethPair(host: other, peer: otherPeer, mtu: nil, peerMAC: nil, onBridge: bridge,
+                                                        alias: String(repeating: "a", count: 256)))
+        XCTAssertNil(try manager.link(named: other))
+    }
+
     // MARK: addresses
 
     /// Hairpin mode on a bridge port, read back from sysfs (what the kernel says, not libnl).

@@ -73,11 +73,11 @@ final class BridgeDataplaneTests: XCTestCase {
     /// RequestAddress, CreateEndpoint, Join, then what libnetwork does: move the veth into the
     /// sandbox, rename it, configure address and default route.
     func addContainer(to network: TestNetwork, address wanted: String = "", mac: String = "", name: String? = nil,
+                      endpointID: String = Shell.randomHex(64),
                       file: StaticString = #filePath, line: UInt = #line) throws -> TestContainer {
         // dockerd 29+ names the container in RequestAddress.
         let options = name.map { #"{"com.docker.network.endpoint.name":"\#($0)"}"# } ?? "null"
         let cidr = try client.requestAddress(pool: network.poolID, address: wanted, options: options)
-        let endpointID = Shell.randomHex(64)
         let create = try client.call("/NetworkDriver.CreateEndpoint",
             #"{"EndpointID":"\#(endpointID)","Interface":{"Address":"\#(cidr)","AddressIPv6":"","MacAddress":"\#(mac)"},"NetworkID":"\#(network.id)","Options":{"com.docker.network.endpoint.exposedports":[],"com.docker.network.portmap":[]}}"#)
         XCTAssertEqual(create.status, 200, "\(create.object)", file: file, line: line)

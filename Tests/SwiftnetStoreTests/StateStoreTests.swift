@@ -67,7 +67,7 @@ final class StateStoreTests: XCTestCase {
         let kinds = try store.queue.read { try String.fetchAll($0, sql: "SELECT address || ' ' || kind FROM allocation ORDER BY address") }
         XCTAssertEqual(kinds, ["10.40.0.1 gateway", "10.40.0.129 dynamic", "10.40.0.9 requested"])
         XCTAssertEqual(snapshot.sticky, [StickyRecord(poolID: "LocalDefault/10.40.0.0/24/10.40.0.128/25", name: "web",
-                                                      address: IPAddress("10.40.0.128")!)])
+                                                      address: IPAddress("10.40.0.128")!, lastUse: 1)])
         let orphans = try store.queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM allocation WHERE pool_id LIKE '%10.41%'") }
         XCTAssertEqual(orphans, 0, "releasing a pool drops its allocations")
 
@@ -83,9 +83,9 @@ final class StateStoreTests: XCTestCase {
         let store = try StateStore(path: statePath)
         let pool = PoolRecord(id: "p", addressSpace: "LocalDefault", prefix: IPPrefix("10.9.0.0/24")!, subPool: nil, options: [:])
         try store.commit(.createPool(pool))
-        try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.1")!, kind: .gateway), remember: false))
-        try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.2")!, kind: .dynamic, sequence: 1), remember: false))
-        try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.3")!, kind: .requested), remember: false))
+        try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.1")!, kind: .gateway), sticky: nil))
+        try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.2")!, kind: .dynamic, sequence: 1), sticky: nil))
+        try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.3")!, kind: .requested), sticky: nil))
         let now = Int(Date().timeIntervalSince1970)
         let old = try store.dynamicAllocations(inPools: ["p", "other"], allocatedBefore: now + 5)
         XCTAssertEqual(old.map(\.poolID), ["p"])
