@@ -1,6 +1,5 @@
 import Logging
 import SwiftnetBridge
-import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetNetworkModel
 import SwiftnetPluginAPI
