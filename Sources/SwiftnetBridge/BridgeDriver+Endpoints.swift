@@ -32,7 +32,8 @@ extension BridgeDriver {
         let address = try BridgeDriver.interfaceAddress(request.address, field: "Interface.Address")
         let addressIPv6 = try BridgeDriver.interfaceAddress(request.addressIPv6, field: "Interface.AddressIPv6")
         let requestedPorts = try PortBindingRequest.list(from: request.options)
-        let (mac, fromDocker) = try BridgeDriver.chooseMAC(request, address: address?.address ?? addressIPv6?.address)
+        let (wantedMAC, fromDocker) = try BridgeDriver.chooseMAC(request, address: address?.address ?? addressIPv6?.address)
+        var mac = wantedMAC
 
         let result: MACAddress? = try state.withLock { state in
             guard let network = state.networks[request.networkID] else { throw BridgeError.unknownNetwork(request.networkID) }
@@ -49,6 +50,13 @@ extension BridgeDriver {
             // the links (and a roll-back would take the other's). Refused before any change.
             if let other = state.endpoints.values.first(where: { $0.hostVeth == names.host || $0.containerVeth == names.container }) {
                 throw BridgeError.vethNameInUse(names.host, endpointID: request.endpointID, by: other.id)
+            }
+            // Two endpoints of one network with one MAC cannot reach each other (each bridge
+            // port learns the other's frames): every endpoint gets its own.
+            let macsInUse = Set(state.endpoints.values.filter { $0.networkID == network.id }.map(\.mac))
+            if macsInUse.contains(mac) {
+                if fromDocker { throw BridgeError.macInUse(mac.description, network: network.id) }
+                mac = BridgeDriver.freeMAC(for: address?.address ?? addressIPv6?.address, avoiding: macsInUse)
             }
             var endpoint = EndpointRecord(id: request.endpointID, networkID: network.id, hostVeth: names.host,
                                           containerVeth: names.container, address: address, addressIPv6: addressIPv6,
@@ -107,6 +115,27 @@ extension BridgeDriver {
         var bytes = (0..<6).map { _ in UInt8.random(in: 0...255) }
         bytes[0] = (bytes[0] & 0xFE) | 0x02
         return (MACAddress(bytes: bytes)!, false)
+    }
+
+    /// The first MAC derived from `address` (see `MACAddress.derived(from:attempt:)`) that is
+    /// not in `inUse`; random ones once the derived ones are exhausted, or without an address.
+    static func freeMAC(for address: IPAddress?, avoiding inUse: Set<MACAddress>) -> MACAddress {
+        if let address {
+            for attempt in 1...64 {
+                let candidate = MACAddress.derived(from: address, attempt: attempt)
+                if !inUse.contains(candidate) { return candidate }
+            }
+        }
+        // 46 random bits against at most a few thousand endpoints: the first try all but
+        // always does; the bound only keeps the loop finite.
+        var candidate = MACAddress(bytes: [0x02, 0, 0, 0, 0, 1])!
+        for _ in 0..<1_000 {
+            var bytes = (0..<6).map { _ in UInt8.random(in: 0...255) }
+            bytes[0] = (bytes[0] & 0xFE) | 0x02
+            candidate = MACAddress(bytes: bytes)!
+            if !inUse.contains(candidate) { break }
+        }
+        return candidate
     }
 
     static func interfaceAddress(_ text: String, field: String) throws -> InterfaceAddress? {

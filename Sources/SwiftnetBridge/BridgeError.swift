@@ -6,6 +6,7 @@ public enum BridgeError: Error, Sendable, CustomStringConvertible {
     case bridgeNameInUse(String, by: String)
     case endpointExists(String)
     case vethNameInUse(String, endpointID: String, by: String)
+    case macInUse(String, network: String)
     case noFreeHostPort(String)
     case hostPortInUse(String)
     case localScopeOnly(String)
@@ -24,6 +25,8 @@ public enum BridgeError: Error, Sendable, CustomStringConvertible {
             return "bridge name \(name) is in use by \(owner); choose another with -o com.docker.network.bridge.name=NAME"
         case .endpointExists(let id):
             return "endpoint \(id.prefix(12)) already exists with different addresses"
+        case .macInUse(let mac, let network):
+            return "MAC address \(mac) is already used by another endpoint of network \(network.prefix(12)); choose another --mac-address"
         case .vethNameInUse(let name, let id, let other):
             return "endpoint \(id) cannot have veth \(name): endpoint \(other) has it (the ids share their first 11 hex digits, "
                 + "which name the veths); nothing was changed, try again (dockerd gives the new endpoint another id)"

@@ -37,6 +37,20 @@ public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
         bytes = [0x02, 0x42] + low
     }
 
+    /// The `attempt`th MAC for `address`: attempt 0 is `init(derivedFrom:)`; later ones mix
+    /// the whole address (FNV-1a over its bytes and the attempt number) into the last four
+    /// bytes. IPv6 addresses that share their low 32 bits (`fd00:9::2`, `fd00:9::1:0:0:2`)
+    /// would share the first MAC; the caller takes the first attempt no other endpoint of the
+    /// network has, so the same address still gets the same MAC whenever it can.
+    public static func derived(from address: IPAddress, attempt: Int) -> MACAddress {
+        guard attempt > 0 else { return MACAddress(derivedFrom: address) }
+        var hash: UInt32 = 2_166_136_261
+        for byte in address.bytes + withUnsafeBytes(of: UInt32(truncatingIfNeeded: attempt).bigEndian, Array.init) {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
+        return MACAddress(bytes: [0x02, 0x42] + withUnsafeBytes(of: hash.bigEndian, Array.init))!
+    }
+
     public var isMulticast: Bool { bytes[0] & 0x01 != 0 }
 
     public var description: String {
