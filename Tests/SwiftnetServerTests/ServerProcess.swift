@@ -13,6 +13,9 @@ final class ServerProcess {
     var extraArguments: [String] = []
     /// Added to the server's environment (e.g. SWIFTNET_CRASH_AT).
     var environment: [String: String] = [:]
+    /// A program that execs the server with its arguments, e.g. `["/usr/bin/prlimit", "--nofile=64:64", "--"]`
+    /// (the pid stays the server's).
+    var launcher: [String] = []
 
     /// The `swiftnet` binary built beside this test bundle, or `$SWIFTNET_BIN`.
     static var binary: String {
@@ -59,8 +62,10 @@ final class ServerProcess {
     /// Starts a process without waiting for it (for start-up failures).
     func launch(arguments: [String]? = nil) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-        process.arguments = arguments ?? (["serve", "--socket", socketPath, "--state", statePath, "--log-level", "debug"] + extraArguments)
+        let serverArguments = arguments ?? (["serve", "--socket", socketPath, "--state", statePath, "--log-level", "debug"] + extraArguments)
+        let command = launcher + [ServerProcess.binary] + serverArguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.environment = ProcessInfo.processInfo.environment
             .merging(["SWIFTNET_EXIT_WITH_PARENT": "1"]) { _, new in new }
             .merging(environment) { _, new in new }
@@ -102,6 +107,16 @@ final class ServerProcess {
         guard !process.isRunning else { return false }
         self.process = nil
         return process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
+    }
+
+    /// Waits (bounded) for the process to end by itself; its exit status, or nil if it still runs.
+    func waitForExit(seconds: Double) -> Int32? {
+        guard let process else { return nil }
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        guard !process.isRunning else { return nil }
+        self.process = nil
+        return process.terminationStatus
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
