@@ -24,6 +24,8 @@ let package = Package(
         // The one C file: libmicrohttpd's start call is variadic and its access handler is
         // called several times per request; the shim hides both behind one callback.
         .target(name: "CSwiftnetHTTPShim", dependencies: ["CMicroHTTPD"]),
+        // pipe2 and posix_spawn's closefrom action are GNU extensions Swift's Glibc module hides.
+        .target(name: "CSwiftnetSpawn"),
 
         // Pure logic: no I/O, no root.
         .target(name: "SwiftnetCrashPoints"),
@@ -46,7 +48,7 @@ let package = Package(
         .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "SwiftnetIPAM"]),
         .target(name: "SwiftnetClient"),
         // iptables rules rendered from the desired state, applied with iptables-restore.
-        .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetIPAM"]),
+        .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetIPAM", "CSwiftnetSpawn"]),
         .target(name: "SwiftnetBridge", dependencies: [
             "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetKernel", "SwiftnetFirewall",
             "SwiftnetCrashPoints", "SwiftnetOperator", .product(name: "Logging", package: "swift-log"),
@@ -86,7 +88,7 @@ let package = Package(
         .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
             "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetIPAM", "SwiftnetHTTP", "SwiftnetFirewall",
-            "SwiftnetCrashPoints",
+            "SwiftnetCrashPoints", "SwiftnetServer",
         ]),
     ],
     swiftLanguageModes: [.v6]

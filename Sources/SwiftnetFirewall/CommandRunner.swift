@@ -26,42 +26,26 @@ enum CommandRunner {
         throw .toolMissing(name)
     }
 
-    /// Runs the tool and returns its status and output, whatever the status.
+    /// The whole environment of a tool run.
+    static let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
+
+    /// Runs the tool and returns its status and output, whatever the status. A tool killed by
+    /// a signal reports 128 + the signal, as a shell would.
     static func run(_ path: String, _ arguments: [String], input: String? = nil) throws(FirewallError) -> Output {
-        let command = describe(path, arguments)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"]
-        let stdout = Pipe(), stderr = Pipe()
-        let stdin = input == nil ? nil : Pipe()
-        process.standardInput = stdin ?? FileHandle.nullDevice
-        process.standardOutput = stdout
-        process.standardError = stderr
-        // Not waitUntilExit: on Linux it polls the run loop in 50 ms steps, which made each
-        // tool run cost 50 ms instead of 2.
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        let result: ChildProcess.Result
         do {
-            try process.run()
+            result = try ChildProcess.run(path: path, arguments: arguments, environment: environment,
+                                          input: input.map { Array($0.utf8) })
         } catch {
-            throw .launchFailed(command: command, reason: "\(error)")
+            throw .launchFailed(command: describe(path, arguments), reason: error.description)
         }
-        let outReader = PipeReader(stdout.fileHandleForReading)
-        let errReader = PipeReader(stderr.fileHandleForReading)
-        if let stdin, let input {
-            writeAll(Array(input.utf8), to: stdin.fileHandleForWriting.fileDescriptor)
-            try? stdin.fileHandleForWriting.close()
+        var errText = String(decoding: result.stderr, as: UTF8.self)
+        var status = result.exitCode ?? 0
+        if let signal = result.signal {
+            errText += "\n(killed by signal \(signal))"
+            status = 128 + signal
         }
-        exited.wait()
-        let out = outReader.wait(), err = errReader.wait()
-        var status = process.terminationStatus
-        var errText = String(decoding: err, as: UTF8.self)
-        if process.terminationReason == .uncaughtSignal {
-            errText += "\n(killed by signal \(status))"
-            status = 128 + status
-        }
-        return Output(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: errText)
+        return Output(status: status, stdout: String(decoding: result.stdout, as: UTF8.self), stderr: errText)
     }
 
     /// Runs the tool and throws, with its stderr, unless it exits 0.
@@ -76,39 +60,5 @@ enum CommandRunner {
 
     static func describe(_ path: String, _ arguments: [String]) -> String {
         ([URL(fileURLWithPath: path).lastPathComponent] + arguments).joined(separator: " ")
-    }
-
-    /// Writes everything, or stops early if the tool went away (its exit status and stderr
-    /// then tell why). A write to a pipe whose reader exited raises SIGPIPE, which would kill
-    /// the whole server; it is blocked on this thread for the duration, and a SIGPIPE left
-    /// pending by our write is consumed before the old mask comes back.
-    private static func writeAll(_ bytes: [UInt8], to fd: Int32) {
-        var pipeSignal = sigset_t()
-        sigemptyset(&pipeSignal)
-        sigaddset(&pipeSignal, SIGPIPE)
-        var previous = sigset_t()
-        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
-        defer {
-            var pending = sigset_t()
-            sigpending(&pending)
-            if sigismember(&pending, SIGPIPE) == 1 && sigismember(&previous, SIGPIPE) == 0 {
-                var noWait = timespec(tv_sec: 0, tv_nsec: 0)
-                _ = sigtimedwait(&pipeSignal, nil, &noWait)
-            }
-            pthread_sigmask(SIG_SETMASK, &previous, nil)
-        }
-        var offset = 0
-        bytes.withUnsafeBytes { buffer in
-            while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return  // EPIPE: the tool exited early
-                }
-            }
-        }
     }
 }

@@ -7,10 +7,12 @@ import SwiftnetOperator
 /// - `GET /state`: the `StateView` (what `swiftnet ls`, `inspect` and `pools` show);
 /// - `GET /doctor`: the doctor's findings; `POST /Swiftnet.Repair`: `doctor --fix`;
 /// - `POST /Swiftnet.GC` `{"DryRun": bool}`: `swiftnet gc`;
-/// - `GET /healthz`: 200 while the state file answers; `GET /metrics`: Prometheus text.
+/// - `GET /healthz`: 200 while the state file answers and file descriptors are left;
+///   `GET /metrics`: Prometheus text.
 struct OperatorRoutes: Sendable {
     let runtime: PluginRuntime
     let metrics: PluginMetrics
+    let watchdog: ResourceWatchdog
     let logger: Logger
 
     var routes: [String: PluginRouter.Handler] {
@@ -56,6 +58,12 @@ struct OperatorRoutes: Sendable {
             },
             "/healthz": {
                 let uptime = Double((ContinuousClock.now - started).components.seconds)
+                // Before the store: a server out of descriptors is failing even if SQLite,
+                // whose file is already open, still answers.
+                let descriptors = watchdog.usage()
+                if let problem = descriptors.problem {
+                    return .json(503, JSONValue.object(["status": .string("failing"), "error": .string(problem)]).serialized)
+                }
                 do {
                     try runtime.checkStore()
                     let records = runtime.bridge.records
@@ -63,6 +71,8 @@ struct OperatorRoutes: Sendable {
                         "status": .string("ok"), "version": .string(PluginRuntime.version),
                         "networks": .number(Double(records.networks.count)), "endpoints": .number(Double(records.endpoints.count)),
                         "uptimeSeconds": .number(uptime),
+                        "fileDescriptors": .object(["open": descriptors.open.map { .number(Double($0)) } ?? .null,
+                                                    "limit": .number(Double(descriptors.limit))]),
                     ]).serialized)
                 } catch {
                     return .json(503, JSONValue.object(["status": .string("failing"), "error": .string("state file: \(error)")]).serialized)

@@ -45,6 +45,7 @@ public final class PluginServer: Sendable {
     private let metricsHTTP: HTTPServer?
     /// Dispatch sources are thread-safe; Dispatch just does not say so to Swift 6.
     nonisolated(unsafe) private let firewallGuard: any DispatchSourceTimer
+    private let watchdog: ResourceWatchdog
     private let ownsSocketFile: Bool
     private let started = ContinuousClock.now
 
@@ -69,7 +70,8 @@ public final class PluginServer: Sendable {
         var routes: [String: PluginRouter.Handler] = ["/Plugin.Activate": { _ in activation }]
         routes.merge(IPAMDriver(service: runtime.ipam, logger: logger).routes) { first, _ in first }
         routes.merge(NetworkDriver(driver: runtime.bridge).routes) { first, _ in first }
-        let operatorRoutes = OperatorRoutes(runtime: runtime, metrics: metrics, logger: logger)
+        watchdog = ResourceWatchdog(logger: logger)
+        let operatorRoutes = OperatorRoutes(runtime: runtime, metrics: metrics, watchdog: watchdog, logger: logger)
         routes.merge(operatorRoutes.routes) { first, _ in first }
         let reads = operatorRoutes.readRoutes(started: started)
         let router = PluginRouter(routes: routes, readRoutes: reads, metrics: metrics, logger: logger)
@@ -109,6 +111,7 @@ public final class PluginServer: Sendable {
     /// Stops serving and removes the socket file; the state stays as committed.
     public func stop() {
         firewallGuard.cancel()
+        watchdog.stop()
         metricsHTTP?.stop()
         http.stop()
         runtime.bridge.drain()

@@ -75,6 +75,16 @@ struct Serve: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "swiftnet")
+        // systemd starts services with a soft limit of 1024 whatever the hard one: a burst of
+        // connections and iptables runs (6 descriptors each for a moment) gets the hard one.
+        let limit = DescriptorLimit.raiseSoftToHard()
+        if let error = limit.error {
+            logger.warning("could not raise the file descriptor limit", metadata: [
+                "soft": "\(limit.softBefore)", "hard": "\(limit.hard)", "error": "\(String(cString: strerror(error)))"])
+        } else {
+            logger.info("file descriptor limit", metadata: ["soft": "\(limit.soft)", "hard": "\(limit.hard)",
+                                                          "softBefore": "\(limit.softBefore)"])
+        }
         var http = HTTPServerConfiguration()
         http.threads = threads
         let options = PluginServer.Options(

@@ -53,6 +53,7 @@ final class InstallScriptTests: XCTestCase {
         let socketUnit = try String(contentsOfFile: folder + "/swiftnet.socket", encoding: .utf8)
         XCTAssertTrue(socketUnit.contains("ListenStream=\(Self.socket)"))
         XCTAssertTrue(service.contains("Before=docker.service") && service.contains("Restart=on-failure"))
+        XCTAssertTrue(service.contains("\nLimitNOFILE=65536\n"), "the descriptor limit the server raises its soft limit to")
     }
 
     func testInstallTwiceRunTwoContainersByNameThenUninstallLeavesNothing() throws {

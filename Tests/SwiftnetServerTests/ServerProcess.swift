@@ -16,6 +16,9 @@ final class ServerProcess {
     /// Set: the server runs in this network namespace (`ip netns exec`, which execs it, so the
     /// process is the server's), and every link and rule it makes stays there and goes with it.
     var namespace: String?
+    /// A program that execs the server with its arguments, e.g. `["/usr/bin/prlimit", "--nofile=64:64", "--"]`
+    /// (the pid stays the server's).
+    var launcher: [String] = []
 
     /// The `swiftnet` binary built beside this test bundle, or `$SWIFTNET_BIN`.
     static var binary: String {
@@ -62,14 +65,12 @@ final class ServerProcess {
     /// Starts a process without waiting for it (for start-up failures).
     func launch(arguments: [String]? = nil) throws -> Process {
         let process = Process()
-        let arguments = arguments ?? (["serve", "--socket", socketPath, "--state", statePath, "--log-level", "debug"] + extraArguments)
-        if let namespace {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", namespace, ServerProcess.binary] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-            process.arguments = arguments
-        }
+        let serverArguments = arguments ?? (["serve", "--socket", socketPath, "--state", statePath, "--log-level", "debug"] + extraArguments)
+        // `ip netns exec` and a launcher both exec what follows: the pid stays the server's.
+        let namespacePrefix = namespace.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? []
+        let command = namespacePrefix + launcher + [ServerProcess.binary] + serverArguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.environment = ProcessInfo.processInfo.environment
             .merging(["SWIFTNET_EXIT_WITH_PARENT": "1"]) { _, new in new }
             .merging(environment) { _, new in new }
@@ -111,6 +112,16 @@ final class ServerProcess {
         guard !process.isRunning else { return false }
         self.process = nil
         return process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
+    }
+
+    /// Waits (bounded) for the process to end by itself; its exit status, or nil if it still runs.
+    func waitForExit(seconds: Double) -> Int32? {
+        guard let process else { return nil }
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        guard !process.isRunning else { return nil }
+        self.process = nil
+        return process.terminationStatus
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

@@ -1,0 +1,15 @@
+#define _GNU_SOURCE
+#include "swiftnet_spawn.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+int swiftnet_pipe_cloexec(int fds[2])
+{
+    return pipe2(fds, O_CLOEXEC);
+}
+
+int swiftnet_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int from)
+{
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
