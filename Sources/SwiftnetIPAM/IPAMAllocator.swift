@@ -29,11 +29,9 @@ public struct IPAMAllocator: Sendable {
             guard var pool = allocator.pools[poolID] else { continue }
             // Least recent first; among equals (rows from before uses were counted) the name
             // that holds its address now goes last, so it is the one kept for that address.
-            let ordered = entries.enumerated().sorted { a, b in
-                let holdsA = pool.holderName(of: a.element.address) == a.element.name
-                let holdsB = pool.holderName(of: b.element.address) == b.element.name
-                return (a.element.lastUse, holdsA ? 1 : 0, a.offset) < (b.element.lastUse, holdsB ? 1 : 0, b.offset)
-            }
+            let ordered = entries.enumerated().map { offset, entry in
+                (key: (entry.lastUse, pool.holderName(of: entry.address) == entry.name ? 1 : 0, offset), entry: entry)
+            }.sorted { $0.key < $1.key }
             for (_, entry) in ordered {
                 forgotten += pool.restoreSticky(entry).map { StickyRecord(poolID: poolID, name: $0, address: entry.address) }
             }
