@@ -441,11 +441,13 @@ final class DockerEndToEndTests: DockerTestCase {
             return (gateway.status == 0, gateway.both)
         }
         // dockerd put its rules above swiftnet's jump; swiftnet's guard moves it back within
-        // a few seconds (it checks every 5 s).
-        eventually("swiftnet's FORWARD jump is first again", timeout: 15) {
+        // a few seconds (it checks every 5 s): right after the jump to DOCKER-USER, ahead of
+        // every rule of Docker's own.
+        eventually("swiftnet's FORWARD jump is back right after DOCKER-USER", timeout: 15) {
             let rules = Self.run("/usr/sbin/iptables", ["-w", "-S", "FORWARD"]).stdout
-            let first = rules.split(separator: "\n").first { $0.hasPrefix("-A FORWARD") }.map(String.init) ?? ""
-            return (first == "-A FORWARD -j \(self.chainPrefix ?? "SWIFTNET")-FORWARD", rules)
+            let forward = rules.split(separator: "\n").map(String.init).filter { $0.hasPrefix("-A FORWARD") }
+            let wanted = forward.first == "-A FORWARD -j DOCKER-USER" ? 1 : 0
+            return (forward.indices.contains(wanted) && forward[wanted] == "-A FORWARD -j \(self.chainPrefix ?? "SWIFTNET")-FORWARD", rules)
         }
         let forward = Self.run("/usr/sbin/iptables", ["-w", "-S", "FORWARD"]).stdout
         let fetched = fetch(in: outsider, "http://\(address):8080/")
