@@ -5,7 +5,8 @@ set -euo pipefail
 
 runtime=(libmicrohttpd12 libnl-3-200 libnl-route-3-200 libsqlite3-0 iptables iproute2)
 build=(libmicrohttpd-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config)
-testing=(docker.io busybox-static procps curl systemd)
+# dpkg-dev: dpkg-shlibdeps for install/package.sh (the Debian package test builds one).
+testing=(docker.io busybox-static procps curl systemd dpkg-dev)
 
 want=("${runtime[@]}" "${build[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${testing[@]}")
