@@ -94,6 +94,10 @@ extension BridgeDriver {
         for request in requests {
             // `host_binding_ipv4` is the default for IPv4 only.
             let hostIP = request.hostIP ?? (endpointFamilies.contains(.v4) ? defaultHostIP : nil)
+            // A host address of a family the endpoint has no address in (`-p 127.0.0.1:…` on
+            // the IPv6-only endpoint of a split-gateway container) publishes nothing here;
+            // the endpoint of the other family publishes it.
+            if let hostIP, !endpointFamilies.contains(hostIP.family) { continue }
             let candidates = request.acceptableHostPorts ?? hostPorts.ephemeralRange
             var found: PublishedPort?
             for port in candidates {

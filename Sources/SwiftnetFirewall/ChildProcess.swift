@@ -92,8 +92,9 @@ struct ChildProcess {
     private static func waitForExit(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            // ECHILD would mean someone else reaped it; there is no status to report then.
-            guard errno == EINTR else { return 0x7f }
+            // ECHILD would mean someone else reaped it; there is no status to report then, and
+            // "exited 255" reads as the failure it is.
+            guard errno == EINTR else { return 0xFF00 }
         }
         return status
     }

@@ -131,7 +131,7 @@ public final class Firewall: Sendable {
                 // Tried even if a jump could not be deleted: it then fails whole, changing nothing.
                 attempt { () throws(FirewallError) in
                     try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"],
-                                            input: FirewallRules.teardown(chains: chains))
+                                            input: FirewallRules.teardown(chains: chains, family: family))
                 }
             }
             if let firstError { throw firstError }
@@ -189,7 +189,7 @@ public final class Firewall: Sendable {
     }
 
     private func saved(_ family: IPFamily) throws(FirewallError) -> SavedTables {
-        SavedTables(try CommandRunner.check(try Firewall.tool("save", family), []).stdout, chains: chains)
+        SavedTables(try CommandRunner.check(try Firewall.tool("save", family), []).stdout, chains: chains, family: family)
     }
 
     /// `-C` exits 0 when the rule is there, 1 when it is not, and 2 when the target chain

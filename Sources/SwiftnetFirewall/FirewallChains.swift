@@ -1,3 +1,5 @@
+import SwiftnetIPAM
+
 /// The names of swiftnet's own chains for one prefix. Everything the firewall creates is one
 /// of these five chains or a jump into them, so "ours" is decided by exact name, never by a
 /// pattern that could catch someone else's chain.
@@ -42,9 +44,10 @@ public struct FirewallChains: Sendable, Equatable {
     /// Our chains in the raw table.
     public var raw: [String] { [loopback] }
 
-    /// Every table we have chains in, in the order the rendering and `iptables-save`
-    /// comparisons use.
-    public var byTable: [(table: String, chains: [String])] {
-        [("filter", filter), ("nat", nat), ("raw", raw)]
+    /// Every table we have chains in for `family`, in the order the rendering and
+    /// `iptables-save` comparisons use. The raw chain is IPv4's alone (the loopback drop has
+    /// no IPv6 twin), so a kernel without ip6tables' raw table loses nothing.
+    public func byTable(family: IPFamily) -> [(table: String, chains: [String])] {
+        family == .v4 ? [("filter", filter), ("nat", nat), ("raw", raw)] : [("filter", filter), ("nat", nat)]
     }
 }

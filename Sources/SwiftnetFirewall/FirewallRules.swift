@@ -113,7 +113,7 @@ public enum FirewallRules {
             nat.append(chains.dnat, "\(destination)-p \(binding.proto) -m \(binding.proto) --dport \(binding.hostPort) -j DNAT --to-destination \(target)")
         }
 
-        return filter.text + nat.text + raw.text
+        return filter.text + nat.text + (family == .v4 ? raw.text : "")
     }
 
     /// The jumps from built-in chains into ours, as argument arrays for `iptables -w -C/-I/-D`.
@@ -134,7 +134,7 @@ public enum FirewallRules {
     /// Input that deletes our chains: declaring them first empties them (or creates them, so
     /// the deletes cannot fail for a chain that is already gone), then `-X` removes them. It
     /// fails as a whole, changing nothing, while a jump still points at one of them.
-    static func teardown(chains: FirewallChains) -> String {
+    static func teardown(chains: FirewallChains, family: IPFamily) -> String {
         func section(_ table: String, _ names: [String]) -> String {
             var lines = ["*\(table)"]
             lines += names.map { ":\($0) - [0:0]" }
@@ -142,7 +142,7 @@ public enum FirewallRules {
             lines.append("COMMIT")
             return lines.joined(separator: "\n") + "\n"
         }
-        return chains.byTable.map { section($0.table, $0.chains) }.joined()
+        return chains.byTable(family: family).map { section($0.table, $0.chains) }.joined()
     }
 
     /// An address as iptables-save prints a host: with its full-length mask.

@@ -1,3 +1,5 @@
+import SwiftnetIPAM
+
 /// What `iptables-save` printed, reduced to what is swiftnet's: our chains in the layout of
 /// `FirewallRules.render` (so the two compare as text), and the rules of other chains that
 /// jump into ours. Ours is decided by exact chain name.
@@ -18,9 +20,9 @@ struct SavedTables {
     /// traffic into swiftnet's bridges before swiftnet's isolation drops saw it.
     static let dockerUserJump = "-A FORWARD -j DOCKER-USER"
 
-    init(_ saved: String, chains: FirewallChains) {
-        let tables = Dictionary(uniqueKeysWithValues: chains.byTable.map { ($0.table, Set($0.chains)) })
-        let targets = Set(chains.byTable.flatMap(\.chains))
+    init(_ saved: String, chains: FirewallChains, family: IPFamily) {
+        let tables = Dictionary(uniqueKeysWithValues: chains.byTable(family: family).map { ($0.table, Set($0.chains)) })
+        let targets = Set(chains.byTable(family: family).flatMap(\.chains))
         var declarations: [String: [String]] = [:]
         var rules: [String: [String]] = [:]
         var jumps: [String: [String]] = [:]
@@ -45,7 +47,7 @@ struct SavedTables {
                 }
             }
         }
-        ours = chains.byTable.map(\.table).map { name in
+        ours = chains.byTable(family: family).map(\.table).map { name in
             (["*\(name)"] + declarations[name, default: []] + rules[name, default: []] + ["COMMIT"]).joined(separator: "\n") + "\n"
         }.joined()
         self.jumps = jumps

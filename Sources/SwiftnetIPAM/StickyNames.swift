@@ -46,7 +46,7 @@ struct StickyNames: Sendable {
         if count > capacity, let oldest = leastRecentlyUsed(excluding: forget + [name]) {
             forget.append(oldest)
         }
-        return StickyUpdate(remember: StickyRecord(poolID: poolID, name: name, address: address, lastUse: lastUse + 1),
+        return StickyUpdate(remember: StickyRecord(poolID: poolID, name: name, address: address, lastUse: lastUse &+ 1),
                             forget: forget)
     }
 

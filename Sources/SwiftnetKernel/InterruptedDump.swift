@@ -1,14 +1,15 @@
 import CNetlink
 
-/// Netlink dumps that the kernel interrupted are run again.
+/// Netlink dumps that come back interrupted are run again.
 ///
 /// A dump (every link, every address, every route) comes in several messages; when the table
-/// changes between two of them the kernel flags the dump (NLM_F_DUMP_INTR) and libnl answers
-/// `-NLE_DUMP_INTR`: the result may miss or repeat entries. On a host where dockerd creates
-/// and deletes veths all the time that happens often enough to fail a start-up repair, a
-/// `doctor` or an automatic pool choice at random. The answer is to dump again, as the `ip`
-/// tool and CNI's `netlinksafe` do; the bound keeps a host that never stops changing from
-/// looping for ever.
+/// changes between two of them the kernel flags the dump (NLM_F_DUMP_INTR): the result may
+/// miss or repeat entries. Debian 12's libnl 3.7 already restarts such a dump inside
+/// `nl_cache_refill` (its "Dump interrupted, restarting!"), so the cache calls used here do
+/// not return `-NLE_DUMP_INTR` there; libnl builds that pass the code up (older ones, or a
+/// managed plugin's copy) would fail a start-up repair, a `doctor` or an automatic pool
+/// choice at random on a host where dockerd churns veths. Those get the dump again here, as
+/// the `ip` tool and CNI's `netlinksafe` do, a bounded number of times.
 enum InterruptedDump {
     static let attempts = 10
 

@@ -18,9 +18,12 @@ package enum DescriptorLimit {
             return Change(softBefore: 0, soft: 0, hard: 0, error: errno)
         }
         let before = limit.rlim_cur
-        guard limit.rlim_cur < limit.rlim_max else { return Change(softBefore: before, soft: before, hard: limit.rlim_max) }
+        // Capped at 2^20 (never lowered): containers may allow ~2^30 (LimitNOFILE=infinity),
+        // which every iptables child would inherit.
+        let target = min(limit.rlim_max, max(limit.rlim_cur, 1 << 20))
+        guard limit.rlim_cur < target else { return Change(softBefore: before, soft: before, hard: limit.rlim_max) }
         var raised = limit
-        raised.rlim_cur = limit.rlim_max
+        raised.rlim_cur = target
         guard setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 else {
             return Change(softBefore: before, soft: before, hard: limit.rlim_max, error: errno)
         }

@@ -21,8 +21,10 @@ package final class ResourceWatchdog: Sendable {
     /// Dispatch sources are thread-safe; Dispatch just does not say so to Swift 6.
     nonisolated(unsafe) private let timer: any DispatchSourceTimer
 
-    /// `exit` ends the process (the server removes its socket file first); it is only
-    /// replaceable so that a test can watch the decision without dying.
+    /// `exit` ends the process at once (`_exit`: other threads still run, and every change
+    /// was committed before it was answered, so nothing is lost); the socket file stays and
+    /// the next start replaces it as a stale one. Replaceable only so that a test can watch
+    /// the decision without dying.
     package init(interval: Duration = .seconds(5), checksBeforeExit: Int = 2, logger: Logger,
                  exit: @escaping @Sendable (Int32) -> Void = { Glibc._exit($0) }) {
         self.interval = interval

@@ -54,11 +54,8 @@ final class FirewallRulesTests: XCTestCase {
                 :SWT000001-DNAT - [0:0]
                 :SWT000001-POSTROUTING - [0:0]
                 COMMIT
-                *raw
-                :SWT000001-LOOPBACK - [0:0]
-                COMMIT
 
-                """)
+                """ + (family == .v4 ? "*raw\n:SWT000001-LOOPBACK - [0:0]\nCOMMIT\n" : ""))
         }
     }
 
@@ -150,11 +147,8 @@ final class FirewallRulesTests: XCTestCase {
             -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
             -A SWIFTNET-POSTROUTING -s fd00:50::2/128 -d fd00:50::2/128 -p udp -m udp --dport 53 -j MASQUERADE
             COMMIT
-            *raw
-            :SWIFTNET-LOOPBACK - [0:0]
-            COMMIT
 
-            """, "no loopback drop: the kernel never accepts ::1 from outside lo")
+            """, "no raw section: the kernel never accepts ::1 from outside lo, and some have no ip6tables raw table")
     }
 
     func testJumps() throws {

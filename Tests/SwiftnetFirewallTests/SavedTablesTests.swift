@@ -10,7 +10,7 @@ final class SavedTablesTests: XCTestCase {
     func saved(_ forward: [String]) -> SavedTables {
         let text = (["*filter", ":FORWARD DROP [0:0]", ":DOCKER-USER - [0:0]", ":SWT1-FORWARD - [0:0]"]
             + forward.map { "-A FORWARD \($0)" } + ["COMMIT"]).joined(separator: "\n") + "\n"
-        return SavedTables(text, chains: chains)
+        return SavedTables(text, chains: chains, family: .v4)
     }
 
     func testWithoutDockerUserTheJumpIsFirst() {

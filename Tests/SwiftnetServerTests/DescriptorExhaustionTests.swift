@@ -58,6 +58,9 @@ final class DescriptorExhaustionTests: XCTestCase {
             let open = descriptors(pid)
             guard let client = try? UnixHTTPClient(socketPath: server.socketPath, timeoutSeconds: 2) else { break }
             idle.append(client)
+            // One answered request makes it an idle keep-alive connection (kept 60 s), not one
+            // still owing its first request head, which the server closes after 10 s.
+            _ = try? client.post("/Plugin.Activate", body: [])
             let accepted = Date().addingTimeInterval(2)
             while descriptors(pid) <= open && Date() < accepted { usleep(2_000) }
         }
