@@ -16,8 +16,11 @@
 #define MAX_EVENTS 64
 /* Bounds one round so deadlines and stop requests are looked at during a flood. */
 #define ACCEPTS_PER_ROUND 64
-/* Out of file descriptors with nothing to end at once: MHD is closing what was ended. */
-#define ACCEPT_PAUSE_MS 100u
+/* Out of file descriptors with nothing to end at once: MHD closes what was ended within a
+ * worker's loop iteration, typically well under a millisecond. */
+#define ACCEPT_PAUSE_MS 10u
+/* Any other accept(2) failure is unexpected; retried, and logged, once a second. */
+#define ACCEPT_ERROR_PAUSE_MS 1000u
 /* Deadlines of connections MHD holds are checked at least this often. */
 #define SWEEP_INTERVAL_MS 500u
 #define DRAIN_LIMIT_BYTES 65536u
@@ -208,11 +211,11 @@ static void set_accepting(struct gate *gate, bool accepting)
     (void) epoll_ctl(gate->epoll_fd, EPOLL_CTL_MOD, gate->listen_fd, &event);
 }
 
-static void pause_accepting(struct gate *gate, uint64_t now_ms)
+static void pause_accepting(struct gate *gate, uint64_t now_ms, uint64_t pause_ms)
 {
     if (0 == gate->accept_paused_until_ms)
         set_accepting(gate, false);
-    gate->accept_paused_until_ms = now_ms + ACCEPT_PAUSE_MS;
+    gate->accept_paused_until_ms = now_ms + pause_ms;
 }
 
 static void accept_pending(struct gate *gate)
@@ -247,14 +250,13 @@ static void accept_pending(struct gate *gate)
                  * is freed when MHD has closed it, so wait a little then. */
                 if (registry_make_room(gate->registry) && close_released(gate) > 0)
                     continue;
-                gate_logf(gate, "cannot accept connections: %s; pausing %u ms", strerror(code),
-                          ACCEPT_PAUSE_MS);
-                pause_accepting(gate, gate_monotonic_ms());
+                gate->out_of_descriptors++;
+                pause_accepting(gate, gate_monotonic_ms(), ACCEPT_PAUSE_MS);
                 return;
             default:
-                gate_logf(gate, "accept() failed: %s; pausing %u ms", strerror(code),
-                          ACCEPT_PAUSE_MS);
-                pause_accepting(gate, gate_monotonic_ms());
+                gate_logf(gate, "accept() failed: %s; retrying in %u ms", strerror(code),
+                          ACCEPT_ERROR_PAUSE_MS);
+                pause_accepting(gate, gate_monotonic_ms(), ACCEPT_ERROR_PAUSE_MS);
                 return;
             }
         }
@@ -286,6 +288,14 @@ static void report(struct gate *gate, uint64_t now_ms)
     heads = now.head_deadlines - gate->logged.head_deadlines;
     bodies = now.body_deadlines - gate->logged.body_deadlines;
     busy = now.refused_busy - gate->logged.refused_busy;
+    if (0 != gate->out_of_descriptors) {
+        gate_logf(gate,
+                  "ran out of file descriptors %llu times in the last %u s (RLIMIT_NOFILE is "
+                  "below what the connection limits need): closed connections not being served "
+                  "to make room", (unsigned long long) gate->out_of_descriptors,
+                  REPORT_INTERVAL_MS / 1000u);
+        gate->out_of_descriptors = 0;
+    }
     if (0 != evicted + heads + bodies + busy) {
         gate_logf(gate,
                   "connection policy in the last %u s: %llu connections closed to make room for "

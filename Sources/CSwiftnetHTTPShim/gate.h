@@ -31,6 +31,8 @@ struct gate {
     gate_log log;
     void *log_context;
     uint64_t accept_paused_until_ms;
+    /* accept(2) failures for want of descriptors since the last report. */
+    uint64_t out_of_descriptors;
     struct registry_counters logged;
     uint64_t logged_at_ms;
     /* Entries the gate dropped during one round of events; freed once no event can name them. */

@@ -56,6 +56,10 @@ struct request_state {
     bool too_large;
 };
 
+/* Connections MHD may count beyond the registry's: one per worker between MHD reporting a
+ * connection closed (the registry forgets it) and MHD's own count going down. */
+#define MHD_LIMIT_MARGIN 64u
+
 /* Content-Length is attacker-chosen: trust it for pre-sizing only up to this much. */
 #define INITIAL_BODY_CAPACITY_LIMIT ((size_t) 64 * 1024)
 #define MIN_BODY_CAPACITY ((size_t) 1024)
@@ -329,7 +333,8 @@ static void free_server(struct swiftnet_http_server *server)
 
 static bool limits_valid(const struct swiftnet_http_limits *limits)
 {
-    return limits->threads >= 1 && limits->header_deadline_seconds >= 1
+    return limits->threads >= 1 && limits->threads <= 1024 && limits->header_deadline_seconds >= 1
+           && limits->hard_connection_limit <= 1000000
            && limits->max_body_bytes > 0 && limits->soft_connection_limit >= 1
            && limits->hard_connection_limit >= limits->soft_connection_limit
            && limits->hard_connection_limit >= limits->threads;
@@ -402,8 +407,15 @@ swiftnet_http_server *swiftnet_http_start(int listen_fd,
         MHD_OPTION_NOTIFY_COMPLETED, (intptr_t) on_request_completed, server };
     options[n_options++] = (struct MHD_OptionItem) {
         MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) on_connection, server };
+    /* The registry enforces the hard limit; MHD's own limit must never be reached. MHD splits
+     * it evenly across workers and MHD_add_connection's capacity check races the worker's own,
+     * so an uneven spread of passed-in connections can fill one worker; and 0.9.75 then leaves
+     * that worker's cleanup mutex locked on the refusal path (new_connection_process_, fixed
+     * upstream in 67061d5c, 2023), deadlocking it for good. So every worker may take them all. */
     options[n_options++] = (struct MHD_OptionItem) {
-        MHD_OPTION_CONNECTION_LIMIT, (intptr_t) limits->hard_connection_limit, NULL };
+        MHD_OPTION_CONNECTION_LIMIT,
+        (intptr_t) (((uintptr_t) limits->hard_connection_limit + MHD_LIMIT_MARGIN) * limits->threads),
+        NULL };
     if (limits->threads > 1)
         options[n_options++] = (struct MHD_OptionItem) {
             MHD_OPTION_THREAD_POOL_SIZE, (intptr_t) limits->threads, NULL };

@@ -54,6 +54,7 @@ public final class HTTPServer: Sendable {
         logger.debug("HTTP server started", metadata: [
             "threads": "\(configuration.threads)", "fd": "\(fd)",
         ])
+        Self.warnIfDescriptorsAreShort(configuration, logger: logger)
     }
 
     deinit {
@@ -69,6 +70,18 @@ public final class HTTPServer: Sendable {
         }) else { return }
         swiftnet_http_stop(stopped.daemon)
         stopped.context.release()
+    }
+
+    /// Every connection is a descriptor. Below the hard limit the server still works (it closes
+    /// connections not being served when accept runs out), but a flood costs new clients a
+    /// short pause each; the operator should know why.
+    private static func warnIfDescriptorsAreShort(_ configuration: HTTPServerConfiguration, logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        let needed = rlim_t(configuration.hardConnectionLimit) + 64
+        if limit.rlim_cur < needed {  // RLIM_INFINITY is the largest value
+            logger.warning("the open-file limit (RLIMIT_NOFILE \(limit.rlim_cur)) is below what \(configuration.hardConnectionLimit) HTTP connections need (\(needed)); under a connection flood new clients wait for older connections to be closed")
+        }
     }
 
     private static func validated(_ configuration: HTTPServerConfiguration) throws -> swiftnet_http_limits {

@@ -170,6 +170,43 @@ final class HTTPConnectionPolicyTests: XCTestCase {
         XCTAssertEqual(statuses.withLock { $0 }, [200, 200])
     }
 
+    func testFloodOfConnectionsNeverWedgesAWorker() throws {
+        // Few slots per worker and connections arriving faster than workers take them: a passed-in
+        // connection that found its worker full left that worker deadlocked in libmicrohttpd 0.9.75.
+        try startServer(HTTPServerConfiguration(threads: 4, connectionLimit: 4, hardConnectionLimit: 8))
+        let path = socketPath
+        let stop = Atomic(false)
+        let group = DispatchGroup()
+        for _ in 0..<6 {
+            group.enter()
+            Thread.detachNewThread {
+                while !stop.load(ordering: .relaxed) {
+                    let client = try? UnixHTTPClient(socketPath: path, timeoutSeconds: 1)
+                    _ = try? client?.post("/ping", body: [])
+                    _ = try? RawUnixConnection(path: path)
+                }
+                group.leave()
+            }
+        }
+        Thread.sleep(forTimeInterval: 4)
+        stop.store(true, ordering: .relaxed)
+        XCTAssertEqual(group.wait(timeout: .now() + 10), .success)
+        var unanswered = 0
+        for _ in 0..<20 {
+            let client = try UnixHTTPClient(socketPath: socketPath, timeoutSeconds: 2)
+            if (try? client.post("/ping", body: []))?.status != 200 { unanswered += 1 }
+        }
+        XCTAssertEqual(unanswered, 0, "new clients were not answered after the flood")
+        // A wedged worker never finishes, so stop() would never return: stop on the side, bounded.
+        let server = servers.removeFirst()
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            server.stop()
+            stopped.signal()
+        }
+        XCTAssertEqual(stopped.wait(timeout: .now() + 10), .success, "stop() hangs: a worker thread is wedged")
+    }
+
     // MARK: - Deadlines
 
     func testTricklingHeadIsCutOffAtTheHeaderDeadline() throws {

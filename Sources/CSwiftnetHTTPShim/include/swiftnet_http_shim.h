@@ -66,7 +66,8 @@ struct swiftnet_http_limits {
      * else among those sending a body; never one being handled or answered. */
     unsigned int soft_connection_limit;
     /* Never more open connections: beyond it, when every one is being served, a new client is
-     * answered 503. At least soft_connection_limit and threads. */
+     * answered 503. At least soft_connection_limit and threads; at most 1000000, with
+     * threads at most 1024. */
     unsigned int hard_connection_limit;
 };
 
