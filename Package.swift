@@ -21,8 +21,10 @@ let package = Package(
                        providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-route-3.0",
                        providers: [.apt(["libnl-route-3-dev"])]),
-        // The one C file: libmicrohttpd's start call is variadic and its access handler is
-        // called several times per request; the shim hides both behind one callback.
+        // The C side of the HTTP server: libmicrohttpd's start call is variadic and its access
+        // handler is called several times per request (the shim hides both behind one
+        // callback), and the accept loop in front of it (gate, registry, request-head check)
+        // enforces the connection policy.
         .target(name: "CSwiftnetHTTPShim", dependencies: ["CMicroHTTPD"]),
         // pipe2 and posix_spawn's closefrom action are GNU extensions Swift's Glibc module hides.
         .target(name: "CSwiftnetSpawn"),
