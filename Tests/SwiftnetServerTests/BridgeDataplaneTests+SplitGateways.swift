@@ -24,6 +24,8 @@ extension BridgeDataplaneTests {
     func addIPv6OnlyEndpoint(to network: TestNetwork, name: String) throws -> (id: String, address: String) {
         let cidr = try client.requestAddress(pool: network.poolID, options: #"{"com.docker.network.endpoint.name":"\#(name)"}"#)
         let id = Shell.randomHex(64)
+        // Left in this namespace (nothing here needs its traffic): tearDown deletes it.
+        links.append("swv" + id.prefix(11))
         let create = try client.call("/NetworkDriver.CreateEndpoint",
             #"{"NetworkID":"\#(network.id)","EndpointID":"\#(id)","Interface":{"Address":"","AddressIPv6":"\#(cidr)","MacAddress":""},"Options":{"com.docker.network.endpoint.dnsservers":["127.0.0.1"],"com.docker.network.endpoint.exposedports":[],"com.docker.network.portmap":[]}}"# + "\n")
         XCTAssertEqual(create.status, 200, "\(create.object)")
