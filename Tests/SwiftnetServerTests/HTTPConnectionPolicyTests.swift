@@ -5,11 +5,24 @@ import SwiftnetClient
 import SwiftnetHTTP
 import XCTest
 
-/// `/ping` answers at once, `/slow` after 1.5 s (a request that sits in the handler).
+/// `/ping` answers at once, `/slow` after 1.5 s (a request that sits in the handler); the
+/// number of `/slow` requests that reached the handler is counted, so that tests wait for
+/// that instead of sleeping a guess (CI runs on 2 busy cores).
 private struct PolicyTestHandler: HTTPHandler {
+    static let slowEntered = Atomic(0)
+
     func handle(_ request: HTTPRequest) -> HTTPResponse {
-        if request.path == "/slow" { Thread.sleep(forTimeInterval: 1.5) }
+        if request.path == "/slow" {
+            PolicyTestHandler.slowEntered.add(1, ordering: .relaxed)
+            Thread.sleep(forTimeInterval: 1.5)
+        }
         return .json(200, Array(#"{"Path":"\#(request.path)"}"#.utf8))
+    }
+
+    /// Waits (at most 5 s) until `count` more `/slow` requests than `before` are in the handler.
+    static func waitForSlow(_ count: Int, since before: Int) {
+        let deadline = Date().addingTimeInterval(5)
+        while slowEntered.load(ordering: .relaxed) < before + count && Date() < deadline { usleep(5_000) }
     }
 }
 
@@ -121,12 +134,13 @@ final class HTTPConnectionPolicyTests: XCTestCase {
         try startServer(HTTPServerConfiguration(threads: 2, connectionLimit: 4, hardConnectionLimit: 64))
         let path = socketPath
         let slowStatus = Mutex<Int?>(nil)
+        let entered = PolicyTestHandler.slowEntered.load(ordering: .relaxed)
         let slow = Thread {
             let status = (try? UnixHTTPClient(socketPath: path, timeoutSeconds: 10).post("/slow", body: []))?.status
             slowStatus.withLock { $0 = status ?? -1 }
         }
         slow.start()
-        Thread.sleep(forTimeInterval: 0.3)
+        PolicyTestHandler.waitForSlow(1, since: entered)
         // Ten times the soft limit: each one beyond it closes the oldest connection not in a handler.
         let held = openSilentConnections(40)
         XCTAssertEqual(held.count, 40)
@@ -146,7 +160,7 @@ final class HTTPConnectionPolicyTests: XCTestCase {
         let held = openSilentConnections(40)
         XCTAssertEqual(held.count, 40)
         XCTAssertEqual(try dockerd.post("/ping", body: []).status, 200)
-        XCTAssertEqual(dockerd.connectionsOpened, 1, "the kept-alive connection was closed to make room")
+        XCTAssertEqual(dockerd.connectionsOpened, 1, "the kept-alive connection must not be closed to make room")
     }
 
     func testServerBusyIsJSON503WhenEveryConnectionIsBeingServed() throws {
@@ -154,14 +168,17 @@ final class HTTPConnectionPolicyTests: XCTestCase {
         let path = socketPath
         let statuses = Mutex<[Int]>([])
         let group = DispatchGroup()
-        for _ in 0..<2 {
+        let entered = PolicyTestHandler.slowEntered.load(ordering: .relaxed)
+        for round in 0..<2 {
             group.enter()
             Thread.detachNewThread {
                 let status = (try? UnixHTTPClient(socketPath: path, timeoutSeconds: 10).post("/slow", body: []))?.status
                 statuses.withLock { $0.append(status ?? -1) }
                 group.leave()
             }
-            Thread.sleep(forTimeInterval: 0.3)
+            // The first must be in the handler before the second arrives, or the second's
+            // admission would evict it; the second then waits for the single worker.
+            if round == 0 { PolicyTestHandler.waitForSlow(1, since: entered) } else { Thread.sleep(forTimeInterval: 0.6) }
         }
         // One request is in the handler, the other waits for the single worker: nothing can go.
         let third = try RawUnixConnection(path: socketPath)
@@ -248,7 +265,7 @@ final class HTTPConnectionPolicyTests: XCTestCase {
         let connection = try RawUnixConnection(path: socketPath)
         connection.send("POST /ping HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
         let started = Date()
-        Thread.sleep(forTimeInterval: 0.2)
+        XCTAssertTrue(connection.waitForResponse(seconds: 5))
         XCTAssertFalse(connection.isClosedByServer())
         XCTAssertEqual(connection.response?.status, 200)
         connection.send("POST /ping HTTP/1.1\r\nX-Trickle: ")
@@ -339,7 +356,7 @@ final class HTTPConnectionPolicyTests: XCTestCase {
         XCTAssertEqual(head.utf8.count, 8192)
         let connection = try RawUnixConnection(path: socketPath)
         connection.send(head)
-        Thread.sleep(forTimeInterval: 0.3)
+        connection.waitForResponse(seconds: 5)
         XCTAssertFalse(connection.isClosedByServer())
         XCTAssertEqual(connection.response?.status, 200, String(decoding: connection.received, as: UTF8.self))
     }

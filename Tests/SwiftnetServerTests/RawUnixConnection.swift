@@ -72,6 +72,23 @@ final class RawUnixConnection {
         return false
     }
 
+    /// Reads until a response head has arrived, the server closed, or `seconds` passed (a
+    /// busy machine may take longer than any fixed sleep); returns whether a head arrived.
+    @discardableResult
+    func waitForResponse(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n > 0 { received.append(contentsOf: chunk[0..<n]) }
+            if response != nil { return true }
+            if n == 0 { return false }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&poller, 1, 50)
+        }
+        return response != nil
+    }
+
     /// The response the server sent before closing, split into status, headers and body.
     var response: (status: Int, headers: [String: String], body: String)? {
         let text = String(decoding: received, as: UTF8.self)
