@@ -76,7 +76,8 @@ struct Serve: ParsableCommand {
         }
         let logger = Logger(label: "swiftnet")
         // systemd starts services with a soft limit of 1024 whatever the hard one: a burst of
-        // connections and iptables runs (6 descriptors each for a moment) gets the hard one.
+        // connections and iptables runs (6 descriptors each for a moment) gets the hard one
+        // (at most 2^20; see DescriptorLimit).
         let limit = DescriptorLimit.raiseSoftToHard()
         if let error = limit.error {
             logger.warning("could not raise the file descriptor limit", metadata: [
