@@ -66,7 +66,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "swiftnet", dependencies: [
-            "SwiftnetServer", "SwiftnetIPAM", "SwiftnetFirewall", "SwiftnetOperator", "SwiftnetClient", "SwiftnetJSON",
+            "SwiftnetServer", "SwiftnetHTTP", "SwiftnetIPAM", "SwiftnetFirewall", "SwiftnetOperator", "SwiftnetClient", "SwiftnetJSON",
             "SwiftnetLogging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),

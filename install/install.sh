@@ -4,7 +4,8 @@
 # /run/docker/plugins/swiftnet.sock. Idempotent: a second run with nothing changed does nothing.
 #   install/install.sh              install and start
 #   install/install.sh --uninstall  stop and remove (keeps the state; --purge removes it too)
-#   install/install.sh --demo       install, then run the article's frontend/backend scenario
+#   install/install.sh --demo       install, then run the seed article's scenario: a frontend
+#                                   container reaches a backend by name on a swiftnet network
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -23,7 +23,7 @@ public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// dockerd sends `com.docker.network.endpoint.macaddress` as base64 of the 6 raw bytes:
-    /// Go's `net.HardwareAddr` is a byte slice with no text marshaller (protocol.md §2.6).
+    /// Go's `net.HardwareAddr` is a byte slice with no text marshaller (shared/docs/protocol.md §2.6).
     public init?(base64 text: String) {
         guard let decoded = Base64.decode(text), decoded.count == 6 else { return nil }
         bytes = decoded

@@ -1,7 +1,7 @@
 import SwiftnetIPAM
 import SwiftnetJSON
 
-/// What a network is asked to be, read from `CreateNetwork.Options` (protocol.md §2.4):
+/// What a network is asked to be, read from `CreateNetwork.Options` (shared/docs/protocol.md §2.4):
 /// top-level booleans set by dockerd, and `-o key=value` strings under `com.docker.network.generic`.
 public struct NetworkOptions: Sendable, Equatable {
     public static let genericKey = "com.docker.network.generic"

@@ -15,7 +15,7 @@ public enum TransportProtocol: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// One `-p` as dockerd sends it in `com.docker.network.portmap` (protocol.md §2.11):
+/// One `-p` as dockerd sends it in `com.docker.network.portmap` (shared/docs/protocol.md §2.11):
 /// `{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}`.
 /// HostPort 0 asks for any free port; HostPort < HostPortEnd asks for one free port of the range.
 public struct PortBindingRequest: Sendable, Equatable {

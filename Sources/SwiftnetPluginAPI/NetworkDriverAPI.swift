@@ -1,6 +1,6 @@
 import SwiftnetJSON
 
-/// The `NetworkDriver.*` messages (libnetwork drivers/remote/api, protocol.md §2). Options
+/// The `NetworkDriver.*` messages (libnetwork drivers/remote/api, shared/docs/protocol.md §2). Options
 /// maps are Go's `map[string]any`, kept as JSON objects for the driver to read.
 public enum NetworkDriverAPI {
     public struct CapabilitiesResponse: Sendable, Equatable {
@@ -90,7 +90,7 @@ public enum NetworkDriverAPI {
         }
     }
 
-    /// Only a MAC when dockerd gave none: it refuses changes to what it sent (protocol.md §2.6).
+    /// Only a MAC when dockerd gave none: it refuses changes to what it sent (shared/docs/protocol.md §2.6).
     public struct CreateEndpointResponse: Sendable, Equatable {
         public var macAddress: String?
         public init(macAddress: String?) { self.macAddress = macAddress }

@@ -15,7 +15,7 @@ public enum PluginAPI {
     }
 
     /// Every failure: dockerd reads `Err` on a non-200; the IPAM proxy reads `Error` on a 200,
-    /// so both carry the message (protocol.md §1.2).
+    /// so both carry the message (shared/docs/protocol.md §1.2).
     public static func error(_ message: String) -> JSONValue {
         .object(["Err": .string(message), "Error": .string(message)])
     }

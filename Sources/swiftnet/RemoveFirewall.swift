@@ -2,8 +2,9 @@ import ArgumentParser
 import SwiftnetFirewall
 
 /// `swiftnet remove-firewall`: deletes swiftnet's iptables chains and the jumps into them
-/// (uninstall). Containers on swiftnet networks lose their firewall rules, so it refuses to
-/// run while a server answers on the default socket unless forced.
+/// (uninstall). Containers on swiftnet networks lose their firewall rules: callers stop the
+/// server first (install.sh --uninstall does); a running server would put them back at its
+/// next change.
 struct RemoveFirewall: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove-firewall",
