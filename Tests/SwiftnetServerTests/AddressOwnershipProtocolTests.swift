@@ -6,21 +6,7 @@ import XCTest
 /// (shared/docs/docker29-wire.md §2): a second request of one name or one subnet is a second
 /// holder, never the first one's answer, except as the retry of a request a crashed server
 /// committed but never answered; and the sticky-name table stays bounded.
-final class AddressOwnershipProtocolTests: XCTestCase {
-    var server: ServerProcess!
-    var client: UnixHTTPClient!
-
-    override func setUpWithError() throws {
-        server = ServerProcess()
-        server.extraArguments = ["--default-address-pool", "base=10.198.0.0/16,size=24"]
-        try server.start()
-        client = try server.client()
-    }
-
-    override func tearDownWithError() throws {
-        client?.close()
-        server?.cleanUp()
-    }
+final class AddressOwnershipProtocolTests: ProtocolTestCase {
 
     // MARK: Docker 29's bodies
 

@@ -5,21 +5,7 @@ import XCTest
 /// dockerd resends a call with an empty body when the connection broke after it had written the
 /// request (its body buffer is used up by then). The user sees swiftnet's error, so it must say
 /// what happened and what to do.
-final class EmptyBodyRetryTests: XCTestCase {
-    var server: ServerProcess!
-    var client: UnixHTTPClient!
-
-    override func setUpWithError() throws {
-        server = ServerProcess()
-        server.extraArguments = ["--default-address-pool", "base=10.198.0.0/16,size=24"]
-        try server.start()
-        client = try server.client()
-    }
-
-    override func tearDownWithError() throws {
-        client?.close()
-        server?.cleanUp()
-    }
+final class EmptyBodyRetryTests: ProtocolTestCase {
 
     func testEmptyBodyOfACallWithArgumentsExplainsTheRetry() throws {
         for call in ["/IpamDriver.RequestAddress", "/IpamDriver.RequestPool", "/NetworkDriver.CreateEndpoint",

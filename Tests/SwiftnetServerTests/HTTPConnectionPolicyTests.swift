@@ -28,29 +28,9 @@ private struct PolicyTestHandler: HTTPHandler {
 
 /// Clients that hold connections, trickle bytes or send what libmicrohttpd would refuse: dockerd
 /// must still get through, and every refusal is JSON.
-final class HTTPConnectionPolicyTests: XCTestCase {
-    private var directory = ""
-    private var socketPath = ""
-    private var servers: [HTTPServer] = []
-
-    override func setUpWithError() throws {
-        directory = "/tmp/snp-\(UUID().uuidString.prefix(8))"
-        socketPath = directory + "/p.sock"
-    }
-
-    override func tearDown() {
-        for server in servers { server.stop() }
-        servers = []
-        UnixListeningSocket.remove(path: socketPath)
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
+final class HTTPConnectionPolicyTests: HTTPServerTestCase {
     private func startServer(_ configuration: HTTPServerConfiguration = HTTPServerConfiguration()) throws {
-        let fd = try UnixListeningSocket.bind(path: socketPath)
-        var logger = Logger(label: "swiftnet.http.policy-test")
-        logger.logLevel = .critical
-        servers.append(try HTTPServer(
-            listeningSocket: fd, configuration: configuration, handler: PolicyTestHandler(), logger: logger))
+        try startServer(configuration, handler: PolicyTestHandler(), logLevel: .critical)
     }
 
     /// Seconds until a new client's request is answered (10 s timeout: fails the test).

@@ -24,35 +24,12 @@ private struct TestHandler: HTTPHandler {
     }
 }
 
-final class HTTPTransportTests: XCTestCase {
-    private var directory = ""
-    private var socketPath = ""
-    private var servers: [HTTPServer] = []
-
-    override func setUpWithError() throws {
-        // Short on purpose: sun_path holds only 107 bytes.
-        directory = "/tmp/snt-\(UUID().uuidString.prefix(8))"
-        socketPath = directory + "/p.sock"
-    }
-
-    override func tearDown() {
-        for server in servers { server.stop() }
-        servers = []
-        UnixListeningSocket.remove(path: socketPath)
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
+final class HTTPTransportTests: HTTPServerTestCase {
     @discardableResult
     private func startServer(
         _ configuration: HTTPServerConfiguration = HTTPServerConfiguration()
     ) throws -> HTTPServer {
-        let fd = try UnixListeningSocket.bind(path: socketPath)
-        var logger = Logger(label: "swiftnet.http.test")
-        logger.logLevel = .warning
-        let server = try HTTPServer(
-            listeningSocket: fd, configuration: configuration, handler: TestHandler(), logger: logger)
-        servers.append(server)
-        return server
+        try startServer(configuration, handler: TestHandler(), logLevel: .warning)
     }
 
     private func client(timeout: Double = 10) throws -> UnixHTTPClient {

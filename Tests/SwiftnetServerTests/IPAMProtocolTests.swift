@@ -3,22 +3,8 @@ import SwiftnetClient
 import XCTest
 
 /// The IPAM driver over the real socket of a real `swiftnet serve`, with the bodies dockerd sends.
-final class IPAMProtocolTests: XCTestCase {
-    var server: ServerProcess!
-    var client: UnixHTTPClient!
-
-    override func setUpWithError() throws {
-        server = ServerProcess()
-        // Explicit pools keep these tests clear of whatever routes this host has.
-        server.extraArguments = ["--default-address-pool", "base=10.199.0.0/16,size=24"]
-        try server.start()
-        client = try server.client()
-    }
-
-    override func tearDownWithError() throws {
-        client?.close()
-        server?.cleanUp()
-    }
+final class IPAMProtocolTests: ProtocolTestCase {
+    override var addressPool: String { "base=10.199.0.0/16,size=24" }
 
     func testHandshake() throws {
         let activate = try client.post("/Plugin.Activate", body: [])
