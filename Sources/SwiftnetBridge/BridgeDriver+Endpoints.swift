@@ -53,8 +53,7 @@ extension BridgeDriver {
             }
             // Two endpoints of one network with one MAC cannot reach each other (each bridge
             // port learns the other's frames): every endpoint gets its own.
-            // One being deleted (its veth waits for the batch delete) no longer counts.
-            let macsInUse = Set(state.endpoints.values.filter { $0.networkID == network.id && $0.state != .deleting }.map(\.mac))
+            let macsInUse = Set(state.liveEndpoints(of: network.id).map(\.mac))
             if macsInUse.contains(mac) {
                 if fromDocker { throw BridgeError.macInUse(mac.description, network: network.id) }
                 mac = BridgeDriver.freeMAC(for: address?.address ?? addressIPv6?.address, avoiding: macsInUse)

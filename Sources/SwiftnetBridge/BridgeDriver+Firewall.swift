@@ -1,6 +1,13 @@
 import SwiftnetNetworkModel
 
 extension BridgeDriver.State {
+    /// Endpoints of `networkID` that are not being deleted: one being deleted has lost its
+    /// rules already and only waits for the batch delete of its veth, so its ports and its
+    /// MAC are free for the next container.
+    func liveEndpoints(of networkID: String? = nil) -> [EndpointRecord] {
+        endpoints.values.filter { $0.state != .deleting && (networkID == nil || $0.networkID == networkID) }
+    }
+
     /// The records the firewall is rendered from: every network except those whose bridge
     /// name the last reconciliation found taken by a link swiftnet did not make, and their
     /// endpoints. Rules name interfaces, so rules for such a network would decide the traffic

@@ -26,9 +26,7 @@ extension BridgeDriver {
             // asked to publish the full port list (the IPv4 one with no_proxy_6to4, which
             // swiftnet honours by never forwarding across families).
             var taken = TakenHostPorts()
-            // An endpoint being deleted has lost its rules already (its veth only waits for the
-            // batch delete): its ports are free for a container started again at once.
-            for other in state.endpoints.values where other.id != endpointID && other.state != .deleting {
+            for other in state.liveEndpoints() where other.id != endpointID {
                 for port in other.publishedPorts {
                     taken.insert(port, families: port.families(onEndpointWith: BridgeDriver.families(of: other)))
                 }
