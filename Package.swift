@@ -6,7 +6,6 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "swiftnet", targets: ["swiftnet"]),
-        .executable(name: "swiftnet-bench", targets: ["swiftnet-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),

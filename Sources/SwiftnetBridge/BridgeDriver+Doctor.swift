@@ -3,7 +3,7 @@ import SwiftnetOperator
 extension BridgeDriver {
     /// The doctor's findings: the records compared with the kernel's links and addresses and
     /// with the installed firewall, under the driver's lock so no call changes either meanwhile.
-    public func diagnose() throws -> DoctorReport {
+    package func diagnose() throws -> DoctorReport {
         try state.withLock { state in
             let networks = Array(state.networks.values)
             let endpoints = Array(state.endpoints.values)

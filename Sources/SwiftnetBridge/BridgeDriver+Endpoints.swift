@@ -5,15 +5,15 @@ import SwiftnetJSON
 import SwiftnetNetworkModel
 
 extension BridgeDriver {
-    public struct EndpointRequest: Sendable {
-        public var networkID: String
-        public var endpointID: String
-        public var address: String
-        public var addressIPv6: String
-        public var macAddress: String
-        public var options: JSONObject?
+    package struct EndpointRequest: Sendable {
+        package var networkID: String
+        package var endpointID: String
+        package var address: String
+        package var addressIPv6: String
+        package var macAddress: String
+        package var options: JSONObject?
 
-        public init(networkID: String, endpointID: String, address: String, addressIPv6: String,
+        package init(networkID: String, endpointID: String, address: String, addressIPv6: String,
                     macAddress: String, options: JSONObject?) {
             self.networkID = networkID
             self.endpointID = endpointID
@@ -27,7 +27,7 @@ extension BridgeDriver {
     static let macOptionKey = "com.docker.network.endpoint.macaddress"
 
     /// Creates the veth pair. Returns the MAC to report, or nil when dockerd chose it.
-    public func createEndpoint(_ request: EndpointRequest) throws -> MACAddress? {
+    package func createEndpoint(_ request: EndpointRequest) throws -> MACAddress? {
         let names = try InterfaceNames.veths(endpointID: request.endpointID)
         let address = try BridgeDriver.interfaceAddress(request.address, field: "Interface.Address")
         let addressIPv6 = try BridgeDriver.interfaceAddress(request.addressIPv6, field: "Interface.AddressIPv6")
@@ -149,7 +149,7 @@ extension BridgeDriver {
     /// the background, because the kernel takes ~10–20 ms to unregister a device and nothing
     /// waits on it (names are unique among live endpoints, see `createEndpoint`; start-up
     /// finishes what a crash cut short).
-    public func deleteEndpoint(networkID: String, endpointID: String) throws {
+    package func deleteEndpoint(networkID: String, endpointID: String) throws {
         let deleted: EndpointRecord? = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID], endpoint.state != .deleting else { return nil }
             endpoint.state = .deleting
@@ -210,18 +210,18 @@ extension BridgeDriver {
     }
 
     /// Deletes what is pending now and waits for it (before a network goes, and at shutdown).
-    public func drain() {
+    package func drain() {
         reaper.sync { flushDeletions() }
     }
 
-    public struct JoinAnswer: Sendable, Equatable {
-        public var sourceName: String
-        public var destinationPrefix: String
-        public var gateway: IPAddress?
-        public var gatewayIPv6: IPAddress?
+    package struct JoinAnswer: Sendable, Equatable {
+        package var sourceName: String
+        package var destinationPrefix: String
+        package var gateway: IPAddress?
+        package var gatewayIPv6: IPAddress?
     }
 
-    public func join(networkID: String, endpointID: String, sandboxKey: String, options: JSONObject?) throws -> JoinAnswer {
+    package func join(networkID: String, endpointID: String, sandboxKey: String, options: JSONObject?) throws -> JoinAnswer {
         let answer: JoinAnswer = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID] else { throw BridgeError.unknownEndpoint(endpointID) }
             guard let network = state.networks[endpoint.networkID] else { throw BridgeError.unknownNetwork(endpoint.networkID) }
@@ -243,7 +243,7 @@ extension BridgeDriver {
         return answer
     }
 
-    public func leave(networkID: String, endpointID: String) throws {
+    package func leave(networkID: String, endpointID: String) throws {
         let known: Bool = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID] else { return false }
             endpoint.sandboxKey = nil
@@ -255,7 +255,7 @@ extension BridgeDriver {
                     metadata: ["endpoint": "\(endpointID.prefix(12))"])
     }
 
-    public func endpoint(_ id: String) -> EndpointRecord? {
+    package func endpoint(_ id: String) -> EndpointRecord? {
         state.withLock { $0.endpoints[id] }
     }
 }

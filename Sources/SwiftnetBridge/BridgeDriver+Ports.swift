@@ -5,7 +5,7 @@ import SwiftnetNetworkModel
 
 /// Tells whether a host port is free for a new binding (the kernel's view; swiftnet's own
 /// bindings are checked apart).
-public protocol HostPortProbe: Sendable {
+package protocol HostPortProbe: Sendable {
     /// `hostIP` nil: every address of `family`.
     func isFree(proto: TransportProtocol, hostIP: IPAddress?, family: IPFamily, port: Int) -> Bool
     /// Where ports are drawn from for `-p CONTAINERPORT` with no host port.
@@ -14,7 +14,7 @@ public protocol HostPortProbe: Sendable {
 
 extension BridgeDriver {
     /// Publishes the endpoint's ports (`-p`): chooses host ports, records them, programs DNAT.
-    public func programExternalConnectivity(networkID: String, endpointID: String, options: JSONObject?) throws {
+    package func programExternalConnectivity(networkID: String, endpointID: String, options: JSONObject?) throws {
         let requests = try PortBindingRequest.list(from: options)
         let published: [PublishedPort]? = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID] else { throw BridgeError.unknownEndpoint(endpointID) }
@@ -65,7 +65,7 @@ extension BridgeDriver {
         ])
     }
 
-    public func revokeExternalConnectivity(networkID: String, endpointID: String) throws {
+    package func revokeExternalConnectivity(networkID: String, endpointID: String) throws {
         let revoked: [PublishedPort] = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID], !endpoint.publishedPorts.isEmpty else { return [] }
             let ports = endpoint.publishedPorts

@@ -4,9 +4,9 @@ import SwiftnetOperator
 
 extension BridgeDriver {
     /// An endpoint freed because its container is gone, with the addresses the IPAM must take back.
-    public struct FreedEndpoint: Sendable {
-        public var endpoint: EndpointRecord
-        public var reason: String
+    package struct FreedEndpoint: Sendable {
+        package var endpoint: EndpointRecord
+        package var reason: String
     }
 
     /// Brings the kernel in line with the records: at start-up before any request, and for
@@ -15,7 +15,7 @@ extension BridgeDriver {
     /// interrupted, frees endpoints whose container is gone, re-attaches veths to their
     /// bridges, deletes links no record owns, and re-renders the firewall. Returns one line
     /// per repair, and the freed endpoints (their addresses go back to the IPAM).
-    public func reconcile() -> (repairs: [String], freed: [FreedEndpoint]) {
+    package func reconcile() -> (repairs: [String], freed: [FreedEndpoint]) {
         state.withLock { state in
             var repairs: [String] = []
             for network in state.networks.values.sorted(by: { $0.id < $1.id }) {
@@ -154,7 +154,7 @@ extension BridgeDriver {
 
     /// `swiftnet gc`: frees the endpoints whose container is gone (see `freeStaleEndpoints`)
     /// and re-renders the firewall without their published ports.
-    public func collectGarbage(dryRun: Bool) -> (freed: [FreedEndpoint], errors: [String]) {
+    package func collectGarbage(dryRun: Bool) -> (freed: [FreedEndpoint], errors: [String]) {
         state.withLock { state in
             var errors: [String] = []
             let links: [String: ObservedLink]

@@ -9,7 +9,7 @@ import SwiftnetNetworkModel
 /// the firewall for the whole state. Each mutating call records its intent before touching
 /// the kernel and its result after, all under one lock (libnl sockets are single-threaded,
 /// and iptables state is rendered whole).
-public final class BridgeDriver: Sendable {
+package final class BridgeDriver: Sendable {
     struct State {
         var networks: [String: NetworkRecord] = [:]
         var endpoints: [String: EndpointRecord] = [:]
@@ -29,7 +29,7 @@ public final class BridgeDriver: Sendable {
     let reaper = DispatchQueue(label: "swiftnet.veth-reaper")
     let pendingDeletion = Mutex<(endpoints: [EndpointRecord], scheduled: Bool)>(([], false))
 
-    public init(store: any NetworkStore, dataplane: any Dataplane, firewall: any FirewallProgrammer,
+    package init(store: any NetworkStore, dataplane: any Dataplane, firewall: any FirewallProgrammer,
                 hostPorts: any HostPortProbe, bootID: String, logger: Logger) throws {
         let loaded = try store.loadNetworks()
         var state = State()
@@ -46,18 +46,18 @@ public final class BridgeDriver: Sendable {
 
     // MARK: networks
 
-    public struct NetworkRequest: Sendable {
-        public var id: String
-        public var options: NetworkOptions
-        public var subnets: [NetworkSubnet]
-        public init(id: String, options: NetworkOptions, subnets: [NetworkSubnet]) {
+    package struct NetworkRequest: Sendable {
+        package var id: String
+        package var options: NetworkOptions
+        package var subnets: [NetworkSubnet]
+        package init(id: String, options: NetworkOptions, subnets: [NetworkSubnet]) {
             self.id = id
             self.options = options
             self.subnets = subnets
         }
     }
 
-    public func createNetwork(_ request: NetworkRequest) throws {
+    package func createNetwork(_ request: NetworkRequest) throws {
         // Derived even when a name is chosen: that is what checks the id is safe.
         let derivedBridge = try InterfaceNames.bridge(networkID: request.id)
         let bridge = request.options.bridgeName ?? derivedBridge
@@ -107,7 +107,7 @@ public final class BridgeDriver: Sendable {
     }
 
     /// Unknown networks are not an error: dockerd repeats deletes after failures.
-    public func deleteNetwork(id: String) throws {
+    package func deleteNetwork(id: String) throws {
         drain()
         let deleted: NetworkRecord? = try state.withLock { state in
             guard var network = state.networks[id] else { return nil }
@@ -151,7 +151,7 @@ public final class BridgeDriver: Sendable {
 
     /// Called every few seconds: dockerd inserts its own rules above ours whenever it starts
     /// or creates a network, which would let its bridges' traffic past our isolation.
-    public func guardFirewall() {
+    package func guardFirewall() {
         guard state.withLock({ !$0.networks.isEmpty }) else { return }
         do {
             try firewall.ensureJumps()
@@ -162,16 +162,16 @@ public final class BridgeDriver: Sendable {
 
     // MARK: queries
 
-    public var networks: [NetworkRecord] { state.withLock { Array($0.networks.values) } }
+    package var networks: [NetworkRecord] { state.withLock { Array($0.networks.values) } }
     /// The link group this driver tags its bridges and veths with.
-    public var linkGroup: UInt32 { dataplane.group }
+    package var linkGroup: UInt32 { dataplane.group }
     /// Records of both kinds from one moment.
-    public var records: (networks: [NetworkRecord], endpoints: [EndpointRecord]) {
+    package var records: (networks: [NetworkRecord], endpoints: [EndpointRecord]) {
         state.withLock { (Array($0.networks.values), Array($0.endpoints.values)) }
     }
-    public var endpoints: [EndpointRecord] { state.withLock { Array($0.endpoints.values) } }
+    package var endpoints: [EndpointRecord] { state.withLock { Array($0.endpoints.values) } }
     /// Whether any endpoint has this address (IPv4 or IPv6), whatever its state.
-    public func holdsAddress(_ address: IPAddress) -> Bool {
+    package func holdsAddress(_ address: IPAddress) -> Bool {
         state.withLock { state in
             state.endpoints.values.contains { $0.address?.address == address || $0.addressIPv6?.address == address }
         }

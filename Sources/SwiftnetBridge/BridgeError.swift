@@ -1,5 +1,5 @@
 /// What the bridge driver refuses; every case says what the user can do.
-public enum BridgeError: Error, Sendable, CustomStringConvertible {
+package enum BridgeError: Error, Sendable, CustomStringConvertible {
     case unknownNetwork(String)
     case unknownEndpoint(String)
     case networkExists(String)
@@ -13,7 +13,7 @@ public enum BridgeError: Error, Sendable, CustomStringConvertible {
     /// `enable_icc=false` cannot be enforced: bridged traffic does not pass iptables.
     case bridgeNetfilterUnavailable(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownNetwork(let id):
             return "network \(id.prefix(12)) is not a swiftnet network (was it created with -d swiftnet?)"

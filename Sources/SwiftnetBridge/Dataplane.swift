@@ -3,7 +3,7 @@ import SwiftnetOperator
 
 /// The kernel side of the bridge driver: what it asks of netlink. `KernelDataplane` is the
 /// implementation; the protocol keeps the driver's decisions readable apart from libnl.
-public protocol Dataplane: Sendable {
+package protocol Dataplane: Sendable {
     func linkExists(_ name: String) throws -> Bool
     /// Creates the bridge (failing if the name exists), gives it the gateway addresses and brings it up.
     func createBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws
@@ -54,7 +54,7 @@ public protocol Dataplane: Sendable {
 }
 
 /// Programs the firewall for the whole desired state at once (idempotent).
-public protocol FirewallProgrammer: Sendable {
+package protocol FirewallProgrammer: Sendable {
     /// Returns how many rules and jumps differed (0: nothing changed).
     @discardableResult
     func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int

@@ -5,24 +5,24 @@ import SwiftnetOperator
 
 /// `FirewallProgrammer` on swiftnet's iptables chains: turns the records into the firewall
 /// module's desired state, which it renders whole and applies in one batch per family.
-public struct IptablesFirewall: FirewallProgrammer {
+package struct IptablesFirewall: FirewallProgrammer {
     let firewall: Firewall
 
-    public init(firewall: Firewall) {
+    package init(firewall: Firewall) {
         self.firewall = firewall
     }
 
     @discardableResult
-    public func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int {
+    package func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int {
         let (rules, bindings) = IptablesFirewall.desired(networks: networks, endpoints: endpoints)
         return try firewall.apply(networks: rules, bindings: bindings)
     }
 
-    public func ensureJumps() throws {
+    package func ensureJumps() throws {
         try firewall.ensureJumps()
     }
 
-    public func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int) {
+    package func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int) {
         let (rules, bindings) = IptablesFirewall.desired(networks: networks, endpoints: endpoints)
         let found = try firewall.drift(networks: rules, bindings: bindings)
         var drift = FirewallDrift()

@@ -5,30 +5,30 @@ import SwiftnetNetworkModel
 import SwiftnetOperator
 
 /// `Dataplane` on netlink (libnl-route-3) and /proc/sys: no `ip` processes.
-public struct KernelDataplane: Dataplane {
+package struct KernelDataplane: Dataplane {
     let links: LinkManager
     /// Link group of the bridges and host veths this server makes; `group | 1` holds the
     /// retired ones. Derived from the state file's instance id, so two servers with separate
     /// states (tests, a second host service) never take each other's links for orphans.
-    public let group: UInt32
-    public var retiredGroup: UInt32 { group | 1 }
+    package let group: UInt32
+    package var retiredGroup: UInt32 { group | 1 }
 
-    public init(links: LinkManager, instanceID: UInt64) {
+    package init(links: LinkManager, instanceID: UInt64) {
         self.links = links
         group = 0x5300_0000 | (UInt32(truncatingIfNeeded: instanceID) & 0x00FF_FFFE)
     }
 
-    public func linkExists(_ name: String) throws -> Bool {
+    package func linkExists(_ name: String) throws -> Bool {
         try links.link(named: name) != nil
     }
 
-    public func createBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws {
+    package func createBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws {
         try links.createBridge(name: name, mtu: mtu, group: group)
         try configure(bridge: name, addresses: addresses, ipv6: ipv6)
     }
 
     @discardableResult
-    public func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws -> [String] {
+    package func ensureBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws -> [String] {
         var changes: [String] = []
         var present: [InterfaceAddress] = []
         if let link = try links.link(named: name) {
@@ -62,11 +62,11 @@ public struct KernelDataplane: Dataplane {
         return changes
     }
 
-    public func enableHairpin(_ host: String) throws {
+    package func enableHairpin(_ host: String) throws {
         try links.setHairpin(host, true)
     }
 
-    public func ensureAttached(_ veth: ObservedLink, to bridge: String, mtu: Int?, hairpin: Bool) throws -> [String] {
+    package func ensureAttached(_ veth: ObservedLink, to bridge: String, mtu: Int?, hairpin: Bool) throws -> [String] {
         var changes: [String] = []
         if let mtu, veth.mtu != mtu {
             try links.setMTU(veth.name, mtu)
@@ -85,7 +85,7 @@ public struct KernelDataplane: Dataplane {
         return changes
     }
 
-    public func observe(addressesOf bridges: Set<String>) throws -> [ObservedLink] {
+    package func observe(addressesOf bridges: Set<String>) throws -> [ObservedLink] {
         let all = try links.links()
         let names = Dictionary(all.map { ($0.index, $0.name) }, uniquingKeysWith: { first, _ in first })
         return try all.map { link in
@@ -117,19 +117,19 @@ public struct KernelDataplane: Dataplane {
     }
 
 
-    public func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress,
+    package func createEndpoint(host: String, container: String, bridge: String, mtu: Int?, mac: MACAddress,
                                endpointID: String) throws {
         try links.createVethPair(host: host, peer: container, mtu: mtu, peerMAC: mac.bytes, onBridge: bridge, group: group,
                                  alias: endpointID)
     }
 
     @discardableResult
-    public func deleteLink(_ name: String) throws -> Bool {
+    package func deleteLink(_ name: String) throws -> Bool {
         try links.deleteLink(name)
     }
 
     @discardableResult
-    public func deleteEndpointLink(_ name: String, endpointID: String) throws -> Bool {
+    package func deleteEndpointLink(_ name: String, endpointID: String) throws -> Bool {
         guard try isEndpointLink(name, endpointID: endpointID) else { return false }
         return try links.deleteLink(name)
     }
@@ -141,7 +141,7 @@ public struct KernelDataplane: Dataplane {
     }
 
     @discardableResult
-    public func deleteOwnBridge(_ name: String) throws -> Bool {
+    package func deleteOwnBridge(_ name: String) throws -> Bool {
         guard let link = try links.link(named: name), isOwnBridge(link) else { return false }
         return try links.deleteLink(name)
     }
@@ -154,13 +154,13 @@ public struct KernelDataplane: Dataplane {
     static let bridgeNetfilterKeys = (iptables: ["net", "bridge", "bridge-nf-call-iptables"],
                                       ip6tables: ["net", "bridge", "bridge-nf-call-ip6tables"])
 
-    public func bridgeNetfilterStatus() -> BridgeNetfilterStatus {
+    package func bridgeNetfilterStatus() -> BridgeNetfilterStatus {
         func enabled(_ key: [String]) -> Bool? { (try? Sysctl.get(key)).map { $0 == "1" } }
         return BridgeNetfilterStatus(iptables: enabled(Self.bridgeNetfilterKeys.iptables),
                                      ip6tables: enabled(Self.bridgeNetfilterKeys.ip6tables))
     }
 
-    public func enableBridgeNetfilter(ipv6: Bool) throws {
+    package func enableBridgeNetfilter(ipv6: Bool) throws {
         var status = bridgeNetfilterStatus()
         if status.iptables == nil {
             // Built into some kernels, a module in others; only a missing setting means it
@@ -183,7 +183,7 @@ public struct KernelDataplane: Dataplane {
         }
     }
 
-    public func retire(_ name: String, endpointID: String) throws {
+    package func retire(_ name: String, endpointID: String) throws {
         do {
             guard try isEndpointLink(name, endpointID: endpointID) else { return }
             try links.retire(name, toGroup: retiredGroup)
@@ -192,7 +192,7 @@ public struct KernelDataplane: Dataplane {
         }
     }
 
-    public func deleteRetired() throws {
+    package func deleteRetired() throws {
         try links.deleteGroup(retiredGroup)
     }
 }

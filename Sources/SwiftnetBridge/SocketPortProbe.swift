@@ -5,10 +5,10 @@ import SwiftnetNetworkModel
 
 /// Checks a host port by binding it for a moment: a port some process holds is not
 /// published over it. (DNAT'ed ports hold no socket; swiftnet checks its own apart.)
-public struct SocketPortProbe: HostPortProbe {
-    public let ephemeralRange: ClosedRange<Int>
+package struct SocketPortProbe: HostPortProbe {
+    package let ephemeralRange: ClosedRange<Int>
 
-    public init() {
+    package init() {
         ephemeralRange = SocketPortProbe.localPortRange() ?? 49153...65535
     }
 
@@ -20,7 +20,7 @@ public struct SocketPortProbe: HostPortProbe {
         return numbers[0]...numbers[1]
     }
 
-    public func isFree(proto: TransportProtocol, hostIP: IPAddress?, family wanted: IPFamily, port: Int) -> Bool {
+    package func isFree(proto: TransportProtocol, hostIP: IPAddress?, family wanted: IPFamily, port: Int) -> Bool {
         guard proto != .sctp else { return true }  // SCTP sockets may not exist here; DNAT needs none
         guard let port = UInt16(exactly: port), port > 0 else { return false }
         let family = hostIP?.family ?? wanted

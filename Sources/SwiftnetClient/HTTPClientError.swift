@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-public enum HTTPClientError: Error, CustomStringConvertible, Equatable {
+package enum HTTPClientError: Error, CustomStringConvertible, Equatable {
     case invalidSocketPath(path: String, reason: String)
     case connectFailed(path: String, errno: Int32)
     case timedOut(operation: String, seconds: Double)
@@ -15,7 +15,7 @@ public enum HTTPClientError: Error, CustomStringConvertible, Equatable {
     case malformedResponse(String)
     case system(operation: String, errno: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidSocketPath(let path, let reason):
             return "invalid unix socket path '\(path)': \(reason)"

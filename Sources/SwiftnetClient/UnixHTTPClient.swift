@@ -10,11 +10,11 @@ import Darwin
 /// `Host: plugin.moby.localhost`, the plugin `Accept` type, no `Content-Type`, keep-alive.
 ///
 /// One connection, used by one thread at a time: give each thread its own client.
-public final class UnixHTTPClient {
-    public let socketPath: String
-    public let timeoutSeconds: Double
+package final class UnixHTTPClient {
+    package let socketPath: String
+    package let timeoutSeconds: Double
     /// How many connections this client has opened so far: 1 as long as keep-alive held.
-    public private(set) var connectionsOpened = 0
+    package private(set) var connectionsOpened = 0
 
     private let addressBytes: [UInt8]
     private var fd: Int32 = -1
@@ -38,7 +38,7 @@ public final class UnixHTTPClient {
             + "Accept: application/vnd.docker.plugins.v1.2+json\r\nContent-Length: ").utf8)
 
     /// Connects at once, so a missing or dead socket is reported here.
-    public init(socketPath: String, timeoutSeconds: Double = 10) throws {
+    package init(socketPath: String, timeoutSeconds: Double = 10) throws {
         let bytes = Array(socketPath.utf8)
         let maximum = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
         guard !bytes.isEmpty, !bytes.contains(0) else {
@@ -64,7 +64,7 @@ public final class UnixHTTPClient {
 
     /// Sends `POST path` with `body` and waits for the response. If the server had closed the
     /// idle keep-alive connection before the request went out, reconnects and sends it once more.
-    public func post(_ path: String, body: [UInt8]) throws -> HTTPClientResponse {
+    package func post(_ path: String, body: [UInt8]) throws -> HTTPClientResponse {
         request.removeAll(keepingCapacity: true)
         request.append(contentsOf: "POST ".utf8)
         request.append(contentsOf: path.utf8)
@@ -76,7 +76,7 @@ public final class UnixHTTPClient {
     }
 
     /// Sends `GET path` (the operator calls: `/state`, `/doctor`, `/metrics`…).
-    public func get(_ path: String) throws -> HTTPClientResponse {
+    package func get(_ path: String) throws -> HTTPClientResponse {
         request.removeAll(keepingCapacity: true)
         request.append(contentsOf: "GET ".utf8)
         request.append(contentsOf: path.utf8)
@@ -85,13 +85,13 @@ public final class UnixHTTPClient {
         return try exchange()
     }
 
-    public func post(_ path: String, json: String) throws -> HTTPClientResponse {
+    package func post(_ path: String, json: String) throws -> HTTPClientResponse {
         try post(path, body: Array(json.utf8))
     }
 
     /// Writes bytes as they are, connecting first if needed; for tests that speak broken HTTP.
     /// Pair with `readResponse()`.
-    public func sendRaw(_ bytes: [UInt8]) throws {
+    package func sendRaw(_ bytes: [UInt8]) throws {
         if fd < 0 { try openConnection() }
         if case .peerClosed(_, let code) = try sendAll(bytes) {
             disconnect()
@@ -101,7 +101,7 @@ public final class UnixHTTPClient {
 
     /// Reads one response (skipping interim 1xx ones). Closes the connection if the server
     /// asked for that, or on any error, since the stream position is then unknown.
-    public func readResponse() throws -> HTTPClientResponse {
+    package func readResponse() throws -> HTTPClientResponse {
         guard fd >= 0 || start < end else {
             throw HTTPClientError.connectionClosed("(not connected)")
         }
@@ -125,7 +125,7 @@ public final class UnixHTTPClient {
     }
 
     /// The next request opens a new connection.
-    public func close() {
+    package func close() {
         disconnect()
     }
 

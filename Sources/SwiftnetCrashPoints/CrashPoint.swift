@@ -3,18 +3,18 @@ import Glibc
 /// Named places where a mutating call can be interrupted, for the fault-injection tests: with
 /// `SWIFTNET_CRASH_AT=<name>` in its environment the server kills itself with SIGKILL when it
 /// gets there — no cleanup, no flush, exactly like a crash or a power cut of the process.
-public enum CrashPoint {
+package enum CrashPoint {
     /// Read once; unset in production, so each point costs a comparison with nil.
-    nonisolated(unsafe) private static let armed: String? = getenv("SWIFTNET_CRASH_AT").map { String(cString: $0) }
+    private static let armed: String? = getenv("SWIFTNET_CRASH_AT").map { String(cString: $0) }
 
-    public static func reach(_ name: StaticString) {
+    package static func reach(_ name: StaticString) {
         guard let armed, armed == name.description else { return }
         kill(getpid(), SIGKILL)
         while true { pause() }
     }
 
     /// Every point, for the tests that visit them all.
-    public static let all: [String] = [
+    package static let all: [String] = [
         "ipam.RequestPool.committed", "ipam.ReleasePool.committed",
         "ipam.RequestAddress.committed", "ipam.ReleaseAddress.committed",
         "network.create.recorded", "network.create.bridge", "network.create.firewall",

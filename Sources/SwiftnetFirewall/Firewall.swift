@@ -8,15 +8,15 @@ import SwiftnetIPAM
 ///
 /// `apply` is idempotent and replaces our chains whole, so the server calls it with the full
 /// desired state after each change and once at start-up.
-public final class Firewall: Sendable {
-    public let chains: FirewallChains
+package final class Firewall: Sendable {
+    package let chains: FirewallChains
     /// apply and remove each run several commands; two at once could interleave a stale
     /// state's restore after a newer one. One at a time per process.
     private let serial = Mutex(())
 
     /// `prefix` names our chains (`SWIFTNET-FORWARD`…); tests use a unique one. It is code,
     /// not request data: an invalid prefix is a programming error and stops the process.
-    public init(prefix: String = "SWIFTNET") {
+    package init(prefix: String = "SWIFTNET") {
         do {
             chains = try FirewallChains(prefix: prefix)
         } catch {
@@ -24,7 +24,7 @@ public final class Firewall: Sendable {
         }
     }
 
-    public var prefix: String { chains.prefix }
+    package var prefix: String { chains.prefix }
 
     /// Renders both families (so invalid input throws before anything runs), then per family:
     /// reads the tables with one `iptables-save`; if our chains differ from the rendering,
@@ -39,7 +39,7 @@ public final class Firewall: Sendable {
     ///
     /// Returns how many rules and jumps differed from the rendering (0: nothing was changed).
     @discardableResult
-    public func apply(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
+    package func apply(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
         let texts: [(IPFamily, String)] = [
             (.v4, try FirewallRules.render(networks: networks, bindings: bindings, family: .v4, prefix: prefix)),
             (.v6, try FirewallRules.render(networks: networks, bindings: bindings, family: .v6, prefix: prefix)),
@@ -63,7 +63,7 @@ public final class Firewall: Sendable {
     /// every start and network create, and its "way out" ACCEPT for its own bridges would
     /// then let their traffic into ours before our isolation drops see it. The server calls
     /// this every few seconds as well as in `apply`.
-    public func ensureJumps() throws(FirewallError) {
+    package func ensureJumps() throws(FirewallError) {
         try serial.withLock { _ throws(FirewallError) in
             for family in [IPFamily.v4, .v6] {
                 try ensureJumps(family: family, saved: try saved(family))
@@ -107,7 +107,7 @@ public final class Firewall: Sendable {
     /// Deletes our jumps (every copy) and our chains, for both families (uninstall, tests).
     /// Carries on after a failure so that as much as possible is gone, then throws the first
     /// error. Nothing is left behind when it returns.
-    public func remove() throws(FirewallError) {
+    package func remove() throws(FirewallError) {
         try serial.withLock { _ throws(FirewallError) in
             var firstError: FirewallError?
             func attempt(_ step: () throws(FirewallError) -> Void) {
@@ -142,13 +142,13 @@ public final class Firewall: Sendable {
     /// `FirewallRules.render` (sections filter and nat, declarations, rules, COMMIT), so a
     /// doctor can compare the two texts directly. A chain that does not exist is missing from
     /// its section; counters are zeroed. Jumps are not included: see `missingJumps`.
-    public func savedRules(family: IPFamily) throws(FirewallError) -> String {
+    package func savedRules(family: IPFamily) throws(FirewallError) -> String {
         try saved(family).ours
     }
 
     /// The jumps of `family` that are not in their built-in chain (for a doctor; `apply`
     /// puts them back).
-    public func missingJumps(family: IPFamily) throws(FirewallError) -> [FirewallJump] {
+    package func missingJumps(family: IPFamily) throws(FirewallError) -> [FirewallJump] {
         var missing: [FirewallJump] = []
         for jump in try FirewallRules.jumps(family: family, prefix: prefix) where try !isInstalled(jump, family: family) {
             missing.append(jump)
@@ -158,7 +158,7 @@ public final class Firewall: Sendable {
 
     /// How the installed chains and jumps differ from what the state renders to, for both
     /// families, and how many rules the rendering has (for `swiftnet doctor`).
-    public func drift(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError)
+    package func drift(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError)
         -> (differences: [FirewallDifference], rules: Int) {
         var differences: [FirewallDifference] = []
         var rules = 0

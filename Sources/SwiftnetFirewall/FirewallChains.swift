@@ -3,26 +3,26 @@ import SwiftnetIPAM
 /// The names of swiftnet's own chains for one prefix. Everything the firewall creates is one
 /// of these five chains or a jump into them, so "ours" is decided by exact name, never by a
 /// pattern that could catch someone else's chain.
-public struct FirewallChains: Sendable, Equatable {
-    public let prefix: String
+package struct FirewallChains: Sendable, Equatable {
+    package let prefix: String
     /// filter: jumped to from FORWARD; decides every packet in or out of a swiftnet bridge.
-    public let forward: String
+    package let forward: String
     /// filter: entered for packets leaving a swiftnet bridge for another bridge; drops them.
-    public let isolation: String
+    package let isolation: String
     /// nat: jumped to from POSTROUTING; masquerade.
-    public let postrouting: String
+    package let postrouting: String
     /// nat: jumped to from PREROUTING and OUTPUT for local destinations; published ports.
-    public let dnat: String
+    package let dnat: String
     /// raw: jumped to from PREROUTING (IPv4); drops what containers send to the host's
     /// loopback addresses, which `route_localnet=1` on the bridges would otherwise deliver.
-    public let loopback: String
+    package let loopback: String
 
     /// The prefix is code, not request data, but it is still checked: it becomes chain names
     /// (at most 28 bytes, so at most 16 for the prefix with "-POSTROUTING"), and a prefix
     /// starting with DOCKER could name one of Docker's chains (Docker 28 has DOCKER-FORWARD),
     /// which the next apply would flush. A command line taking a prefix can validate it by
     /// calling this initialiser.
-    public init(prefix: String) throws(FirewallError) {
+    package init(prefix: String) throws(FirewallError) {
         let bytes = Array(prefix.utf8)
         guard (1...16).contains(bytes.count),
               bytes[0].isASCIILetter || bytes[0].isASCIIDigit,
@@ -38,16 +38,16 @@ public struct FirewallChains: Sendable, Equatable {
     }
 
     /// Our chains in the filter table.
-    public var filter: [String] { [forward, isolation] }
+    package var filter: [String] { [forward, isolation] }
     /// Our chains in the nat table.
-    public var nat: [String] { [dnat, postrouting] }
+    package var nat: [String] { [dnat, postrouting] }
     /// Our chains in the raw table.
-    public var raw: [String] { [loopback] }
+    package var raw: [String] { [loopback] }
 
     /// Every table we have chains in for `family`, in the order the rendering and
     /// `iptables-save` comparisons use. The raw chain is IPv4's alone (the loopback drop has
     /// no IPv6 twin), so a kernel without ip6tables' raw table loses nothing.
-    public func byTable(family: IPFamily) -> [(table: String, chains: [String])] {
+    package func byTable(family: IPFamily) -> [(table: String, chains: [String])] {
         family == .v4 ? [("filter", filter), ("nat", nat), ("raw", raw)] : [("filter", filter), ("nat", nat)]
     }
 }

@@ -1,8 +1,8 @@
 import SwiftnetIPAM
 
 /// One way the installed firewall differs from the rendered one (for `swiftnet doctor`).
-public struct FirewallDifference: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+package struct FirewallDifference: Sendable, Equatable {
+    package enum Kind: String, Sendable {
         /// A declaration or rule of ours that is not installed.
         case missing
         /// A rule in our chains that the state does not render.
@@ -17,13 +17,13 @@ public struct FirewallDifference: Sendable, Equatable {
         case jumpNotFirst
     }
 
-    public var kind: Kind
-    public var family: IPFamily
-    public var table: String
+    package var kind: Kind
+    package var family: IPFamily
+    package var table: String
     /// As iptables-save prints it: `-A CHAIN …` or `:CHAIN - [0:0]`.
-    public var rule: String
+    package var rule: String
 
-    public init(kind: Kind, family: IPFamily, table: String, rule: String) {
+    package init(kind: Kind, family: IPFamily, table: String, rule: String) {
         self.kind = kind
         self.family = family
         self.table = table
@@ -34,7 +34,7 @@ public struct FirewallDifference: Sendable, Equatable {
     /// line by line per table, counting repeats: a rule installed once but rendered twice is
     /// missing once. Where a table has the same lines in another order, the first line out of
     /// place is reported as misordered.
-    public static func compare(expected: String, installed: String, family: IPFamily) -> [FirewallDifference] {
+    package static func compare(expected: String, installed: String, family: IPFamily) -> [FirewallDifference] {
         func lines(_ text: String) -> [(table: String, line: String)] {
             var table = ""
             var result: [(table: String, line: String)] = []
@@ -75,7 +75,7 @@ public struct FirewallDifference: Sendable, Equatable {
     }
 
     /// Number of rules (`-A` lines) in a rendered text.
-    public static func ruleCount(_ text: String) -> Int {
+    package static func ruleCount(_ text: String) -> Int {
         text.split(separator: "\n").filter { $0.hasPrefix("-A ") }.count
     }
 }

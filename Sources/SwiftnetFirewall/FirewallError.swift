@@ -2,7 +2,7 @@ import Foundation
 
 /// Why rules were not rendered or not applied. Input errors are raised before anything is
 /// run, so a refused state never reaches the kernel; command errors carry the tool's stderr.
-public enum FirewallError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum FirewallError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidPrefix(String)
     case invalidBridge(String)
     case duplicateBridge(String)
@@ -17,7 +17,7 @@ public enum FirewallError: Error, Sendable, Equatable, CustomStringConvertible {
     case launchFailed(command: String, reason: String)
     case commandFailed(command: String, status: Int32, stderr: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidPrefix(let prefix):
             return "chain prefix '\(prefix)' is not 1 to 16 letters, digits, '_' or '-' starting with a letter or digit, or starts with DOCKER"

@@ -3,30 +3,30 @@
 /// rendered text: `iptables-restore --noflush` cannot add a rule "only if missing", and
 /// re-adding on every start would pile up duplicates. They are checked with `-C` and inserted
 /// with `-I … 1` instead.
-public struct FirewallJump: Sendable, Equatable, CustomStringConvertible {
+package struct FirewallJump: Sendable, Equatable, CustomStringConvertible {
     /// `filter` or `nat`.
-    public var table: String
+    package var table: String
     /// The built-in chain: `FORWARD`, `PREROUTING`, `OUTPUT` or `POSTROUTING`.
-    public var chain: String
+    package var chain: String
     /// Matches and target, e.g. `["-m", "addrtype", "--dst-type", "LOCAL", "-j", "SWIFTNET-DNAT"]`.
-    public var rule: [String]
+    package var rule: [String]
 
-    public init(table: String, chain: String, rule: [String]) {
+    package init(table: String, chain: String, rule: [String]) {
         self.table = table
         self.chain = chain
         self.rule = rule
     }
 
     /// `iptables` arguments asking whether the jump is there (exit 0 yes, 1 no).
-    public var checkArguments: [String] { ["-w", "-t", table, "-C", chain] + rule }
+    package var checkArguments: [String] { ["-w", "-t", table, "-C", chain] + rule }
     /// `iptables` arguments inserting the jump first in its chain, so it runs before Docker's
     /// rules and before a DROP policy.
-    public var insertArguments: [String] { insertArguments(at: 1) }
+    package var insertArguments: [String] { insertArguments(at: 1) }
     /// The same at rule number `position` (1-based): the FORWARD jump goes after DOCKER-USER's.
-    public func insertArguments(at position: Int) -> [String] { ["-w", "-t", table, "-I", chain, "\(position)"] + rule }
+    package func insertArguments(at position: Int) -> [String] { ["-w", "-t", table, "-I", chain, "\(position)"] + rule }
     /// `iptables` arguments deleting one copy of the jump.
-    public var deleteArguments: [String] { ["-w", "-t", table, "-D", chain] + rule }
+    package var deleteArguments: [String] { ["-w", "-t", table, "-D", chain] + rule }
 
     /// The jump as `iptables-save` would print it (without the table).
-    public var description: String { (["-A", chain] + rule).joined(separator: " ") }
+    package var description: String { (["-A", chain] + rule).joined(separator: " ") }
 }

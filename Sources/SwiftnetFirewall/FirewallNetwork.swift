@@ -3,20 +3,20 @@ import SwiftnetIPAM
 /// One swiftnet bridge network as the firewall sees it: only what changes rules. The server
 /// builds these from its state; the firewall never reads the state itself, so the rules stay
 /// a pure function of this value.
-public struct FirewallNetwork: Sendable, Hashable {
+package struct FirewallNetwork: Sendable, Hashable {
     /// The bridge device, e.g. `swn-0123456789`; checked by `FirewallRules.checkBridge` before
     /// it goes into any rule.
-    public var bridge: String
+    package var bridge: String
     /// The network's pools, IPv4 and IPv6 together; each rendering uses those of its family.
-    public var subnets: [IPPrefix]
+    package var subnets: [IPPrefix]
     /// `--internal`: nothing leaves or enters the bridge, only bridge-local traffic flows.
-    public var isInternal: Bool
+    package var isInternal: Bool
     /// `com.docker.network.bridge.enable_icc`: containers of the network may talk to each other.
-    public var interContainer: Bool
+    package var interContainer: Bool
     /// `com.docker.network.bridge.enable_ip_masquerade`; ignored when internal (nothing leaves).
-    public var masquerade: Bool
+    package var masquerade: Bool
 
-    public init(bridge: String, subnets: [IPPrefix], isInternal: Bool = false, interContainer: Bool = true, masquerade: Bool = true) {
+    package init(bridge: String, subnets: [IPPrefix], isInternal: Bool = false, interContainer: Bool = true, masquerade: Bool = true) {
         self.bridge = bridge
         self.subnets = subnets
         self.isInternal = isInternal

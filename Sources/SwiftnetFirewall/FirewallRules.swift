@@ -25,12 +25,12 @@ import SwiftnetIPAM
 /// beyond the host, and a port published on `::` could not be reached. This is what dockerd
 /// does since 27 (ip6tables on, IPv6 gateway mode "nat"). `masquerade: false` turns it off
 /// for both families, for routed global prefixes.
-public enum FirewallRules {
+package enum FirewallRules {
     /// `iptables-restore --noflush` (or `ip6tables-restore`) input for the tables filter and
     /// nat, covering only swiftnet's chains. Empty state gives the chain declarations alone,
     /// which empties them. Every name, protocol and port is checked first: invalid input
     /// throws and renders nothing.
-    public static func render(networks: [FirewallNetwork], bindings: [FirewallPortBinding], family: IPFamily,
+    package static func render(networks: [FirewallNetwork], bindings: [FirewallPortBinding], family: IPFamily,
                               prefix: String = "SWIFTNET") throws(FirewallError) -> String {
         let chains = try FirewallChains(prefix: prefix)
         let state = try FirewallState(networks: networks, bindings: bindings)
@@ -120,7 +120,7 @@ public enum FirewallRules {
     /// OUTPUT's jump for IPv6 skips ::1: unlike 127.0.0.1 (route_localnet) the kernel never
     /// routes ::1 out of a bridge, so DNAT'ing it would only turn "connection refused" into a
     /// timeout.
-    public static func jumps(family: IPFamily, prefix: String = "SWIFTNET") throws(FirewallError) -> [FirewallJump] {
+    package static func jumps(family: IPFamily, prefix: String = "SWIFTNET") throws(FirewallError) -> [FirewallJump] {
         let chains = try FirewallChains(prefix: prefix)
         let local = ["-m", "addrtype", "--dst-type", "LOCAL", "-j", chains.dnat]
         return [

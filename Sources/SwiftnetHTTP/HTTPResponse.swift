@@ -1,18 +1,18 @@
 /// What a handler answers. The server sends it as is, except that a status outside 200...599
 /// (or 204/304, which cannot carry a body) goes out as 500 so the body is never lost.
-public struct HTTPResponse: Sendable, Equatable {
-    public var status: Int
-    public var body: [UInt8]
+package struct HTTPResponse: Sendable, Equatable {
+    package var status: Int
+    package var body: [UInt8]
     /// Omitted from the response when empty or when it contains CR/LF.
-    public var contentType: String
+    package var contentType: String
 
-    public init(status: Int, body: [UInt8], contentType: String) {
+    package init(status: Int, body: [UInt8], contentType: String) {
         self.status = status
         self.body = body
         self.contentType = contentType
     }
 
-    public static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
+    package static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
         HTTPResponse(status: status, body: body, contentType: "application/json")
     }
 }

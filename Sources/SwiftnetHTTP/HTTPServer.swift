@@ -12,7 +12,7 @@ import Darwin
 
 /// HTTP/1.1 server (libmicrohttpd) on a listening socket, calling one handler per request from
 /// a pool of worker threads.
-public final class HTTPServer: Sendable {
+package final class HTTPServer: Sendable {
     private struct Running {
         var daemon: OpaquePointer
         var context: Unmanaged<HTTPServerContext>
@@ -24,7 +24,7 @@ public final class HTTPServer: Sendable {
     ///
     /// Takes ownership of `fd`, which must be bound and listening: `stop()` closes it, and so
     /// does a throwing init. The socket file itself is the caller's to remove.
-    public init(
+    package init(
         listeningSocket fd: Int32,
         configuration: HTTPServerConfiguration = HTTPServerConfiguration(),
         handler: any HTTPHandler,
@@ -63,7 +63,7 @@ public final class HTTPServer: Sendable {
 
     /// Closes the listening socket and all connections and waits until no handler runs any more.
     /// Idempotent. Must not be called from inside a handler: it waits for that very thread.
-    public func stop() {
+    package func stop() {
         guard let stopped = running.withLock({ state -> Running? in
             defer { state = nil }
             return state

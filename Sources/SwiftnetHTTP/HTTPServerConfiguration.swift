@@ -1,28 +1,28 @@
-public struct HTTPServerConfiguration: Sendable, Equatable {
+package struct HTTPServerConfiguration: Sendable, Equatable {
     /// Worker threads, each with its own epoll set and connections.
-    public var threads: Int
+    package var threads: Int
     /// A kept-alive connection whose next request head is not complete this long after the
     /// previous answer is closed; bytes trickling in do not extend it. dockerd closes its idle
     /// connections after 30 s, so anything longer lets it close first (a connection the server
     /// closes while dockerd writes a request on it makes dockerd resend with an empty body).
-    public var idleTimeoutSeconds: Int
+    package var idleTimeoutSeconds: Int
     /// A new connection whose first request head is not complete this long after it was
     /// accepted gets 408 and is closed (clients that connect and then say nothing, or trickle).
-    public var headerDeadlineSeconds: Int
+    package var headerDeadlineSeconds: Int
     /// A request whose body has not fully arrived this long after its head is aborted.
-    public var requestDeadlineSeconds: Int
+    package var requestDeadlineSeconds: Int
     /// Larger bodies get 413 and the connection is closed.
-    public var maxBodyBytes: Int
+    package var maxBodyBytes: Int
     /// Soft limit: at this many open connections, each new one first closes the connection that
     /// has waited longest among those still sending their first request head, else among those
     /// idle between requests, else among those sending a body. A request in the handler, or
     /// being answered, is never cut off.
-    public var connectionLimit: Int
+    package var connectionLimit: Int
     /// Never more connections than this (each is a file descriptor): beyond it, when every one
     /// is being served, a new client gets 503.
-    public var hardConnectionLimit: Int
+    package var hardConnectionLimit: Int
 
-    public init(
+    package init(
         threads: Int = 4,
         idleTimeoutSeconds: Int = 60,
         headerDeadlineSeconds: Int = 10,

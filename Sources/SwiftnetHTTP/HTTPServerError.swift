@@ -1,8 +1,8 @@
-public enum HTTPServerError: Error, CustomStringConvertible, Equatable {
+package enum HTTPServerError: Error, CustomStringConvertible, Equatable {
     case invalidConfiguration(String)
     case startFailed(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidConfiguration(let reason):
             return "invalid HTTP server configuration: \(reason)"

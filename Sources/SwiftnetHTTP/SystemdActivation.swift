@@ -4,12 +4,12 @@ import Glibc
 /// process and `LISTEN_FDS` counts the descriptors, starting at 3. With a socket unit, systemd
 /// listens on the plugin path before swiftnet runs, so dockerd can connect even while
 /// swiftnet is (re)starting; its requests wait in the backlog.
-public enum SystemdActivation {
-    public static let firstDescriptor: Int32 = 3
+package enum SystemdActivation {
+    package static let firstDescriptor: Int32 = 3
 
     /// The first passed socket, if systemd passed one to this process and it is a listening
     /// stream socket. The variables are removed so that children do not take them too.
-    public static func listeningSocket() throws -> Int32? {
+    package static func listeningSocket() throws -> Int32? {
         guard let pidText = getenv("LISTEN_PID").map({ String(cString: $0) }),
               let countText = getenv("LISTEN_FDS").map({ String(cString: $0) })
         else { return nil }

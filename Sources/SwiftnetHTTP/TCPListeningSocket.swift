@@ -6,9 +6,9 @@ import Musl
 
 /// A loopback-or-any TCP listening socket for `serve --metrics-listen` (Prometheus scrapes
 /// over TCP; the plugin socket stays Unix-only).
-public enum TCPListeningSocket {
+package enum TCPListeningSocket {
     /// `host:port` with an IPv4 address, or `[v6]:port`. Port 0 picks a free one.
-    public static func parse(_ text: String) -> (host: String, port: UInt16)? {
+    package static func parse(_ text: String) -> (host: String, port: UInt16)? {
         guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { return nil }
         var host = String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -24,7 +24,7 @@ public enum TCPListeningSocket {
     }
 
     /// Returns a listening, close-on-exec socket and the port it is bound to.
-    public static func bind(host: String, port: UInt16) throws -> (fd: Int32, port: UInt16) {
+    package static func bind(host: String, port: UInt16) throws -> (fd: Int32, port: UInt16) {
         var v4 = in_addr(), v6 = in6_addr()
         let isV4 = inet_pton(AF_INET, host, &v4) == 1
         guard isV4 || inet_pton(AF_INET6, host, &v6) == 1 else {

@@ -8,17 +8,17 @@ import Darwin
 
 /// Creates the listening socket that `HTTPServer` serves, at a path such as
 /// `/run/docker/plugins/swiftnet.sock`.
-public enum UnixListeningSocket {
+package enum UnixListeningSocket {
     /// `sun_path` is 108 bytes and needs a terminating NUL.
-    public static let maximumPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+    package static let maximumPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
 
-    public static let backlog: Int32 = 128
+    package static let backlog: Int32 = 128
 
     /// Returns a listening, close-on-exec socket bound at `path`.
     ///
     /// Missing parent folders are created with mode 0755. A socket file left behind by a dead
     /// process is replaced; a live one, or anything that is not a socket, makes this throw.
-    public static func bind(path: String, mode: mode_t = 0o660) throws -> Int32 {
+    package static func bind(path: String, mode: mode_t = 0o660) throws -> Int32 {
         let pathBytes = try validatedPathBytes(path)
         try createParentDirectories(of: path)
         try removeStaleSocket(at: path)
@@ -56,7 +56,7 @@ public enum UnixListeningSocket {
     }
 
     /// Deletes the socket file at `path`, if it is one. Anything else is left alone.
-    public static func remove(path: String) {
+    package static func remove(path: String) {
         var info = stat()
         guard lstat(path, &info) == 0, isSocket(info) else { return }
         unlink(path)

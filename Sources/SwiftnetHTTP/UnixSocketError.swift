@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-public enum UnixSocketError: Error, CustomStringConvertible, Equatable {
+package enum UnixSocketError: Error, CustomStringConvertible, Equatable {
     case invalidPath(path: String, reason: String)
     /// `sockaddr_un.sun_path` holds 108 bytes including the terminating NUL.
     case pathTooLong(path: String, bytes: Int, maximum: Int)
@@ -16,7 +16,7 @@ public enum UnixSocketError: Error, CustomStringConvertible, Equatable {
     case notASocket(path: String)
     case system(operation: String, path: String, errno: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidPath(let path, let reason):
             return "invalid unix socket path '\(path)': \(reason)"

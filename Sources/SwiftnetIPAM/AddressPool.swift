@@ -126,12 +126,12 @@ struct AddressPool: Sendable {
 }
 
 /// IPAM option keys swiftnet reads (`--ipam-opt`) and request option keys dockerd sends.
-public enum IPAMOptions {
+package enum IPAMOptions {
     /// `false` disables handing a container name its previous address again.
-    public static let sticky = "swiftnet.sticky"
+    package static let sticky = "swiftnet.sticky"
     /// RequestAddress option naming the kind of request.
-    public static let requestAddressType = "RequestAddressType"
-    public static let gatewayRequest = "com.docker.network.gateway"
+    package static let requestAddressType = "RequestAddressType"
+    package static let gatewayRequest = "com.docker.network.gateway"
     /// The container name, sent by dockerd 29+ in RequestAddress options.
-    public static let endpointName = "com.docker.network.endpoint.name"
+    package static let endpointName = "com.docker.network.endpoint.name"
 }

@@ -1,12 +1,12 @@
 extension IPAMAllocator {
     /// A `RequestAddress` as dockerd sends it.
-    public struct AddressRequest: Sendable {
-        public var poolID: String
+    package struct AddressRequest: Sendable {
+        package var poolID: String
         /// `""`: any free address.
-        public var address: String
-        public var options: [String: String]
+        package var address: String
+        package var options: [String: String]
 
-        public init(poolID: String, address: String = "", options: [String: String] = [:]) {
+        package init(poolID: String, address: String = "", options: [String: String] = [:]) {
             self.poolID = poolID
             self.address = address
             self.options = options
@@ -18,7 +18,7 @@ extension IPAMAllocator {
 
     /// Decides which address answers `request`. Order: the requested address; a gateway's
     /// lowest free address; the name's previous address if free; the next free after the cursor.
-    public func planRequestAddress(_ request: AddressRequest) throws -> IPAMChange {
+    package func planRequestAddress(_ request: AddressRequest) throws -> IPAMChange {
         let pool = try poolForID(request.poolID)
         let prefix = pool.prefix
         let name = request.endpointName
@@ -54,7 +54,7 @@ extension IPAMAllocator {
     }
 
     /// Result of planning a release: the change, or why there is nothing to do.
-    public enum ReleasePlan: Sendable, Equatable {
+    package enum ReleasePlan: Sendable, Equatable {
         case release(IPAMChange)
         case unknownPool
         case notAllocated
@@ -62,7 +62,7 @@ extension IPAMAllocator {
 
     /// A malformed address is an error; an address or pool we do not hold is not (dockerd
     /// releases again after restarts and failed removals), and the caller logs it.
-    public func planReleaseAddress(poolID: String, address text: String) throws -> ReleasePlan {
+    package func planReleaseAddress(poolID: String, address text: String) throws -> ReleasePlan {
         guard let address = IPAddress(text) else { throw IPAMError.invalidAddress(text) }
         guard let pool = pools[poolID] else { return .unknownPool }
         guard pool.isAllocated(address) else { return .notAllocated }

@@ -1,13 +1,13 @@
 extension IPAMAllocator {
     /// A `RequestPool` as dockerd sends it.
-    public struct PoolRequest: Sendable {
-        public var addressSpace: String
-        public var pool: String
-        public var subPool: String
-        public var options: [String: String]
-        public var v6: Bool
+    package struct PoolRequest: Sendable {
+        package var addressSpace: String
+        package var pool: String
+        package var subPool: String
+        package var options: [String: String]
+        package var v6: Bool
 
-        public init(addressSpace: String, pool: String = "", subPool: String = "",
+        package init(addressSpace: String, pool: String = "", subPool: String = "",
                     options: [String: String] = [:], v6: Bool = false) {
             self.addressSpace = addressSpace
             self.pool = pool
@@ -18,7 +18,7 @@ extension IPAMAllocator {
     }
 
     /// Decides the pool for `request`. `hostRoutes` are consulted only for automatic pools.
-    public func planRequestPool(_ request: PoolRequest, hostRoutes: () throws -> [HostRoute]) throws -> PoolRecord {
+    package func planRequestPool(_ request: PoolRequest, hostRoutes: () throws -> [HostRoute]) throws -> PoolRecord {
         guard let bases = configuration.bases(forSpace: request.addressSpace) else {
             throw IPAMError.unknownAddressSpace(request.addressSpace)
         }
@@ -91,7 +91,7 @@ extension IPAMAllocator {
     /// service gives it again only if an earlier process made it and may have died before
     /// answering (see `RetryCandidates`); otherwise the request is a second network on the same
     /// subnet and `planRequestPool` refuses it as an overlap, as Docker's own IPAM does.
-    public func poolOfRepeatedRequest(_ request: PoolRequest) -> PoolRecord? {
+    package func poolOfRepeatedRequest(_ request: PoolRequest) -> PoolRecord? {
         guard !request.pool.isEmpty, let prefix = IPPrefix(request.pool) else { return nil }
         let sub = request.subPool.isEmpty ? nil : IPPrefix(request.subPool)
         return pools.values.first { pool in
@@ -102,7 +102,7 @@ extension IPAMAllocator {
 
     /// Releasing an unknown pool is not an error (dockerd repeats releases after a failed
     /// `network rm`); the caller logs the nil.
-    public func planReleasePool(_ id: String) -> IPAMChange? {
+    package func planReleasePool(_ id: String) -> IPAMChange? {
         pools[id] == nil ? nil : .releasePool(poolID: id)
     }
 

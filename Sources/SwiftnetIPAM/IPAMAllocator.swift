@@ -1,21 +1,21 @@
 /// The whole IPAM in memory. Every operation is split in two: `plan…` decides (and throws on
 /// bad input) without changing anything; `apply` performs a planned change. Pure: no I/O.
-public struct IPAMAllocator: Sendable {
-    public let configuration: IPAMConfiguration
+package struct IPAMAllocator: Sendable {
+    package let configuration: IPAMConfiguration
     private(set) var pools: [String: AddressPool] = [:]
 
-    public init(configuration: IPAMConfiguration) {
+    package init(configuration: IPAMConfiguration) {
         self.configuration = configuration
     }
 
     /// Rebuilds the state a store holds.
-    public init(configuration: IPAMConfiguration, snapshot: IPAMSnapshot) {
+    package init(configuration: IPAMConfiguration, snapshot: IPAMSnapshot) {
         self = IPAMAllocator.restoring(configuration: configuration, snapshot: snapshot).allocator
     }
 
     /// Rebuilds the state a store holds, and says which stored sticky names the bounds left
     /// out (a table written before them): the caller deletes those from the store.
-    public static func restoring(configuration: IPAMConfiguration,
+    package static func restoring(configuration: IPAMConfiguration,
                                  snapshot: IPAMSnapshot) -> (allocator: IPAMAllocator, forgotten: [StickyRecord]) {
         var allocator = IPAMAllocator(configuration: configuration)
         for record in snapshot.pools {
@@ -40,7 +40,7 @@ public struct IPAMAllocator: Sendable {
         return (allocator, forgotten)
     }
 
-    public mutating func apply(_ change: IPAMChange) {
+    package mutating func apply(_ change: IPAMChange) {
         switch change {
         case .createPool(let record):
             pools[record.id] = AddressPool(record: record, stickyCapacity: configuration.stickyNamesPerPool)
@@ -58,25 +58,25 @@ public struct IPAMAllocator: Sendable {
 
     // MARK: queries
 
-    public var poolIDs: [String] { pools.keys.sorted() }
+    package var poolIDs: [String] { pools.keys.sorted() }
 
-    public func pool(_ id: String) -> PoolRecord? { pools[id]?.record }
+    package func pool(_ id: String) -> PoolRecord? { pools[id]?.record }
 
-    public func usage(ofPool id: String) -> (allocated: Int, capacity: UInt128)? {
+    package func usage(ofPool id: String) -> (allocated: Int, capacity: UInt128)? {
         pools[id].map { ($0.allocatedCount, $0.capacity) }
     }
 
     /// The container name an address was handed out for (dockerd 29+ sends it), if any.
-    public func holderName(poolID: String, address: IPAddress) -> String? {
+    package func holderName(poolID: String, address: IPAddress) -> String? {
         pools[poolID]?.holderName(of: address)
     }
 
-    public func stickyAddress(poolID: String, name: String) -> IPAddress? {
+    package func stickyAddress(poolID: String, name: String) -> IPAddress? {
         pools[poolID]?.stickyAddress(for: name)
     }
 
     /// How many sticky names the pool remembers (at most `configuration.stickyNamesPerPool`).
-    public func stickyCount(poolID: String) -> Int? {
+    package func stickyCount(poolID: String) -> Int? {
         pools[poolID]?.sticky.count
     }
 }

@@ -1,7 +1,7 @@
 /// One state transition of the IPAM. The allocator plans a change without touching its state,
 /// the store commits it, and only then does the allocator apply it: memory never runs ahead
 /// of disk, and a failed commit needs no undo.
-public enum IPAMChange: Sendable, Equatable {
+package enum IPAMChange: Sendable, Equatable {
     case createPool(PoolRecord)
     /// Drops the pool with its allocations and sticky names.
     case releasePool(poolID: String)
@@ -13,7 +13,7 @@ public enum IPAMChange: Sendable, Equatable {
     case forgetSticky([StickyRecord])
 
     /// How hard the store must work to keep this change.
-    public var durability: Durability {
+    package var durability: Durability {
         switch self {
         case .createPool, .releasePool:
             return .synced
@@ -27,7 +27,7 @@ public enum IPAMChange: Sendable, Equatable {
     }
 }
 
-public enum Durability: Sendable {
+package enum Durability: Sendable {
     /// Committed to the file (survives kill -9), fsync deferred to the next checkpoint.
     case processCrashSafe
     /// fsync'd before the answer (survives a power cut).

@@ -1,17 +1,17 @@
 /// What the IPAM is told at start-up: names of the address spaces and where automatic pools
 /// come from.
-public struct IPAMConfiguration: Sendable {
-    public static let localSpace = "LocalDefault"
-    public static let globalSpace = "GlobalDefault"
+package struct IPAMConfiguration: Sendable {
+    package static let localSpace = "LocalDefault"
+    package static let globalSpace = "GlobalDefault"
 
     /// The bound of each pool's sticky-name table (see `StickyNames`).
-    public static let defaultStickyNamesPerPool = 1024
+    package static let defaultStickyNamesPerPool = 1024
 
-    public var localBases: [PoolBase]
-    public var globalBases: [PoolBase]
-    public var stickyNamesPerPool: Int
+    package var localBases: [PoolBase]
+    package var globalBases: [PoolBase]
+    package var stickyNamesPerPool: Int
 
-    public init(localBases: [PoolBase], globalBases: [PoolBase],
+    package init(localBases: [PoolBase], globalBases: [PoolBase],
                 stickyNamesPerPool: Int = IPAMConfiguration.defaultStickyNamesPerPool) {
         self.localBases = localBases
         self.globalBases = globalBases
@@ -19,7 +19,7 @@ public struct IPAMConfiguration: Sendable {
     }
 
     /// dockerd's defaults, plus a host-unique IPv6 ULA /48 for both spaces.
-    public static func dockerDefaults(ulaGlobalID: UInt64) -> IPAMConfiguration {
+    package static func dockerDefaults(ulaGlobalID: UInt64) -> IPAMConfiguration {
         let ula = PoolBase.uniqueLocalV6(globalID: ulaGlobalID)
         return IPAMConfiguration(localBases: PoolBase.dockerLocalV4 + [ula],
                                  globalBases: PoolBase.dockerGlobalV4 + [ula])

@@ -1,6 +1,6 @@
 /// Failures the IPAM reports to dockerd. The texts follow Docker's built-in IPAM where one
 /// exists (users and scripts grep for them) and add the detail needed to act on them.
-public enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownAddressSpace(String)
     case invalidPool(String)
     case invalidSubPool(String)
@@ -18,7 +18,7 @@ public enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A pool or gateway in a range no network can use; `what` is e.g. "address pool 127.1.0.0/16".
     case specialPurpose(what: String, range: SpecialPurposeRange)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownAddressSpace(let space):
             return "cannot find address space \(space) (swiftnet knows LocalDefault and GlobalDefault)"

@@ -1,7 +1,7 @@
 /// Durable facts the IPAM is rebuilt from. They are what the store writes, one row each.
 
 /// Why an address was handed out; decides how durably it is written and what `gc` may free.
-public enum AllocationKind: String, Sendable, Codable {
+package enum AllocationKind: String, Sendable, Codable {
     /// `RequestAddressType: com.docker.network.gateway` during network create.
     case gateway
     /// A specific address was asked for: `--aux-address`, `--ip`, `--ip6`.
@@ -10,16 +10,16 @@ public enum AllocationKind: String, Sendable, Codable {
     case dynamic
 }
 
-public struct PoolRecord: Sendable, Equatable {
-    public var id: String
-    public var addressSpace: String
-    public var prefix: IPPrefix
+package struct PoolRecord: Sendable, Equatable {
+    package var id: String
+    package var addressSpace: String
+    package var prefix: IPPrefix
     /// `--ip-range`: dynamic addresses come from here; requested ones may be anywhere in `prefix`.
-    public var subPool: IPPrefix?
+    package var subPool: IPPrefix?
     /// `--ipam-opt` values as dockerd sent them.
-    public var options: [String: String]
+    package var options: [String: String]
 
-    public init(id: String, addressSpace: String, prefix: IPPrefix, subPool: IPPrefix?, options: [String: String]) {
+    package init(id: String, addressSpace: String, prefix: IPPrefix, subPool: IPPrefix?, options: [String: String]) {
         self.id = id
         self.addressSpace = addressSpace
         self.prefix = prefix
@@ -28,17 +28,17 @@ public struct PoolRecord: Sendable, Equatable {
     }
 }
 
-public struct AllocationRecord: Sendable, Equatable {
-    public var poolID: String
-    public var address: IPAddress
-    public var kind: AllocationKind
+package struct AllocationRecord: Sendable, Equatable {
+    package var poolID: String
+    package var address: IPAddress
+    package var kind: AllocationKind
     /// The container name dockerd 29+ sends (`com.docker.network.endpoint.name`).
-    public var name: String?
+    package var name: String?
     /// Order of the allocations that advanced the pool's cursor. The live one with the highest
     /// sequence is where the next search starts, so the cursor needs no write of its own.
-    public var sequence: Int64?
+    package var sequence: Int64?
 
-    public init(poolID: String, address: IPAddress, kind: AllocationKind, name: String? = nil, sequence: Int64? = nil) {
+    package init(poolID: String, address: IPAddress, kind: AllocationKind, name: String? = nil, sequence: Int64? = nil) {
         self.poolID = poolID
         self.address = address
         self.kind = kind
@@ -49,15 +49,15 @@ public struct AllocationRecord: Sendable, Equatable {
 
 /// The last address a container name held in a pool, kept after release so that a container
 /// recreated under the same name gets it back.
-public struct StickyRecord: Sendable, Equatable {
-    public var poolID: String
-    public var name: String
-    public var address: IPAddress
+package struct StickyRecord: Sendable, Equatable {
+    package var poolID: String
+    package var name: String
+    package var address: IPAddress
     /// When the name last got an address in the pool, as a count per pool: the least recently
     /// used name is the first forgotten when the pool has too many.
-    public var lastUse: Int64
+    package var lastUse: Int64
 
-    public init(poolID: String, name: String, address: IPAddress, lastUse: Int64 = 0) {
+    package init(poolID: String, name: String, address: IPAddress, lastUse: Int64 = 0) {
         self.poolID = poolID
         self.name = name
         self.address = address
@@ -68,18 +68,18 @@ public struct StickyRecord: Sendable, Equatable {
 /// What the allocator needs of the store at start-up: which addresses are used, not who
 /// uses them (kinds and names stay in the store for inspection), so that 100,000
 /// allocations load in a few tens of milliseconds.
-public struct IPAMSnapshot: Sendable {
-    public var pools: [PoolRecord]
+package struct IPAMSnapshot: Sendable {
+    package var pools: [PoolRecord]
     /// Used addresses per pool id.
-    public var used: [String: [IPAddress]]
+    package var used: [String: [IPAddress]]
     /// Per pool id, the live allocation with the highest sequence (see `AllocationRecord.sequence`).
-    public var cursors: [String: (address: IPAddress, sequence: Int64)]
+    package var cursors: [String: (address: IPAddress, sequence: Int64)]
     /// In order of last use per pool, least recent first.
-    public var sticky: [StickyRecord]
+    package var sticky: [StickyRecord]
     /// Allocations made for a named container (a small subset), per pool id.
-    public var named: [String: [(address: IPAddress, name: String)]]
+    package var named: [String: [(address: IPAddress, name: String)]]
 
-    public init(pools: [PoolRecord] = [], used: [String: [IPAddress]] = [:],
+    package init(pools: [PoolRecord] = [], used: [String: [IPAddress]] = [:],
                 cursors: [String: (address: IPAddress, sequence: Int64)] = [:], sticky: [StickyRecord] = [],
                 named: [String: [(address: IPAddress, name: String)]] = [:]) {
         self.pools = pools

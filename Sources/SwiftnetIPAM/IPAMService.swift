@@ -4,7 +4,7 @@ import SwiftnetCrashPoints
 
 /// The IPAM driver's engine: the allocator behind a lock, with every change committed to the
 /// store before it is applied in memory and before the caller answers dockerd.
-public final class IPAMService: Sendable {
+package final class IPAMService: Sendable {
     private struct State {
         var allocator: IPAMAllocator
         var retries = RetryCandidates()
@@ -27,7 +27,7 @@ public final class IPAMService: Sendable {
 
     /// Loads the store's snapshot into a new allocator. Sticky names the bounds leave out (a
     /// table written before them) are deleted from the store here.
-    public init(configuration: IPAMConfiguration, store: any IPAMStore, routes: any HostRouteSource,
+    package init(configuration: IPAMConfiguration, store: any IPAMStore, routes: any HostRouteSource,
                 clock: @escaping @Sendable () -> Int = { Int(time(nil)) }) throws {
         let snapshot = try store.loadIPAM()
         let (allocator, forgotten) = IPAMAllocator.restoring(configuration: configuration, snapshot: snapshot)
@@ -41,7 +41,7 @@ public final class IPAMService: Sendable {
     /// At the start of serving, after an unclean stop: the answers the previous process may
     /// have committed without sending (see `RetryCandidates`), and how to tell that an endpoint
     /// holds an address (such an address was answered, whatever the store says).
-    public func expectRetries(_ candidates: RetryCandidates, heldByEndpoint: (@Sendable (IPAddress) -> Bool)?) {
+    package func expectRetries(_ candidates: RetryCandidates, heldByEndpoint: (@Sendable (IPAddress) -> Bool)?) {
         state.withLock { state in
             state.retries = candidates
             state.heldByEndpoint = heldByEndpoint
@@ -52,7 +52,7 @@ public final class IPAMService: Sendable {
     /// other: a RequestPool carries no network identity, and within one process the second is
     /// another network. Only a pool the previous process made and may not have answered is
     /// given once more (see `RetryCandidates`).
-    public func requestPool(_ request: IPAMAllocator.PoolRequest) throws -> PoolRecord {
+    package func requestPool(_ request: IPAMAllocator.PoolRequest) throws -> PoolRecord {
         try state.withLock { state in
             if let existing = state.allocator.poolOfRepeatedRequest(request), state.retries.hasPool(existing.id, now: clock()) {
                 state.retries.forgetPool(existing.id)
@@ -69,7 +69,7 @@ public final class IPAMService: Sendable {
 
     /// Returns false when there was no such pool (the caller logs it).
     @discardableResult
-    public func releasePool(_ id: String) throws -> Bool {
+    package func releasePool(_ id: String) throws -> Bool {
         try state.withLock { state in
             guard let change = state.allocator.planReleasePool(id) else { return false }
             try store.commit(change)
@@ -81,7 +81,7 @@ public final class IPAMService: Sendable {
     }
 
     /// Returns the address with the pool's prefix length, e.g. `172.18.0.2/16`.
-    public func requestAddress(_ request: IPAMAllocator.AddressRequest) throws -> (address: IPAddress, cidr: String) {
+    package func requestAddress(_ request: IPAMAllocator.AddressRequest) throws -> (address: IPAddress, cidr: String) {
         try state.withLock { state in
             if let retried = try answerRetry(request, in: &state) { return retried }
             let change = try state.allocator.planRequestAddress(request)
@@ -113,7 +113,7 @@ public final class IPAMService: Sendable {
         return (address, pool.prefix.cidr(for: address))
     }
 
-    public func releaseAddress(poolID: String, address: String) throws -> IPAMAllocator.ReleasePlan {
+    package func releaseAddress(poolID: String, address: String) throws -> IPAMAllocator.ReleasePlan {
         try state.withLock { state in
             let plan = try state.allocator.planReleaseAddress(poolID: poolID, address: address)
             if case .release(let change) = plan {
@@ -128,7 +128,7 @@ public final class IPAMService: Sendable {
     /// Frees `address` in whichever pool of `subnet` holds it (an endpoint swiftnet found
     /// stale at start-up); returns false when none did. Gateways are never passed here.
     @discardableResult
-    public func release(address: IPAddress, inSubnet subnet: IPPrefix) throws -> Bool {
+    package func release(address: IPAddress, inSubnet subnet: IPPrefix) throws -> Bool {
         try state.withLock { state in
             let allocator = state.allocator
             // The local space first: that is where dockerd takes a local-scope driver's pools.
@@ -148,7 +148,7 @@ public final class IPAMService: Sendable {
 
     /// Releases a dynamic address no endpoint holds (`gc`), only if the store still has the
     /// allocation from before `cutoff`: one released and handed out again meanwhile stays.
-    public func releaseLeaked(poolID: String, address: IPAddress, allocatedBefore cutoff: Int) throws -> Bool {
+    package func releaseLeaked(poolID: String, address: IPAddress, allocatedBefore cutoff: Int) throws -> Bool {
         try state.withLock { state in
             guard case .release(let change) = try state.allocator.planReleaseAddress(poolID: poolID, address: address.description),
                   try store.releaseDynamic(poolID: poolID, address: address, ifAllocatedBefore: cutoff)
@@ -159,12 +159,12 @@ public final class IPAMService: Sendable {
     }
 
     /// A consistent copy of the allocator for read-only questions (inspect, metrics, tests).
-    public func snapshot() -> IPAMAllocator {
+    package func snapshot() -> IPAMAllocator {
         state.withLock { $0.allocator }
     }
 
     /// How many answers a repeated request may still get again (tests, logs).
-    public var retryCandidateCount: Int {
+    package var retryCandidateCount: Int {
         state.withLock { $0.retries.count }
     }
 }

@@ -1,6 +1,6 @@
 /// Where the IPAM keeps its state. The allocator knows only this protocol; the SQLite store
 /// is one implementation (as CNI host-local's allocator knows only its `Store`).
-public protocol IPAMStore: Sendable {
+package protocol IPAMStore: Sendable {
     func loadIPAM() throws -> IPAMSnapshot
     /// Commits `change` durably (per `change.durability`) before returning.
     func commit(_ change: IPAMChange) throws
@@ -16,20 +16,20 @@ public protocol IPAMStore: Sendable {
 }
 
 /// A route on the host; auto-chosen pools never overlap one.
-public struct HostRoute: Sendable, Equatable, CustomStringConvertible {
-    public var prefix: IPPrefix
+package struct HostRoute: Sendable, Equatable, CustomStringConvertible {
+    package var prefix: IPPrefix
     /// Interface name, for error messages.
-    public var device: String
+    package var device: String
 
-    public init(prefix: IPPrefix, device: String) {
+    package init(prefix: IPPrefix, device: String) {
         self.prefix = prefix
         self.device = device
     }
 
-    public var description: String { device.isEmpty ? "\(prefix)" : "\(prefix) dev \(device)" }
+    package var description: String { device.isEmpty ? "\(prefix)" : "\(prefix) dev \(device)" }
 }
 
 /// Reads the host's routes when an automatic pool is chosen (not on the address hot path).
-public protocol HostRouteSource: Sendable {
+package protocol HostRouteSource: Sendable {
     func routes(family: IPFamily) throws -> [HostRoute]
 }

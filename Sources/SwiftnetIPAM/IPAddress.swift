@@ -1,18 +1,18 @@
 /// An IPv4 or IPv6 address held as an unsigned integer, so that pools can do arithmetic
 /// on ordinals instead of byte arrays.
-public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let family: IPFamily
+package struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package let family: IPFamily
     /// The address as a number; for IPv4 only the low 32 bits are used.
-    public let value: UInt128
+    package let value: UInt128
 
-    public init(family: IPFamily, value: UInt128) {
+    package init(family: IPFamily, value: UInt128) {
         self.family = family
         self.value = family == .v4 ? value & 0xFFFF_FFFF : value
     }
 
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text (with `::` and an embedded IPv4 tail).
     /// Zones (`%eth0`) and prefixes are refused: callers split those off first.
-    public init?(_ text: some StringProtocol) {
+    package init?(_ text: some StringProtocol) {
         let utf8 = Array(text.utf8)
         if utf8.contains(UInt8(ascii: ":")) {
             guard let value = IPAddress.parseV6(utf8[...]) else { return nil }
@@ -24,7 +24,7 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// Parses address text given as UTF-8 bytes (no String needed: start-up reads 100,000).
-    public init?(utf8 bytes: UnsafeRawBufferPointer) {
+    package init?(utf8 bytes: UnsafeRawBufferPointer) {
         let slice = ArraySlice(bytes.bindMemory(to: UInt8.self))
         if slice.contains(UInt8(ascii: ":")) {
             guard let value = IPAddress.parseV6(slice) else { return nil }
@@ -35,27 +35,27 @@ public struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertible
         }
     }
 
-    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
+    package static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
         if lhs.family != rhs.family { return lhs.family == .v4 }
         return lhs.value < rhs.value
     }
 
     /// In fe80::/10: the kernel gives every IPv6 interface one; nobody allocates them.
-    public var isIPv6LinkLocal: Bool {
+    package var isIPv6LinkLocal: Bool {
         family == .v6 && (value >> 118) == 0x3FA
     }
 
-    public var description: String {
+    package var description: String {
         family == .v4 ? IPAddress.formatV4(UInt32(truncatingIfNeeded: value)) : IPAddress.formatV6(value)
     }
 
     /// The 4 or 16 bytes in network order.
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         let count = family == .v4 ? 4 : 16
         return (0..<count).map { UInt8(truncatingIfNeeded: value >> UInt128(8 * (count - 1 - $0))) }
     }
 
-    public init?(bytes: [UInt8]) {
+    package init?(bytes: [UInt8]) {
         guard bytes.count == 4 || bytes.count == 16 else { return nil }
         var value: UInt128 = 0
         for byte in bytes { value = value << 8 | UInt128(byte) }

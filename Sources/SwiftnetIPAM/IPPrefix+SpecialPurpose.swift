@@ -1,13 +1,13 @@
 extension IPPrefix {
     /// The first special-purpose range this prefix overlaps (lies in or contains), or nil.
-    public var specialPurposeRange: SpecialPurposeRange? {
+    package var specialPurposeRange: SpecialPurposeRange? {
         SpecialPurposeRange.all.first { $0.prefix.overlaps(self) }
     }
 
     /// What `address` is in this prefix when no host may take it as its own: the network and
     /// broadcast addresses of IPv4 shorter than /31 (RFC 3021), the subnet-router anycast
     /// address of IPv6 shorter than /127 (RFC 4291 §2.6.1). Nil for any other address.
-    public func reservedRole(of address: IPAddress) -> String? {
+    package func reservedRole(of address: IPAddress) -> String? {
         guard let ordinal = ordinal(of: address) else { return nil }
         switch family {
         case .v4 where length < 31:
@@ -24,7 +24,7 @@ extension IPPrefix {
 
 extension IPAddress {
     /// The special-purpose range holding this address, or nil.
-    public var specialPurposeRange: SpecialPurposeRange? {
+    package var specialPurposeRange: SpecialPurposeRange? {
         SpecialPurposeRange.all.first { $0.prefix.contains(self) }
     }
 }

@@ -1,16 +1,16 @@
 /// A range that automatic pools are cut from: `base` split into subnets of length `size`
 /// (dockerd's `default-address-pools` entry `{base, size}`).
-public struct PoolBase: Sendable, Equatable, CustomStringConvertible {
-    public var base: IPPrefix
-    public var size: Int
+package struct PoolBase: Sendable, Equatable, CustomStringConvertible {
+    package var base: IPPrefix
+    package var size: Int
 
-    public init(base: IPPrefix, size: Int) {
+    package init(base: IPPrefix, size: Int) {
         self.base = base
         self.size = size
     }
 
     /// Parses `base=172.30.0.0/16,size=24`, dockerd's own flag syntax.
-    public init?(flag: String) {
+    package init?(flag: String) {
         var base: IPPrefix?
         var size: Int?
         for part in flag.split(separator: ",") {
@@ -26,10 +26,10 @@ public struct PoolBase: Sendable, Equatable, CustomStringConvertible {
         self.init(base: base, size: size)
     }
 
-    public var description: String { "base=\(base),size=\(size)" }
+    package var description: String { "base=\(base),size=\(size)" }
 
     /// dockerd's predefined local pools: 172.17–31.0.0/16, then 192.168.0.0/16 in /20s.
-    public static let dockerLocalV4: [PoolBase] = [
+    package static let dockerLocalV4: [PoolBase] = [
         PoolBase(base: IPPrefix("172.17.0.0/16")!, size: 16),
         PoolBase(base: IPPrefix("172.18.0.0/16")!, size: 16),
         PoolBase(base: IPPrefix("172.19.0.0/16")!, size: 16),
@@ -40,11 +40,11 @@ public struct PoolBase: Sendable, Equatable, CustomStringConvertible {
     ]
 
     /// dockerd's predefined global pools: 10.0.0.0/8 in /24s.
-    public static let dockerGlobalV4: [PoolBase] = [PoolBase(base: IPPrefix("10.0.0.0/8")!, size: 24)]
+    package static let dockerGlobalV4: [PoolBase] = [PoolBase(base: IPPrefix("10.0.0.0/8")!, size: 24)]
 
     /// A unique-local /48 split into /64s, as dockerd 27+ derives one per host. `globalID` is
     /// 40 random bits kept in the state file, so the prefix is stable for this host.
-    public static func uniqueLocalV6(globalID: UInt64) -> PoolBase {
+    package static func uniqueLocalV6(globalID: UInt64) -> PoolBase {
         let value = (UInt128(0xFD) << 120) | (UInt128(globalID & 0xFF_FFFF_FFFF) << 80)
         return PoolBase(base: IPPrefix(address: IPAddress(family: .v6, value: value), length: 48)!, size: 64)
     }

@@ -7,19 +7,19 @@
 /// old name; a second network on the same subnet) and gets its own answer or a refusal.
 /// Each candidate is given at most once, only within `window` seconds of its commit, and
 /// only while it is still allocated as it was (the service also checks no endpoint holds it).
-public struct RetryCandidates: Sendable {
+package struct RetryCandidates: Sendable {
     /// Seconds after the commit during which a repeat counts as a retry. dockerd retries a
     /// plugin call for about 15 s (backoff 1, 2, 4, 8 s); the rest is margin.
-    public static let window = 60
+    package static let window = 60
 
     /// A named container's dynamic address, committed at `committedAt` (unix seconds).
-    public struct Address: Sendable, Equatable {
-        public var poolID: String
-        public var name: String
-        public var address: IPAddress
-        public var committedAt: Int
+    package struct Address: Sendable, Equatable {
+        package var poolID: String
+        package var name: String
+        package var address: IPAddress
+        package var committedAt: Int
 
-        public init(poolID: String, name: String, address: IPAddress, committedAt: Int) {
+        package init(poolID: String, name: String, address: IPAddress, committedAt: Int) {
             self.poolID = poolID
             self.name = name
             self.address = address
@@ -33,14 +33,14 @@ public struct RetryCandidates: Sendable {
     private var pools: [String: Int] = [:]
 
     /// `addresses` in commit order: a name with several keeps its newest.
-    public init(addresses: [Address] = [], pools: [(id: String, createdAt: Int)] = []) {
+    package init(addresses: [Address] = [], pools: [(id: String, createdAt: Int)] = []) {
         for address in addresses { self.addresses[address.poolID, default: [:]][address.name] = address }
         for pool in pools { self.pools[pool.id] = pool.createdAt }
     }
 
-    public var isEmpty: Bool { addresses.isEmpty && pools.isEmpty }
+    package var isEmpty: Bool { addresses.isEmpty && pools.isEmpty }
 
-    public var count: Int { pools.count + addresses.values.reduce(0) { $0 + $1.count } }
+    package var count: Int { pools.count + addresses.values.reduce(0) { $0 + $1.count } }
 
     /// The address `name` got in `poolID`, if committed no more than `window` seconds before `now`.
     func address(poolID: String, name: String, now: Int) -> IPAddress? {

@@ -1,9 +1,9 @@
 /// An address range with a fixed meaning (RFC 6890 and its IANA registries) that no bridge
 /// network can use: its addresses never reach a bridge, or mean something else to every host.
-public struct SpecialPurposeRange: Sendable, Equatable, CustomStringConvertible {
-    public let prefix: IPPrefix
+package struct SpecialPurposeRange: Sendable, Equatable, CustomStringConvertible {
+    package let prefix: IPPrefix
     /// What the range is, e.g. "loopback".
-    public let meaning: String
+    package let meaning: String
 
     init(_ prefix: String, _ meaning: String) {
         guard let parsed = IPPrefix(prefix) else { preconditionFailure("\(prefix) is a valid prefix") }
@@ -12,11 +12,11 @@ public struct SpecialPurposeRange: Sendable, Equatable, CustomStringConvertible 
     }
 
     /// `127.0.0.0/8 is loopback`.
-    public var description: String { "\(prefix) is \(meaning)" }
+    package var description: String { "\(prefix) is \(meaning)" }
 
     /// The ranges refused as pools and gateways. Docker 29's size-only pools (`0.0.0.0/N`,
     /// `::/N`) are requests for any free pool, not these ranges; callers tell them apart first.
-    public static let all: [SpecialPurposeRange] = [
+    package static let all: [SpecialPurposeRange] = [
         SpecialPurposeRange("0.0.0.0/8", "\"this network\" (source addresses only, RFC 1122)"),
         SpecialPurposeRange("127.0.0.0/8", "loopback"),
         SpecialPurposeRange("169.254.0.0/16", "link-local (RFC 3927)"),

@@ -100,14 +100,14 @@ struct StickyNames: Sendable {
 }
 
 /// A sticky name's change as one allocation commits it.
-public struct StickyUpdate: Sendable, Equatable {
+package struct StickyUpdate: Sendable, Equatable {
     /// The name, the address it gets and its new last use.
-    public var remember: StickyRecord
+    package var remember: StickyRecord
     /// Names of the same pool forgotten in the same commit: the name the address had before,
     /// and the least recently used one when the pool is at its bound.
-    public var forget: [String]
+    package var forget: [String]
 
-    public init(remember: StickyRecord, forget: [String]) {
+    package init(remember: StickyRecord, forget: [String]) {
         self.remember = remember
         self.forget = forget
     }

@@ -2,7 +2,7 @@
 /// zero value, as `encoding/json` leaves it; a present value of the wrong kind is an error
 /// naming the field.
 extension JSONObject {
-    public func string(_ key: String, path: String = "") throws(JSONError) -> String {
+    package func string(_ key: String, path: String = "") throws(JSONError) -> String {
         switch self[key] {
         case nil, .null?: return ""
         case .string(let value)?: return value
@@ -10,7 +10,7 @@ extension JSONObject {
         }
     }
 
-    public func bool(_ key: String, path: String = "") throws(JSONError) -> Bool {
+    package func bool(_ key: String, path: String = "") throws(JSONError) -> Bool {
         switch self[key] {
         case nil, .null?: return false
         case .bool(let value)?: return value
@@ -18,7 +18,7 @@ extension JSONObject {
         }
     }
 
-    public func object(_ key: String, path: String = "") throws(JSONError) -> JSONObject? {
+    package func object(_ key: String, path: String = "") throws(JSONError) -> JSONObject? {
         switch self[key] {
         case nil, .null?: return nil
         case .object(let value)?: return value
@@ -26,7 +26,7 @@ extension JSONObject {
         }
     }
 
-    public func array(_ key: String, path: String = "") throws(JSONError) -> [JSONValue]? {
+    package func array(_ key: String, path: String = "") throws(JSONError) -> [JSONValue]? {
         switch self[key] {
         case nil, .null?: return nil
         case .array(let value)?: return value
@@ -35,7 +35,7 @@ extension JSONObject {
     }
 
     /// A `map[string]string` such as IPAM `Options`.
-    public func stringMap(_ key: String, path: String = "") throws(JSONError) -> [String: String] {
+    package func stringMap(_ key: String, path: String = "") throws(JSONError) -> [String: String] {
         guard let object = try object(key, path: path) else { return [:] }
         var result: [String: String] = [:]
         for member in object.members {
@@ -50,7 +50,7 @@ extension JSONObject {
 
 extension JSONValue {
     /// The value as an object, or a shape error at `path`.
-    public func asObject(path: String = "body") throws(JSONError) -> JSONObject {
+    package func asObject(path: String = "body") throws(JSONError) -> JSONObject {
         guard case .object(let object) = self else { throw .shape(path: path, expected: "an object", found: kind) }
         return object
     }

@@ -1,7 +1,7 @@
 /// A strict RFC 8259 parser over bytes: one value, surrounding whitespace allowed, nothing
 /// else. Nesting is bounded so hostile input cannot exhaust the stack of a server thread.
-public struct JSONParser {
-    public static let maximumDepth = 64
+package struct JSONParser {
+    package static let maximumDepth = 64
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
@@ -11,7 +11,7 @@ public struct JSONParser {
         self.bytes = bytes
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { (buffer) throws(JSONError) -> JSONValue in
             var parser = JSONParser(buffer)
             parser.skipWhitespace()
@@ -22,7 +22,7 @@ public struct JSONParser {
         }
     }
 
-    public static func parse(_ text: String) throws(JSONError) -> JSONValue {
+    package static func parse(_ text: String) throws(JSONError) -> JSONValue {
         try parse(Array(text.utf8))
     }
 
@@ -231,12 +231,12 @@ public struct JSONParser {
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 }
 
-public enum JSONError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum JSONError: Error, Sendable, Equatable, CustomStringConvertible {
     case syntax(String, offset: Int)
     /// A value of the wrong kind at `path` (e.g. `Options.com.docker.network.portmap[0].Port`).
     case shape(path: String, expected: String, found: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .syntax(let message, let offset): return "not valid JSON: \(message) at byte \(offset)"
         case .shape(let path, let expected, let found): return "\(path) must be \(expected), not \(found)"

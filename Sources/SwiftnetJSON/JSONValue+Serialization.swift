@@ -1,13 +1,13 @@
 extension JSONValue {
     /// Compact JSON; object members in their stored order.
-    public var serialized: [UInt8] {
+    package var serialized: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128)
         write(to: &out)
         return out
     }
 
-    public var serializedString: String { String(decoding: serialized, as: UTF8.self) }
+    package var serializedString: String { String(decoding: serialized, as: UTF8.self) }
 
     func write(to out: inout [UInt8]) {
         switch self {

@@ -3,7 +3,7 @@ import Glibc
 
 /// Everything the kernel layer can fail with. Messages name the interface (or sysctl) and
 /// carry libnl's own wording, because they end up verbatim in dockerd's error output.
-public enum KernelError: Error, CustomStringConvertible, Equatable {
+package enum KernelError: Error, CustomStringConvertible, Equatable {
     /// A libnl call failed outside any one interface (socket set-up, dumps).
     case netlink(String, code: Int32)
     /// Refused before reaching the kernel: the kernel would reject it, or (with `%`) silently
@@ -25,7 +25,7 @@ public enum KernelError: Error, CustomStringConvertible, Equatable {
     case sysctl(path: String, operation: String, errno: Int32)
     case invalidSysctlKey([String], reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .netlink(let call, let code):
             return "\(call) failed: \(KernelError.libnlMessage(code))"

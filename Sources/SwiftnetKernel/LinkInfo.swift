@@ -1,24 +1,24 @@
 /// A network interface as the kernel reports it at one moment.
-public struct LinkInfo: Sendable, Equatable {
-    public var name: String
-    public var index: Int32
+package struct LinkInfo: Sendable, Equatable {
+    package var name: String
+    package var index: Int32
     /// The rtnetlink kind ("bridge", "veth", …); nil for physical devices and loopback.
-    public var kind: String?
-    public var mtu: Int
+    package var kind: String?
+    package var mtu: Int
     /// The hardware address as the kernel holds it: 6 bytes for Ethernet-like links, other
     /// lengths for tunnels, empty when the link has none.
-    public var mac: [UInt8]
+    package var mac: [UInt8]
     /// Administratively up (IFF_UP); says nothing about carrier.
-    public var isUp: Bool
+    package var isUp: Bool
     /// Index of the bridge (or bond) this link is enslaved to.
-    public var masterIndex: Int32?
+    package var masterIndex: Int32?
     /// The link group (IFLA_GROUP); 0 is the default group.
-    public var group: UInt32
+    package var group: UInt32
     /// The link's alias (IFLA_IFALIAS, `ip link set NAME alias TEXT`); nil when it has none.
     /// swiftnet writes the full endpoint id on an endpoint's host veth.
-    public var alias: String?
+    package var alias: String?
 
-    public init(name: String, index: Int32, kind: String?, mtu: Int, mac: [UInt8], isUp: Bool, masterIndex: Int32?,
+    package init(name: String, index: Int32, kind: String?, mtu: Int, mac: [UInt8], isUp: Bool, masterIndex: Int32?,
                 group: UInt32 = 0, alias: String? = nil) {
         self.group = group
         self.alias = alias

@@ -14,10 +14,10 @@ import SwiftnetIPAM
 /// IFLA_IFNAME; the kernel resolves it), instead of keeping a link cache: a cache goes stale
 /// whenever Docker or anyone else changes links, and refreshing it means dumping every link,
 /// which alone costs more than a whole endpoint cycle may. Only `links()` dumps.
-public final class LinkManager: Sendable {
+package final class LinkManager: Sendable {
     /// Kernel limits for bridge and veth (ETH_MIN_MTU…ETH_MAX_MTU); checked here so the error
     /// says which number was wrong instead of "Invalid input data".
-    public static let mtuRange = 68...65535
+    package static let mtuRange = 68...65535
 
     /// Idle sockets beyond this are closed; more only exist while that many calls overlap.
     static let maximumIdleSockets = 4
@@ -29,7 +29,7 @@ public final class LinkManager: Sendable {
     // long, while on separate sockets they stay under 1 ms p99 during deletes (measured).
     private let idleSockets: Mutex<[NetlinkSocket]>
 
-    public init() throws {
+    package init() throws {
         // Connect one now, so a host without netlink fails here rather than on first use.
         idleSockets = Mutex([try NetlinkSocket()])
     }
@@ -48,7 +48,7 @@ public final class LinkManager: Sendable {
     // MARK: reading
 
     /// nil when no interface has that name.
-    public func link(named name: String) throws -> LinkInfo? {
+    package func link(named name: String) throws -> LinkInfo? {
         try InterfaceName.validate(name)
         return try withSocket { sk in
             try LinkManager.fetch(sk, name, operation: "look up \(name)")
@@ -56,7 +56,7 @@ public final class LinkManager: Sendable {
     }
 
     /// Every link in the namespace, in index order. Dumps them all: for reconciliation only.
-    public func links() throws -> [LinkInfo] {
+    package func links() throws -> [LinkInfo] {
         try withSocket { sk in
             var cache: OpaquePointer?
             let rc = InterruptedDump.retrying {
@@ -82,7 +82,7 @@ public final class LinkManager: Sendable {
     /// a bridge whose address the kernel chose takes the lowest MAC among its ports and
     /// changes it as containers come and go, which leaves stale gateway entries in the
     /// neighbour tables of every other container. An address set by the user stays.
-    public func createBridge(name: String, mtu: Int? = nil, mac: [UInt8]? = nil, group: UInt32 = 0) throws {
+    package func createBridge(name: String, mtu: Int? = nil, mac: [UInt8]? = nil, group: UInt32 = 0) throws {
         try InterfaceName.validate(name)
         try LinkManager.validate(mtu: mtu, for: name)
         let address = mac ?? LinkManager.randomMAC()
@@ -102,7 +102,7 @@ public final class LinkManager: Sendable {
     /// Creates a veth pair with both ends, down, in this namespace. `mtu` applies to both
     /// ends, `peerMAC` to the peer (the end that goes into the container); the host end gets
     /// a random MAC from the kernel. Fails with `interfaceExists` naming whichever end is taken.
-    public func createVethPair(host: String, peer: String, mtu: Int? = nil, peerMAC: [UInt8]? = nil) throws {
+    package func createVethPair(host: String, peer: String, mtu: Int? = nil, peerMAC: [UInt8]? = nil) throws {
         try createVethPair(host: host, peer: peer, mtu: mtu, peerMAC: peerMAC, bridge: nil, group: 0)
     }
 
@@ -112,14 +112,14 @@ public final class LinkManager: Sendable {
     /// `alias` (IFLA_IFALIAS) names the owner on the host end, so that a link of the same name
     /// can be told from it; the kernel ignores an alias in the creating RTM_NEWLINK (checked on
     /// 6.18), so it takes a second request, and a pair whose alias cannot be set is deleted.
-    public func createVethPair(host: String, peer: String, mtu: Int?, peerMAC: [UInt8]?, onBridge bridge: String,
+    package func createVethPair(host: String, peer: String, mtu: Int?, peerMAC: [UInt8]?, onBridge bridge: String,
                                group: UInt32 = 0, alias: String? = nil) throws {
         try InterfaceName.validate(bridge)
         try createVethPair(host: host, peer: peer, mtu: mtu, peerMAC: peerMAC, bridge: bridge, group: group, alias: alias)
     }
 
     /// Longest alias the kernel keeps (IFALIASZ - 1).
-    public static let maximumAliasLength = 255
+    package static let maximumAliasLength = 255
 
     private func createVethPair(host: String, peer: String, mtu: Int?, peerMAC: [UInt8]?, bridge: String?,
                                 group: UInt32, alias: String? = nil) throws {
@@ -188,7 +188,7 @@ public final class LinkManager: Sendable {
     /// Deletes a link; false if there was none. Deleting either end of a veth pair deletes
     /// both; deleting a bridge releases its ports (they stay, without master).
     @discardableResult
-    public func deleteLink(_ name: String) throws -> Bool {
+    package func deleteLink(_ name: String) throws -> Bool {
         try InterfaceName.validate(name)
         return try withSocket { sk in
             guard let link = rtnl_link_alloc() else { throw LinkManager.noMemory(name, "delete \(name)") }
@@ -204,7 +204,7 @@ public final class LinkManager: Sendable {
     /// Moves a link into `group`: cheap (no grace period), so a retired endpoint can be deleted
     /// later with others in one request. It stays up: its container end is already out of the
     /// container, and taking it down would only add the kernel's link-down work to the call.
-    public func retire(_ name: String, toGroup group: UInt32) throws {
+    package func retire(_ name: String, toGroup group: UInt32) throws {
         try InterfaceName.validate(name)
         try withSocket { sk in
             try LinkManager.change(sk, name, "retire \(name)") { link in
@@ -215,7 +215,7 @@ public final class LinkManager: Sendable {
 
     /// Deletes every link in `group` with one RTM_DELLINK: the kernel unregisters them as one
     /// batch and waits for one RCU grace period instead of one per link (15–35 ms each here).
-    public func deleteGroup(_ group: UInt32) throws {
+    package func deleteGroup(_ group: UInt32) throws {
         guard group != 0 else { throw KernelError.netlink("refusing to delete group 0 (every link)", code: -NLE_INVAL) }
         try withSocket { sk in
             guard let message = nlmsg_alloc_simple(Int32(RTM_DELLINK), NLM_F_REQUEST | NLM_F_ACK) else {
@@ -239,7 +239,7 @@ public final class LinkManager: Sendable {
     // MARK: changing
 
     /// Enslaves `name` to the bridge `bridge`.
-    public func setMaster(_ name: String, bridge: String) throws {
+    package func setMaster(_ name: String, bridge: String) throws {
         try InterfaceName.validate(name)
         try InterfaceName.validate(bridge)
         let operation = "attach \(name) to bridge \(bridge)"
@@ -260,7 +260,7 @@ public final class LinkManager: Sendable {
     /// in by, which a container reaching its own published port needs (its DNAT'ed packet is
     /// routed back to it). RTM_SETLINK for AF_BRIDGE with IFLA_PROTINFO/IFLA_BRPORT_MODE, as
     /// `bridge link set dev NAME hairpin on` sends it; the kernel wants the index, not the name.
-    public func setHairpin(_ name: String, _ on: Bool) throws {
+    package func setHairpin(_ name: String, _ on: Bool) throws {
         try InterfaceName.validate(name)
         let operation = "\(on ? "enable" : "disable") hairpin mode on \(name)"
         try withSocket { sk in
@@ -284,14 +284,14 @@ public final class LinkManager: Sendable {
     }
 
     /// Sets IFF_UP (administratively up).
-    public func setUp(_ name: String) throws {
+    package func setUp(_ name: String) throws {
         try InterfaceName.validate(name)
         try withSocket { sk in
             try LinkManager.change(sk, name, "bring \(name) up") { rtnl_link_set_flags($0, UInt32(IFF_UP)) }
         }
     }
 
-    public func setMTU(_ name: String, _ mtu: Int) throws {
+    package func setMTU(_ name: String, _ mtu: Int) throws {
         try InterfaceName.validate(name)
         try LinkManager.validate(mtu: mtu, for: name)
         try withSocket { sk in
@@ -302,7 +302,7 @@ public final class LinkManager: Sendable {
     // MARK: addresses
 
     /// Every address on the link, IPv4 and IPv6 (link-local ones included), in kernel order.
-    public func addresses(of name: String) throws -> [(address: IPAddress, prefixLength: Int)] {
+    package func addresses(of name: String) throws -> [(address: IPAddress, prefixLength: Int)] {
         try InterfaceName.validate(name)
         return try withSocket { sk in
             let operation = "list addresses of \(name)"
@@ -315,7 +315,7 @@ public final class LinkManager: Sendable {
     /// is success. IPv6 addresses skip duplicate address detection: they come from our own
     /// IPAM, and a tentative address cannot be used as a source — on a bridge with no port
     /// up it would stay tentative, so the gateway would not answer.
-    public func addAddress(_ address: IPAddress, prefixLength: Int, to name: String) throws {
+    package func addAddress(_ address: IPAddress, prefixLength: Int, to name: String) throws {
         try InterfaceName.validate(name)
         try LinkManager.validate(prefixLength: prefixLength, of: address, on: name)
         let operation = "add \(address)/\(prefixLength) to \(name)"
@@ -341,7 +341,7 @@ public final class LinkManager: Sendable {
 
     /// Removes an address; false if the link has no such address with that prefix length.
     @discardableResult
-    public func deleteAddress(_ address: IPAddress, prefixLength: Int, from name: String) throws -> Bool {
+    package func deleteAddress(_ address: IPAddress, prefixLength: Int, from name: String) throws -> Bool {
         try InterfaceName.validate(name)
         try LinkManager.validate(prefixLength: prefixLength, of: address, on: name)
         let operation = "delete \(address)/\(prefixLength) from \(name)"

@@ -4,10 +4,10 @@ import SwiftnetIPAM
 
 /// Reads the host's routing tables (all of them: main, local, policy tables) through netlink,
 /// so that automatic pools avoid every subnet the host already reaches, VPNs included.
-public struct RouteReader: HostRouteSource {
-    public init() {}
+package struct RouteReader: HostRouteSource {
+    package init() {}
 
-    public func routes(family: IPFamily) throws -> [HostRoute] {
+    package func routes(family: IPFamily) throws -> [HostRoute] {
         let socket = try NetlinkSocket()
         var cache: OpaquePointer?
         let rc = InterruptedDump.retrying {

@@ -5,9 +5,9 @@ import Glibc
 /// Keys are path components, not the dotted `sysctl` syntax: interface names may contain
 /// dots (`eth0.100`), and "net.ipv4.conf.eth0.100.forwarding" cannot be split back
 /// unambiguously. Values take effect in the network namespace of the calling thread.
-public enum Sysctl {
+package enum Sysctl {
     /// Writes `value`, e.g. `Sysctl.set(["net", "ipv6", "conf", bridge, "accept_dad"], "0")`.
-    public static func set(_ key: [String], _ value: String) throws {
+    package static func set(_ key: [String], _ value: String) throws {
         let path = try self.path(key)
         let fd = open(path, O_WRONLY | O_CLOEXEC)
         guard fd >= 0 else { throw KernelError.sysctl(path: path, operation: "open for writing", errno: errno) }
@@ -24,7 +24,7 @@ public enum Sysctl {
     }
 
     /// The current value without its trailing newline (multi-value keys keep their tabs).
-    public static func get(_ key: [String]) throws -> String {
+    package static func get(_ key: [String]) throws -> String {
         let path = try self.path(key)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw KernelError.sysctl(path: path, operation: "open", errno: errno) }

@@ -3,14 +3,14 @@ import Logging
 /// Wraps a log handler so that nothing a client sent can forge or split a log line: the
 /// message, every metadata key and value (handler, provider and call-site metadata) and an
 /// attached error's text reach the wrapped handler escaped (`String.logEscaped`).
-public struct EscapingLogHandler<Wrapped: LogHandler>: LogHandler {
+package struct EscapingLogHandler<Wrapped: LogHandler>: LogHandler {
     private var wrapped: Wrapped
 
-    public init(_ wrapped: Wrapped) {
+    package init(_ wrapped: Wrapped) {
         self.wrapped = wrapped
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var escaped = event
         escaped.message = Logger.Message(stringLiteral: event.message.description.logEscaped)
         var metadata = event.metadata.map(EscapingLogHandler.escape)
@@ -25,22 +25,22 @@ public struct EscapingLogHandler<Wrapped: LogHandler>: LogHandler {
         wrapped.log(event: escaped)
     }
 
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { wrapped.logLevel }
         set { wrapped.logLevel = newValue }
     }
 
-    public var metadata: Logger.Metadata {
+    package var metadata: Logger.Metadata {
         get { wrapped.metadata }
         set { wrapped.metadata = EscapingLogHandler.escape(newValue) }
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { wrapped[metadataKey: key.logEscaped] }
         set { wrapped[metadataKey: key.logEscaped] = newValue.map(EscapingLogHandler.escape) }
     }
 
-    public var metadataProvider: Logger.MetadataProvider? {
+    package var metadataProvider: Logger.MetadataProvider? {
         get { wrapped.metadataProvider }
         set {
             wrapped.metadataProvider = newValue.map { provider in

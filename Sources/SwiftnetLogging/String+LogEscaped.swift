@@ -3,7 +3,7 @@ extension String {
     /// (`\n`, `\r`, `\t`, others as `\u{1B}`), DEL, C1 controls and the Unicode line and paragraph
     /// separators. Backslashes are doubled, so that an escaped `\n` cannot be told apart from a
     /// client that sent those two characters, and one log line stays one line.
-    public var logEscaped: String {
+    package var logEscaped: String {
         guard unicodeScalars.contains(where: { $0.needsLogEscape || $0 == "\\" }) else { return self }
         var out = ""
         out.reserveCapacity(utf8.count + 16)

@@ -2,24 +2,24 @@
 /// host veth `swv<11 hex>`, container veth `swc<11 hex>` (IFNAMSIZ allows 15 bytes). Only
 /// lowercase hex ids are accepted, so no request can make a name that means something else
 /// to the kernel or to iptables.
-public enum InterfaceNames {
-    public static let bridgePrefix = "swn-"
-    public static let hostVethPrefix = "swv"
-    public static let containerVethPrefix = "swc"
+package enum InterfaceNames {
+    package static let bridgePrefix = "swn-"
+    package static let hostVethPrefix = "swv"
+    package static let containerVethPrefix = "swc"
 
-    public static func bridge(networkID: String) throws(NetworkModelError) -> String {
+    package static func bridge(networkID: String) throws(NetworkModelError) -> String {
         try checkID(networkID, kind: "network", length: 10)
         return bridgePrefix + networkID.prefix(10)
     }
 
-    public static func veths(endpointID: String) throws(NetworkModelError) -> (host: String, container: String) {
+    package static func veths(endpointID: String) throws(NetworkModelError) -> (host: String, container: String) {
         try checkID(endpointID, kind: "endpoint", length: 11)
         let suffix = endpointID.prefix(11)
         return (hostVethPrefix + suffix, containerVethPrefix + suffix)
     }
 
     /// Whether `name` has the shape of a host veth swiftnet makes (`swv` + 11 hex).
-    public static func isHostVeth(_ name: String) -> Bool {
+    package static func isHostVeth(_ name: String) -> Bool {
         name.hasPrefix(hostVethPrefix) && name.utf8.count == hostVethPrefix.utf8.count + 11
             && (try? checkID(String(name.dropFirst(hostVethPrefix.count)), kind: "veth", length: 11)) != nil
     }
@@ -35,7 +35,7 @@ public enum InterfaceNames {
 
     /// A user-chosen name (`com.docker.network.bridge.name`): what the kernel accepts and
     /// iptables can match literally (no `+` wildcard, no `!`).
-    public static func checkUserBridgeName(_ name: String) throws(NetworkModelError) {
+    package static func checkUserBridgeName(_ name: String) throws(NetworkModelError) {
         let allowed = name.utf8.allSatisfy { byte in
             (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
                 || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-")

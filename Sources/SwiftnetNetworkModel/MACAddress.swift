@@ -1,16 +1,16 @@
 import SwiftnetIPAM
 
 /// A 48-bit Ethernet address.
-public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
-    public let bytes: [UInt8]
+package struct MACAddress: Sendable, Hashable, CustomStringConvertible {
+    package let bytes: [UInt8]
 
-    public init?(bytes: [UInt8]) {
+    package init?(bytes: [UInt8]) {
         guard bytes.count == 6 else { return nil }
         self.bytes = bytes
     }
 
     /// `aa:bb:cc:dd:ee:ff` (also `-` separated), as `net.ParseMAC` reads 48-bit addresses.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: text.contains("-") ? "-" : ":", omittingEmptySubsequences: false)
         guard parts.count == 6 else { return nil }
         var bytes: [UInt8] = []
@@ -24,7 +24,7 @@ public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// dockerd sends `com.docker.network.endpoint.macaddress` as base64 of the 6 raw bytes:
     /// Go's `net.HardwareAddr` is a byte slice with no text marshaller (shared/docs/protocol.md §2.6).
-    public init?(base64 text: String) {
+    package init?(base64 text: String) {
         guard let decoded = Base64.decode(text), decoded.count == 6 else { return nil }
         bytes = decoded
     }
@@ -32,7 +32,7 @@ public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
     /// A locally administered unicast address derived from an endpoint's address, the way
     /// Docker's bridge derives `02:42:` + IPv4: stable for an address, so a container that gets
     /// its address back (sticky names) gets its MAC back too.
-    public init(derivedFrom address: IPAddress) {
+    package init(derivedFrom address: IPAddress) {
         let low = address.bytes.suffix(4)
         bytes = [0x02, 0x42] + low
     }
@@ -42,7 +42,7 @@ public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
     /// bytes. IPv6 addresses that share their low 32 bits (`fd00:9::2`, `fd00:9::1:0:0:2`)
     /// would share the first MAC; the caller takes the first attempt no other endpoint of the
     /// network has, so the same address still gets the same MAC whenever it can.
-    public static func derived(from address: IPAddress, attempt: Int) -> MACAddress {
+    package static func derived(from address: IPAddress, attempt: Int) -> MACAddress {
         guard attempt > 0 else { return MACAddress(derivedFrom: address) }
         var hash: UInt32 = 2_166_136_261
         for byte in address.bytes + withUnsafeBytes(of: UInt32(truncatingIfNeeded: attempt).bigEndian, Array.init) {
@@ -51,9 +51,9 @@ public struct MACAddress: Sendable, Hashable, CustomStringConvertible {
         return MACAddress(bytes: [0x02, 0x42] + withUnsafeBytes(of: hash.bigEndian, Array.init))!
     }
 
-    public var isMulticast: Bool { bytes[0] & 0x01 != 0 }
+    package var isMulticast: Bool { bytes[0] & 0x01 != 0 }
 
-    public var description: String {
+    package var description: String {
         bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: ":")
     }
 }

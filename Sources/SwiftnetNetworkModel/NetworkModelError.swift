@@ -1,5 +1,5 @@
 /// Requests the network driver refuses, with what to do about them.
-public enum NetworkModelError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum NetworkModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidID(kind: String, id: String)
     case invalidOption(key: String, value: String, expected: String)
     case invalidAddress(field: String, value: String)
@@ -7,7 +7,7 @@ public enum NetworkModelError: Error, Sendable, Equatable, CustomStringConvertib
     /// An `IPv4Data`/`IPv6Data` entry of CreateNetwork no bridge can use.
     case invalidIPAMData(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidID(let kind, let id):
             return "invalid \(kind) id '\(id.prefix(80))': expected lowercase hex as dockerd generates (it names kernel interfaces)"

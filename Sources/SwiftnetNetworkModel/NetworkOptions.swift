@@ -3,32 +3,32 @@ import SwiftnetJSON
 
 /// What a network is asked to be, read from `CreateNetwork.Options` (shared/docs/protocol.md §2.4):
 /// top-level booleans set by dockerd, and `-o key=value` strings under `com.docker.network.generic`.
-public struct NetworkOptions: Sendable, Equatable {
-    public static let genericKey = "com.docker.network.generic"
-    public static let bridgeNameKey = "com.docker.network.bridge.name"
-    public static let mtuKey = "com.docker.network.driver.mtu"
-    public static let iccKey = "com.docker.network.bridge.enable_icc"
-    public static let masqueradeKey = "com.docker.network.bridge.enable_ip_masquerade"
-    public static let hostBindingKey = "com.docker.network.bridge.host_binding_ipv4"
-    public static let interfacePrefixKey = "com.docker.network.container_iface_prefix"
-    public static let internalKey = "com.docker.network.internal"
-    public static let ipv6Key = "com.docker.network.enable_ipv6"
+package struct NetworkOptions: Sendable, Equatable {
+    package static let genericKey = "com.docker.network.generic"
+    package static let bridgeNameKey = "com.docker.network.bridge.name"
+    package static let mtuKey = "com.docker.network.driver.mtu"
+    package static let iccKey = "com.docker.network.bridge.enable_icc"
+    package static let masqueradeKey = "com.docker.network.bridge.enable_ip_masquerade"
+    package static let hostBindingKey = "com.docker.network.bridge.host_binding_ipv4"
+    package static let interfacePrefixKey = "com.docker.network.container_iface_prefix"
+    package static let internalKey = "com.docker.network.internal"
+    package static let ipv6Key = "com.docker.network.enable_ipv6"
 
-    public var bridgeName: String?
-    public var mtu: Int?
-    public var interContainer = true
-    public var masquerade = true
+    package var bridgeName: String?
+    package var mtu: Int?
+    package var interContainer = true
+    package var masquerade = true
     /// Default host address of published ports (`-p PORT:PORT` without an address).
-    public var hostBindingIPv4: IPAddress?
-    public var containerInterfacePrefix = "eth"
-    public var isInternal = false
-    public var ipv6 = false
+    package var hostBindingIPv4: IPAddress?
+    package var containerInterfacePrefix = "eth"
+    package var isInternal = false
+    package var ipv6 = false
     /// The `-o` options as given, kept for inspection.
-    public var generic: [String: String] = [:]
+    package var generic: [String: String] = [:]
 
-    public init() {}
+    package init() {}
 
-    public init(json options: JSONObject?) throws(NetworkModelError) {
+    package init(json options: JSONObject?) throws(NetworkModelError) {
         guard let options else { return }
         isInternal = try NetworkOptions.flag(options[NetworkOptions.internalKey], key: NetworkOptions.internalKey) ?? false
         ipv6 = try NetworkOptions.flag(options[NetworkOptions.ipv6Key], key: NetworkOptions.ipv6Key) ?? false

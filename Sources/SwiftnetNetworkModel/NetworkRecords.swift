@@ -2,32 +2,32 @@ import SwiftnetIPAM
 
 /// Where a long-lived kernel object stands: recorded before it is made ("intent before
 /// effect"), so that start-up can finish or undo whatever a crash interrupted.
-public enum LifecycleState: String, Sendable, Codable {
+package enum LifecycleState: String, Sendable, Codable {
     case creating
     case ready
     case deleting
 }
 
 /// One subnet of a network as dockerd's IPAM gave it (`IPv4Data`/`IPv6Data`).
-public struct NetworkSubnet: Sendable, Equatable {
-    public var pool: IPPrefix
+package struct NetworkSubnet: Sendable, Equatable {
+    package var pool: IPPrefix
     /// Plain address (dockerd sends it with the pool's prefix length); nil when no gateway.
-    public var gateway: IPAddress?
+    package var gateway: IPAddress?
 
-    public init(pool: IPPrefix, gateway: IPAddress?) {
+    package init(pool: IPPrefix, gateway: IPAddress?) {
         self.pool = pool
         self.gateway = gateway
     }
 }
 
-public struct NetworkRecord: Sendable, Equatable {
-    public var id: String
-    public var bridge: String
-    public var options: NetworkOptions
-    public var subnets: [NetworkSubnet]
-    public var state: LifecycleState
+package struct NetworkRecord: Sendable, Equatable {
+    package var id: String
+    package var bridge: String
+    package var options: NetworkOptions
+    package var subnets: [NetworkSubnet]
+    package var state: LifecycleState
 
-    public init(id: String, bridge: String, options: NetworkOptions, subnets: [NetworkSubnet], state: LifecycleState) {
+    package init(id: String, bridge: String, options: NetworkOptions, subnets: [NetworkSubnet], state: LifecycleState) {
         self.id = id
         self.bridge = bridge
         self.options = options
@@ -35,48 +35,48 @@ public struct NetworkRecord: Sendable, Equatable {
         self.state = state
     }
 
-    public func gateway(for address: IPAddress) -> IPAddress? {
+    package func gateway(for address: IPAddress) -> IPAddress? {
         subnets.first { $0.pool.contains(address) }?.gateway
     }
 }
 
 /// An address with the prefix length it is configured with (`172.18.0.2/16`).
-public struct InterfaceAddress: Sendable, Equatable, CustomStringConvertible {
-    public var address: IPAddress
-    public var prefixLength: Int
+package struct InterfaceAddress: Sendable, Equatable, CustomStringConvertible {
+    package var address: IPAddress
+    package var prefixLength: Int
 
-    public init(address: IPAddress, prefixLength: Int) {
+    package init(address: IPAddress, prefixLength: Int) {
         self.address = address
         self.prefixLength = prefixLength
     }
 
-    public init?(cidr: String) {
+    package init?(cidr: String) {
         guard let (address, length) = IPPrefix.parseCIDR(cidr) else { return nil }
         self.init(address: address, prefixLength: length)
     }
 
-    public var description: String { "\(address)/\(prefixLength)" }
+    package var description: String { "\(address)/\(prefixLength)" }
 }
 
-public struct EndpointRecord: Sendable, Equatable {
-    public var id: String
-    public var networkID: String
-    public var hostVeth: String
-    public var containerVeth: String
-    public var address: InterfaceAddress?
-    public var addressIPv6: InterfaceAddress?
-    public var mac: MACAddress
+package struct EndpointRecord: Sendable, Equatable {
+    package var id: String
+    package var networkID: String
+    package var hostVeth: String
+    package var containerVeth: String
+    package var address: InterfaceAddress?
+    package var addressIPv6: InterfaceAddress?
+    package var mac: MACAddress
     /// True when dockerd chose the MAC (`--mac-address`); then it is not returned to it.
-    public var macFromDocker: Bool
+    package var macFromDocker: Bool
     /// `/proc/sys/kernel/random/boot_id` when the veth was made: an endpoint of an earlier boot is stale.
-    public var bootID: String
-    public var sandboxKey: String?
+    package var bootID: String
+    package var sandboxKey: String?
     /// Ports asked for at create/join, programmed by ProgramExternalConnectivity.
-    public var requestedPorts: [PortBindingRequest]
-    public var publishedPorts: [PublishedPort]
-    public var state: LifecycleState
+    package var requestedPorts: [PortBindingRequest]
+    package var publishedPorts: [PublishedPort]
+    package var state: LifecycleState
 
-    public init(id: String, networkID: String, hostVeth: String, containerVeth: String, address: InterfaceAddress?,
+    package init(id: String, networkID: String, hostVeth: String, containerVeth: String, address: InterfaceAddress?,
                 addressIPv6: InterfaceAddress?, mac: MACAddress, macFromDocker: Bool, bootID: String,
                 sandboxKey: String? = nil, requestedPorts: [PortBindingRequest] = [], publishedPorts: [PublishedPort] = [],
                 state: LifecycleState) {
@@ -97,14 +97,14 @@ public struct EndpointRecord: Sendable, Equatable {
 }
 
 /// One change of the network driver's state.
-public enum NetworkChange: Sendable, Equatable {
+package enum NetworkChange: Sendable, Equatable {
     case putNetwork(NetworkRecord)
     case deleteNetwork(id: String)
     case putEndpoint(EndpointRecord)
     case deleteEndpoint(id: String)
 
     /// Networks must survive a power cut; an endpoint dies with its container at reboot.
-    public var isDurableAcrossPowerLoss: Bool {
+    package var isDurableAcrossPowerLoss: Bool {
         switch self {
         case .putNetwork, .deleteNetwork: return true
         case .putEndpoint, .deleteEndpoint: return false
@@ -113,7 +113,7 @@ public enum NetworkChange: Sendable, Equatable {
 }
 
 /// Where the network driver keeps its records (the SQLite store is the implementation).
-public protocol NetworkStore: Sendable {
+package protocol NetworkStore: Sendable {
     func loadNetworks() throws -> (networks: [NetworkRecord], endpoints: [EndpointRecord])
     func commit(_ change: NetworkChange) throws
     /// Several changes in one transaction (a batch of deleted endpoints).

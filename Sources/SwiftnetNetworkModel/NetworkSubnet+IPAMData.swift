@@ -5,7 +5,7 @@ extension NetworkSubnet {
     /// CIDR or a plain address ("" for none). Whatever IPAM gave them (swiftnet's or dockerd's
     /// default), a pool or gateway no bridge can use is refused here: special-purpose ranges,
     /// and a gateway that is the pool's network or broadcast (IPv6: subnet-router anycast) address.
-    public init(ipamPool poolText: String, gateway gatewayText: String) throws(NetworkModelError) {
+    package init(ipamPool poolText: String, gateway gatewayText: String) throws(NetworkModelError) {
         guard let pool = IPPrefix(poolText) else { throw .invalidIPAMData("pool '\(poolText)' is not a CIDR") }
         if let range = pool.specialPurposeRange {
             throw .invalidIPAMData("pool \(pool): \(range), a special-purpose range no network can use")

@@ -1,7 +1,7 @@
 import SwiftnetIPAM
 import SwiftnetJSON
 
-public enum TransportProtocol: String, Sendable, Codable, CaseIterable {
+package enum TransportProtocol: String, Sendable, Codable, CaseIterable {
     case tcp, udp, sctp
 
     /// libnetwork's `types.Protocol` numbers.
@@ -18,14 +18,14 @@ public enum TransportProtocol: String, Sendable, Codable, CaseIterable {
 /// One `-p` as dockerd sends it in `com.docker.network.portmap` (shared/docs/protocol.md §2.11):
 /// `{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}`.
 /// HostPort 0 asks for any free port; HostPort < HostPortEnd asks for one free port of the range.
-public struct PortBindingRequest: Sendable, Equatable {
-    public var proto: TransportProtocol
-    public var containerPort: Int
-    public var hostIP: IPAddress?
-    public var hostPort: Int
-    public var hostPortEnd: Int
+package struct PortBindingRequest: Sendable, Equatable {
+    package var proto: TransportProtocol
+    package var containerPort: Int
+    package var hostIP: IPAddress?
+    package var hostPort: Int
+    package var hostPortEnd: Int
 
-    public init(proto: TransportProtocol, containerPort: Int, hostIP: IPAddress? = nil, hostPort: Int, hostPortEnd: Int = 0) {
+    package init(proto: TransportProtocol, containerPort: Int, hostIP: IPAddress? = nil, hostPort: Int, hostPortEnd: Int = 0) {
         self.proto = proto
         self.containerPort = containerPort
         self.hostIP = hostIP
@@ -33,10 +33,10 @@ public struct PortBindingRequest: Sendable, Equatable {
         self.hostPortEnd = hostPortEnd
     }
 
-    public static let portMapKey = "com.docker.network.portmap"
+    package static let portMapKey = "com.docker.network.portmap"
 
     /// Reads the port map of an options object; absent or null is no bindings.
-    public static func list(from options: JSONObject?) throws(NetworkModelError) -> [PortBindingRequest] {
+    package static func list(from options: JSONObject?) throws(NetworkModelError) -> [PortBindingRequest] {
         guard let value = options?[portMapKey] else { return [] }
         switch value {
         case .null: return []
@@ -83,32 +83,32 @@ public struct PortBindingRequest: Sendable, Equatable {
     }
 
     /// The host ports this request accepts, in order of preference; nil = any free port.
-    public var acceptableHostPorts: ClosedRange<Int>? {
+    package var acceptableHostPorts: ClosedRange<Int>? {
         guard hostPort != 0 else { return nil }
         return hostPort...max(hostPort, hostPortEnd)
     }
 }
 
 /// A binding as programmed: the host port chosen.
-public struct PublishedPort: Sendable, Equatable, CustomStringConvertible {
-    public var proto: TransportProtocol
-    public var hostIP: IPAddress?
-    public var hostPort: Int
-    public var containerPort: Int
+package struct PublishedPort: Sendable, Equatable, CustomStringConvertible {
+    package var proto: TransportProtocol
+    package var hostIP: IPAddress?
+    package var hostPort: Int
+    package var containerPort: Int
 
-    public init(proto: TransportProtocol, hostIP: IPAddress?, hostPort: Int, containerPort: Int) {
+    package init(proto: TransportProtocol, hostIP: IPAddress?, hostPort: Int, containerPort: Int) {
         self.proto = proto
         self.hostIP = hostIP
         self.hostPort = hostPort
         self.containerPort = containerPort
     }
 
-    public var description: String {
+    package var description: String {
         "\(hostIP.map { $0.family == .v6 ? "[\($0)]" : "\($0)" } ?? "*"):\(hostPort)->\(containerPort)/\(proto.rawValue)"
     }
 
     /// Two bindings clash when they share protocol and port and their host addresses overlap.
-    public func clashes(with other: PublishedPort) -> Bool {
+    package func clashes(with other: PublishedPort) -> Bool {
         proto == other.proto && hostPort == other.hostPort
             && (hostIP == nil || other.hostIP == nil || hostIP == other.hostIP)
     }
@@ -117,7 +117,7 @@ public struct PublishedPort: Sendable, Equatable, CustomStringConvertible {
     /// `endpointFamilies`: its host address's family, or every family the endpoint has. A
     /// port is never forwarded from one family to the other (no 6-to-4 proxy), so an IPv4-only
     /// and an IPv6-only endpoint can publish the same host port (Docker 28+'s split gateways).
-    public func families(onEndpointWith endpointFamilies: Set<IPFamily>) -> Set<IPFamily> {
+    package func families(onEndpointWith endpointFamilies: Set<IPFamily>) -> Set<IPFamily> {
         hostIP.map { endpointFamilies.intersection([$0.family]) } ?? endpointFamilies
     }
 }

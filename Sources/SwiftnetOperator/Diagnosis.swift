@@ -5,11 +5,11 @@ import SwiftnetNetworkModel
 /// finding is unit tested without root. The effects side gathers `links` and `firewall`;
 /// `swiftnet doctor --fix` repairs through the server's start-up reconciliation, which is
 /// why every fixable finding's repair names it.
-public enum Diagnosis {
-    public static let fixCommand = "swiftnet doctor --fix"
-    public static let gcCommand = "swiftnet gc"
+package enum Diagnosis {
+    package static let fixCommand = "swiftnet doctor --fix"
+    package static let gcCommand = "swiftnet gc"
 
-    public static func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink],
+    package static func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink],
                                 firewall: FirewallDrift, bootID: String, linkGroup: UInt32) -> [Finding] {
         let byName = Dictionary(links.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var findings: [Finding] = []
@@ -97,7 +97,7 @@ public enum Diagnosis {
 
     /// Networks with `enable_icc=false` whose bridged traffic iptables does not see: their
     /// containers talk to each other freely.
-    public static func findings(networks: [NetworkRecord], bridgeNetfilter: BridgeNetfilterStatus) -> [Finding] {
+    package static func findings(networks: [NetworkRecord], bridgeNetfilter: BridgeNetfilterStatus) -> [Finding] {
         var findings: [Finding] = []
         for network in networks.sorted(by: { $0.id < $1.id }) where network.state == .ready && !network.options.interContainer {
             for (family, setting, enabled) in [(IPFamily.v4, "bridge-nf-call-iptables", bridgeNetfilter.iptables),
@@ -115,7 +115,7 @@ public enum Diagnosis {
     }
 
     /// Findings for addresses no endpoint holds (see `LeakedAddress`), `minimumAge` seconds old or more.
-    public static func findings(leaked: [LeakedAddress], minimumAge: Int) -> [Finding] {
+    package static func findings(leaked: [LeakedAddress], minimumAge: Int) -> [Finding] {
         leaked.map { leak in
             Finding(kind: .addressLeaked, subject: leak.address.description, networkID: leak.networkID,
                     problem: "address \(leak.address) in pool \(leak.poolID) was handed out \(minimumAge) s ago or more, and no endpoint of network \(short(leak.networkID)) holds it",

@@ -2,14 +2,14 @@ import SwiftnetJSON
 
 /// What `swiftnet doctor` reports: the findings, and with `--fix` what was repaired and what
 /// was found before. `GET /doctor` and `POST /Swiftnet.Repair` answer it as JSON.
-public struct DoctorReport: Sendable, Equatable {
-    public struct Checked: Sendable, Equatable {
-        public var networks: Int
-        public var endpoints: Int
-        public var links: Int
-        public var rules: Int
+package struct DoctorReport: Sendable, Equatable {
+    package struct Checked: Sendable, Equatable {
+        package var networks: Int
+        package var endpoints: Int
+        package var links: Int
+        package var rules: Int
 
-        public init(networks: Int, endpoints: Int, links: Int, rules: Int) {
+        package init(networks: Int, endpoints: Int, links: Int, rules: Int) {
             self.networks = networks
             self.endpoints = endpoints
             self.links = links
@@ -18,23 +18,23 @@ public struct DoctorReport: Sendable, Equatable {
     }
 
     /// What differs now (after the repairs, with --fix).
-    public var findings: [Finding]
-    public var checked: Checked
+    package var findings: [Finding]
+    package var checked: Checked
     /// With --fix: one line per repair made.
-    public var repairs: [String]
+    package var repairs: [String]
     /// With --fix: the findings before repairing.
-    public var before: [Finding]?
+    package var before: [Finding]?
 
-    public init(findings: [Finding], checked: Checked, repairs: [String] = [], before: [Finding]? = nil) {
+    package init(findings: [Finding], checked: Checked, repairs: [String] = [], before: [Finding]? = nil) {
         self.findings = findings
         self.checked = checked
         self.repairs = repairs
         self.before = before
     }
 
-    public var isHealthy: Bool { findings.isEmpty }
+    package var isHealthy: Bool { findings.isEmpty }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         var object: JSONObject = [
             "healthy": .bool(isHealthy),
             "findings": .array(findings.map(\.json)),
@@ -48,7 +48,7 @@ public struct DoctorReport: Sendable, Equatable {
         return .object(object)
     }
 
-    public init(json: JSONValue) throws(OperatorError) {
+    package init(json: JSONValue) throws(OperatorError) {
         let object = try json.operatorObject("the doctor's report")
         var findings: [Finding] = []
         for item in try object.objects("findings") { findings.append(try Finding(json: item)) }
@@ -66,7 +66,7 @@ public struct DoctorReport: Sendable, Equatable {
 }
 
 extension Finding {
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "kind": .string(kind.rawValue), "subject": .string(subject), "network": .optional(networkID),
             "endpoint": .optional(endpointID), "problem": .string(problem), "meaning": .string(meaning),

@@ -1,20 +1,20 @@
 /// One endpoint (a container's attachment to a network) as `swiftnet inspect` shows it.
-public struct EndpointView: Sendable, Equatable {
-    public var id: String
-    public var networkID: String
+package struct EndpointView: Sendable, Equatable {
+    package var id: String
+    package var networkID: String
     /// The container name dockerd gave the IPAM with the address (dockerd 29+), when known.
-    public var containerName: String?
-    public var address: String?
-    public var addressIPv6: String?
-    public var mac: String
-    public var hostVeth: String
-    public var containerVeth: String
+    package var containerName: String?
+    package var address: String?
+    package var addressIPv6: String?
+    package var mac: String
+    package var hostVeth: String
+    package var containerVeth: String
     /// Published ports as `proto hostIP:hostPort->containerPort`.
-    public var published: [String]
-    public var bootID: String
-    public var state: String
+    package var published: [String]
+    package var bootID: String
+    package var state: String
 
-    public init(id: String, networkID: String, containerName: String?, address: String?, addressIPv6: String?, mac: String,
+    package init(id: String, networkID: String, containerName: String?, address: String?, addressIPv6: String?, mac: String,
                 hostVeth: String, containerVeth: String, published: [String], bootID: String, state: String) {
         self.id = id
         self.networkID = networkID
@@ -29,5 +29,5 @@ public struct EndpointView: Sendable, Equatable {
         self.state = state
     }
 
-    public var shortID: String { String(id.prefix(12)) }
+    package var shortID: String { String(id.prefix(12)) }
 }

@@ -1,7 +1,7 @@
 /// One difference between what swiftnet recorded and what the kernel holds: what it is, what
 /// it means for containers, and how to repair it.
-public struct Finding: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable {
+package struct Finding: Sendable, Equatable {
+    package enum Kind: String, Sendable, CaseIterable {
         case networkUnfinished = "network-unfinished"
         case bridgeMissing = "bridge-missing"
         case bridgeTaken = "bridge-taken"
@@ -26,21 +26,21 @@ public struct Finding: Sendable, Equatable {
         case iccNotEnforced = "icc-not-enforced"
     }
 
-    public var kind: Kind
+    package var kind: Kind
     /// The interface, address or rule concerned.
-    public var subject: String
-    public var networkID: String?
-    public var endpointID: String?
+    package var subject: String
+    package var networkID: String?
+    package var endpointID: String?
     /// What is wrong, in one sentence.
-    public var problem: String
+    package var problem: String
     /// What it does to containers.
-    public var meaning: String
+    package var meaning: String
     /// The command that repairs it.
-    public var repair: String
+    package var repair: String
     /// Whether `swiftnet doctor --fix` repairs it.
-    public var fixable: Bool
+    package var fixable: Bool
 
-    public init(kind: Kind, subject: String, networkID: String? = nil, endpointID: String? = nil, problem: String,
+    package init(kind: Kind, subject: String, networkID: String? = nil, endpointID: String? = nil, problem: String,
                 meaning: String, repair: String, fixable: Bool = true) {
         self.kind = kind
         self.subject = subject

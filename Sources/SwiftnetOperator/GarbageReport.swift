@@ -3,15 +3,15 @@ import SwiftnetJSON
 
 /// What `swiftnet gc` freed (or, with --dry-run, would free): endpoints whose container is
 /// gone, with the addresses that went back to their pools.
-public struct GarbageReport: Sendable, Equatable {
-    public struct Freed: Sendable, Equatable {
-        public var endpointID: String
-        public var networkID: String
-        public var hostVeth: String
-        public var addresses: [String]
-        public var reason: String
+package struct GarbageReport: Sendable, Equatable {
+    package struct Freed: Sendable, Equatable {
+        package var endpointID: String
+        package var networkID: String
+        package var hostVeth: String
+        package var addresses: [String]
+        package var reason: String
 
-        public init(endpointID: String, networkID: String, hostVeth: String, addresses: [String], reason: String) {
+        package init(endpointID: String, networkID: String, hostVeth: String, addresses: [String], reason: String) {
             self.endpointID = endpointID
             self.networkID = networkID
             self.hostVeth = hostVeth
@@ -20,16 +20,16 @@ public struct GarbageReport: Sendable, Equatable {
         }
     }
 
-    public var dryRun: Bool
-    public var freed: [Freed]
+    package var dryRun: Bool
+    package var freed: [Freed]
     /// Addresses freed on their own: held by no endpoint.
-    public var addresses: [LeakedAddress]
+    package var addresses: [LeakedAddress]
     /// How old an address held by no endpoint must be to be freed.
-    public var minimumAge: Int
+    package var minimumAge: Int
     /// What could not be freed, and why.
-    public var errors: [String]
+    package var errors: [String]
 
-    public init(dryRun: Bool, freed: [Freed], addresses: [LeakedAddress] = [], minimumAge: Int = 60, errors: [String] = []) {
+    package init(dryRun: Bool, freed: [Freed], addresses: [LeakedAddress] = [], minimumAge: Int = 60, errors: [String] = []) {
         self.dryRun = dryRun
         self.freed = freed
         self.addresses = addresses
@@ -37,7 +37,7 @@ public struct GarbageReport: Sendable, Equatable {
         self.errors = errors
     }
 
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "dryRun": .bool(dryRun),
             "freed": .array(freed.map { item in
@@ -53,7 +53,7 @@ public struct GarbageReport: Sendable, Equatable {
         ])
     }
 
-    public init(json: JSONValue) throws(OperatorError) {
+    package init(json: JSONValue) throws(OperatorError) {
         let object = try json.operatorObject("the gc report")
         var freed: [Freed] = []
         for item in try object.objects("freed") {

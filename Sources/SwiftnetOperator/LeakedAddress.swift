@@ -4,12 +4,12 @@ import SwiftnetNetworkModel
 /// A dynamic address in a swiftnet network's pool that no endpoint holds: dockerd asked for
 /// it, swiftnet committed it, and the answer never arrived (swiftnet died in between), so
 /// dockerd neither used nor released it.
-public struct LeakedAddress: Sendable, Equatable {
-    public var poolID: String
-    public var address: IPAddress
-    public var networkID: String
+package struct LeakedAddress: Sendable, Equatable {
+    package var poolID: String
+    package var address: IPAddress
+    package var networkID: String
 
-    public init(poolID: String, address: IPAddress, networkID: String) {
+    package init(poolID: String, address: IPAddress, networkID: String) {
         self.poolID = poolID
         self.address = address
         self.networkID = networkID
@@ -18,7 +18,7 @@ public struct LeakedAddress: Sendable, Equatable {
     /// `dynamic` must hold only allocations old enough that no call can still be on its way
     /// to claim them (the caller filters by age). Pools of other drivers' networks
     /// (`--ipam-driver swiftnet -d bridge`) have no endpoints here and are never considered.
-    public static func find(dynamic: [(poolID: String, address: IPAddress)], pools: [PoolRecord],
+    package static func find(dynamic: [(poolID: String, address: IPAddress)], pools: [PoolRecord],
                             networks: [NetworkRecord], endpoints: [EndpointRecord]) -> [LeakedAddress] {
         // swiftnet is a local-scope driver: dockerd takes its networks' pools from the local
         // space. A global pool with the same prefix belongs to some other network.

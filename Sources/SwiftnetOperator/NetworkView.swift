@@ -1,36 +1,36 @@
 /// One network as `swiftnet ls` and `inspect` show it.
-public struct NetworkView: Sendable, Equatable {
-    public struct Subnet: Sendable, Equatable {
-        public var prefix: String
-        public var gateway: String?
+package struct NetworkView: Sendable, Equatable {
+    package struct Subnet: Sendable, Equatable {
+        package var prefix: String
+        package var gateway: String?
         /// The IPAM pool this subnet came from, when swiftnet's IPAM gave it.
-        public var poolID: String?
+        package var poolID: String?
 
-        public init(prefix: String, gateway: String?, poolID: String?) {
+        package init(prefix: String, gateway: String?, poolID: String?) {
             self.prefix = prefix
             self.gateway = gateway
             self.poolID = poolID
         }
     }
 
-    public var id: String
-    public var bridge: String
+    package var id: String
+    package var bridge: String
     /// creating, ready or deleting (the last two only around a crash).
-    public var state: String
+    package var state: String
     /// nat (masquerade), routed (`enable_ip_masquerade=false`) or internal.
-    public var mode: String
-    public var isInternal: Bool
-    public var ipv6: Bool
-    public var mtu: Int?
+    package var mode: String
+    package var isInternal: Bool
+    package var ipv6: Bool
+    package var mtu: Int?
     /// `-o` options as given, which are exactly the ones that differ from the defaults.
-    public var options: [String: String]
-    public var subnets: [Subnet]
-    public var endpointCount: Int
+    package var options: [String: String]
+    package var subnets: [Subnet]
+    package var endpointCount: Int
     /// Addresses the network's first subnet can hand out (a decimal string: IPv6 pools exceed
     /// what JSON numbers hold exactly); nil when its pool is not swiftnet's.
-    public var capacity: String?
+    package var capacity: String?
 
-    public init(id: String, bridge: String, state: String, mode: String, isInternal: Bool, ipv6: Bool, mtu: Int?,
+    package init(id: String, bridge: String, state: String, mode: String, isInternal: Bool, ipv6: Bool, mtu: Int?,
                 options: [String: String], subnets: [Subnet], endpointCount: Int, capacity: String?) {
         self.id = id
         self.bridge = bridge
@@ -45,5 +45,5 @@ public struct NetworkView: Sendable, Equatable {
         self.capacity = capacity
     }
 
-    public var shortID: String { String(id.prefix(12)) }
+    package var shortID: String { String(id.prefix(12)) }
 }

@@ -1,10 +1,10 @@
 /// Errors of the operator tools, worded for the person at the terminal.
-public enum OperatorError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum OperatorError: Error, Sendable, Equatable, CustomStringConvertible {
     case noSuchNetwork(String, known: [String])
     case ambiguousNetwork(String, matches: [String])
     case malformed(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .noSuchNetwork(let wanted, let known):
             return "no swiftnet network has an id starting with or a bridge named '\(wanted)'"

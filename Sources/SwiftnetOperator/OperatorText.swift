@@ -1,8 +1,8 @@
 /// The human-readable output of the operator commands (their `--json` output is the views'
 /// `json`). Pure: the CLI prints what these return.
-public enum OperatorText {
+package enum OperatorText {
     /// `swiftnet ls`.
-    public static func list(_ view: StateView) -> String {
+    package static func list(_ view: StateView) -> String {
         guard !view.networks.isEmpty else { return "no swiftnet networks\n" }
         var table = TextTable(["NETWORK", "BRIDGE", "SUBNETS", "GATEWAYS", "ENDPOINTS", "MODE", "OPTIONS"])
         for network in view.networks {
@@ -20,7 +20,7 @@ public enum OperatorText {
     }
 
     /// `swiftnet inspect`.
-    public static func inspect(_ view: StateView, network: NetworkView) -> String {
+    package static func inspect(_ view: StateView, network: NetworkView) -> String {
         var lines = [
             "Network:   \(network.id)",
             "Bridge:    \(network.bridge)",
@@ -60,7 +60,7 @@ public enum OperatorText {
     }
 
     /// `swiftnet pools`.
-    public static func pools(_ view: StateView) -> String {
+    package static func pools(_ view: StateView) -> String {
         guard !view.pools.isEmpty else { return "no pools\n" }
         let networks = Dictionary(view.networks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var table = TextTable(["POOL", "SPACE", "PREFIX", "RANGE", "ALLOCATED", "CAPACITY", "USED", "NETWORK"])
@@ -73,7 +73,7 @@ public enum OperatorText {
     }
 
     /// `swiftnet doctor`.
-    public static func doctor(_ report: DoctorReport) -> String {
+    package static func doctor(_ report: DoctorReport) -> String {
         var text = ""
         if let before = report.before {
             text += before.isEmpty ? "nothing to repair\n" : "found \(before.count) difference\(before.count == 1 ? "" : "s")\n"
@@ -95,7 +95,7 @@ public enum OperatorText {
     }
 
     /// `swiftnet gc`.
-    public static func garbage(_ report: GarbageReport) -> String {
+    package static func garbage(_ report: GarbageReport) -> String {
         let errors = report.errors.map { "error: \($0)" }
         guard !report.freed.isEmpty || !report.addresses.isEmpty else {
             return (errors + ["nothing \(errors.isEmpty ? "" : "else ")to free"]).joined(separator: "\n") + "\n"

@@ -1,19 +1,19 @@
 /// One IPAM pool and how full it is.
-public struct PoolView: Sendable, Equatable {
-    public var id: String
-    public var addressSpace: String
-    public var prefix: String
+package struct PoolView: Sendable, Equatable {
+    package var id: String
+    package var addressSpace: String
+    package var prefix: String
     /// `--ip-range`: where dynamic addresses come from.
-    public var subPool: String?
+    package var subPool: String?
     /// Addresses handed out, gateway included.
-    public var allocated: Int
+    package var allocated: Int
     /// Addresses the pool can hand out (network and broadcast addresses excluded), decimal.
-    public var capacity: String
+    package var capacity: String
     /// The swiftnet network using the pool; nil for a pool another driver's network uses
     /// (`--ipam-driver swiftnet` with `-d bridge`) or one not yet given to a network.
-    public var networkID: String?
+    package var networkID: String?
 
-    public init(id: String, addressSpace: String, prefix: String, subPool: String?, allocated: Int, capacity: String,
+    package init(id: String, addressSpace: String, prefix: String, subPool: String?, allocated: Int, capacity: String,
                 networkID: String?) {
         self.id = id
         self.addressSpace = addressSpace
@@ -25,7 +25,7 @@ public struct PoolView: Sendable, Equatable {
     }
 
     /// allocated / capacity, 0 to 1 (0 for an empty capacity).
-    public var utilisation: Double {
+    package var utilisation: Double {
         guard let total = Double(capacity), total > 0 else { return 0 }
         return Double(allocated) / total
     }

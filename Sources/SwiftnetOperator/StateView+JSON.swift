@@ -3,7 +3,7 @@ import SwiftnetJSON
 /// The documented JSON shape (docs/operator.md): `GET /state` answers `json`; `ls --json`,
 /// `inspect --json` and `pools --json` print parts of it.
 extension StateView {
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "formatVersion": .integer(StateView.formatVersion),
             "server": server.json,
@@ -13,7 +13,7 @@ extension StateView {
         ])
     }
 
-    public init(json: JSONValue) throws(OperatorError) {
+    package init(json: JSONValue) throws(OperatorError) {
         let object = try json.operatorObject("the state")
         guard case .object(let server)? = object["server"] else { throw .malformed("'server' is missing") }
         var networks: [NetworkView] = []
@@ -27,7 +27,7 @@ extension StateView {
 }
 
 extension ServerInfo {
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "version": .string(version), "running": .bool(running), "statePath": .string(statePath),
             "chainPrefix": .string(chainPrefix), "linkGroup": .integer(Int(linkGroup)), "bootID": .string(bootID),
@@ -44,7 +44,7 @@ extension ServerInfo {
 }
 
 extension NetworkView {
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "id": .string(id), "bridge": .string(bridge), "state": .string(state), "mode": .string(mode),
             "internal": .bool(isInternal), "ipv6": .bool(ipv6), "mtu": mtu.map { .integer($0) } ?? .null,
@@ -70,7 +70,7 @@ extension NetworkView {
 }
 
 extension EndpointView {
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "id": .string(id), "network": .string(networkID), "containerName": .optional(containerName),
             "address": .optional(address), "addressIPv6": .optional(addressIPv6), "mac": .string(mac),
@@ -90,7 +90,7 @@ extension EndpointView {
 }
 
 extension PoolView {
-    public var json: JSONValue {
+    package var json: JSONValue {
         .object([
             "id": .string(id), "addressSpace": .string(addressSpace), "prefix": .string(prefix), "subPool": .optional(subPool),
             "allocated": .integer(allocated), "capacity": .string(capacity),

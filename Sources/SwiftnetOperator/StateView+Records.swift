@@ -3,7 +3,7 @@ import SwiftnetNetworkModel
 
 extension StateView {
     /// The view of a server's records: its IPAM and its bridge driver's networks and endpoints.
-    public init(server: ServerInfo, ipam: IPAMAllocator, networks: [NetworkRecord], endpoints: [EndpointRecord]) {
+    package init(server: ServerInfo, ipam: IPAMAllocator, networks: [NetworkRecord], endpoints: [EndpointRecord]) {
         // A network's subnet came from the pool with the same prefix (dockerd asks the IPAM
         // first, then passes the pool to CreateNetwork); local address space first, which is
         // the one dockerd uses for a local-scope driver such as swiftnet.

@@ -7,8 +7,8 @@ import SwiftnetOperator
 /// (not the process-wide bootstrap, so a test can run several servers in one process).
 /// Per request: a counter by call and status, a latency histogram by call. On each scrape:
 /// gauges for networks, endpoints and every pool, refreshed from the state.
-public final class PluginMetrics: Sendable {
-    public let registry = PrometheusCollectorRegistry()
+package final class PluginMetrics: Sendable {
+    package let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     /// A call's handles, made on its first request (making one takes the registry's lock and
     /// a lookup): one dictionary lookup per request after that.
@@ -28,7 +28,7 @@ public final class PluginMetrics: Sendable {
         .milliseconds(100), .milliseconds(250), .milliseconds(1000),
     ]
 
-    public init(version: String) {
+    package init(version: String) {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets["swiftnet_request_duration_seconds"] = PluginMetrics.latencyBuckets
         self.factory = factory
@@ -39,7 +39,7 @@ public final class PluginMetrics: Sendable {
 
     /// One answered request. `call` is the plugin call (`IpamDriver.RequestAddress`) or
     /// `unknown`, so that a client cannot make label values up.
-    public func requestFinished(call: String, status: Int, duration: Duration) {
+    package func requestFinished(call: String, status: Int, duration: Duration) {
         let (counter, timer) = calls.withLock { calls in
             var metrics = calls[call] ?? CallMetrics(latency: CoreMetrics.Timer(
                 label: "swiftnet_request_duration_seconds", dimensions: [("call", call)], factory: factory))
@@ -56,7 +56,7 @@ public final class PluginMetrics: Sendable {
     }
 
     /// Repairs made by the reconciliation: at start-up, by `doctor --fix`, by `gc`.
-    public func repaired(_ count: Int, by source: String) {
+    package func repaired(_ count: Int, by source: String) {
         guard count > 0 else { return }
         let counter = repairCounters.withLock { counters in
             if let counter = counters[source] { return counter }
@@ -68,7 +68,7 @@ public final class PluginMetrics: Sendable {
     }
 
     /// The Prometheus text exposition, with the state gauges brought up to date first.
-    public func exposition(of view: StateView) -> [UInt8] {
+    package func exposition(of view: StateView) -> [UInt8] {
         totals.networks.record(view.networks.count)
         totals.endpoints.record(view.endpoints.count)
         totals.allocations.record(view.pools.reduce(0) { $0 + $1.allocated })

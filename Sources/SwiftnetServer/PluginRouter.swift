@@ -6,9 +6,9 @@ import SwiftnetPluginAPI
 /// Maps `POST /<Interface>.<Method>` to handlers and turns their errors into the shapes
 /// dockerd understands: 400 for undecodable bodies, 404 for unknown calls, 500 `{"Err"}`
 /// for everything a driver refuses. Every answer is counted and timed for `/metrics`.
-public final class PluginRouter: HTTPHandler {
-    public typealias Handler = @Sendable (_ body: [UInt8]) throws -> [UInt8]
-    public typealias ReadHandler = @Sendable () -> HTTPResponse
+package final class PluginRouter: HTTPHandler {
+    package typealias Handler = @Sendable (_ body: [UInt8]) throws -> [UInt8]
+    package typealias ReadHandler = @Sendable () -> HTTPResponse
 
     private let routes: [String: Handler]
     /// Read-only calls for people and tools (`GET /state`, `/metrics`…), apart from dockerd's POSTs.
@@ -23,7 +23,7 @@ public final class PluginRouter: HTTPHandler {
         self.logger = logger
     }
 
-    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+    package func handle(_ request: HTTPRequest) -> HTTPResponse {
         let started = ContinuousClock.now
         let (call, response) = route(request)
         metrics?.requestFinished(call: call, status: response.status, duration: ContinuousClock.now - started)

@@ -10,24 +10,24 @@ import SwiftnetStore
 /// One state file opened for work: its lock, store, IPAM and bridge driver, and the operator
 /// questions asked of them. `PluginServer` serves one over the socket; the CLI opens one
 /// itself when no server runs, so `ls`, `doctor` and `gc` give the same answers either way.
-public final class PluginRuntime: Sendable {
-    public static let version = "0.2.0"
+package final class PluginRuntime: Sendable {
+    package static let version = "0.2.0"
     /// The meta key recording the chain prefix the server last ran with, so that tools run
     /// while it is down check the right chains.
     static let chainPrefixKey = "chain_prefix"
 
-    public let statePath: String
-    public let chainPrefix: String
-    public let bootID: String
-    public let ipam: IPAMService
-    public let bridge: BridgeDriver
+    package let statePath: String
+    package let chainPrefix: String
+    package let bootID: String
+    package let ipam: IPAMService
+    package let bridge: BridgeDriver
     let store: StateStore
     private let lock: StateLock
     private let logger: Logger
 
     /// `chainPrefix` nil: the one the state's server last used (or the default). A server
     /// passes its own and records it.
-    public init(statePath: String, chainPrefix: String?, localPools: [PoolBase]? = nil, globalPools: [PoolBase]? = nil,
+    package init(statePath: String, chainPrefix: String?, localPools: [PoolBase]? = nil, globalPools: [PoolBase]? = nil,
                 recordChainPrefix: Bool, logger: Logger) throws {
         self.statePath = statePath
         self.logger = logger
@@ -52,7 +52,7 @@ public final class PluginRuntime: Sendable {
     /// `RetryCandidates.window` seconds (and after its own start), so that a request it never
     /// answered gets the same answer once instead of a second allocation. Returns how many.
     @discardableResult
-    public func beginServing(now: Int = Int(Date().timeIntervalSince1970)) throws -> Int {
+    package func beginServing(now: Int = Int(Date().timeIntervalSince1970)) throws -> Int {
         let previous = try store.beginServing(at: now)
         guard !previous.stoppedCleanly else { return 0 }
         let since = max(previous.startedAt ?? 0, now - RetryCandidates.window)
@@ -65,7 +65,7 @@ public final class PluginRuntime: Sendable {
     }
 
     /// The server has stopped answering: nothing it committed can come back as a retry.
-    public func recordCleanStop(now: Int = Int(Date().timeIntervalSince1970)) {
+    package func recordCleanStop(now: Int = Int(Date().timeIntervalSince1970)) {
         do {
             try store.recordCleanStop(at: now)
         } catch {
@@ -76,7 +76,7 @@ public final class PluginRuntime: Sendable {
     /// Start-up reconciliation (and `doctor --fix`): the bridge driver's repairs, then the
     /// addresses of freed endpoints back to their pools (a network's pool and gateway never
     /// go; sticky names still get their address back). Returns one line per repair.
-    public func reconcile() -> [String] {
+    package func reconcile() -> [String] {
         let (repairs, freed) = bridge.reconcile()
         var lines = repairs + release(freed)
         do {
@@ -92,11 +92,11 @@ public final class PluginRuntime: Sendable {
 
     /// How old (seconds) an address no endpoint holds must be before it counts as leaked:
     /// dockerd asks for an address just before it creates the endpoint that holds it.
-    public static let leakMinimumAge = 60
+    package static let leakMinimumAge = 60
 
     /// `swiftnet gc`: endpoints whose container is gone, then addresses no endpoint holds
     /// that are at least `minimumAge` seconds old.
-    public func collectGarbage(dryRun: Bool, minimumAge: Int = PluginRuntime.leakMinimumAge) -> GarbageReport {
+    package func collectGarbage(dryRun: Bool, minimumAge: Int = PluginRuntime.leakMinimumAge) -> GarbageReport {
         let (freed, endpointErrors) = bridge.collectGarbage(dryRun: dryRun)
         var errors = endpointErrors
         if !dryRun {
@@ -138,7 +138,7 @@ public final class PluginRuntime: Sendable {
     }
 
     /// The bridge driver's findings, and the addresses no endpoint holds.
-    public func diagnose() throws -> DoctorReport {
+    package func diagnose() throws -> DoctorReport {
         // Endpoints being deleted (their veths wait a few ms to go in one batch) are not drift.
         bridge.drain()
         var report = try bridge.diagnose()
@@ -177,7 +177,7 @@ public final class PluginRuntime: Sendable {
     }
 
     /// `swiftnet doctor --fix`: the findings, the reconciliation, and the findings after it.
-    public func repair() throws -> DoctorReport {
+    package func repair() throws -> DoctorReport {
         let before = try diagnose().findings
         let repairs = reconcile()
         var after = try diagnose()
@@ -186,7 +186,7 @@ public final class PluginRuntime: Sendable {
         return after
     }
 
-    public func stateView(running: Bool) -> StateView {
+    package func stateView(running: Bool) -> StateView {
         let records = bridge.records
         return StateView(server: ServerInfo(version: PluginRuntime.version, running: running, statePath: statePath,
                                             chainPrefix: chainPrefix, linkGroup: bridge.linkGroup, bootID: bootID),
@@ -194,7 +194,7 @@ public final class PluginRuntime: Sendable {
     }
 
     /// A cheap read through the store's queue: fails if the state file cannot be read.
-    public func checkStore() throws {
+    package func checkStore() throws {
         _ = try store.instanceID()
     }
 

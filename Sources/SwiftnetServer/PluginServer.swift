@@ -10,20 +10,20 @@ import SwiftnetPluginAPI
 /// server on the plugin socket and, if asked, a TCP listener for metrics. Start-up order
 /// matters: the lock first (a second instance must not touch the socket of the first), then
 /// the store and reconciliation, then the socket.
-public final class PluginServer: Sendable {
-    public struct Options: Sendable {
-        public var socketPath: String
-        public var statePath: String
+package final class PluginServer: Sendable {
+    package struct Options: Sendable {
+        package var socketPath: String
+        package var statePath: String
         /// nil: dockerd's predefined pools (plus this host's IPv6 ULA /48).
-        public var localPools: [PoolBase]?
-        public var globalPools: [PoolBase]?
-        public var http: HTTPServerConfiguration
+        package var localPools: [PoolBase]?
+        package var globalPools: [PoolBase]?
+        package var http: HTTPServerConfiguration
         /// Prefix of swiftnet's iptables chains (`SWIFTNET-FORWARD`, …).
-        public var chainPrefix: String
+        package var chainPrefix: String
         /// `host:port` for a second listener answering only `GET /metrics` and `/healthz`.
-        public var metricsListen: (host: String, port: UInt16)?
+        package var metricsListen: (host: String, port: UInt16)?
 
-        public init(socketPath: String, statePath: String, localPools: [PoolBase]? = nil,
+        package init(socketPath: String, statePath: String, localPools: [PoolBase]? = nil,
                     globalPools: [PoolBase]? = nil, http: HTTPServerConfiguration = HTTPServerConfiguration(),
                     chainPrefix: String = "SWIFTNET", metricsListen: (host: String, port: UInt16)? = nil) {
             self.socketPath = socketPath
@@ -36,11 +36,11 @@ public final class PluginServer: Sendable {
         }
     }
 
-    public static let implements = ["NetworkDriver", "IpamDriver"]
+    package static let implements = ["NetworkDriver", "IpamDriver"]
 
-    public let options: Options
-    public let runtime: PluginRuntime
-    public let metrics: PluginMetrics
+    package let options: Options
+    package let runtime: PluginRuntime
+    package let metrics: PluginMetrics
     private let http: HTTPServer
     private let metricsHTTP: HTTPServer?
     /// Dispatch sources are thread-safe; Dispatch just does not say so to Swift 6.
@@ -49,9 +49,9 @@ public final class PluginServer: Sendable {
     private let ownsSocketFile: Bool
     private let started = ContinuousClock.now
 
-    public var ipam: IPAMService { runtime.ipam }
+    package var ipam: IPAMService { runtime.ipam }
 
-    public init(options: Options, logger: Logger) throws {
+    package init(options: Options, logger: Logger) throws {
         self.options = options
         let started = ContinuousClock.now
         runtime = try PluginRuntime(statePath: options.statePath, chainPrefix: options.chainPrefix,
@@ -109,7 +109,7 @@ public final class PluginServer: Sendable {
     }
 
     /// Stops serving and removes the socket file; the state stays as committed.
-    public func stop() {
+    package func stop() {
         firewallGuard.cancel()
         watchdog.stop()
         metricsHTTP?.stop()

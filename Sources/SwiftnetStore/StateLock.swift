@@ -3,11 +3,11 @@ import Foundation
 /// One server per state file: an exclusive `flock` on `<state>.lock`, held for the process
 /// lifetime and released by the kernel however the process ends (so kill -9 leaves no
 /// stale lock behind).
-public final class StateLock: Sendable {
-    public let path: String
+package final class StateLock: Sendable {
+    package let path: String
     private let fd: Int32
 
-    public init(statePath: String) throws {
+    package init(statePath: String) throws {
         path = statePath + ".lock"
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
@@ -30,11 +30,11 @@ public final class StateLock: Sendable {
     deinit { close(fd) }
 }
 
-public enum StateLockError: Error, CustomStringConvertible {
+package enum StateLockError: Error, CustomStringConvertible {
     case cannotOpen(String, errno: Int32)
     case held(String, holderPID: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .cannotOpen(let path, let code):
             return "cannot open lock file \(path): \(String(cString: strerror(code)))"

@@ -3,7 +3,7 @@ import GRDB
 import SwiftnetIPAM
 
 extension StateStore: IPAMStore {
-    public func loadIPAM() throws -> IPAMSnapshot {
+    package func loadIPAM() throws -> IPAMSnapshot {
         try queue.read { db in
             var snapshot = IPAMSnapshot()
             let pools = try Row.fetchCursor(db, sql: "SELECT id, address_space, prefix, sub_pool, options FROM pool")
@@ -50,7 +50,7 @@ extension StateStore: IPAMStore {
         }
     }
 
-    public func commit(_ change: IPAMChange) throws {
+    package func commit(_ change: IPAMChange) throws {
         try write(change.durability) { db in
             switch change {
             case .createPool(let record):
@@ -93,7 +93,7 @@ extension StateStore: IPAMStore {
 }
 
 extension StateStore {
-    public func releaseDynamic(poolID: String, address: IPAddress, ifAllocatedBefore cutoff: Int) throws -> Bool {
+    package func releaseDynamic(poolID: String, address: IPAddress, ifAllocatedBefore cutoff: Int) throws -> Bool {
         try write(.processCrashSafe) { db in
             try db.execute(sql: """
                 DELETE FROM allocation
@@ -103,14 +103,14 @@ extension StateStore {
         }
     }
 
-    public func refreshAllocationTime(poolID: String, address: IPAddress) throws {
+    package func refreshAllocationTime(poolID: String, address: IPAddress) throws {
         try write(.processCrashSafe) { db in
             try db.execute(sql: "UPDATE allocation SET allocated_at = ? WHERE pool_id = ? AND address = ?",
                            arguments: [time(nil), poolID, address.description])
         }
     }
 
-    public func loadRetryCandidates(since: Int) throws -> RetryCandidates {
+    package func loadRetryCandidates(since: Int) throws -> RetryCandidates {
         try queue.read { db in
             var addresses: [RetryCandidates.Address] = []
             let rows = try Row.fetchCursor(db, sql: """
@@ -133,7 +133,7 @@ extension StateStore {
 
     /// Dynamic allocations of `pools` handed out before `cutoff` (unix seconds), or before
     /// allocation times were recorded: what `gc` may free when no endpoint holds them.
-    public func dynamicAllocations(inPools pools: [String], allocatedBefore cutoff: Int) throws -> [(poolID: String, address: IPAddress)] {
+    package func dynamicAllocations(inPools pools: [String], allocatedBefore cutoff: Int) throws -> [(poolID: String, address: IPAddress)] {
         try queue.read { db in
             var result: [(poolID: String, address: IPAddress)] = []
             let statement = try db.cachedStatement(sql: """
@@ -152,7 +152,7 @@ extension StateStore {
 
     /// Inserts `count` dynamic allocations after `first` in one transaction per 10,000 rows.
     /// For benchmarks and tests that need a large state quickly; the server never calls it.
-    public func bulkInsertAllocations(poolID: String, first: IPAddress, count: Int) throws {
+    package func bulkInsertAllocations(poolID: String, first: IPAddress, count: Int) throws {
         var next = 1
         while next <= count {
             let upper = min(count, next + 9_999)

@@ -50,7 +50,7 @@ extension StateStore: NetworkStore {
         }
     }
 
-    public func loadNetworks() throws -> (networks: [NetworkRecord], endpoints: [EndpointRecord]) {
+    package func loadNetworks() throws -> (networks: [NetworkRecord], endpoints: [EndpointRecord]) {
         try queue.read { db in
             var subnets: [String: [NetworkSubnet]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT network_id, pool, gateway FROM network_subnet ORDER BY network_id, position") {
@@ -90,11 +90,11 @@ extension StateStore: NetworkStore {
         }
     }
 
-    public func commit(_ change: NetworkChange) throws {
+    package func commit(_ change: NetworkChange) throws {
         try commit([change])
     }
 
-    public func commit(_ changes: [NetworkChange]) throws {
+    package func commit(_ changes: [NetworkChange]) throws {
         guard !changes.isEmpty else { return }
         try write(changes.contains(where: \.isDurableAcrossPowerLoss) ? .synced : .processCrashSafe) { db in
             for change in changes { try StateStore.apply(change, to: db) }

@@ -5,17 +5,17 @@ import GRDB
 /// nothing it committed can come back as a retry; after any other end, what it committed in
 /// its last moments may never have been answered (see `RetryCandidates`).
 extension StateStore {
-    public struct PreviousServer: Sendable, Equatable {
+    package struct PreviousServer: Sendable, Equatable {
         /// When the previous server started serving (unix seconds); nil if none recorded it.
-        public var startedAt: Int?
-        public var stoppedCleanly: Bool
+        package var startedAt: Int?
+        package var stoppedCleanly: Bool
     }
 
     static let servingSinceKey = "serving_since"
     static let stoppedCleanlyKey = "stopped_cleanly"
 
     /// Records that a server starts serving at `now` and returns what the previous one left.
-    public func beginServing(at now: Int) throws -> PreviousServer {
+    package func beginServing(at now: Int) throws -> PreviousServer {
         try write(.synced) { db in
             let started = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [StateStore.servingSinceKey])
             let stopped = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [StateStore.stoppedCleanlyKey])
@@ -27,7 +27,7 @@ extension StateStore {
     }
 
     /// Called once the server answers nothing more.
-    public func recordCleanStop(at now: Int) throws {
+    package func recordCleanStop(at now: Int) throws {
         try setMetaValue(StateStore.stoppedCleanlyKey, String(now))
     }
 }

@@ -5,14 +5,14 @@ import SwiftnetIPAM
 /// swiftnet's durable state: one SQLite file in WAL mode, shared by every driver. Each commit
 /// reaches the file before the caller answers dockerd; `Durability.synced` changes are also
 /// fsync'd (see `IPAMChange.durability` for which).
-public final class StateStore: Sendable {
-    public let path: String
+package final class StateStore: Sendable {
+    package let path: String
     let queue: DatabaseQueue
 
     /// Opens (creating the folder with mode 0700 and the file if needed) and migrates. The
     /// database and its -wal, -shm and -journal files are mode 0600 whatever the folder's mode
     /// and the umask.
-    public init(path: String, busyTimeout: Double = 5) throws {
+    package init(path: String, busyTimeout: Double = 5) throws {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty && !FileManager.default.fileExists(atPath: folder) {
@@ -128,11 +128,11 @@ public final class StateStore: Sendable {
         }
     }
 
-    public func metaValue(_ key: String) throws -> String? {
+    package func metaValue(_ key: String) throws -> String? {
         try queue.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
     }
 
-    public func setMetaValue(_ key: String, _ value: String) throws {
+    package func setMetaValue(_ key: String, _ value: String) throws {
         try write(.synced) { db in
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            arguments: [key, value])
@@ -140,7 +140,7 @@ public final class StateStore: Sendable {
     }
 
     /// Random id of this state, fixed when it was made.
-    public func instanceID() throws -> UInt64 {
+    package func instanceID() throws -> UInt64 {
         guard let text = try metaValue("instance_id"), let value = UInt64(text, radix: 16) else {
             throw StateStoreError.corrupt("meta.instance_id is missing or not hex")
         }
@@ -148,7 +148,7 @@ public final class StateStore: Sendable {
     }
 
     /// The random id behind this host's IPv6 ULA /48, fixed when the state file was made.
-    public func ulaGlobalID() throws -> UInt64 {
+    package func ulaGlobalID() throws -> UInt64 {
         guard let text = try metaValue("ula_global_id"), let value = UInt64(text, radix: 16) else {
             throw StateStoreError.corrupt("meta.ula_global_id is missing or not hex")
         }
@@ -156,11 +156,11 @@ public final class StateStore: Sendable {
     }
 }
 
-public enum StateStoreError: Error, CustomStringConvertible {
+package enum StateStoreError: Error, CustomStringConvertible {
     case corrupt(String)
     case permissions(path: String, errno: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .corrupt(let what): return "state file is damaged: \(what)"
         case .permissions(let path, let errno):

@@ -183,7 +183,7 @@ final class StateFileModeTests: XCTestCase {
             try store.setMetaValue("probe", "1")
         }
         // As an earlier version left them, and a -wal a crash left behind.
-        FileManager.default.createFile(atPath: path + "-wal", contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: path + "-wal", contents: nil))
         for file in stateFiles(path) { XCTAssertEqual(chmod(file, 0o644), 0) }
         let store = try StateStore(path: path)
         try store.setMetaValue("probe", "2")
