@@ -70,10 +70,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // LoadTools: the C load client and floor server (and the naive Python plugin) the
+        // benchmark compiles with `cc` (or runs) at run time as its neutral references.
         .executableTarget(name: "swiftnet-bench", dependencies: [
             "SwiftnetClient", "SwiftnetStore", "SwiftnetIPAM", "SwiftnetFirewall",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], resources: [.copy("LoadTools")]),
 
         .testTarget(name: "SwiftnetIPAMTests", dependencies: ["SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetJSONTests", dependencies: ["SwiftnetJSON", "SwiftnetPluginAPI"]),
