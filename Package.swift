@@ -99,6 +99,11 @@ let package = Package(
         ]),
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress"]),
         .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM"]),
+        // The driver's decisions on fakes (store, dataplane, firewall, host ports): no root.
+        .testTarget(name: "SwiftnetBridgeTests", dependencies: [
+            "SwiftnetBridge", "SwiftnetAddress", "SwiftnetDiagnosis", "SwiftnetNetworkModel", "SwiftnetJSON",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetAddress"]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
             "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetHTTP", "SwiftnetFirewall",
