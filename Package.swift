@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "CSwiftnetHTTPShim", dependencies: ["CMicroHTTPD"]),
         // pipe2 and posix_spawn's closefrom action are GNU extensions Swift's Glibc module hides.
         .target(name: "CSwiftnetSpawn"),
+        // unshare(CLONE_NEWNET) and AF_PACKET's sockaddr_ll, which Swift's Glibc module hides too.
+        .target(name: "CSwiftnetLinkLayer"),
 
         // Pure logic: no I/O, no root.
         .target(name: "SwiftnetCrashPoints"),
@@ -38,6 +40,8 @@ let package = Package(
         .target(name: "SwiftnetNetworkModel", dependencies: ["SwiftnetIPAM", "SwiftnetJSON"]),
         // What operators see: the state view, the doctor's comparison, the commands' text.
         .target(name: "SwiftnetOperator", dependencies: ["SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel"]),
+        // macvlan and ipvlan networks: their options, parents, refusals and what Join returns.
+        .target(name: "SwiftnetLANModel", dependencies: ["SwiftnetIPAM"]),
 
         // Effects, one job each.
         .target(name: "SwiftnetStore", dependencies: [
@@ -46,7 +50,7 @@ let package = Package(
         .target(name: "SwiftnetHTTP", dependencies: [
             "CSwiftnetHTTPShim", "CMicroHTTPD", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "SwiftnetIPAM"]),
+        .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "CSwiftnetLinkLayer", "SwiftnetIPAM", "SwiftnetLANModel"]),
         .target(name: "SwiftnetClient"),
         // iptables rules rendered from the desired state, applied with iptables-restore.
         .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetIPAM", "CSwiftnetSpawn"]),
@@ -86,7 +90,8 @@ let package = Package(
         ]),
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetIPAM"]),
-        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetIPAM", "SwiftnetLANModel"]),
+        .testTarget(name: "SwiftnetLANModelTests", dependencies: ["SwiftnetLANModel", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
             "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetIPAM", "SwiftnetHTTP", "SwiftnetFirewall",
             "SwiftnetCrashPoints", "SwiftnetServer",

@@ -24,6 +24,9 @@ package enum KernelError: Error, CustomStringConvertible, Equatable {
     case invalidPrefixLength(String, address: String, prefixLength: Int)
     case sysctl(path: String, operation: String, errno: Int32)
     case invalidSysctlKey([String], reason: String)
+    /// The kernel has no such link type (EOPNOTSUPP from RTM_NEWLINK: `ip` says "Unknown device
+    /// type"): not built, and no module to load.
+    case unsupportedLinkType(kind: String, operation: String)
 
     package var description: String {
         switch self {
@@ -52,6 +55,8 @@ package enum KernelError: Error, CustomStringConvertible, Equatable {
             return "cannot \(operation) \(path): \(String(cString: strerror(errno)))"
         case .invalidSysctlKey(let components, let reason):
             return "invalid sysctl key \(components): \(reason)"
+        case .unsupportedLinkType(let kind, let operation):
+            return "cannot \(operation): this kernel has no \(kind) link type (\(KernelLinkType(rawValue: kind)?.kernelSupport ?? "its driver is not built in and not loadable")); the kernel answers \"Unknown device type\" (\(KernelError.libnlMessage(-NLE_OPNOTSUPP)))"
         }
     }
 

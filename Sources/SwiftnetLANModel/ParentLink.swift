@@ -1,0 +1,81 @@
+/// The host link a macvlan or ipvlan network stacks its children on (`-o parent=…`).
+///
+/// A name that is not a link yet may still be usable: `NAME.VID` (as Docker's drivers read it)
+/// is an 802.1q sub-interface of NAME that the network creates, and deletes with its last user.
+package struct ParentLink: Sendable, Hashable, CustomStringConvertible {
+    package let name: String
+
+    /// Checks the kernel's rules for interface names (dev_valid_name), so a bad name fails
+    /// here by name instead of as netlink's "Invalid input data" later.
+    package init(_ name: String) throws(LANModelError) {
+        let bytes = Array(name.utf8)
+        func refuse(_ reason: String) -> LANModelError { .invalidParentName(name, reason: reason) }
+        guard !bytes.isEmpty else { throw refuse("empty") }
+        guard bytes.count <= ParentLink.maximumNameLength else {
+            throw refuse("\(bytes.count) bytes, at most \(ParentLink.maximumNameLength) allowed")
+        }
+        guard name != ".", name != ".." else { throw refuse("reserved") }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "%"), 0:
+                throw refuse("contains '\(Character(Unicode.Scalar(byte)).debugDescription.dropFirst().dropLast())'")
+            case UInt8(ascii: " "), 0x09...0x0D:
+                throw refuse("contains whitespace")
+            default:
+                continue
+            }
+        }
+        // The kernel refuses loopback as a macvlan/ipvlan lower device with a bare EINVAL.
+        guard name != "lo" else { throw refuse("the loopback interface is not a valid parent link") }
+        self.name = name
+    }
+
+    /// IFNAMSIZ less the terminating NUL.
+    package static let maximumNameLength = 15
+    /// 802.1q ids 0 and 4095 are reserved.
+    package static let vlanIDs = 1...4094
+
+    package var description: String { name }
+
+    /// This name read as `NAME.VID`: what to create when no link has this name.
+    package func vlanSubinterface() throws(LANModelError) -> VLANSubinterface {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2 else {
+            throw .invalidVLANSubinterface(name, reason: "a missing parent is created only from a name of the form NAME.VID")
+        }
+        let base = String(parts[0]), digits = parts[1]
+        guard !base.isEmpty else { throw .invalidVLANSubinterface(name, reason: "no link name before the '.'") }
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              digits.count <= 4, let id = Int(digits)
+        else { throw .invalidVLANSubinterface(name, reason: "'\(digits)' is not a VLAN id") }
+        guard ParentLink.vlanIDs.contains(id) else {
+            throw .invalidVLANSubinterface(name, reason: "vlan id must be between 1-4094, received: \(id)")
+        }
+        return VLANSubinterface(name: name, base: try ParentLink(base), id: id)
+    }
+}
+
+/// An 802.1q sub-interface: `name` (e.g. `eth0.50`) tags its traffic with `id` on `base`.
+package struct VLANSubinterface: Sendable, Hashable {
+    package let name: String
+    package let base: ParentLink
+    package let id: Int
+}
+
+/// Where a new network's parent comes from.
+package enum ParentPlan: Sendable, Equatable {
+    /// The link exists: use it as it is, never delete it.
+    case existing(ParentLink)
+    /// Create the sub-interface (and own it: delete it with the last network on it).
+    case createVLAN(VLANSubinterface)
+
+    /// Decides from which links exist now. A name that exists is used as it is, even if it looks
+    /// like `NAME.VID` (Docker's drivers do the same).
+    package static func decide(_ parent: ParentLink, linkExists: (String) -> Bool) throws(LANModelError) -> ParentPlan {
+        if linkExists(parent.name) { return .existing(parent) }
+        guard parent.name.contains(".") else { throw .parentMissing(parent.name) }
+        let subinterface = try parent.vlanSubinterface()
+        guard linkExists(subinterface.base.name) else { throw .parentMissing(subinterface.base.name) }
+        return .createVLAN(subinterface)
+    }
+}
