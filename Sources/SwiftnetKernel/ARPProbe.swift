@@ -32,19 +32,19 @@ package struct ARPProbe: Sendable {
     package func answer(for address: IPAddress, on parent: String, links: LinkManager) throws -> [UInt8]? {
         let operation = "probe \(address) by ARP on \(parent)"
         guard address.family == .v4 else {
-            throw KernelError.interface(parent, operation: operation + ": only IPv4 is probed (NDP is not implemented)", code: -NLE_OPNOTSUPP)
+            throw KernelError.probe(operation: operation, reason: "only IPv4 is probed (NDP is not implemented)")
         }
         guard (1...20).contains(tries), (1...2_000).contains(intervalMilliseconds) else {
-            throw KernelError.interface(parent, operation: operation + ": 1…20 tries of 1…2000 ms", code: -NLE_INVAL)
+            throw KernelError.probe(operation: operation, reason: "tries must be 1…20 and the interval 1…2000 ms")
         }
         guard let link = try links.link(named: parent) else {
             throw KernelError.interfaceNotFound(parent, operation: operation)
         }
         guard link.isUp else {
-            throw KernelError.interface(parent, operation: operation + ": the link is down", code: -NLE_NODEV)
+            throw KernelError.probe(operation: operation, reason: "\(parent) is down")
         }
         guard link.mac.count == 6 else {
-            throw KernelError.interface(parent, operation: operation + ": not an Ethernet link", code: -NLE_OPNOTSUPP)
+            throw KernelError.probe(operation: operation, reason: "\(parent) is not an Ethernet link")
         }
         let fd = swiftnet_packet_open(link.index, ARPProbe.ethertype)
         guard fd >= 0 else { throw ARPProbe.failure(operation, "open a packet socket", -fd) }
@@ -104,6 +104,6 @@ package struct ARPProbe: Sendable {
     }
 
     static func failure(_ operation: String, _ step: String, _ errno: Int32) -> KernelError {
-        .netlink("\(operation): \(step): \(String(cString: strerror(errno)))", code: -NLE_FAILURE)
+        .probe(operation: operation, reason: "\(step): \(String(cString: strerror(errno)))")
     }
 }
