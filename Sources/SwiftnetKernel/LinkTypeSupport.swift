@@ -32,9 +32,9 @@ package enum LinkTypeSupport {
                     case .dummy: try links.createDummy(name: name)
                     }
                     answer[type] = .some(nil)
-                } catch let error as KernelError {
-                    guard case .unsupportedLinkType = error else { throw error }
-                    answer[type] = .some(error)
+                } catch KernelError.unsupportedLinkType(let kind, _) {
+                    // Said without the probe's own link names, which mean nothing to the reader.
+                    answer[type] = .some(.unsupportedLinkType(kind: kind, operation: "create \(kind) links"))
                 }
             }
             return answer

@@ -60,6 +60,12 @@ package struct VLANSubinterface: Sendable, Hashable {
     package let name: String
     package let base: ParentLink
     package let id: Int
+
+    package init(name: String, base: ParentLink, id: Int) {
+        self.name = name
+        self.base = base
+        self.id = id
+    }
 }
 
 /// Where a new network's parent comes from.
