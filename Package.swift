@@ -97,12 +97,27 @@ let package = Package(
         .testTarget(name: "SwiftnetOperatorTests", dependencies: [
             "SwiftnetOperator", "SwiftnetDiagnosis", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
         ]),
-        .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress"]),
+        .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress", "SwiftnetTestSupport"]),
         .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM"]),
-        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetAddress"]),
+        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetAddress", "SwiftnetTestSupport"]),
+        // What the tests below share: the server as a process, the one command runner, the
+        // protocol fixture.
+        .target(name: "SwiftnetTestSupport", dependencies: ["SwiftnetClient", "SwiftnetPlugin"], path: "Tests/SwiftnetTestSupport"),
+        // The HTTP transport on its own: servers on temporary sockets, raw connections.
+        .testTarget(name: "SwiftnetHTTPTests", dependencies: [
+            "SwiftnetHTTP", "SwiftnetClient", "SwiftnetTestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The plugin over its real socket: protocol, hostile input, fuzzing, soak, operator routes.
         .testTarget(name: "SwiftnetServerTests", dependencies: [
-            "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetHTTP", "SwiftnetFirewall",
-            "SwiftnetCrashPoints", "SwiftnetServer",
+            "SwiftnetServer", "SwiftnetPlugin", "SwiftnetClient", "SwiftnetFirewall", "SwiftnetTestSupport",
+        ]),
+        // The plugin and the kernel in throw-away namespaces: dataplane, firewall, crashes, doctor.
+        .testTarget(name: "SwiftnetIntegrationTests", dependencies: [
+            "SwiftnetClient", "SwiftnetPlugin", "SwiftnetFirewall", "SwiftnetCrashPoints", "SwiftnetTestSupport",
+        ]),
+        // Docker itself: dockerd 20.10 driving the plugin, install script, managed plugin, package.
+        .testTarget(name: "SwiftnetEndToEndTests", dependencies: [
+            "SwiftnetClient", "SwiftnetAddress", "SwiftnetPlugin", "SwiftnetTestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]

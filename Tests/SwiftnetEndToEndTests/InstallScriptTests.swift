@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetTestSupport
 import XCTest
 
 /// `install/install.sh` as a user runs it on a host without systemd (like this one), and the

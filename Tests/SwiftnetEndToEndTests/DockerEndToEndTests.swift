@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetTestSupport
 import XCTest
 
 /// swiftnet under a real dockerd: the real `swiftnet serve` on the plugin path dockerd
@@ -32,31 +33,31 @@ final class DockerEndToEndTests: DockerTestCase {
             var address = ""
             eventually("frontend resolves \(name) through 127.0.0.11") {
                 let lookup = self.exec(frontend, ["timeout", "10", "nslookup", name], timeout: 20)
-                address = Self.nslookupAddresses(lookup.stdout).first(where: Self.isIPv4) ?? ""
+                address = Self.nslookupAddresses(lookup.output).first(where: Self.isIPv4) ?? ""
                 return (!address.isEmpty, lookup.both)
             }
             let expected = try containerIPv4(backend, network: network.name)
             XCTAssertEqual(address, expected, "\(name) must resolve to backend's address on \(network.name)")
             eventually("frontend fetches http://\(name)=\(address):8080/") {
                 let page = self.fetch(in: frontend, "http://\(address):8080/")
-                return (page.stdout.contains("backend-\(tag)"), page.both)
+                return (page.output.contains("backend-\(tag)"), page.both)
             }
         }
         let resolv = exec(frontend, ["cat", "/etc/resolv.conf"])
-        XCTAssertTrue(resolv.stdout.contains("nameserver 127.0.0.11"), "embedded DNS on a user-defined network: \(resolv.both)")
+        XCTAssertTrue(resolv.output.contains("nameserver 127.0.0.11"), "embedded DNS on a user-defined network: \(resolv.both)")
 
         // §4: on the default bridge the name does not resolve (only the IP works).
         let lonely = try runContainer("frontend-default", network: nil)
         let lookup = exec(lonely, ["timeout", "10", "nslookup", backend], timeout: 20)
-        XCTAssertTrue(Self.nslookupAddresses(lookup.stdout).filter(Self.isIPv4).isEmpty,
+        XCTAssertTrue(Self.nslookupAddresses(lookup.output).filter(Self.isIPv4).isEmpty,
                       "\(backend) must not resolve on the default bridge: \(lookup.both)")
         let lookupAlias = exec(lonely, ["timeout", "10", "nslookup", "backend"], timeout: 20)
-        XCTAssertTrue(Self.nslookupAddresses(lookupAlias.stdout).filter(Self.isIPv4).isEmpty,
+        XCTAssertTrue(Self.nslookupAddresses(lookupAlias.output).filter(Self.isIPv4).isEmpty,
                       "backend must not resolve on the default bridge: \(lookupAlias.both)")
         let bridgeAddress = try containerIPv4(backend, network: "bridge")
         eventually("on the default bridge backend answers by address \(bridgeAddress)") {
             let page = self.fetch(in: lonely, "http://\(bridgeAddress):8080/")
-            return (page.stdout.contains("backend-\(tag)"), page.both)
+            return (page.output.contains("backend-\(tag)"), page.both)
         }
     }
 
@@ -95,10 +96,10 @@ final class DockerEndToEndTests: DockerTestCase {
             XCTAssertFalse((entry["EndpointID"] as? String ?? "").isEmpty)
             // What the container sees is what inspect says.
             let eth0 = exec(container, ["ip", "addr", "show", "eth0"])
-            XCTAssertTrue(eth0.stdout.contains("inet \(cidr) "), "eth0 of \(container) has \(cidr): \(eth0.both)")
-            XCTAssertTrue(eth0.stdout.lowercased().contains("link/ether \(mac.lowercased())"), "eth0 of \(container) has \(mac): \(eth0.both)")
+            XCTAssertTrue(eth0.output.contains("inet \(cidr) "), "eth0 of \(container) has \(cidr): \(eth0.both)")
+            XCTAssertTrue(eth0.output.lowercased().contains("link/ether \(mac.lowercased())"), "eth0 of \(container) has \(mac): \(eth0.both)")
             let route = exec(container, ["ip", "route"])
-            XCTAssertTrue(route.stdout.contains("default via \(subnet.host(1))"), "default route via the gateway: \(route.both)")
+            XCTAssertTrue(route.output.contains("default via \(subnet.host(1))"), "default route via the gateway: \(route.both)")
         }
         let addresses = entries.values.compactMap { $0["IPv4Address"] as? String }
         XCTAssertEqual(Set(addresses).count, addresses.count, "two containers, two addresses: \(addresses)")
@@ -109,8 +110,8 @@ final class DockerEndToEndTests: DockerTestCase {
         // host where dockerd keeps its own rules beside ours.
         let server = try XCTUnwrap(self.server)
         let networkID = try XCTUnwrap(inspected["Id"] as? String)
-        let ours = Self.run(ServerProcess.binary, ["inspect", networkID, "--json", "--socket", server.socketPath, "--state", server.statePath])
-        let view = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(ours.stdout.utf8)) as? [String: Any], ours.both)
+        let ours = Shell.run(ServerProcess.binary, ["inspect", networkID, "--json", "--socket", server.socketPath, "--state", server.statePath])
+        let view = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(ours.output.utf8)) as? [String: Any], ours.both)
         let endpoints = view["endpoints"] as? [[String: Any]] ?? []
         XCTAssertEqual(Set(endpoints.compactMap { $0["id"] as? String }), Set(entries.values.compactMap { $0["EndpointID"] as? String }),
                        "swiftnet inspect lists dockerd's endpoints: \(ours.both)")
@@ -121,8 +122,8 @@ final class DockerEndToEndTests: DockerTestCase {
         // jump back, within 5 s. Nothing else may differ.
         var first = ""
         eventually("doctor is clean on a dockerd host", timeout: 15) {
-            let doctor = Self.run(ServerProcess.binary, ["doctor", "--json", "--socket", server.socketPath, "--state", server.statePath])
-            if first.isEmpty { first = doctor.stdout }
+            let doctor = Shell.run(ServerProcess.binary, ["doctor", "--json", "--socket", server.socketPath, "--state", server.statePath])
+            if first.isEmpty { first = doctor.output }
             return (doctor.status == 0, doctor.both)
         }
         let kinds = ((try? JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])?["findings"] as? [[String: Any]] ?? [])
@@ -138,17 +139,17 @@ final class DockerEndToEndTests: DockerTestCase {
         let peer = try runContainer("peer", network: network.name)
         let peerAddress = try containerIPv4(peer, network: network.name)
         let roamer = try runContainer("roamer", network: nil)  // on the default bridge
-        XCTAssertFalse(exec(roamer, ["ip", "-o", "addr"]).stdout.contains(subnet.base + "."))
+        XCTAssertFalse(exec(roamer, ["ip", "-o", "addr"]).output.contains(subnet.base + "."))
 
         try docker(["network", "connect", network.name, roamer])
         let address = try containerIPv4(roamer, network: network.name)
         XCTAssertTrue(address.hasPrefix(subnet.base + "."), address)
         eventually("the connected container has an interface with \(address)") {
             let addr = self.exec(roamer, ["ip", "-o", "addr"])
-            return (addr.stdout.contains("inet \(address)/24"), addr.both)
+            return (addr.output.contains("inet \(address)/24"), addr.both)
         }
         let interfaces = exec(roamer, ["ip", "-o", "link"])
-        XCTAssertTrue(interfaces.stdout.contains("eth1"), "a second interface, eth1: \(interfaces.both)")
+        XCTAssertTrue(interfaces.output.contains("eth1"), "a second interface, eth1: \(interfaces.both)")
         eventually("the connected container reaches its new peer \(peerAddress)") {
             let ping = self.exec(roamer, ["ping", "-c", "1", "-W", "2", peerAddress])
             return (ping.status == 0, ping.both)
@@ -157,9 +158,9 @@ final class DockerEndToEndTests: DockerTestCase {
         try docker(["network", "disconnect", network.name, roamer])
         eventually("the interface with \(address) is gone after disconnect") {
             let addr = self.exec(roamer, ["ip", "-o", "addr"])
-            return (addr.status == 0 && !addr.stdout.contains(subnet.base + "."), addr.both)
+            return (addr.status == 0 && !addr.output.contains(subnet.base + "."), addr.both)
         }
-        XCTAssertFalse(exec(roamer, ["ip", "-o", "link"]).stdout.contains("eth1"))
+        XCTAssertFalse(exec(roamer, ["ip", "-o", "link"]).output.contains("eth1"))
         let entries = try inspectNetwork(network.name)["Containers"] as? [String: Any] ?? [:]
         XCTAssertEqual(entries.count, 1, "only the peer is left: \(entries)")
         // Connect again: works as the first time.
@@ -199,7 +200,7 @@ final class DockerEndToEndTests: DockerTestCase {
             XCTAssertFalse(seen.contains(address))
             seen.append(address)
             let route = exec(container, ["ip", "route"])
-            XCTAssertTrue(route.stdout.contains("default via \(gateway)"), "default route via --gateway: \(route.both)")
+            XCTAssertTrue(route.output.contains("default via \(gateway)"), "default route via --gateway: \(route.both)")
         }
         eventually("a container reaches the gateway \(gateway)") {
             let ping = self.exec(self.containers[0], ["ping", "-c", "1", "-W", "2", gateway])
@@ -211,8 +212,8 @@ final class DockerEndToEndTests: DockerTestCase {
         let fixedMAC = "02:42:de:ad:be:\(String(format: "%02x", Int.random(in: 16...250)))"
         let fixed = try runContainer("fixed", network: network.name, extra: ["--ip", fixedIP, "--mac-address", fixedMAC])
         let eth0 = exec(fixed, ["ip", "addr", "show", "eth0"])
-        XCTAssertTrue(eth0.stdout.contains("inet \(fixedIP)/24 "), "--ip \(fixedIP): \(eth0.both)")
-        XCTAssertTrue(eth0.stdout.contains("link/ether \(fixedMAC)"), "--mac-address \(fixedMAC): \(eth0.both)")
+        XCTAssertTrue(eth0.output.contains("inet \(fixedIP)/24 "), "--ip \(fixedIP): \(eth0.both)")
+        XCTAssertTrue(eth0.output.contains("link/ether \(fixedMAC)"), "--mac-address \(fixedMAC): \(eth0.both)")
         let entries = try inspectNetwork(network.name)["Containers"] as? [String: [String: Any]] ?? [:]
         let entry = entries.values.first { $0["Name"] as? String == fixed }
         XCTAssertEqual(entry?["IPv4Address"] as? String, "\(fixedIP)/24")
@@ -225,13 +226,13 @@ final class DockerEndToEndTests: DockerTestCase {
         // The aux address and a taken --ip are refused.
         // (A refused `docker run -d` leaves a created container behind: listed for tearDown.)
         containers += ["swt-\(tag)-taken", "swt-\(tag)-onaux"]
-        let taken = Self.run(Self.docker, runArguments("taken", network: network.name, extra: ["--ip", fixedIP]), timeout: 60)
+        let taken = Shell.run(Self.docker, runArguments("taken", network: network.name, extra: ["--ip", fixedIP]), timeout: 60)
         XCTAssertNotEqual(taken.status, 0, "a second container on \(fixedIP) must be refused: \(taken.both)")
-        let onAux = Self.run(Self.docker, runArguments("onaux", network: network.name, extra: ["--ip", aux]), timeout: 60)
+        let onAux = Shell.run(Self.docker, runArguments("onaux", network: network.name, extra: ["--ip", aux]), timeout: 60)
         XCTAssertNotEqual(onAux.status, 0, "the aux address \(aux) must be refused: \(onAux.both)")
         // dockerd passes swiftnet's reason on.
-        XCTAssertTrue(taken.stderr.contains("already in use: \(fixedIP)"), taken.both)
-        XCTAssertTrue(onAux.stderr.contains("already in use: \(aux)"), onAux.both)
+        XCTAssertTrue(taken.error.contains("already in use: \(fixedIP)"), taken.both)
+        XCTAssertTrue(onAux.error.contains("already in use: \(aux)"), onAux.both)
     }
 
     // MARK: IPv6 and MTU
@@ -239,7 +240,7 @@ final class DockerEndToEndTests: DockerTestCase {
     func testIPv6ContainersPingEachOther() throws {
         // Groups without leading zeros: the prefix is compared with dockerd's canonical text.
         let group = { String(Int.random(in: 0x1000...0xffff), radix: 16) }
-        let v6 = "fd\(Self.randomHex(2)):\(group()):\(group()):\(group())"
+        let v6 = "fd\(Shell.randomHex(2)):\(group()):\(group()):\(group())"
         let network = try createNetwork(["--ipv6", "--subnet", "\(v6)::/64"])
         let one = try runContainer("six1", network: network.name)
         let two = try runContainer("six2", network: network.name)
@@ -249,7 +250,7 @@ final class DockerEndToEndTests: DockerTestCase {
         XCTAssertTrue(address2.hasPrefix(v6 + ":"), "\(address2) in \(v6)::/64")
         XCTAssertNotEqual(address1, address2)
         let eth0 = exec(one, ["ip", "-6", "addr", "show", "eth0"])
-        XCTAssertTrue(eth0.stdout.contains("inet6 \(address1)/64"), eth0.both)
+        XCTAssertTrue(eth0.output.contains("inet6 \(address1)/64"), eth0.both)
         eventually("[\(address1)] pings [\(address2)]", timeout: 30) {
             let ping = self.exec(one, ["ping6", "-c", "1", "-W", "2", address2])
             return (ping.status == 0, ping.both)
@@ -272,10 +273,10 @@ final class DockerEndToEndTests: DockerTestCase {
         let network = try createNetwork(["--subnet", subnet.cidr, "-o", "com.docker.network.driver.mtu=1400"])
         let container = try runContainer("mtu", network: network.name)
         let link = exec(container, ["ip", "link", "show", "eth0"])
-        XCTAssertTrue(link.stdout.contains("mtu 1400 "), "eth0 MTU 1400: \(link.both)")
+        XCTAssertTrue(link.output.contains("mtu 1400 "), "eth0 MTU 1400: \(link.both)")
         let bridge = "swn-" + network.id.prefix(10)
-        let hostSide = Self.run(Self.ipTool, ["link", "show", bridge])
-        XCTAssertTrue(hostSide.stdout.contains("mtu 1400 "), "bridge \(bridge) MTU 1400: \(hostSide.both)")
+        let hostSide = Shell.run(Shell.ipTool, ["link", "show", bridge])
+        XCTAssertTrue(hostSide.output.contains("mtu 1400 "), "bridge \(bridge) MTU 1400: \(hostSide.both)")
         let peer = try runContainer("mtu2", network: network.name)
         let peerAddress = try containerIPv4(peer, network: network.name)
         // A full-size frame (1400 - 28 bytes of headers) passes, a larger one with DF does not.
@@ -298,17 +299,17 @@ final class DockerEndToEndTests: DockerTestCase {
 
         eventually("http://127.0.0.1:\(port)/ from the host") {
             let page = Self.fetchFromHost("http://127.0.0.1:\(port)/")
-            return (page.stdout.contains("published-\(tag)"), page.both)
+            return (page.output.contains("published-\(tag)"), page.both)
         }
         eventually("http://\(host.hostSide):\(port)/ from the test host \(host.namespace)") {
             let page = Self.fetchFromHost("http://\(host.hostSide):\(port)/", namespace: host.namespace)
-            return (page.stdout.contains("published-\(tag)"), page.both)
+            return (page.output.contains("published-\(tag)"), page.both)
         }
 
         // Masquerade: the test host has no route back to the container subnet, so an answer
         // proves the source was rewritten to the host's address.
-        let routes = Self.run(Self.ipTool, ["netns", "exec", host.namespace, Self.ipTool, "route"])
-        XCTAssertFalse(routes.stdout.contains("default") || routes.stdout.contains(subnet.base), "the test host must have no route back: \(routes.both)")
+        let routes = Shell.run(Shell.ipTool, ["netns", "exec", host.namespace, Shell.ipTool, "route"])
+        XCTAssertFalse(routes.output.contains("default") || routes.output.contains(subnet.base), "the test host must have no route back: \(routes.both)")
         let client = try runContainer("client", network: network.name)
         eventually("a container pings the test host \(host.farSide)") {
             let ping = self.exec(client, ["ping", "-c", "1", "-W", "2", host.farSide])
@@ -317,26 +318,26 @@ final class DockerEndToEndTests: DockerTestCase {
         try startHTTPServer(in: host, content: "testhost-\(tag)")
         eventually("a container fetches http://\(host.farSide):8080/ from the test host") {
             let page = self.fetch(in: client, "http://\(host.farSide):8080/")
-            return (page.stdout.contains("testhost-\(tag)"), page.both)
+            return (page.output.contains("testhost-\(tag)"), page.both)
         }
 
         // A container of the same network reaches the port at a host address (hairpin NAT,
         // as Docker's bridge does).
         eventually("a container of the network fetches http://\(host.hostSide):\(port)/") {
             let page = self.fetch(in: client, "http://\(host.hostSide):\(port)/")
-            return (page.stdout.contains("published-\(tag)"), page.both)
+            return (page.output.contains("published-\(tag)"), page.both)
         }
         // And the container itself (hairpin mode on its bridge port), through a host address.
         eventually("the web container fetches its own http://\(host.hostSide):\(port)/") {
             let page = self.fetch(in: web, "http://\(host.hostSide):\(port)/")
-            return (page.stdout.contains("published-\(tag)"), page.both)
+            return (page.output.contains("published-\(tag)"), page.both)
         }
 
         // A restart (new endpoint, same port) publishes it again.
         try docker(["restart", "-t", "1", web], timeout: 60)
         eventually("http://127.0.0.1:\(port)/ again after docker restart") {
             let page = Self.fetchFromHost("http://127.0.0.1:\(port)/")
-            return (page.stdout.contains("published-\(tag)"), page.both)
+            return (page.output.contains("published-\(tag)"), page.both)
         }
 
         // Removing the container takes the port away.
@@ -345,8 +346,8 @@ final class DockerEndToEndTests: DockerTestCase {
             let page = Self.fetchFromHost("http://127.0.0.1:\(port)/")
             return (page.status != 0, page.both)
         }
-        let nat = Self.run("/usr/sbin/iptables-save", ["-t", "nat"])
-        XCTAssertFalse(nat.stdout.contains("--dport \(port) "), "no DNAT for \(port) left: \(nat.stdout)")
+        let nat = Shell.run("/usr/sbin/iptables-save", ["-t", "nat"])
+        XCTAssertFalse(nat.output.contains("--dport \(port) "), "no DNAT for \(port) left: \(nat.output)")
     }
 
     // MARK: internal networks and isolation
@@ -375,8 +376,8 @@ final class DockerEndToEndTests: DockerTestCase {
         XCTAssertNotEqual(blocked.status, 0, "an internal network must not reach the test host \(host.farSide): \(blocked.both)")
         // Not even with a route to it: add one by hand through the bridge's gateway address.
         let bridge = "swn-" + network.id.prefix(10)
-        let bridgeAddresses = Self.run(Self.ipTool, ["-o", "-4", "addr", "show", "dev", bridge])
-        if let gateway = bridgeAddresses.stdout.components(separatedBy: "inet ").dropFirst().first?.split(separator: "/").first {
+        let bridgeAddresses = Shell.run(Shell.ipTool, ["-o", "-4", "addr", "show", "dev", bridge])
+        if let gateway = bridgeAddresses.output.components(separatedBy: "inet ").dropFirst().first?.split(separator: "/").first {
             let withRoute = try runContainer("in3", network: network.name, extra: ["--cap-add", "NET_ADMIN"])
             let added = exec(withRoute, ["ip", "route", "add", "\(host.farSide)/32", "via", String(gateway)])
             XCTAssertEqual(added.status, 0, added.both)
@@ -400,13 +401,13 @@ final class DockerEndToEndTests: DockerTestCase {
         // Positive controls: everyone is up and serving, and peers of one network talk.
         eventually("a2 fetches from its peer a1") {
             let fetched = self.fetch(in: a2, "http://\(addressA1):8080/")
-            return (fetched.stdout.contains(page), fetched.both)
+            return (fetched.output.contains(page), fetched.both)
         }
         for container in [b1, d1] {
             eventually("\(container) serves and reaches its gateway") {
                 let own = self.fetch(in: container, "http://127.0.0.1:8080/")
                 let gateway = self.exec(container, ["sh", "-c", "ping -c 1 -W 2 $(ip route | awk '/default/ {print $3}')"])
-                return (own.stdout.contains(page) && gateway.status == 0, own.both + "\n" + gateway.both)
+                return (own.output.contains(page) && gateway.status == 0, own.both + "\n" + gateway.both)
             }
         }
         for (from, to, what) in [(a1, addressB1, "A → B"), (b1, addressA1, "B → A"), (a2, addressD1, "A → default bridge"),
@@ -414,7 +415,7 @@ final class DockerEndToEndTests: DockerTestCase {
             let ping = exec(from, ["ping", "-c", "1", "-W", "2", to])
             XCTAssertNotEqual(ping.status, 0, "\(what): ping \(from) → \(to) must be dropped: \(ping.both)")
             let fetched = fetch(in: from, "http://\(to):8080/", seconds: 3)
-            XCTAssertFalse(fetched.stdout.contains(page), "\(what): HTTP \(from) → \(to) must be dropped: \(fetched.both)")
+            XCTAssertFalse(fetched.output.contains(page), "\(what): HTTP \(from) → \(to) must be dropped: \(fetched.both)")
         }
     }
 
@@ -428,7 +429,7 @@ final class DockerEndToEndTests: DockerTestCase {
         let address = try containerIPv4(web, network: network.name)
         eventually("\(web) serves") {
             let own = self.fetch(in: web, "http://127.0.0.1:8080/")
-            return (own.stdout.contains(page), own.both)
+            return (own.output.contains(page), own.both)
         }
         // A plain Docker bridge network, made now.
         let dockerNetwork = "swt-\(tag)-dockerbridge"
@@ -444,19 +445,19 @@ final class DockerEndToEndTests: DockerTestCase {
         // a few seconds (it checks every 5 s): right after the jump to DOCKER-USER, ahead of
         // every rule of Docker's own.
         eventually("swiftnet's FORWARD jump is back right after DOCKER-USER", timeout: 15) {
-            let rules = Self.run("/usr/sbin/iptables", ["-w", "-S", "FORWARD"]).stdout
+            let rules = Shell.run("/usr/sbin/iptables", ["-w", "-S", "FORWARD"]).output
             let forward = rules.split(separator: "\n").map(String.init).filter { $0.hasPrefix("-A FORWARD") }
             let wanted = forward.first == "-A FORWARD -j DOCKER-USER" ? 1 : 0
             return (forward.indices.contains(wanted) && forward[wanted] == "-A FORWARD -j \(self.chainPrefix ?? "SWIFTNET")-FORWARD", rules)
         }
-        let forward = Self.run("/usr/sbin/iptables", ["-w", "-S", "FORWARD"]).stdout
+        let forward = Shell.run("/usr/sbin/iptables", ["-w", "-S", "FORWARD"]).output
         let fetched = fetch(in: outsider, "http://\(address):8080/")
-        XCTAssertFalse(fetched.stdout.contains(page),
+        XCTAssertFalse(fetched.output.contains(page),
                        "a Docker bridge network created after the swiftnet network reaches \(address): \(fetched.both)\niptables -S FORWARD:\n\(forward)")
         let ping = exec(outsider, ["ping", "-c", "2", "-W", "2", address])
         XCTAssertNotEqual(ping.status, 0, "ping from the Docker bridge network must be dropped: \(ping.both)")
         let back = fetch(in: web, "http://\(outsiderAddress):8080/")
-        XCTAssertFalse(back.stdout.contains(page), "swiftnet → Docker bridge network must be dropped: \(back.both)")
+        XCTAssertFalse(back.output.contains(page), "swiftnet → Docker bridge network must be dropped: \(back.both)")
     }
 
     // MARK: removal leaves nothing
@@ -473,12 +474,12 @@ final class DockerEndToEndTests: DockerTestCase {
         XCTAssertEqual(endpointIDs.count, 2, "\(entries)")
         let veths = endpointIDs.flatMap { ["swv" + $0.prefix(11), "swc" + $0.prefix(11)] }
 
-        let during = Self.linkNames()
+        let during = Shell.linkNames()
         XCTAssertTrue(during.contains(bridge), "bridge \(bridge) exists while the network does: \(during)")
         for id in endpointIDs {
             XCTAssertTrue(during.contains("swv" + id.prefix(11)), "host veth of endpoint \(id.prefix(12)): \(during)")
         }
-        let rulesDuring = Self.run("/usr/sbin/iptables-save", []).stdout
+        let rulesDuring = Shell.run("/usr/sbin/iptables-save", []).output
         XCTAssertTrue(rulesDuring.contains(bridge), "rules for \(bridge) while the network exists")
         XCTAssertTrue(rulesDuring.contains("--dport \(port) "), "a DNAT rule for \(port)")
 
@@ -486,15 +487,15 @@ final class DockerEndToEndTests: DockerTestCase {
         try docker(["network", "rm", network.name])
         networks.removeAll { $0 == network.name }
 
-        let after = Self.linkNames()
+        let after = Shell.linkNames()
         XCTAssertFalse(after.contains(bridge), "bridge \(bridge) left behind: \(after)")
         for veth in veths { XCTAssertFalse(after.contains(veth), "veth \(veth) left behind") }
-        let newSwiftnetLinks = Set(after.filter(Self.isSwiftnetLink)).subtracting(linksBefore)
-        XCTAssertEqual(newSwiftnetLinks, [], "swn-/swv/swc links left behind: \(Self.run(Self.ipTool, ["-o", "link"]).stdout)")
+        let newSwiftnetLinks = Set(after.filter(Shell.isSwiftnetLink)).subtracting(linksBefore)
+        XCTAssertEqual(newSwiftnetLinks, [], "swn-/swv/swc links left behind: \(Shell.run(Shell.ipTool, ["-o", "link"]).output)")
         for save in ["/usr/sbin/iptables-save", "/usr/sbin/ip6tables-save"] {
-            let rules = Self.run(save, [])
+            let rules = Shell.run(save, [])
             XCTAssertEqual(rules.status, 0, rules.both)
-            let leftovers = rules.stdout.split(separator: "\n").filter { line in
+            let leftovers = rules.output.split(separator: "\n").filter { line in
                 line.contains(bridge) || line.contains(subnet.base + ".") || line.contains("--dport \(port) ")
                     || (chainPrefix.map { line.hasPrefix("-A \($0)-") } ?? false)
             }

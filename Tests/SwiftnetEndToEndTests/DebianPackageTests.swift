@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetTestSupport
 import XCTest
 
 /// install/package.sh's Debian package as an operator uses it on a host without a Swift
@@ -35,12 +36,12 @@ final class DebianPackageTests: DockerTestCase {
             throw XCTSkip("\(tool) is missing (Debian packages dpkg-dev, apt, util-linux; install/deps.sh --test installs them)")
         }
         try requireDockerdAndImage()
-        let status = Self.run("/usr/bin/dpkg-query", ["-W", "-f", "${Status}", "swiftnet"])
-        guard status.status != 0 || status.stdout.hasSuffix("not-installed") else {
-            throw XCTSkip("a swiftnet package is on this host (\(status.stdout)); the test would replace and purge it")
+        let status = Shell.run("/usr/bin/dpkg-query", ["-W", "-f", "${Status}", "swiftnet"])
+        guard status.status != 0 || status.output.hasSuffix("not-installed") else {
+            throw XCTSkip("a swiftnet package is on this host (\(status.output)); the test would replace and purge it")
         }
         try waitUntilNoOtherServer()
-        for save in ["/usr/sbin/iptables-save", "/usr/sbin/ip6tables-save"] where Self.run(save, []).stdout.contains(":SWIFTNET-") {
+        for save in ["/usr/sbin/iptables-save", "/usr/sbin/ip6tables-save"] where Shell.run(save, []).output.contains(":SWIFTNET-") {
             throw XCTSkip("SWIFTNET chains exist (another swiftnet, e.g. install/install.sh); purge would remove them")
         }
         for path in [Self.pidFile, Self.logFile, Self.binary] where FileManager.default.fileExists(atPath: path) {
@@ -52,7 +53,7 @@ final class DebianPackageTests: DockerTestCase {
             }
             stateDirWasThereEmpty = true
         }
-        linksBefore = Set(Self.linkNames().filter(Self.isSwiftnetLink))
+        linksBefore = Set(Shell.linkNames().filter(Shell.isSwiftnetLink))
         pathsBefore = Self.swiftnetPaths()
         output = NSTemporaryDirectory() + "swt-deb-\(tag)"
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
@@ -85,20 +86,20 @@ final class DebianPackageTests: DockerTestCase {
 
     func testBuiltPackageInstallsWithoutToolchainRunsTheSeedUpgradesUnderRunningContainersAndPurgesClean() throws {
         // --- build: two versions, so that the upgrade is a real one -------------------------
-        let tree = Self.run("/bin/bash", [repository + "/install/package.sh", "--print-version"])
-        let base = tree.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let tree = Shell.run("/bin/bash", [repository + "/install/package.sh", "--print-version"])
+        let base = tree.output.trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(tree.status, 0, tree.both)
         let first = base + "+test1", second = base + "+test2"
         let firstPackage = try build(version: first)
         let secondPackage = try build(version: second)
 
-        let fields = Self.run("/usr/bin/dpkg-deb", ["-f", output + "/" + firstPackage, "Version", "Depends"]).stdout
+        let fields = Shell.run("/usr/bin/dpkg-deb", ["-f", output + "/" + firstPackage, "Version", "Depends"]).output
         XCTAssertTrue(fields.contains("Version: \(first)"), fields)
         for dependency in ["libmicrohttpd12", "libnl-route-3-200", "libsqlite3-0", "iptables"] {
             XCTAssertTrue(fields.contains(dependency), "Depends names \(dependency): \(fields)")
         }
         XCTAssertFalse(fields.lowercased().contains("swift"), "no Swift package to depend on: \(fields)")
-        let contents = Self.run("/usr/bin/dpkg-deb", ["-c", output + "/" + firstPackage]).stdout
+        let contents = Shell.run("/usr/bin/dpkg-deb", ["-c", output + "/" + firstPackage]).output
         for file in ["./usr/bin/swiftnet", "./usr/sbin/swiftnet-daemon", "./lib/systemd/system/swiftnet.socket",
                      "./lib/systemd/system/swiftnet.service", "./usr/share/man/man1/swiftnet.1.gz",
                      "./usr/share/bash-completion/completions/swiftnet", "./usr/share/doc/swiftnet/copyright"] {
@@ -107,8 +108,8 @@ final class DebianPackageTests: DockerTestCase {
         XCTAssertNil(contents.range(of: #"\.so(\.[0-9]+)*\n"#, options: .regularExpression),
                      "no shared library copied in (Debian provides them):\n\(contents)")
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/lintian") {
-            let lint = Self.run("/usr/bin/lintian", [output + "/" + firstPackage], timeout: 300)
-            XCTAssertFalse(lint.stdout.contains("E: ") || lint.stdout.contains("W: "), "lintian finds no error or warning:\n\(lint.both)")
+            let lint = Shell.run("/usr/bin/lintian", [output + "/" + firstPackage], timeout: 300)
+            XCTAssertFalse(lint.output.contains("E: ") || lint.output.contains("W: "), "lintian finds no error or warning:\n\(lint.both)")
         }
 
         // --- install where no toolchain can be found ----------------------------------------
@@ -118,17 +119,17 @@ final class DebianPackageTests: DockerTestCase {
         let installed = apt(["install", "-y", "./" + firstPackage])
         XCTAssertEqual(installed.status, 0, installed.both)
         if !FileManager.default.fileExists(atPath: "/run/systemd/system") {
-            XCTAssertTrue(installed.stdout.contains("swiftnet-daemon start"), "without systemd it says how to start: \(installed.both)")
+            XCTAssertTrue(installed.output.contains("swiftnet-daemon start"), "without systemd it says how to start: \(installed.both)")
         }
         let mode = try FileManager.default.attributesOfItem(atPath: Self.stateDir)[.posixPermissions] as? NSNumber
         XCTAssertEqual(mode?.intValue, 0o700, "postinst makes \(Self.stateDir) 0700")
         let ldd = withoutToolchain(["/usr/bin/ldd", Self.binary])
         XCTAssertEqual(ldd.status, 0, ldd.both)
-        XCTAssertFalse(ldd.stdout.contains(Self.toolchain) || ldd.stdout.contains("libswift") || ldd.stdout.contains("not found"),
-                       "the Swift runtime is linked statically; every library is Debian's:\n\(ldd.stdout)")
-        XCTAssertEqual(withoutToolchain([Self.binary, "--version"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines), first)
+        XCTAssertFalse(ldd.output.contains(Self.toolchain) || ldd.output.contains("libswift") || ldd.output.contains("not found"),
+                       "the Swift runtime is linked statically; every library is Debian's:\n\(ldd.output)")
+        XCTAssertEqual(withoutToolchain([Self.binary, "--version"]).output.trimmingCharacters(in: .whitespacesAndNewlines), first)
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") {
-            let verify = Self.run("/usr/bin/systemd-analyze", ["verify", "/lib/systemd/system/swiftnet.socket", "/lib/systemd/system/swiftnet.service"])
+            let verify = Shell.run("/usr/bin/systemd-analyze", ["verify", "/lib/systemd/system/swiftnet.socket", "/lib/systemd/system/swiftnet.service"])
             XCTAssertEqual(verify.status, 0, "the packaged units run /usr/bin/swiftnet: \(verify.both)")
         }
 
@@ -145,7 +146,7 @@ final class DebianPackageTests: DockerTestCase {
         let frontend = try runContainer("frontend", network: network.name)
         let backendAddress = try containerIPv4(backend, network: network.name)
         assertReaches(frontend, backend, at: backendAddress)
-        XCTAssertTrue(Self.run("/usr/sbin/iptables-save", []).stdout.contains(":SWIFTNET-FORWARD"), "the packaged server's chains")
+        XCTAssertTrue(Shell.run("/usr/sbin/iptables-save", []).output.contains(":SWIFTNET-FORWARD"), "the packaged server's chains")
         let startedAt = try docker(["inspect", "-f", "{{.State.StartedAt}} {{.State.Running}}", backend, frontend])
 
         // --- upgrade with the containers running --------------------------------------------
@@ -173,7 +174,7 @@ final class DebianPackageTests: DockerTestCase {
                        "a new container gets a free address: \(lateAddress)")
 
         // --- remove, then purge ---------------------------------------------------------------
-        Self.run(Self.docker, ["rm", "-f"] + containers, timeout: 120)
+        Shell.run(Self.docker, ["rm", "-f"] + containers, timeout: 120)
         containers.removeAll()
         try docker(["network", "rm", network.name])
         networks.removeAll()
@@ -183,19 +184,19 @@ final class DebianPackageTests: DockerTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: Self.pluginSocket), "no socket after remove")
         XCTAssertFalse(FileManager.default.fileExists(atPath: Self.binary))
         XCTAssertTrue(FileManager.default.fileExists(atPath: Self.stateDir + "/swiftnet.db"), "remove keeps the state")
-        XCTAssertTrue(Self.run("/usr/sbin/iptables-save", []).stdout.contains(":SWIFTNET-"), "remove keeps the chains (purge removes them)")
+        XCTAssertTrue(Shell.run("/usr/sbin/iptables-save", []).output.contains(":SWIFTNET-"), "remove keeps the chains (purge removes them)")
 
         let purged = apt(["purge", "-y", "swiftnet"])
         XCTAssertEqual(purged.status, 0, purged.both)
         XCTAssertNil(packageStatus(), "purged: dpkg knows no swiftnet")
         for save in ["/usr/sbin/iptables-save", "/usr/sbin/ip6tables-save"] {
-            let rules = Self.run(save, []).stdout
+            let rules = Shell.run(save, []).output
             XCTAssertFalse(rules.contains("SWIFTNET-"), "\(save): purge removes swiftnet's chains and jumps:\n\(rules)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: Self.stateDir), "purge removes the state")
         XCTAssertEqual(Self.swiftnetPaths(), pathsBefore.subtracting([Self.stateDir]), "purge leaves no file or link of swiftnet")
         XCTAssertEqual(Self.packagedServerPIDs(), [], "no swiftnet process is left")
-        XCTAssertEqual(Set(Self.linkNames().filter(Self.isSwiftnetLink)).subtracting(linksBefore), [], "no swiftnet interface is left")
+        XCTAssertEqual(Set(Shell.linkNames().filter(Shell.isSwiftnetLink)).subtracting(linksBefore), [], "no swiftnet interface is left")
     }
 
     // MARK: steps
@@ -203,20 +204,20 @@ final class DebianPackageTests: DockerTestCase {
     /// install/package.sh --version V into the test's folder; the .deb's file name.
     func build(version: String) throws -> String {
         let began = Date()
-        let built = Self.run("/bin/bash", [repository + "/install/package.sh", "--version", version, "--output", output], timeout: 2400)
+        let built = Shell.run("/bin/bash", [repository + "/install/package.sh", "--version", version, "--output", output], timeout: 2400)
         guard built.status == 0 else {
             XCTFail("install/package.sh --version \(version): \(built.both)")
-            throw CommandFailure(description: "package build")
+            throw Shell.Failure(description: "package build")
         }
-        print("install/package.sh --version \(version): \(Int(Date().timeIntervalSince(began))) s; \(built.stdout)")
-        let architecture = Self.run("/usr/bin/dpkg", ["--print-architecture"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        print("install/package.sh --version \(version): \(Int(Date().timeIntervalSince(began))) s; \(built.output)")
+        let architecture = Shell.run("/usr/bin/dpkg", ["--print-architecture"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
         let name = "swiftnet_\(version)_\(architecture).deb"
         XCTAssertTrue(FileManager.default.fileExists(atPath: output + "/" + name), built.both)
         return name
     }
 
     /// apt-get in the test's package folder, without the toolchain.
-    func apt(_ arguments: [String]) -> CommandResult {
+    func apt(_ arguments: [String]) -> Shell.Result {
         withoutToolchain(["/bin/sh", "-c", "cd \"$0\" && exec apt-get -o DPkg::Lock::Timeout=300 \"$@\"", output] + arguments, timeout: 600)
     }
 
@@ -224,12 +225,12 @@ final class DebianPackageTests: DockerTestCase {
     /// LD_LIBRARY_PATH, and /opt/swift covered by an empty tmpfs in a mount namespace of its own
     /// (so that no run path nor absolute path reaches it either). A server started this way
     /// stays in that namespace.
-    func withoutToolchain(_ command: [String], timeout: Double = 120) -> CommandResult {
+    func withoutToolchain(_ command: [String], timeout: Double = 120) -> Shell.Result {
         var script = "exec \"$@\""
         if FileManager.default.fileExists(atPath: Self.toolchain) {
             script = "mount -t tmpfs -o size=1m,mode=0755 swiftnet-no-toolchain \(Self.toolchain) && " + script
         }
-        return Self.run("/usr/bin/unshare", ["--mount", "--propagation", "private", "--", "/usr/bin/env", "-i",
+        return Shell.run("/usr/bin/unshare", ["--mount", "--propagation", "private", "--", "/usr/bin/env", "-i",
                                              "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND=noninteractive", "LANG=C.UTF-8",
                                              "/bin/sh", "-c", script, "sh"] + command, timeout: timeout)
     }
@@ -238,7 +239,7 @@ final class DebianPackageTests: DockerTestCase {
         let text = (try? String(contentsOfFile: Self.pidFile, encoding: .utf8)) ?? ""
         guard let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             XCTFail("no pid in \(Self.pidFile): '\(text)'", file: file, line: line)
-            throw CommandFailure(description: "pid file")
+            throw Shell.Failure(description: "pid file")
         }
         serverPIDs.insert(pid)
         return pid
@@ -272,14 +273,14 @@ final class DebianPackageTests: DockerTestCase {
             var resolved = ""
             eventually("\(frontend) resolves \(name)", file: file, line: line) {
                 let lookup = self.exec(frontend, ["timeout", "10", "nslookup", name], timeout: 20)
-                resolved = Self.nslookupAddresses(lookup.stdout).first(where: Self.isIPv4) ?? ""
+                resolved = Self.nslookupAddresses(lookup.output).first(where: Self.isIPv4) ?? ""
                 return (!resolved.isEmpty, lookup.both)
             }
             XCTAssertEqual(resolved, address, "\(name) resolves to the backend's address", file: file, line: line)
         }
         eventually("\(frontend) fetches http://\(address):8080/", file: file, line: line) {
             let page = self.fetch(in: frontend, "http://\(address):8080/")
-            return (page.stdout.contains("backend-\(self.tag)"), page.both)
+            return (page.output.contains("backend-\(self.tag)"), page.both)
         }
     }
 
@@ -287,18 +288,18 @@ final class DebianPackageTests: DockerTestCase {
 
     /// dpkg's status of swiftnet, nil when dpkg knows none (never installed, or purged).
     func packageStatus() -> String? {
-        let status = Self.run("/usr/bin/dpkg-query", ["-W", "-f", "${Status}", "swiftnet"])
-        guard status.status == 0, !status.stdout.hasSuffix("not-installed") else { return nil }
-        return status.stdout
+        let status = Shell.run("/usr/bin/dpkg-query", ["-W", "-f", "${Status}", "swiftnet"])
+        guard status.status == 0, !status.output.hasSuffix("not-installed") else { return nil }
+        return status.output
     }
 
     /// Files, folders and links named after swiftnet where a package or its scripts put them.
     static func swiftnetPaths() -> Set<String> {
-        let found = run("/usr/bin/find", ["/etc", "/usr", "/lib/systemd", "/var/lib/dpkg/info", "/var/lib/systemd", "/var/log", "/run",
+        let found = Shell.run("/usr/bin/find", ["/etc", "/usr", "/lib/systemd", "/var/lib/dpkg/info", "/var/lib/systemd", "/var/log", "/run",
                                           "-xdev", "(", "-path", "/run/swiftnet-test-docker", "-o", "-path", "/run/docker/netns",
                                           "-o", "-path", "/run/containerd", ")", "-prune", "-o", "-name", "*swiftnet*", "-print"])
-        let stateFolders = run("/usr/bin/find", ["/var/lib", "-maxdepth", "1", "-name", "*swiftnet*"])
-        return Set((found.stdout + stateFolders.stdout).split(separator: "\n").map(String.init))
+        let stateFolders = Shell.run("/usr/bin/find", ["/var/lib", "-maxdepth", "1", "-name", "*swiftnet*"])
+        return Set((found.output + stateFolders.output).split(separator: "\n").map(String.init))
     }
 
     static func isPackagedServer(_ pid: Int32) -> Bool {

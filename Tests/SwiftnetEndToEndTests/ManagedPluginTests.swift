@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetTestSupport
 import XCTest
 
 /// swiftnet as a managed Docker plugin (plugin/build.sh, plugin/config.json) under a real
@@ -32,7 +33,7 @@ final class ManagedPluginTests: DockerTestCase {
     override func setUpWithError() throws {
         guard getuid() == 0 else { throw XCTSkip("needs root (dockerd, docker plugin create, iptables)") }
         try requireDockerdAndImage()
-        linksBefore = Set(Self.linkNames().filter(Self.isSwiftnetLink))
+        linksBefore = Set(Shell.linkNames().filter(Shell.isSwiftnetLink))
         folders += [packageDir, stateDir]
     }
 
@@ -42,20 +43,20 @@ final class ManagedPluginTests: DockerTestCase {
         if pluginMade || Self.pluginExists(plugin) {
             let failed = (testRun?.failureCount ?? 0) + (testRun?.unexpectedExceptionCount ?? 0) > 0
             if failed { print("plugin log (dockerd's, last lines):\n" + pluginLog(40)) }
-            Self.run(Self.docker, ["plugin", "disable", "-f", plugin], timeout: 60)
-            let removed = Self.run(Self.docker, ["plugin", "rm", "-f", plugin], timeout: 60)
+            Shell.run(Self.docker, ["plugin", "disable", "-f", plugin], timeout: 60)
+            let removed = Shell.run(Self.docker, ["plugin", "rm", "-f", plugin], timeout: 60)
             if removed.status != 0 && Self.pluginExists(plugin) { print("tearDown: docker plugin rm -f \(plugin): \(removed.both)") }
         }
         removeChains(prefix: pluginChainPrefix)
     }
 
     static func pluginExists(_ name: String) -> Bool {
-        run(docker, ["plugin", "inspect", "--format", "{{.Id}}", name], timeout: 20).status == 0
+        Shell.run(docker, ["plugin", "inspect", "--format", "{{.Id}}", name], timeout: 20).status == 0
     }
 
     /// The plugin's stderr as dockerd logs it (`plugin=<id>`), when the log is test/dockerd.sh's.
     func pluginLog(_ lines: Int) -> String {
-        let id = Self.run(Self.docker, ["plugin", "inspect", "--format", "{{.Id}}", plugin]).stdout
+        let id = Shell.run(Self.docker, ["plugin", "inspect", "--format", "{{.Id}}", plugin]).output
             .trimmingCharacters(in: .whitespacesAndNewlines)
         guard !id.isEmpty, let log = try? String(contentsOfFile: "/var/log/swiftnet-test-dockerd.log", encoding: .utf8) else { return "" }
         return log.split(separator: "\n").filter { $0.contains("plugin=\(id)") }.suffix(lines).joined(separator: "\n")
@@ -63,12 +64,12 @@ final class ManagedPluginTests: DockerTestCase {
 
     @discardableResult
     func buildScript(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let result = Self.run(Self.repository + "/plugin/build.sh", arguments, timeout: 300)
+        let result = Shell.run(Self.repository + "/plugin/build.sh", arguments, timeout: 300)
         guard result.status == 0 else {
             XCTFail("plugin/build.sh \(arguments.joined(separator: " ")): \(result.both)", file: file, line: line)
-            throw CommandFailure(description: "plugin/build.sh")
+            throw Shell.Failure(description: "plugin/build.sh")
         }
-        return result.stdout
+        return result.output
     }
 
     func testSeedScenarioOnTheManagedPlugin() throws {
@@ -93,7 +94,7 @@ final class ManagedPluginTests: DockerTestCase {
         let inspected = try inspectNetwork(network)
         XCTAssertEqual(inspected["Driver"] as? String, plugin)
         XCTAssertEqual((inspected["IPAM"] as? [String: Any])?["Driver"] as? String, plugin)
-        XCTAssertTrue(Self.linkNames().contains("swn-" + networkID.prefix(10)), "the plugin made the bridge swn-\(networkID.prefix(10))")
+        XCTAssertTrue(Shell.linkNames().contains("swn-" + networkID.prefix(10)), "the plugin made the bridge swn-\(networkID.prefix(10))")
 
         let backend = try runContainer("backend", network: network, extra: ["--network-alias", "backend"],
                                        command: httpd(content: "managed-\(tag)"))
@@ -103,13 +104,13 @@ final class ManagedPluginTests: DockerTestCase {
         var address = ""
         eventually("frontend resolves backend through 127.0.0.11") {
             let lookup = self.exec(frontend, ["timeout", "10", "nslookup", "backend", "127.0.0.11"], timeout: 20)
-            address = Self.nslookupAddresses(lookup.stdout).first(where: Self.isIPv4) ?? ""
+            address = Self.nslookupAddresses(lookup.output).first(where: Self.isIPv4) ?? ""
             return (!address.isEmpty, lookup.both)
         }
         XCTAssertEqual(address, expected, "backend resolves to its address on \(network)")
         eventually("frontend fetches http://backend=\(address):8080/") {
             let page = self.fetch(in: frontend, "http://\(address):8080/")
-            return (page.stdout.contains("managed-\(tag)"), page.both)
+            return (page.output.contains("managed-\(tag)"), page.both)
         }
 
         // Everything removed again, in the user's order; nothing of swiftnet's is left.
@@ -126,7 +127,7 @@ final class ManagedPluginTests: DockerTestCase {
         for endpoint in endpoints where !endpoint.isEmpty {
             ours += ["swv" + endpoint.prefix(11), "swc" + endpoint.prefix(11)]
         }
-        let left = Set(Self.linkNames().filter(Self.isSwiftnetLink))
+        let left = Set(Shell.linkNames().filter(Shell.isSwiftnetLink))
         // By name: other suites may be making swiftnet links of their own meanwhile.
         XCTAssertTrue(left.isDisjoint(with: ours), "links of the plugin left: \(left.intersection(ours).sorted())")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetTestSupport
 import XCTest
 
 /// Every endpoint of a network gets its own MAC. swiftnet derives it from the address

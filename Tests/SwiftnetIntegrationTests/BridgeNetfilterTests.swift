@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetTestSupport
 import XCTest
 
 /// `enable_icc=false` is a DROP between two ports of one bridge, which iptables only sees

@@ -1,6 +1,7 @@
 import Foundation
 import SwiftnetClient
 import SwiftnetPlugin
+import SwiftnetTestSupport
 import XCTest
 
 /// Calls replayed as dockerd 29.7.2 sends them, byte for byte where it matters (headers, key

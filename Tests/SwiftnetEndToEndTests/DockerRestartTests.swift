@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetTestSupport
 import XCTest
 
 /// swiftnet and dockerd restarting under running containers, end to end (real dockerd, real
@@ -64,7 +65,7 @@ final class DockerRestartTests: DockerTestCase {
                        when: "after the restart")
         eventually("a new container reaches the old web container") {
             let fetched = self.fetch(in: new1, "http://\(webAddress):8080/")
-            return (fetched.stdout.contains(page), fetched.both)
+            return (fetched.output.contains(page), fetched.both)
         }
         eventually("the new containers reach each other") {
             let ping = self.exec(new2, ["ping", "-c", "1", "-W", "2", new1Address])
@@ -108,8 +109,8 @@ final class DockerRestartTests: DockerTestCase {
         stoppedDockerd = true
         let stopped = Self.runDockerdScript(["--stop"], timeout: 90)
         XCTAssertEqual(stopped.status, 0, "test/dockerd.sh --stop: \(stopped.both)")
-        XCTAssertTrue(stopped.stdout.contains("dockerd stopped"), stopped.both)
-        XCTAssertNotEqual(Self.run(Self.docker, ["version"], timeout: 10).status, 0, "dockerd must be down")
+        XCTAssertTrue(stopped.output.contains("dockerd stopped"), stopped.both)
+        XCTAssertNotEqual(Shell.run(Self.docker, ["version"], timeout: 10).status, 0, "dockerd must be down")
         let started = Self.runDockerdScript([], timeout: 120)
         guard started.status == 0 else {
             XCTFail("test/dockerd.sh did not start dockerd again: \(started.both)\n\(dockerdLogTail())")
@@ -120,9 +121,9 @@ final class DockerRestartTests: DockerTestCase {
 
         let back = eventually("both --restart always containers run again", timeout: 60, interval: 1) {
             let states = [backend, frontend].map { container in
-                Self.run(Self.docker, ["inspect", "--format", "{{.State.Running}} {{.State.Status}} {{.State.Error}}", container], timeout: 15)
+                Shell.run(Self.docker, ["inspect", "--format", "{{.State.Running}} {{.State.Status}} {{.State.Error}}", container], timeout: 15)
             }
-            return (states.allSatisfy { $0.stdout.hasPrefix("true ") }, states.map(\.both).joined(separator: "\n"))
+            return (states.allSatisfy { $0.output.hasPrefix("true ") }, states.map(\.both).joined(separator: "\n"))
         }
         guard back else {
             XCTFail("containers did not come back after the dockerd restart\n\(dockerdLogTail())\nswiftnet log:\n\(swiftnetLogTail(60))")
@@ -178,17 +179,17 @@ final class DockerRestartTests: DockerTestCase {
             + endpointIDs.flatMap { ["swv" + $0.prefix(11), "swc" + $0.prefix(11)] }
         // Endpoint veths are deleted after DeleteEndpoint has answered: give them a moment.
         eventually("no swn-/swv/swc link of this test's networks and endpoints remains", timeout: 10) {
-            let left = Set(Self.linkNames()).intersection(names)
+            let left = Set(Shell.linkNames()).intersection(names)
             return (left.isEmpty, "left: \(left.sorted())")
         }
-        let newLinks = Set(Self.linkNames().filter(Self.isSwiftnetLink)).subtracting(linksBefore)
+        let newLinks = Set(Shell.linkNames().filter(Shell.isSwiftnetLink)).subtracting(linksBefore)
         XCTAssertEqual(newLinks, [], "swiftnet links made during the test and left behind")
 
         if let chainPrefix {
             for save in ["/usr/sbin/iptables-save", "/usr/sbin/ip6tables-save"] {
-                let rules = Self.run(save, [])
+                let rules = Shell.run(save, [])
                 XCTAssertEqual(rules.status, 0, rules.both)
-                let leftovers = rules.stdout.split(separator: "\n").map(String.init).filter { line in
+                let leftovers = rules.output.split(separator: "\n").map(String.init).filter { line in
                     guard line.contains(chainPrefix) || line.contains(subnet.base + ".") else { return false }
                     if line.hasPrefix(":\(chainPrefix)-") { return false }  // chain declarations
                     // A jump from a built-in chain into ours (PREROUTING/OUTPUT qualify it with
@@ -219,7 +220,7 @@ final class DockerRestartTests: DockerTestCase {
         }
         eventually("\(when): client fetches http://\(webAddress):8080/", file: file, line: line) {
             let fetched = self.fetch(in: client, "http://\(webAddress):8080/")
-            return (fetched.stdout.contains(page), fetched.both)
+            return (fetched.output.contains(page), fetched.both)
         }
     }
 
@@ -230,14 +231,14 @@ final class DockerRestartTests: DockerTestCase {
         var address = ""
         eventually("\(when): frontend resolves backend through 127.0.0.11", timeout: timeout, file: file, line: line) {
             let lookup = self.exec(frontend, ["timeout", "10", "nslookup", "backend", "127.0.0.11"], timeout: 20)
-            address = Self.nslookupAddresses(lookup.stdout).first(where: Self.isIPv4) ?? ""
+            address = Self.nslookupAddresses(lookup.output).first(where: Self.isIPv4) ?? ""
             return (!address.isEmpty, lookup.both)
         }
         let expected = try containerIPv4(backend, network: network)
         XCTAssertEqual(address, expected, "\(when): backend resolves to its address on \(network)", file: file, line: line)
         eventually("\(when): frontend fetches http://backend=\(address):8080/", timeout: timeout, file: file, line: line) {
             let fetched = self.fetch(in: frontend, "http://\(address):8080/")
-            return (fetched.stdout.contains(page), fetched.both)
+            return (fetched.output.contains(page), fetched.both)
         }
     }
 
@@ -250,7 +251,7 @@ final class DockerRestartTests: DockerTestCase {
         XCTAssertEqual(response.status, 200, "GET /state: \(response.text)", file: file, line: line)
         guard let object = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
             XCTFail("GET /state is not a JSON object: \(response.text)", file: file, line: line)
-            throw CommandFailure(description: "GET /state")
+            throw Shell.Failure(description: "GET /state")
         }
         return object
     }
@@ -263,8 +264,8 @@ final class DockerRestartTests: DockerTestCase {
         guard !pid.isEmpty, commandLine.contains("dockerd"), commandLine.contains("--data-root \(Self.dockerdDataRoot)") else {
             throw XCTSkip("the running dockerd was not started by test/dockerd.sh (no live pid in \(Self.dockerdPidFile) with --data-root \(Self.dockerdDataRoot)); this test restarts dockerd only when it is the test one")
         }
-        let root = Self.run(Self.docker, ["info", "--format", "{{.DockerRootDir}}"], timeout: 20)
-        guard root.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == Self.dockerdDataRoot else {
+        let root = Shell.run(Self.docker, ["info", "--format", "{{.DockerRootDir}}"], timeout: 20)
+        guard root.output.trimmingCharacters(in: .whitespacesAndNewlines) == Self.dockerdDataRoot else {
             throw XCTSkip("the dockerd answering on the default socket is not test/dockerd.sh's (root dir \(root.both)); not restarting it")
         }
     }
@@ -272,14 +273,14 @@ final class DockerRestartTests: DockerTestCase {
     /// test/dockerd.sh with every descriptor above 2 closed first: Foundation's Process learns
     /// that a child exited from a descriptor the child inherits, and the dockerd the script
     /// leaves running would otherwise hold it, so the script never looks finished.
-    static func runDockerdScript(_ arguments: [String], timeout: Double) -> CommandResult {
+    static func runDockerdScript(_ arguments: [String], timeout: Double) -> Shell.Result {
         let closeAndRun = #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec /bin/bash "$0" "$@""#
-        return run("/bin/bash", ["-c", closeAndRun, dockerdScript] + arguments, timeout: timeout)
+        return Shell.run("/bin/bash", ["-c", closeAndRun, dockerdScript] + arguments, timeout: timeout)
     }
 
     func dockerdLogTail(_ lines: Int = 60) -> String {
-        let tail = Self.run("/usr/bin/tail", ["-n", "\(lines)", Self.dockerdLog])
-        return "dockerd log (\(Self.dockerdLog), last \(lines) lines):\n\(tail.stdout)"
+        let tail = Shell.run("/usr/bin/tail", ["-n", "\(lines)", Self.dockerdLog])
+        return "dockerd log (\(Self.dockerdLog), last \(lines) lines):\n\(tail.output)"
     }
 
     func swiftnetLogTail(_ lines: Int) -> String {

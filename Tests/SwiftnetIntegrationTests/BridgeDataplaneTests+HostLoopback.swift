@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetTestSupport
 import XCTest
 
 /// Every swiftnet bridge has `route_localnet=1`, which the host's own connections to ports

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetTestSupport
 import XCTest
 
 /// `docker rename` and a new container under the old name, on a real dockerd: Docker
@@ -39,17 +40,17 @@ final class DockerRenameTests: DockerTestCase {
         containers.removeAll { $0 == old }
         XCTAssertEqual(try containerIPv4(again, network: network.name), secondIP)
         let eth0 = exec(again, ["ip", "addr", "show", "eth0"])
-        XCTAssertTrue(eth0.stdout.contains("inet \(secondIP)/24 "), eth0.both)
-        XCTAssertTrue(eth0.stdout.lowercased().contains("link/ether \(secondMAC.lowercased())"), eth0.both)
+        XCTAssertTrue(eth0.output.contains("inet \(secondIP)/24 "), eth0.both)
+        XCTAssertTrue(eth0.output.lowercased().contains("link/ether \(secondMAC.lowercased())"), eth0.both)
         eventually("the new web still reaches its gateway \(subnet.host(1))") {
             let ping = self.exec(again, ["ping", "-c", "1", "-W", "2", subnet.host(1)])
             return (ping.status == 0, ping.both)
         }
 
         containers.append("swt-\(tag)-third")
-        let third = Self.run(Self.docker, runArguments("third", network: network.name, extra: ["--ip", secondIP]), timeout: 60)
+        let third = Shell.run(Self.docker, runArguments("third", network: network.name, extra: ["--ip", secondIP]), timeout: 60)
         XCTAssertNotEqual(third.status, 0, "--ip \(secondIP) while the new web holds it: \(third.both)")
-        XCTAssertTrue(third.stderr.contains("already in use: \(secondIP)"), third.both)
+        XCTAssertTrue(third.error.contains("already in use: \(secondIP)"), third.both)
         // web-old's address is free again.
         let reuse = try runContainer("reuse", network: network.name, extra: ["--ip", firstIP])
         XCTAssertEqual(try containerIPv4(reuse, network: network.name), firstIP)

@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetTestSupport
 import XCTest
 
 /// Whose address, whose veth: the network driver and the IPAM together, with real netlink in

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetTestSupport
 import XCTest
 
 /// Docker 28+ picks a gateway endpoint per address family. A container on an IPv4-only and an

@@ -5,24 +5,24 @@ import XCTest
 
 /// A real `swiftnet serve` process on a temporary socket and state file — the thing dockerd
 /// talks to, started the way an operator would start it.
-final class ServerProcess {
-    let folder: String
-    let socketPath: String
-    let statePath: String
-    let logPath: String
-    private(set) var process: Process?
-    var extraArguments: [String] = []
+package final class ServerProcess {
+    package let folder: String
+    package let socketPath: String
+    package let statePath: String
+    package let logPath: String
+    package private(set) var process: Process?
+    package var extraArguments: [String] = []
     /// Added to the server's environment (e.g. SWIFTNET_CRASH_AT).
-    var environment: [String: String] = [:]
+    package var environment: [String: String] = [:]
     /// Set: the server runs in this network namespace (`ip netns exec`, which execs it, so the
     /// process is the server's), and every link and rule it makes stays there and goes with it.
-    var namespace: String?
+    package var namespace: String?
     /// A program that execs the server with its arguments, e.g. `["/usr/bin/prlimit", "--nofile=64:64", "--"]`
     /// (the pid stays the server's).
-    var launcher: [String] = []
+    package var launcher: [String] = []
 
     /// The `swiftnet` binary built beside this test bundle, or `$SWIFTNET_BIN`.
-    static var binary: String {
+    package static var binary: String {
         if let path = ProcessInfo.processInfo.environment["SWIFTNET_BIN"] { return path }
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [folder, folder.deletingLastPathComponent()] {
@@ -36,7 +36,7 @@ final class ServerProcess {
     /// `socketPath` nil: a socket in the temporary folder. The end-to-end tests pass the real
     /// plugin path, `/run/docker/plugins/swiftnet.sock`, which dockerd discovers; state and log
     /// stay in the temporary folder either way.
-    init(socketPath: String? = nil) {
+    package init(socketPath: String? = nil) {
         // Short: a Unix socket path must fit in 108 bytes.
         folder = "/tmp/swn-test-\(UUID().uuidString.prefix(8))"
         self.socketPath = socketPath ?? folder + "/plugins/swiftnet.sock"
@@ -46,7 +46,7 @@ final class ServerProcess {
     }
 
     /// Starts the server and waits (bounded) until the socket answers.
-    func start(file: StaticString = #filePath, line: UInt = #line) throws {
+    package func start(file: StaticString = #filePath, line: UInt = #line) throws {
         let process = try launch()
         self.process = process
         let deadline = Date().addingTimeInterval(15)
@@ -64,7 +64,7 @@ final class ServerProcess {
     }
 
     /// Starts a process without waiting for it (for start-up failures).
-    func launch(arguments: [String]? = nil) throws -> Process {
+    package func launch(arguments: [String]? = nil) throws -> Process {
         let process = Process()
         let serverArguments = arguments ?? (["serve", "--socket", socketPath, "--state", statePath, "--log-level", "debug"] + extraArguments)
         // `ip netns exec` and a launcher both exec what follows: the pid stays the server's.
@@ -85,7 +85,7 @@ final class ServerProcess {
     }
 
     /// kill -9: no handler runs, the socket file stays behind.
-    func kill9() {
+    package func kill9() {
         guard let process else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -94,7 +94,7 @@ final class ServerProcess {
 
     /// SIGTERM and wait for a graceful exit; returns the exit status.
     @discardableResult
-    func terminate() -> Int32 {
+    package func terminate() -> Int32 {
         guard let process else { return 0 }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(10)
@@ -106,7 +106,7 @@ final class ServerProcess {
     }
 
     /// Waits for the process to die by SIGKILL (a crash point); true if it did.
-    func waitForCrash(seconds: Double) -> Bool {
+    package func waitForCrash(seconds: Double) -> Bool {
         guard let process else { return false }
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { usleep(10_000) }
@@ -116,7 +116,7 @@ final class ServerProcess {
     }
 
     /// Waits (bounded) for the process to end by itself; its exit status, or nil if it still runs.
-    func waitForExit(seconds: Double) -> Int32? {
+    package func waitForExit(seconds: Double) -> Int32? {
         guard let process else { return nil }
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { usleep(10_000) }
@@ -125,12 +125,12 @@ final class ServerProcess {
         return process.terminationStatus
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    func client() throws -> UnixHTTPClient { try UnixHTTPClient(socketPath: socketPath) }
+    package func client() throws -> UnixHTTPClient { try UnixHTTPClient(socketPath: socketPath) }
 
     /// Stops the server gracefully (it deletes the veths it retired) and removes its files.
-    func cleanUp() {
+    package func cleanUp() {
         terminate()
         try? FileManager.default.removeItem(atPath: folder)
     }
@@ -138,14 +138,14 @@ final class ServerProcess {
 
 extension UnixHTTPClient {
     /// POSTs `json` and decodes the answer as a JSON object.
-    func call(_ path: String, _ json: String = "") throws -> (status: Int, object: [String: Any]) {
+    package func call(_ path: String, _ json: String = "") throws -> (status: Int, object: [String: Any]) {
         let response = try post(path, body: Array(json.utf8))
         let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         return (response.status, object ?? ["<raw>": response.text])
     }
 
     /// A RequestAddress that must succeed; returns the CIDR.
-    func requestAddress(pool: String, address: String = "", options: String = "null") throws -> String {
+    package func requestAddress(pool: String, address: String = "", options: String = "null") throws -> String {
         let (status, object) = try call("/IpamDriver.RequestAddress",
                                         #"{"Address":"\#(address)","Options":\#(options),"PoolID":"\#(pool)"}"#)
         guard status == 200, let cidr = object["Address"] as? String else {
@@ -154,7 +154,7 @@ extension UnixHTTPClient {
         return cidr
     }
 
-    func requestPool(_ pool: String = "", subPool: String = "", v6: Bool = false, options: String = "null") throws -> (id: String, pool: String) {
+    package func requestPool(_ pool: String = "", subPool: String = "", v6: Bool = false, options: String = "null") throws -> (id: String, pool: String) {
         let (status, object) = try call("/IpamDriver.RequestPool",
             #"{"AddressSpace":"LocalDefault","Options":\#(options),"Pool":"\#(pool)","SubPool":"\#(subPool)","V6":\#(v6)}"#)
         guard status == 200, let id = object["PoolID"] as? String, let prefix = object["Pool"] as? String else {
@@ -163,7 +163,7 @@ extension UnixHTTPClient {
         return (id, prefix)
     }
 
-    func releaseAddress(pool: String, address: String) throws {
+    package func releaseAddress(pool: String, address: String) throws {
         let (status, object) = try call("/IpamDriver.ReleaseAddress", #"{"Address":"\#(address)","PoolID":"\#(pool)"}"#)
         guard status == 200 else { throw HTTPClientError.malformedResponse("ReleaseAddress \(status) \(object)") }
     }

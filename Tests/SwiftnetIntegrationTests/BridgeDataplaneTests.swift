@@ -1,6 +1,7 @@
 import Foundation
 import SwiftnetClient
 import SwiftnetFirewall
+import SwiftnetTestSupport
 import XCTest
 
 /// The network driver over the real socket with real netlink and iptables, no dockerd: the

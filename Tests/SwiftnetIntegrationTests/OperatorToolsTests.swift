@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetTestSupport
 import XCTest
 
 /// `swiftnet ls`, `inspect`, `pools`, `doctor` and `gc` against a real server with real
@@ -211,7 +212,7 @@ extension BridgeDataplaneTests {
         XCTAssertTrue(ping(from: a.namespace, c.address).succeeded, "the live containers still talk")
         XCTAssertEqual(swiftnet(["gc"]).output, "nothing to free\n")
         XCTAssertEqual(swiftnet(["doctor"]).status, 0, swiftnet(["doctor"]).output)
-        let metrics = OperatorMetricsTests.samples(try client.get("/metrics").text)
+        let metrics = PrometheusSamples.parse(try client.get("/metrics").text)
         XCTAssertEqual(metrics[#"swiftnet_reconcile_repairs_total{source="gc"}"#], 1, "one endpoint freed by gc")
 
         // An address handed out whose answer dockerd never got (swiftnet died before it):

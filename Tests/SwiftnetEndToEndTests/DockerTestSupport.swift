@@ -2,6 +2,7 @@ import Foundation
 import SwiftnetAddress
 import SwiftnetClient
 import SwiftnetPlugin
+import SwiftnetTestSupport
 import XCTest
 
 /// Shared by the end-to-end suites (DockerEndToEndTests, DockerRestartTests): set-up (a real
@@ -9,14 +10,13 @@ import XCTest
 /// pool), tear-down of everything a test made, docker wrappers, bounded waits. No tests here.
 class DockerTestCase: XCTestCase {
     static let docker = "/usr/bin/docker"
-    static let ipTool = "/usr/sbin/ip"
     static let busybox = "/bin/busybox"
     static let pluginSocket = "/run/docker/plugins/swiftnet.sock"
     static let image = "bb:latest"
 
     var server: ServerProcess?
     /// Unique per test: names of networks and containers, the chain prefix, namespaces.
-    let tag = DockerTestCase.randomHex(8)
+    let tag = Shell.randomHex(8)
     var chainPrefix: String?
     var autoPoolBase = ""
     var containers: [String] = []
@@ -33,11 +33,11 @@ class DockerTestCase: XCTestCase {
 
     /// Skips without a dockerd (test/run.sh starts one); fails if it lacks the test image.
     func requireDockerdAndImage() throws {
-        let version = Self.run(Self.docker, ["version", "--format", "{{.Server.Version}}"], timeout: 20)
+        let version = Shell.run(Self.docker, ["version", "--format", "{{.Server.Version}}"], timeout: 20)
         guard version.status == 0 else {
-            throw XCTSkip("no dockerd answers `/usr/bin/docker version` on the default socket (test/dockerd.sh starts one; test/run.sh runs it): \(version.stderr)")
+            throw XCTSkip("no dockerd answers `/usr/bin/docker version` on the default socket (test/dockerd.sh starts one; test/run.sh runs it): \(version.error)")
         }
-        let image = Self.run(Self.docker, ["image", "inspect", "--format", "{{.Id}}", Self.image], timeout: 20)
+        let image = Shell.run(Self.docker, ["image", "inspect", "--format", "{{.Id}}", Self.image], timeout: 20)
         guard image.status == 0 else {
             XCTFail("image \(Self.image) is missing: run test/dockerd.sh, which imports it from /bin/busybox\n\(image.both)")
             throw XCTSkip("image \(Self.image) missing")
@@ -49,15 +49,15 @@ class DockerTestCase: XCTestCase {
         try requireDockerdAndImage()
         try waitUntilNoOtherServer()
 
-        linksBefore = Set(Self.linkNames().filter(Self.isSwiftnetLink))
+        linksBefore = Set(Shell.linkNames().filter(Shell.isSwiftnetLink))
         let server = ServerProcess(socketPath: Self.pluginSocket)
         self.server = server
         // Automatic pools (a network created without --subnet) come from an unused /16 of
         // 10.240.0.0/12, never from dockerd's 172.x list.
         autoPoolBase = try freeSecondOctetBase()
         server.extraArguments = ["--default-address-pool", "base=\(autoPoolBase).0.0/16,size=24"]
-        let help = Self.run(ServerProcess.binary, ["serve", "--help"], timeout: 20)
-        if help.stdout.contains("--chain-prefix") {
+        let help = Shell.run(ServerProcess.binary, ["serve", "--help"], timeout: 20)
+        if help.output.contains("--chain-prefix") {
             chainPrefix = "SWT" + tag.uppercased()
             server.extraArguments += ["--chain-prefix", chainPrefix!]
         }
@@ -67,14 +67,14 @@ class DockerTestCase: XCTestCase {
     override func tearDownWithError() throws {
         // Containers first (they hold endpoints), then networks, then our own test hosts.
         if !containers.isEmpty {
-            let removed = Self.run(Self.docker, ["rm", "-f"] + containers, timeout: 120)
-            if removed.status != 0 && !removed.stderr.contains("No such container") {
+            let removed = Shell.run(Self.docker, ["rm", "-f"] + containers, timeout: 120)
+            if removed.status != 0 && !removed.error.contains("No such container") {
                 print("tearDown: docker rm -f: \(removed.both)")
             }
         }
         for network in networks.reversed() {
-            let removed = Self.run(Self.docker, ["network", "rm", network], timeout: 60)
-            if removed.status != 0 && !removed.stderr.contains("No such network") && !removed.stderr.contains("not found") {
+            let removed = Shell.run(Self.docker, ["network", "rm", network], timeout: 60)
+            if removed.status != 0 && !removed.error.contains("No such network") && !removed.error.contains("not found") {
                 print("tearDown: docker network rm \(network): \(removed.both)")
             }
         }
@@ -82,8 +82,8 @@ class DockerTestCase: XCTestCase {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        for namespace in namespaces { Self.run(Self.ipTool, ["netns", "del", namespace]) }
-        for link in links where Self.linkNames().contains(link) { Self.run(Self.ipTool, ["link", "del", link]) }
+        for namespace in namespaces { Shell.run(Shell.ipTool, ["netns", "del", namespace]) }
+        for link in links where Shell.linkNames().contains(link) { Shell.run(Shell.ipTool, ["link", "del", link]) }
         for folder in folders { try? FileManager.default.removeItem(atPath: folder) }
 
         if let server {
@@ -128,10 +128,10 @@ class DockerTestCase: XCTestCase {
     /// Our chains and every jump into them, in both families, by exact name.
     func removeChains(prefix: String) {
         for (save, tool) in [("/usr/sbin/iptables-save", "/usr/sbin/iptables"), ("/usr/sbin/ip6tables-save", "/usr/sbin/ip6tables")] {
-            let saved = Self.run(save, [])
+            let saved = Shell.run(save, [])
             var table = ""
             var ours: [(String, String)] = []
-            for line in saved.stdout.split(separator: "\n").map(String.init) {
+            for line in saved.output.split(separator: "\n").map(String.init) {
                 if line.hasPrefix("*") { table = String(line.dropFirst()); continue }
                 if line.hasPrefix(":\(prefix)-") {
                     ours.append((table, String(line.dropFirst().split(separator: " ")[0])))
@@ -141,10 +141,10 @@ class DockerTestCase: XCTestCase {
                 guard words.count > 2, words[0] == "-A", !words[1].hasPrefix(prefix + "-"),
                       let target = words.firstIndex(of: "-j"), target + 1 < words.count,
                       words[target + 1].hasPrefix(prefix + "-") else { continue }
-                Self.run(tool, ["-w", "-t", table, "-D"] + words.dropFirst())
+                Shell.run(tool, ["-w", "-t", table, "-D"] + words.dropFirst())
             }
-            for (table, chain) in ours { Self.run(tool, ["-w", "-t", table, "-F", chain]) }
-            for (table, chain) in ours { Self.run(tool, ["-w", "-t", table, "-X", chain]) }
+            for (table, chain) in ours { Shell.run(tool, ["-w", "-t", table, "-F", chain]) }
+            for (table, chain) in ours { Shell.run(tool, ["-w", "-t", table, "-X", chain]) }
         }
     }
 
@@ -188,39 +188,39 @@ class DockerTestCase: XCTestCase {
     /// Runs /usr/bin/docker; fails the test (both streams in the message) and throws unless it succeeds.
     @discardableResult
     func docker(_ arguments: [String], timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        let result = Self.run(Self.docker, arguments, timeout: timeout)
+        let result = Shell.run(Self.docker, arguments, timeout: timeout)
         guard result.status == 0 else {
             let log = server?.log.split(separator: "\n").suffix(15).joined(separator: "\n") ?? ""
             XCTFail("docker \(arguments.joined(separator: " ")) failed: \(result.both)\nswiftnet log (last lines):\n\(log)",
                     file: file, line: line)
-            throw CommandFailure(description: "docker \(arguments.joined(separator: " "))")
+            throw Shell.Failure(description: "docker \(arguments.joined(separator: " "))")
         }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// An HTTP GET from inside a container. busybox wget's own -T crashes in this static
     /// build (as do its name lookups): addresses only, bounded by `timeout`.
-    func fetch(in container: String, _ url: String, seconds: Int = 5) -> CommandResult {
+    func fetch(in container: String, _ url: String, seconds: Int = 5) -> Shell.Result {
         exec(container, ["timeout", "\(seconds)", "wget", "-q", "-O", "-", url], timeout: Double(seconds) + 10)
     }
 
     /// An HTTP GET from this host, or from a test host's namespace.
-    static func fetchFromHost(_ url: String, namespace: String? = nil) -> CommandResult {
+    static func fetchFromHost(_ url: String, namespace: String? = nil) -> Shell.Result {
         let wget = ["/usr/bin/timeout", "5", busybox, "wget", "-q", "-O", "-", url]
-        if let namespace { return run(ipTool, ["netns", "exec", namespace] + wget, timeout: 15) }
-        return run(wget[0], Array(wget.dropFirst()), timeout: 15)
+        if let namespace { return Shell.run(Shell.ipTool, ["netns", "exec", namespace] + wget, timeout: 15) }
+        return Shell.run(wget[0], Array(wget.dropFirst()), timeout: 15)
     }
 
     /// `docker exec CONTAINER COMMAND…` (no assertion; callers check).
-    func exec(_ container: String, _ command: [String], timeout: Double = 15) -> CommandResult {
-        Self.run(Self.docker, ["exec", container] + command, timeout: timeout)
+    func exec(_ container: String, _ command: [String], timeout: Double = 15) -> Shell.Result {
+        Shell.run(Self.docker, ["exec", container] + command, timeout: timeout)
     }
 
     func inspectNetwork(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
         let text = try docker(["network", "inspect", name], file: file, line: line)
         guard let array = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]], let first = array.first else {
             XCTFail("docker network inspect \(name): not a JSON array: \(text)", file: file, line: line)
-            throw CommandFailure(description: "network inspect")
+            throw Shell.Failure(description: "network inspect")
         }
         return first
     }
@@ -230,7 +230,7 @@ class DockerTestCase: XCTestCase {
         let all = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         guard let settings = all?[network] as? [String: Any] else {
             XCTFail("\(container) is not on \(network): \(text)")
-            throw CommandFailure(description: "inspect \(container)")
+            throw Shell.Failure(description: "inspect \(container)")
         }
         return settings
     }
@@ -278,8 +278,8 @@ class DockerTestCase: XCTestCase {
     /// Host routes and addresses as IPv4 prefixes (every table), to stay clear of them.
     static func hostPrefixes() -> [(UInt32, Int)] {
         var prefixes: [(UInt32, Int)] = []
-        let routes = run(ipTool, ["-4", "route", "show", "table", "all"]).stdout
-        let addresses = run(ipTool, ["-4", "-o", "addr"]).stdout
+        let routes = Shell.run(Shell.ipTool, ["-4", "route", "show", "table", "all"]).output
+        let addresses = Shell.run(Shell.ipTool, ["-4", "-o", "addr"]).output
         for word in (routes + " " + addresses).split(whereSeparator: { $0 == " " || $0 == "\n" }) {
             let parts = word.split(separator: "/")
             guard let address = parse(String(parts[0])) else { continue }
@@ -320,7 +320,7 @@ class DockerTestCase: XCTestCase {
             return Subnet(base: base)
         }
         XCTFail("no free /24 in 10.240.0.0/12")
-        throw CommandFailure(description: "no free subnet")
+        throw Shell.Failure(description: "no free subnet")
     }
 
     /// "10.N" for a /16 of 10.240.0.0/12 that no host route or address touches.
@@ -331,18 +331,18 @@ class DockerTestCase: XCTestCase {
             if !taken.contains(where: { $0.1 > 0 && Self.overlaps($0, prefix) }) { return "10.\(second)" }
         }
         XCTFail("no free /16 in 10.240.0.0/12")
-        throw CommandFailure(description: "no free /16")
+        throw Shell.Failure(description: "no free /16")
     }
 
     /// A TCP port below the ephemeral range that nothing listens on.
     func freeHostPort() throws -> Int {
-        let listening = Self.run("/bin/ss", ["-Htan"]).stdout + Self.run("/bin/ss", ["-Htanu"]).stdout
+        let listening = Shell.run("/bin/ss", ["-Htan"]).output + Shell.run("/bin/ss", ["-Htanu"]).output
         for _ in 0..<100 {
             let port = Int.random(in: 20000...29999)
             if !listening.contains(":\(port) ") { return port }
         }
         XCTFail("no free host port")
-        throw CommandFailure(description: "no free port")
+        throw Shell.Failure(description: "no free port")
     }
 
     struct TestHost {
@@ -354,7 +354,7 @@ class DockerTestCase: XCTestCase {
     /// Another machine on the LAN: a namespace linked by a veth pair on a /30 of 10.249.0.0/16,
     /// with no route beyond the link.
     func makeTestHost(file: StaticString = #filePath, line: UInt = #line) throws -> TestHost {
-        let hex = Self.randomHex(8)
+        let hex = Shell.randomHex(8)
         let namespace = "swtest-" + hex
         let near = "swt" + hex, far = near + "b"
         let taken = Self.hostPrefixes()
@@ -368,7 +368,7 @@ class DockerTestCase: XCTestCase {
         }
         guard let (hostSide, farSide) = chosen else {
             XCTFail("no free /30 in 10.249.0.0/16", file: file, line: line)
-            throw CommandFailure(description: "no test host address")
+            throw Shell.Failure(description: "no test host address")
         }
         namespaces.append(namespace)
         links.append(near)
@@ -378,20 +378,20 @@ class DockerTestCase: XCTestCase {
             ["link", "set", far, "netns", namespace],
             ["addr", "add", hostSide + "/30", "dev", near],
             ["link", "set", near, "up"],
-            ["netns", "exec", namespace, Self.ipTool, "addr", "add", farSide + "/30", "dev", far],
-            ["netns", "exec", namespace, Self.ipTool, "link", "set", far, "up"],
-            ["netns", "exec", namespace, Self.ipTool, "link", "set", "lo", "up"],
+            ["netns", "exec", namespace, Shell.ipTool, "addr", "add", farSide + "/30", "dev", far],
+            ["netns", "exec", namespace, Shell.ipTool, "link", "set", far, "up"],
+            ["netns", "exec", namespace, Shell.ipTool, "link", "set", "lo", "up"],
         ]
         for step in steps {
-            let result = Self.run(Self.ipTool, step)
+            let result = Shell.run(Shell.ipTool, step)
             guard result.status == 0 else {
                 XCTFail("ip \(step.joined(separator: " ")): \(result.both)", file: file, line: line)
-                throw CommandFailure(description: "test host")
+                throw Shell.Failure(description: "test host")
             }
         }
         let host = TestHost(namespace: namespace, hostSide: hostSide, farSide: farSide)
         eventually("the test host \(farSide) answers the host", file: file, line: line) {
-            let ping = Self.run(Self.busybox, ["ping", "-c", "1", "-W", "1", farSide])
+            let ping = Shell.run(Self.busybox, ["ping", "-c", "1", "-W", "1", farSide])
             return (ping.status == 0, ping.both)
         }
         return host
@@ -399,12 +399,12 @@ class DockerTestCase: XCTestCase {
 
     /// busybox httpd on port 8080 inside the test host's namespace, killed in tearDown.
     func startHTTPServer(in host: TestHost, content: String) throws {
-        let folder = "/tmp/swt-www-\(tag)-\(Self.randomHex(4))"
+        let folder = "/tmp/swt-www-\(tag)-\(Shell.randomHex(4))"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         folders.append(folder)
         try (content + "\n").write(toFile: folder + "/index.html", atomically: true, encoding: .utf8)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.ipTool)
+        process.executableURL = URL(fileURLWithPath: Shell.ipTool)
         process.arguments = ["netns", "exec", host.namespace, Self.busybox, "httpd", "-f", "-p", "8080", "-h", folder]
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -413,7 +413,7 @@ class DockerTestCase: XCTestCase {
         background.append(process)
         eventually("the test host's httpd answers") {
             let page = Self.fetchFromHost("http://\(host.farSide):8080/", namespace: host.namespace)
-            return (page.stdout.contains(content), page.both)
+            return (page.output.contains(content), page.both)
         }
     }
 
@@ -437,79 +437,4 @@ class DockerTestCase: XCTestCase {
         return false
     }
 
-    // MARK: processes
-
-    struct CommandResult {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var both: String { "status \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
-    }
-
-    struct CommandFailure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    /// Runs a program with an argument array (no shell), its output in temporary files (no
-    /// pipe can fill up), killed after `timeout` seconds.
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String], timeout: Double = 30) -> CommandResult {
-        let stem = NSTemporaryDirectory() + "swt-cmd-\(UUID().uuidString)"
-        let outPath = stem + ".out", errPath = stem + ".err"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
-        }
-        guard let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
-            return CommandResult(status: -1, stdout: "", stderr: "cannot create \(stem).*")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        do {
-            try process.run()
-        } catch {
-            try? out.close()
-            try? err.close()
-            return CommandResult(status: -1, stdout: "", stderr: "cannot run \(executable): \(error)")
-        }
-        let deadline = Date().addingTimeInterval(timeout)
-        var timedOut = false
-        while process.isRunning {
-            if Date() >= deadline {
-                timedOut = true
-                kill(process.processIdentifier, SIGKILL)
-                break
-            }
-            usleep(5_000)
-        }
-        process.waitUntilExit()
-        try? out.close()
-        try? err.close()
-        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        var stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        if timedOut { stderr += "\n[killed after \(timeout) s: \(executable) \(arguments.joined(separator: " "))]" }
-        return CommandResult(status: timedOut ? -9 : process.terminationStatus, stdout: stdout, stderr: stderr)
-    }
-
-    static func linkNames() -> [String] {
-        run(ipTool, ["-o", "link", "show"]).stdout.split(separator: "\n").compactMap { line in
-            let parts = line.split(separator: ":", maxSplits: 2)
-            guard parts.count >= 2 else { return nil }
-            return String(parts[1].trimmingCharacters(in: .whitespaces).split(separator: "@")[0])
-        }
-    }
-
-    static func isSwiftnetLink(_ name: String) -> Bool {
-        name.hasPrefix("swn-") || name.hasPrefix("swv") || name.hasPrefix("swc")
-    }
-
-    static func randomHex(_ count: Int) -> String {
-        String((0..<count).map { _ in "0123456789abcdef".randomElement()! })
-    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import SwiftnetClient
 import SwiftnetCrashPoints
 import SwiftnetFirewall
+import SwiftnetTestSupport
 import XCTest
 
 /// Fault injection: for every crash point, the call that reaches it kills the server
