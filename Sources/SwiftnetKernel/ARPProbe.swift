@@ -1,6 +1,6 @@
 import CSwiftnetLinkLayer
 import Glibc
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// Asks the LAN behind a parent link whether an IPv4 address is taken, the way RFC 5227 probes
 /// do: ARP requests from 0.0.0.0 (so no neighbour learns a binding from them) for the address,

@@ -1,6 +1,6 @@
 import CNetlink
 import Glibc
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// Routes through a link with no next hop (scope link), in the main table: what the host shim
 /// of a macvlan or ipvlan network needs to reach its containers.

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// The host's own interface on a macvlan or ipvlan network (`-o swiftnet.host_shim=true`).
 ///

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// What Join returns for a container on a macvlan or ipvlan network.
 package struct LANJoinAnswer: Sendable, Equatable {

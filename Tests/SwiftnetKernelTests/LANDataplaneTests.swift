@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import SwiftnetIPAM
+import SwiftnetAddress
 import SwiftnetLANModel
 @testable import SwiftnetKernel
 

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import SwiftnetIPAM
+import SwiftnetAddress
 @testable import SwiftnetKernel
 
 /// A throw-away LAN for macvlan/ipvlan/vlan tests, all in namespaces this test makes (so the

@@ -1,5 +1,5 @@
 import XCTest
-import SwiftnetIPAM
+import SwiftnetAddress
 @testable import SwiftnetLANModel
 
 final class LANJoinAnswerTests: XCTestCase {
