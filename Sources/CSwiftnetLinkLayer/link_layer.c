@@ -49,7 +49,8 @@ int swiftnet_packet_send(int fd, int ifindex, uint16_t ethertype, const uint8_t 
     return (int)sent;
 }
 
-int swiftnet_packet_receive(int fd, void *buffer, size_t capacity, int timeout_ms, int *packet_type)
+int swiftnet_packet_receive(int fd, void *buffer, size_t capacity, int timeout_ms, int *packet_type,
+                            uint8_t source[6])
 {
     struct pollfd waiting = { .fd = fd, .events = POLLIN };
     int ready;
@@ -63,5 +64,18 @@ int swiftnet_packet_receive(int fd, void *buffer, size_t capacity, int timeout_m
     ssize_t received = recvfrom(fd, buffer, capacity, 0, (struct sockaddr *)&from, &size);
     if (received < 0) return errno == EAGAIN ? 0 : -errno;
     *packet_type = from.sll_pkttype;
+    memset(source, 0, 6);
+    if (from.sll_halen == 6) memcpy(source, from.sll_addr, 6);
     return (int)received;
+}
+
+int swiftnet_packet_join_multicast(int fd, int ifindex, const uint8_t group[6])
+{
+    struct packet_mreq request;
+    memset(&request, 0, sizeof request);
+    request.mr_ifindex = ifindex;
+    request.mr_type = PACKET_MR_MULTICAST;
+    request.mr_alen = 6;
+    memcpy(request.mr_address, group, 6);
+    return setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &request, sizeof request) == 0 ? 0 : -errno;
 }

@@ -114,7 +114,7 @@ class LANTestCase: XCTestCase {
         return text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").compactMap { UInt8($0, radix: 16) }
     }
 
-    /// nil when the kernel makes `type` links; the test is skipped with the kernel's reason otherwise.
+    /// Skips the test, with the kernel's reason, when the kernel cannot make `type` links.
     func requireKernelSupport(_ type: KernelLinkType) throws {
         if let missing = try LinkTypeSupport.missing(type) { throw XCTSkip("\(missing)") }
     }
