@@ -133,6 +133,11 @@ extension LinkManager {
 
 /// A link as `stackedLink(named:)` reads it back.
 package struct StackedLinkInfo: Sendable, Equatable {
+    /// In the terms LANLinkDrift compares.
+    package var observed: ObservedLANLink {
+        ObservedLANLink(kind: link.kind, parentName: parentName, macvlanMode: macvlanMode, ipvlanMode: ipvlanMode, vlanID: vlanID)
+    }
+
     package var link: LinkInfo
     /// IFLA_LINK: the parent's index (for a veth, the peer's), nil when the link has none.
     package var parentIndex: Int32?

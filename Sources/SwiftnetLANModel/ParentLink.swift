@@ -70,13 +70,42 @@ package struct VLANSubinterface: Sendable, Hashable {
 
 /// Where a new network's parent comes from.
 package enum ParentPlan: Sendable, Equatable {
+    /// The link the network's children go on.
+    package var linkName: String {
+        switch self {
+        case .existing(let parent): return parent.name
+        case .createVLAN(let sub): return sub.name
+        case .createDummy(let name): return name
+        }
+    }
+
+    /// Whether swiftnet made the parent, and so deletes it with the last network on it.
+    package var isOwned: Bool {
+        if case .existing = self { return false }
+        return true
+    }
+
     /// The link exists: use it as it is, never delete it.
     case existing(ParentLink)
     /// Create the sub-interface (and own it: delete it with the last network on it).
     case createVLAN(VLANSubinterface)
+    /// No parent given: create a dummy link of the network's own (Docker's names: `dm-` for
+    /// macvlan, `di-` for ipvlan, then the network id's first 12 characters); the network is
+    /// internal, since a dummy leads nowhere.
+    case createDummy(name: String)
 
     /// Decides from which links exist now. A name that exists is used as it is, even if it looks
     /// like `NAME.VID` (Docker's drivers do the same).
+    package static func decide(_ parent: ParentLink?, childKind: LANLinkKind, networkID: String,
+                               linkExists: (String) -> Bool) throws(LANModelError) -> ParentPlan {
+        guard let parent else {
+            let prefix: String
+            if case .ipvlan = childKind { prefix = "di-" } else { prefix = "dm-" }
+            return .createDummy(name: prefix + networkID.prefix(12))
+        }
+        return try decide(parent, linkExists: linkExists)
+    }
+
     package static func decide(_ parent: ParentLink, linkExists: (String) -> Bool) throws(LANModelError) -> ParentPlan {
         if linkExists(parent.name) { return .existing(parent) }
         guard parent.name.contains(".") else { throw .parentMissing(parent.name) }

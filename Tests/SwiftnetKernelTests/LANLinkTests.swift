@@ -25,6 +25,15 @@ final class LANLinkTests: LANTestCase {
                 XCTAssertNil(info.ipvlanMode)
                 XCTAssertNil(info.vlanID)
             }
+            // Read back in the terms the doctor compares.
+            XCTAssertEqual(LANLinkDrift.differences("mv1", expected: .macvlan(.private), parent: parent,
+                                                    observed: try links.stackedLink(named: "mv1")?.observed), [])
+            XCTAssertEqual(LANLinkDrift.differences("mv1", expected: .macvlan(.bridge), parent: parent,
+                                                    observed: try links.stackedLink(named: "mv1")?.observed),
+                           ["mv1 is in macvlan mode private, not bridge"])
+            XCTAssertEqual(LANLinkDrift.differences("lo", expected: .macvlan(.bridge), parent: parent,
+                                                    observed: try links.stackedLink(named: "lo")?.observed),
+                           ["lo is a physical link, not macvlan"])
             let mac: [UInt8] = [0x02, 0x42, 0x0a, 0xd5, 0x01, 0x0b]
             try links.createMacvlan(name: "mvmac", parent: parent, mode: .bridge, mac: mac)
             XCTAssertEqual(try links.link(named: "mvmac")?.mac, mac)
