@@ -10,9 +10,11 @@ import SwiftnetLANModel
 /// tests, which run on any kernel, exercise the request the ipvlan path sends too.
 extension LinkManager {
     /// Creates a macvlan child of `parent`, down. `mac` nil: the kernel picks a random one.
+    /// `group` and `alias` mark the owner as on an endpoint's veth (see createVethPair): the
+    /// alias goes with the child into the container, so a link of that name can be told apart.
     package func createMacvlan(name: String, parent: String, mode: MacvlanMode, mac: [UInt8]? = nil,
-                               mtu: Int? = nil) throws {
-        try createStacked(name: name, parent: parent, kind: "macvlan", mac: mac, mtu: mtu,
+                               mtu: Int? = nil, group: UInt32 = 0, alias: String? = nil) throws {
+        try createStacked(name: name, parent: parent, kind: "macvlan", mac: mac, mtu: mtu, group: group, alias: alias,
                           operation: "create macvlan link \(name) (mode \(mode.rawValue)) on \(parent)") { message in
             nla_put_u32(message, Int32(IFLA_MACVLAN_MODE), mode.kernelValue) == 0
         }
@@ -21,8 +23,8 @@ extension LinkManager {
     /// Creates an ipvlan child of `parent`, down. ipvlan children take the parent's MAC; the flag
     /// is sent only when it is not the default (bridge), so kernels before 4.15 (no flags) work.
     package func createIPvlan(name: String, parent: String, mode: IPvlanMode, flag: IPvlanFlag = .bridge,
-                              mtu: Int? = nil) throws {
-        try createStacked(name: name, parent: parent, kind: "ipvlan", mac: nil, mtu: mtu,
+                              mtu: Int? = nil, group: UInt32 = 0, alias: String? = nil) throws {
+        try createStacked(name: name, parent: parent, kind: "ipvlan", mac: nil, mtu: mtu, group: group, alias: alias,
                           operation: "create ipvlan link \(name) (mode \(mode.rawValue), flag \(flag.rawValue)) on \(parent)") { message in
             guard nla_put_u16(message, Int32(IFLA_IPVLAN_MODE), mode.kernelValue) == 0 else { return false }
             return flag.kernelValue == 0 || nla_put_u16(message, Int32(IFLA_IPVLAN_FLAGS), flag.kernelValue) == 0
@@ -84,11 +86,15 @@ extension LinkManager {
     }
 
     private func createStacked(name: String, parent: String?, kind: String, mac: [UInt8]?, mtu: Int?,
+                               group: UInt32 = 0, alias: String? = nil,
                                operation: String, data: (OpaquePointer) -> Bool) throws {
         try InterfaceName.validate(name)
         if let parent { try InterfaceName.validate(parent) }
         try LinkManager.validate(mtu: mtu, for: name)
         if let mac { try LinkManager.validate(mac: mac, for: name) }
+        if let alias, alias.isEmpty || alias.utf8.count > LinkManager.maximumAliasLength || alias.utf8.contains(0) {
+            throw KernelError.netlink("\(operation): an alias must be 1 to \(LinkManager.maximumAliasLength) bytes without NUL", code: -NLE_INVAL)
+        }
         try withSocket { sk in
             var parentIndex: Int32?
             if let parent {
@@ -106,6 +112,7 @@ extension LinkManager {
                 && nla_put_string(message, Int32(IFLA_IFNAME), name) == 0
             if built, let parentIndex { built = nla_put_u32(message, Int32(IFLA_LINK), UInt32(parentIndex)) == 0 }
             if built, let mtu { built = nla_put_u32(message, Int32(IFLA_MTU), UInt32(mtu)) == 0 }
+            if built, group != 0 { built = nla_put_u32(message, Int32(IFLA_GROUP), group) == 0 }
             if built, let mac { built = mac.withUnsafeBytes { nla_put(message, Int32(IFLA_ADDRESS), 6, $0.baseAddress) } == 0 }
             if built, let linkInfo = nla_nest_start(message, Int32(IFLA_LINKINFO)) {
                 built = nla_put_string(message, Int32(IFLA_INFO_KIND), kind) == 0
@@ -127,6 +134,19 @@ extension LinkManager {
                 throw KernelError.interfaceNotFound(parent, operation: operation)
             }
             try LinkManager.check(rc, name, operation)
+            guard let alias else { return }
+            // The kernel ignores IFLA_IFALIAS in a creating RTM_NEWLINK: a second request, and a
+            // link whose alias cannot be set is deleted (just made here, so certainly ours).
+            do {
+                try LinkManager.change(sk, name, "set the alias of \(name)") { rtnl_link_set_ifalias($0, alias) }
+            } catch {
+                if let doomed = rtnl_link_alloc() {
+                    rtnl_link_set_name(doomed, name)
+                    _ = rtnl_link_delete(sk.handle, doomed)
+                    rtnl_link_put(doomed)
+                }
+                throw error
+            }
         }
     }
 }

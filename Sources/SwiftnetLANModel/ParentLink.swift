@@ -79,6 +79,13 @@ package enum ParentPlan: Sendable, Equatable {
         }
     }
 
+    /// A dummy parent leads nowhere: the network is internal whatever `--internal` says (as in
+    /// Docker's drivers), so Join returns no gateway and no default route.
+    package var makesNetworkInternal: Bool {
+        if case .createDummy = self { return true }
+        return false
+    }
+
     /// Whether swiftnet made the parent, and so deletes it with the last network on it.
     package var isOwned: Bool {
         if case .existing = self { return false }

@@ -35,8 +35,13 @@ final class LANLinkTests: LANTestCase {
                                                     observed: try links.stackedLink(named: "lo")?.observed),
                            ["lo is a physical link, not macvlan"])
             let mac: [UInt8] = [0x02, 0x42, 0x0a, 0xd5, 0x01, 0x0b]
-            try links.createMacvlan(name: "mvmac", parent: parent, mode: .bridge, mac: mac)
-            XCTAssertEqual(try links.link(named: "mvmac")?.mac, mac)
+            let endpoint = String(repeating: "ab", count: 32)
+            try links.createMacvlan(name: "mvmac", parent: parent, mode: .bridge, mac: mac, group: 7_777, alias: endpoint)
+            let marked = try XCTUnwrap(try links.link(named: "mvmac"))
+            XCTAssertEqual(marked.mac, mac)
+            XCTAssertEqual(marked.group, 7_777)
+            XCTAssertEqual(marked.alias, endpoint, "the owner's mark")
+            XCTAssertThrowsError(try links.createMacvlan(name: "mvx", parent: parent, mode: .bridge, alias: ""))
 
             // Refusals name what is wrong and leave nothing behind.
             XCTAssertThrowsError(try links.createMacvlan(name: "mv0", parent: parent, mode: .bridge)) {

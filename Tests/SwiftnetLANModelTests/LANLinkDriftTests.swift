@@ -38,13 +38,16 @@ final class LANLinkDriftTests: XCTestCase {
         XCTAssertEqual(macvlan, .createDummy(name: "dm-0123456789ab"))
         XCTAssertEqual(macvlan.linkName, "dm-0123456789ab")
         XCTAssertTrue(macvlan.isOwned)
+        XCTAssertTrue(macvlan.makesNetworkInternal)
         XCTAssertEqual(try ParentPlan.decide(nil, childKind: .ipvlan(.l3, .bridge), networkID: id) { _ in false },
                        .createDummy(name: "di-0123456789ab"))
         let existing = try ParentPlan.decide(ParentLink("eth0"), childKind: .macvlan(.bridge), networkID: id) { $0 == "eth0" }
         XCTAssertEqual(existing.linkName, "eth0")
         XCTAssertFalse(existing.isOwned, "a link swiftnet did not make is never deleted by it")
+        XCTAssertFalse(existing.makesNetworkInternal)
         let vlan = try ParentPlan.decide(ParentLink("eth0.50"), childKind: .macvlan(.bridge), networkID: id) { $0 == "eth0" }
         XCTAssertEqual(vlan.linkName, "eth0.50")
         XCTAssertTrue(vlan.isOwned)
+        XCTAssertFalse(vlan.makesNetworkInternal)
     }
 }
