@@ -55,6 +55,8 @@ let package = Package(
         ]),
         .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "SwiftnetAddress"]),
         .target(name: "SwiftnetClient"),
+        // A small DNS server: names it knows answered, the rest forwarded to the host's resolvers.
+        .target(name: "SwiftnetDNS", dependencies: ["SwiftnetAddress", .product(name: "Logging", package: "swift-log")]),
         // iptables rules rendered from the desired state, applied with iptables-restore.
         .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetAddress", "CSwiftnetSpawn"]),
         .target(name: "SwiftnetBridge", dependencies: [
@@ -99,6 +101,9 @@ let package = Package(
         ]),
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress", "SwiftnetTestSupport"]),
         .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetDNSTests", dependencies: [
+            "SwiftnetDNS", "SwiftnetAddress", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetAddress", "SwiftnetTestSupport"]),
         // What the tests below share: the server as a process, the one command runner, the
         // protocol fixture.
