@@ -59,6 +59,8 @@ let package = Package(
         ]),
         .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "CSwiftnetLinkLayer", "SwiftnetAddress", "SwiftnetLANModel"]),
         .target(name: "SwiftnetClient"),
+        // A small DNS server: names it knows answered, the rest forwarded to the host's resolvers.
+        .target(name: "SwiftnetDNS", dependencies: ["SwiftnetAddress", .product(name: "Logging", package: "swift-log")]),
         // iptables rules rendered from the desired state, applied with iptables-restore.
         .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetAddress", "CSwiftnetSpawn"]),
         .target(name: "SwiftnetBridge", dependencies: [
@@ -103,6 +105,9 @@ let package = Package(
         ]),
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress", "SwiftnetTestSupport"]),
         .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetDNSTests", dependencies: [
+            "SwiftnetDNS", "SwiftnetAddress", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetAddress", "SwiftnetLANModel", "SwiftnetTestSupport"]),
         .testTarget(name: "SwiftnetLANModelTests", dependencies: ["SwiftnetLANModel", "SwiftnetAddress"]),
         // What the tests below share: the server as a process, the one command runner, the

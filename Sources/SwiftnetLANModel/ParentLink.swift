@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// The host link a macvlan or ipvlan network stacks its children on (`-o parent=…`).
 ///
 /// A name that is not a link yet may still be usable: `NAME.VID` (as Docker's drivers read it)
@@ -5,33 +7,16 @@
 package struct ParentLink: Sendable, Hashable, CustomStringConvertible {
     package let name: String
 
-    /// Checks the kernel's rules for interface names (dev_valid_name), so a bad name fails
-    /// here by name instead of as netlink's "Invalid input data" later.
+    /// Checks the kernel's rules for interface names (LinkName), so a bad name fails here by
+    /// name instead of as netlink's "Invalid input data" later.
     package init(_ name: String) throws(LANModelError) {
-        let bytes = Array(name.utf8)
+        if let problem = LinkName.problem(name) { throw .invalidParentName(name, reason: problem) }
         func refuse(_ reason: String) -> LANModelError { .invalidParentName(name, reason: reason) }
-        guard !bytes.isEmpty else { throw refuse("empty") }
-        guard bytes.count <= ParentLink.maximumNameLength else {
-            throw refuse("\(bytes.count) bytes, at most \(ParentLink.maximumNameLength) allowed")
-        }
-        guard name != ".", name != ".." else { throw refuse("reserved") }
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "%"), 0:
-                throw refuse("contains '\(Character(Unicode.Scalar(byte)).debugDescription.dropFirst().dropLast())'")
-            case UInt8(ascii: " "), 0x09...0x0D:
-                throw refuse("contains whitespace")
-            default:
-                continue
-            }
-        }
         // The kernel refuses loopback as a macvlan/ipvlan lower device with a bare EINVAL.
         guard name != "lo" else { throw refuse("the loopback interface is not a valid parent link") }
         self.name = name
     }
 
-    /// IFNAMSIZ less the terminating NUL.
-    package static let maximumNameLength = 15
     /// 802.1q ids 0 and 4095 are reserved.
     package static let vlanIDs = 1...4094
 

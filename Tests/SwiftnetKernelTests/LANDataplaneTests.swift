@@ -105,7 +105,7 @@ final class LANDataplaneTests: LANTestCase {
         _ = try twoMacvlanContainers(.bridge)
         let gateway = IPAddress(self.gateway)!, free = IPAddress(address(99))!, container = IPAddress(address(11))!
         let (taken, nobody, local, elapsed) = try inHost { links -> ([UInt8]?, [UInt8]?, [UInt8]?, Double) in
-            let probe = AddressProbe()
+            let probe = NeighbourProbe()
             let taken = try probe.answer(for: gateway, on: parent, links: links)
             let started = Date()
             let nobody = try probe.answer(for: free, on: parent, links: links)
@@ -122,14 +122,14 @@ final class LANDataplaneTests: LANTestCase {
         XCTAssertNil(local, "the probe sees the LAN, not this host's containers")
 
         try inHost { links in
-            XCTAssertThrowsError(try AddressProbe().answer(for: gateway, on: "nosuch0", links: links)) {
+            XCTAssertThrowsError(try NeighbourProbe().answer(for: gateway, on: "nosuch0", links: links)) {
                 guard case .interfaceNotFound("nosuch0", _)? = $0 as? KernelError else { return XCTFail("\($0)") }
             }
             try links.createMacvlan(name: "down0", parent: parent, mode: .bridge)
-            XCTAssertThrowsError(try AddressProbe().answer(for: gateway, on: "down0", links: links)) {
+            XCTAssertThrowsError(try NeighbourProbe().answer(for: gateway, on: "down0", links: links)) {
                 XCTAssertTrue("\($0)".contains("down0 is down"), "\($0)")
             }
-            XCTAssertThrowsError(try AddressProbe(tries: 0).answer(for: gateway, on: parent, links: links))
+            XCTAssertThrowsError(try NeighbourProbe(tries: 0).answer(for: gateway, on: parent, links: links))
         }
     }
 
@@ -142,7 +142,7 @@ final class LANDataplaneTests: LANTestCase {
         let gatewayMAC = try mac(of: "br0", in: lan)
         let gateway = IPAddress(prefix + "1")!, free = IPAddress(prefix + "99")!
         let (taken, nobody, elapsed) = try inHost { links -> ([UInt8]?, [UInt8]?, Double) in
-            let probe = AddressProbe()
+            let probe = NeighbourProbe()
             let taken = try probe.answer(for: gateway, on: parent, links: links)
             let started = Date()
             let nobody = try probe.answer(for: free, on: parent, links: links)

@@ -10,7 +10,7 @@ import SwiftnetAddress
 ///
 /// It sees the LAN only: frames the parent sends do not reach the parent's own macvlan children,
 /// so addresses of this host's containers are the IPAM's to know, not the probe's.
-package struct AddressProbe: Sendable {
+package struct NeighbourProbe: Sendable {
     /// Probes sent, one per interval, before deciding nobody has the address.
     package var tries: Int
     /// How long to listen after each probe.
@@ -58,13 +58,13 @@ package struct AddressProbe: Sendable {
         }
 
         let fd = swiftnet_packet_open(link.index, ethertype)
-        guard fd >= 0 else { throw AddressProbe.failure(operation, "open a packet socket", -fd) }
+        guard fd >= 0 else { throw NeighbourProbe.failure(operation, "open a packet socket", -fd) }
         defer { close(fd) }
         if address.family == .v6 {
             // Answers to a probe from :: go to all nodes (ff02::1); a NIC passes that group only
             // when someone joined it, which a parent with IPv6 off has not.
             let joined = swiftnet_packet_join_multicast(fd, link.index, NDPPacket.allNodesMAC)
-            guard joined == 0 else { throw AddressProbe.failure(operation, "join the all-nodes group", -joined) }
+            guard joined == 0 else { throw NeighbourProbe.failure(operation, "join the all-nodes group", -joined) }
         }
         var frame = [UInt8](repeating: 0, count: 1_500)
         var source = [UInt8](repeating: 0, count: 6)
@@ -72,17 +72,17 @@ package struct AddressProbe: Sendable {
             let sent = probe.withUnsafeBytes { payload in
                 swiftnet_packet_send(fd, link.index, ethertype, destination, payload.baseAddress, payload.count)
             }
-            guard sent >= 0 else { throw AddressProbe.failure(operation, "send", -sent) }
-            let deadline = AddressProbe.now() + Int64(intervalMilliseconds)
+            guard sent >= 0 else { throw NeighbourProbe.failure(operation, "send", -sent) }
+            let deadline = NeighbourProbe.now() + Int64(intervalMilliseconds)
             while true {
-                let remaining = Int32(max(0, deadline - AddressProbe.now()))
+                let remaining = Int32(max(0, deadline - NeighbourProbe.now()))
                 var packetType: Int32 = 0
                 let received = frame.withUnsafeMutableBytes { buffer in
                     source.withUnsafeMutableBufferPointer {
                         swiftnet_packet_receive(fd, buffer.baseAddress, buffer.count, remaining, &packetType, $0.baseAddress)
                     }
                 }
-                guard received >= 0 else { throw AddressProbe.failure(operation, "receive", -received) }
+                guard received >= 0 else { throw NeighbourProbe.failure(operation, "receive", -received) }
                 if received > 0, packetType != swiftnet_packet_outgoing, let found = holder(frame[..<Int(received)], source) {
                     return found
                 }

@@ -2,7 +2,7 @@ import XCTest
 @testable import SwiftnetKernel
 
 /// The probes' ARP and NDP packets themselves (no root, no network).
-final class AddressProbePacketTests: XCTestCase {
+final class NeighbourProbePacketTests: XCTestCase {
     let own: [UInt8] = [0x02, 0, 0, 0, 0, 1], other: [UInt8] = [0x02, 0, 0, 0, 0, 2]
     let target: [UInt8] = [10, 213, 0, 5]
 
