@@ -55,10 +55,9 @@ extension BridgeMode {
     /// Links this server made that no record owns (a crash between deleting the record and the
     /// link leaves one) and `swv…` veths on its bridges. Other interfaces on its bridges are
     /// left alone.
-    package func deleteLeftovers(links: [String: ObservedLink], records: DriverState) -> [Repair] {
+    package func deleteLeftovers(links: [String: ObservedLink], owned: Set<String>, records: DriverState) -> [Repair] {
         let bridges = Set(records.networks.values.filter { $0.mode == mode }.map(\.bridge)
             .filter { links[$0]?.isBridge(madeBy: dataplane.group) == true })
-        let owned = Set(records.networks.values.map(\.bridge)).union(records.endpoints.values.map(\.hostVeth))
         var repairs: [Repair] = []
         for link in links.values.sorted(by: { $0.name < $1.name }) where !owned.contains(link.name)
             && link.leftover(ofGroup: dataplane.group, bridges: bridges) != nil {

@@ -78,14 +78,20 @@ package protocol NetworkMode: Sendable {
     /// Puts the links of a ready network's live endpoints back in place (a recreated bridge
     /// has no ports). `links` is one view of the namespace.
     func repairEndpoints(_ endpoints: [EndpointRecord], of network: NetworkRecord, links: [String: ObservedLink]) -> [Repair]
-    /// Deletes links this mode's server made that no record of `records` owns.
-    func deleteLeftovers(links: [String: ObservedLink], records: DriverState) -> [Repair]
+    /// The links the records of this mode's networks and endpoints own in the host namespace
+    /// (every mode tags what it makes with the server's link group, so each mode's sweep and
+    /// findings must know the others' links).
+    func ownedLinks(networks: [NetworkRecord], endpoints: [EndpointRecord]) -> Set<String>
+    /// Deletes links this mode made that no record owns (`owned`: every mode's `ownedLinks`).
+    func deleteLeftovers(links: [String: ObservedLink], owned: Set<String>, records: DriverState) -> [Repair]
 
     // MARK: doctor
 
     /// The links whose addresses the doctor needs to see (a bridge's gateway addresses).
     func addressedLinks(of networks: [NetworkRecord]) -> Set<String>
     /// The doctor's findings about this mode's networks and endpoints against the kernel's
-    /// links (firewall drift is the driver's, for all modes at once).
-    func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink], bootID: String) -> [Finding]
+    /// links (firewall drift is the driver's, for all modes at once). `owned`: every mode's
+    /// `ownedLinks`, so that no mode calls another's link a leftover.
+    func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink], owned: Set<String>,
+                  bootID: String) -> [Finding]
 }

@@ -17,9 +17,10 @@ extension SwiftnetDriver {
             let records = firewallRecords(state, links: byName)
             let (drift, rules) = try firewall.drift(networks: records.networks, endpoints: records.endpoints)
             var findings: [Finding] = []
+            let owned = ownedLinks(state)
             for mode in modes.all {
                 let own = state.records(of: mode.mode)
-                findings += mode.findings(networks: own.networks, endpoints: own.endpoints, links: observed, bootID: bootID)
+                findings += mode.findings(networks: own.networks, endpoints: own.endpoints, links: observed, owned: owned, bootID: bootID)
             }
             findings += Diagnosis.findings(firewall: drift, networks: networks)
             return DoctorReport(findings: findings,

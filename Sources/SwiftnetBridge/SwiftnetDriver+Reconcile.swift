@@ -114,7 +114,16 @@ extension SwiftnetDriver {
 
     /// Phase 6: links no record owns, as each mode recognises its own.
     func deleteLeftovers(_ state: DriverState, links: [String: ObservedLink]) -> [Repair] {
-        modes.all.flatMap { $0.deleteLeftovers(links: links, records: state) }
+        let owned = ownedLinks(state)
+        return modes.all.flatMap { $0.deleteLeftovers(links: links, owned: owned, records: state) }
+    }
+
+    /// Every mode's `ownedLinks`.
+    func ownedLinks(_ state: DriverState) -> Set<String> {
+        modes.all.reduce(into: Set<String>()) { owned, mode in
+            let own = state.records(of: mode.mode)
+            owned.formUnion(mode.ownedLinks(networks: own.networks, endpoints: own.endpoints))
+        }
     }
 
     /// Phase 7: re-renders the firewall; with no networks only if rules a crash left behind

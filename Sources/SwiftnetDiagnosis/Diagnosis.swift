@@ -18,9 +18,10 @@ package enum Diagnosis {
     }
 
     /// Bridge networks and their endpoints against the kernel's links: missing or foreign
-    /// bridges, veths gone or detached, links nobody's record owns.
+    /// bridges, veths gone or detached, links nobody's record owns. `ownedElsewhere`: links
+    /// the records of other kinds of network own (they carry the same link group).
     package static func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink],
-                                bootID: String, linkGroup: UInt32) -> [Finding] {
+                                bootID: String, linkGroup: UInt32, ownedElsewhere: Set<String> = []) -> [Finding] {
         let byName = Dictionary(links.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var findings: [Finding] = []
         let sortedNetworks = networks.sorted { $0.id < $1.id }
@@ -40,7 +41,7 @@ package enum Diagnosis {
 
         // Links nobody's record owns: made by this swiftnet (its link group), or attached to
         // one of its bridges by someone else.
-        let owned = Set(networks.map(\.bridge)).union(endpoints.map(\.hostVeth))
+        let owned = Set(networks.map(\.bridge)).union(endpoints.map(\.hostVeth)).union(ownedElsewhere)
         for link in links.sorted(by: { $0.name < $1.name }) where !owned.contains(link.name) {
             switch link.leftover(ofGroup: linkGroup, bridges: Set(bridges.keys)) {
             case .onBridge(let master)?:

@@ -140,7 +140,7 @@ package enum NetworkDriverAPI {
                 "InterfaceName": .object(["DstPrefix": .string(destinationPrefix), "SrcName": .string(sourceName)]),
             ]
             if !connectedRoutes.isEmpty {
-                object["StaticRoutes"] = .array(connectedRoutes.map { .object(["Destination": .string($0), "RouteType": .number(1)]) })
+                object["StaticRoutes"] = .array(connectedRoutes.map { .object(["Destination": .string($0), "RouteType": .number(1), "NextHop": .string("")]) })
             }
             return .object(object)
         }
