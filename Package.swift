@@ -104,7 +104,7 @@ let package = Package(
             "SwiftnetOperator", "SwiftnetDiagnosis", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
         ]),
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress", "SwiftnetTestSupport"]),
-        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel"]),
         // The driver's decisions on fakes (store, dataplane, firewall, host ports): no root.
         .testTarget(name: "SwiftnetBridgeTests", dependencies: [
             "SwiftnetBridge", "SwiftnetAddress", "SwiftnetDiagnosis", "SwiftnetNetworkModel", "SwiftnetJSON",
