@@ -56,7 +56,7 @@ extension BridgeMode {
     /// link leaves one) and `swv…` veths on its bridges. Other interfaces on its bridges are
     /// left alone.
     package func deleteLeftovers(links: [String: ObservedLink], owned: Set<String>, records: DriverState) -> [Repair] {
-        let bridges = Set(records.networks.values.filter { $0.mode == mode }.map(\.bridge)
+        let bridges = Set(records.networks.values.filter { $0.mode == driverMode }.map(\.bridge)
             .filter { links[$0]?.isBridge(madeBy: dataplane.group) == true })
         var repairs: [Repair] = []
         for link in links.values.sorted(by: { $0.name < $1.name }) where !owned.contains(link.name)

@@ -20,7 +20,7 @@ package final class BridgeMode: NetworkMode {
         self.logger = logger
     }
 
-    package var mode: DriverMode { .bridge }
+    package var driverMode: DriverMode { .bridge }
 
     // MARK: networks
 

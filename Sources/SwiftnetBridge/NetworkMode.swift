@@ -12,7 +12,8 @@ import SwiftnetNetworkModel
 /// records of its own: what it must remember across calls it derives from them at start-up
 /// (see `repairNetwork`), or keeps behind its own lock.
 package protocol NetworkMode: Sendable {
-    var mode: DriverMode { get }
+    /// The `swiftnet.mode` value this type makes networks for.
+    var driverMode: DriverMode { get }
 
     // MARK: networks
 

@@ -9,7 +9,7 @@ extension SwiftnetDriver {
             let networks = Array(state.networks.values)
             let endpoints = Array(state.endpoints.values)
             var addressed: Set<String> = []
-            for mode in modes.all { addressed.formUnion(mode.addressedLinks(of: state.records(of: mode.mode).networks)) }
+            for mode in modes.all { addressed.formUnion(mode.addressedLinks(of: state.records(of: mode.driverMode).networks)) }
             let observed = try links.observe(addressesOf: addressed)
             let byName = Dictionary(observed.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
             // A network whose link is someone else's gets no rules, whether or not a
@@ -19,7 +19,7 @@ extension SwiftnetDriver {
             var findings: [Finding] = []
             let owned = ownedLinks(state)
             for mode in modes.all {
-                let own = state.records(of: mode.mode)
+                let own = state.records(of: mode.driverMode)
                 findings += mode.findings(networks: own.networks, endpoints: own.endpoints, links: observed, owned: owned, bootID: bootID)
             }
             findings += Diagnosis.findings(firewall: drift, networks: networks)

@@ -161,7 +161,7 @@ extension SwiftnetDriver {
             if !endpoint.publishedPorts.isEmpty {
                 try applyFirewall(state)
             }
-            return (endpoint, mode(of: endpoint, in: state).mode)
+            return (endpoint, mode(of: endpoint, in: state).driverMode)
         }
         guard let deleted else {
             logger.notice("DeleteEndpoint of an endpoint not held; nothing to do", metadata: ["endpoint": "\(endpointID.prefix(12))"])

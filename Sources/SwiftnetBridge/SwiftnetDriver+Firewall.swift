@@ -10,7 +10,7 @@ extension SwiftnetDriver {
         var networks: [NetworkRecord] = []
         var endpoints: [EndpointRecord] = []
         for mode in modes.all {
-            let own = state.records(of: mode.mode)
+            let own = state.records(of: mode.driverMode)
             let rendered = mode.firewallRecords(networks: own.networks, endpoints: own.endpoints, links: links)
             networks += rendered.networks
             endpoints += rendered.endpoints

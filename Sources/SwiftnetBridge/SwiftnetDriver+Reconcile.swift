@@ -121,7 +121,7 @@ extension SwiftnetDriver {
     /// Every mode's `ownedLinks`.
     func ownedLinks(_ state: DriverState) -> Set<String> {
         modes.all.reduce(into: Set<String>()) { owned, mode in
-            let own = state.records(of: mode.mode)
+            let own = state.records(of: mode.driverMode)
             owned.formUnion(mode.ownedLinks(networks: own.networks, endpoints: own.endpoints))
         }
     }

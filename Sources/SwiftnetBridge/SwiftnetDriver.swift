@@ -79,7 +79,7 @@ package final class SwiftnetDriver: Sendable {
                 throw error
             }
         }
-        logger.info("CreateNetwork", metadata: ["network": "\(request.id.prefix(12))", "mode": "\(mode.mode.rawValue)",
+        logger.info("CreateNetwork", metadata: ["network": "\(request.id.prefix(12))", "mode": "\(mode.driverMode.rawValue)",
                                                 "bridge": "\(network.bridge)",
                                                 "subnets": "\(request.subnets.map { "\($0.pool)" }.joined(separator: ","))",
                                                 "internal": "\(request.options.isInternal)"])
