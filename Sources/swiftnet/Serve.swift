@@ -25,7 +25,7 @@ struct Serve: ParsableCommand {
     @Option(help: "SQLite state file (created with its folder, mode 0700, if missing).")
     var state = "/var/lib/swiftnet/swiftnet.db"
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical. Logs go to stderr.")
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical. Logs go to stderr; where that is systemd's journal (JOURNAL_STREAM), each line starts with its <N> priority instead of a timestamp.")
     var logLevel: String = "info"
 
     @Option(name: .customLong("default-address-pool"),
@@ -68,9 +68,11 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
+        // Under systemd (stderr is the journal) lines carry a `<N>` priority and no timestamp.
+        let style = JournalStream.logStyle
         LoggingSystem.bootstrap { label in
             // Requests carry strings that end up in log lines; escaped, they cannot add lines.
-            var handler = EscapingLogHandler(StreamLogHandler.standardError(label: label))
+            var handler = EscapingLogHandler(LogLineHandler(label: label, style: style))
             handler.logLevel = level
             return handler
         }
