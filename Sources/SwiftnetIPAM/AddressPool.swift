@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// One pool in memory: its record, the used ordinals and the sticky names.
 struct AddressPool: Sendable {
     private(set) var record: PoolRecord

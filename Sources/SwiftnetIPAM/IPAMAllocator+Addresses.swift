@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 extension IPAMAllocator {
     /// A `RequestAddress` as dockerd sends it.
     package struct AddressRequest: Sendable {

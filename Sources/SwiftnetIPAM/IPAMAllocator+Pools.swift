@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 extension IPAMAllocator {
     /// A `RequestPool` as dockerd sends it.
     package struct PoolRequest: Sendable {

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// Failures the IPAM reports to dockerd. The texts follow Docker's built-in IPAM where one
 /// exists (users and scripts grep for them) and add the detail needed to act on them.
 package enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Glibc
+import SwiftnetAddress
 import Synchronization
 import SwiftnetCrashPoints
 

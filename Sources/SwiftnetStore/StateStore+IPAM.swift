@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SwiftnetAddress
 import SwiftnetIPAM
 
 extension StateStore: IPAMStore {

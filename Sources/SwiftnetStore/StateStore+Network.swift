@@ -1,4 +1,5 @@
 import GRDB
+import SwiftnetAddress
 import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetNetworkModel

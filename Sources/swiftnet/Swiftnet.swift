@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
+import SwiftnetPlugin
 import SwiftnetServer
 
 /// The `swiftnet` command.
 struct Swiftnet: ParsableCommand {
-    static let version = PluginRuntime.version
+    static let version = Plugin.version
 
     static let configuration = CommandConfiguration(
         commandName: "swiftnet",

@@ -1,6 +1,6 @@
 import Foundation
+import SwiftnetAddress
 import XCTest
-import SwiftnetIPAM
 @testable import SwiftnetKernel
 
 /// Runs against the host's real kernel, as root. Everything it makes is named `swt…`

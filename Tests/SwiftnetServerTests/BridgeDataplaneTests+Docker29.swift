@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetPlugin
 import XCTest
 
 /// Calls replayed as dockerd 29.7.2 sends them, byte for byte where it matters (headers, key

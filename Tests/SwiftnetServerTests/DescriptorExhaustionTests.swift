@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetPlugin
 import XCTest
 
 /// A server out of file descriptors must not stay up answering IPAM alone while every network

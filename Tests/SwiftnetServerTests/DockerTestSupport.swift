@@ -1,5 +1,7 @@
 import Foundation
+import SwiftnetAddress
 import SwiftnetClient
+import SwiftnetPlugin
 import XCTest
 
 /// Shared by the end-to-end suites (DockerEndToEndTests, DockerRestartTests): set-up (a real

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SwiftnetPlugin
 import Synchronization
 import SwiftnetClient
 import SwiftnetHTTP

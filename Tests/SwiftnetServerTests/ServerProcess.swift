@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetPlugin
 import XCTest
 
 /// A real `swiftnet serve` process on a temporary socket and state file — the thing dockerd

@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetPlugin
 import XCTest
 
 /// systemd socket activation, with the test as the launcher: it binds and listens on the

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetAddress
 import XCTest
 import SwiftnetIPAM
 @testable import SwiftnetStore

@@ -1,3 +1,4 @@
+import SwiftnetAddress
 import SwiftnetNetworkModel
 
 /// A kernel link as the doctor compares it with the records: read through netlink by the

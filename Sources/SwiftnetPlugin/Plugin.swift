@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SwiftnetBridge
+import SwiftnetDiagnosis
 import SwiftnetFirewall
 import SwiftnetIPAM
 import SwiftnetKernel
@@ -10,7 +11,7 @@ import SwiftnetStore
 /// One state file opened for work: its lock, store, IPAM and bridge driver, and the operator
 /// questions asked of them. `PluginServer` serves one over the socket; the CLI opens one
 /// itself when no server runs, so `ls`, `doctor` and `gc` give the same answers either way.
-package final class PluginRuntime: Sendable {
+package final class Plugin: Sendable {
     package static let version = "0.2.0"
     /// The meta key recording the chain prefix the server last ran with, so that tools run
     /// while it is down check the right chains.
@@ -33,15 +34,15 @@ package final class PluginRuntime: Sendable {
         self.logger = logger
         lock = try StateLock(statePath: statePath)
         store = try StateStore(path: statePath)
-        let prefix = try chainPrefix ?? store.metaValue(PluginRuntime.chainPrefixKey) ?? "SWIFTNET"
+        let prefix = try chainPrefix ?? store.metaValue(Plugin.chainPrefixKey) ?? "SWIFTNET"
         self.chainPrefix = prefix
-        if recordChainPrefix, try store.metaValue(PluginRuntime.chainPrefixKey) != prefix {
-            try store.setMetaValue(PluginRuntime.chainPrefixKey, prefix)
+        if recordChainPrefix, try store.metaValue(Plugin.chainPrefixKey) != prefix {
+            try store.setMetaValue(Plugin.chainPrefixKey, prefix)
         }
         let ulaGlobalID = try store.ulaGlobalID()
-        let configuration = PluginRuntime.ipamConfiguration(localPools: localPools, globalPools: globalPools, ulaGlobalID: ulaGlobalID)
+        let configuration = Plugin.ipamConfiguration(localPools: localPools, globalPools: globalPools, ulaGlobalID: ulaGlobalID)
         ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
-        bootID = PluginRuntime.currentBootID()
+        bootID = Plugin.currentBootID()
         bridge = try BridgeDriver(store: store, dataplane: KernelDataplane(links: LinkManager(), instanceID: try store.instanceID()),
                                   firewall: IptablesFirewall(firewall: Firewall(prefix: prefix)),
                                   hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
@@ -80,7 +81,7 @@ package final class PluginRuntime: Sendable {
         let (repairs, freed) = bridge.reconcile()
         var lines = repairs + release(freed)
         do {
-            let found = try leakedAddresses(minimumAge: PluginRuntime.leakMinimumAge)
+            let found = try leakedAddresses(minimumAge: Plugin.leakMinimumAge)
             for leak in found.leaks {
                 lines.append(release(leak, cutoff: found.cutoff).line)
             }
@@ -96,7 +97,7 @@ package final class PluginRuntime: Sendable {
 
     /// `swiftnet gc`: endpoints whose container is gone, then addresses no endpoint holds
     /// that are at least `minimumAge` seconds old.
-    package func collectGarbage(dryRun: Bool, minimumAge: Int = PluginRuntime.leakMinimumAge) -> GarbageReport {
+    package func collectGarbage(dryRun: Bool, minimumAge: Int = Plugin.leakMinimumAge) -> GarbageReport {
         let (freed, endpointErrors) = bridge.collectGarbage(dryRun: dryRun)
         var errors = endpointErrors
         if !dryRun {
@@ -142,7 +143,7 @@ package final class PluginRuntime: Sendable {
         // Endpoints being deleted (their veths wait a few ms to go in one batch) are not drift.
         bridge.drain()
         var report = try bridge.diagnose()
-        let age = PluginRuntime.leakMinimumAge
+        let age = Plugin.leakMinimumAge
         report.findings += Diagnosis.findings(leaked: try leakedAddresses(minimumAge: age).leaks, minimumAge: age)
         return report
     }
@@ -188,7 +189,7 @@ package final class PluginRuntime: Sendable {
 
     package func stateView(running: Bool) -> StateView {
         let records = bridge.records
-        return StateView(server: ServerInfo(version: PluginRuntime.version, running: running, statePath: statePath,
+        return StateView(server: ServerInfo(version: Plugin.version, running: running, statePath: statePath,
                                             chainPrefix: chainPrefix, linkGroup: bridge.linkGroup, bootID: bootID),
                          ipam: ipam.snapshot(), networks: records.networks, endpoints: records.endpoints)
     }

@@ -1,5 +1,3 @@
-import SwiftnetIPAM
-
 /// A 48-bit Ethernet address.
 package struct MACAddress: Sendable, Hashable, CustomStringConvertible {
     package let bytes: [UInt8]
