@@ -35,8 +35,8 @@ struct FormatOption: ParsableArguments {
     static func discussion(fields: [String], json: String) -> String {
         """
         --format json prints one JSON object per line (\(json)); --format table the usual text; \
-        any other value is a template printed once per item: {{.Field}} (fields: \
-        \(fields.map { "." + $0 }.joined(separator: " "))), {{json .}} (\(json)), {{json .Field}}; \
+        any other value is a template printed once per item: {{.Field}} with Field one of \
+        \(fields.joined(separator: ", ")); {{json .}} (\(json)); {{json .Field}}; \
         \\t and \\n are a tab and a newline; a leading 'table' prints a header and aligns the \
         columns the tabs separate. Lists print comma-separated, a missing value as nothing. \
         Other template actions and unknown fields are refused (exit status 64).
