@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "CSwiftnetHTTPShim", dependencies: ["CMicroHTTPD"]),
         // pipe2 and posix_spawn's closefrom action are GNU extensions Swift's Glibc module hides.
         .target(name: "CSwiftnetSpawn"),
+        // unshare(CLONE_NEWNET) and AF_PACKET's sockaddr_ll, which Swift's Glibc module hides too.
+        .target(name: "CSwiftnetLinkLayer"),
 
         // Pure logic: no I/O, no root.
         .target(name: "SwiftnetCrashPoints"),
@@ -45,6 +47,8 @@ let package = Package(
         .target(name: "SwiftnetOperator", dependencies: [
             "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetDiagnosis",
         ]),
+        // macvlan and ipvlan networks: their options, parents, refusals and what Join returns.
+        .target(name: "SwiftnetLANModel", dependencies: ["SwiftnetAddress"]),
 
         // Effects, one job each.
         .target(name: "SwiftnetStore", dependencies: [
@@ -53,8 +57,10 @@ let package = Package(
         .target(name: "SwiftnetHTTP", dependencies: [
             "CSwiftnetHTTPShim", "CMicroHTTPD", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "SwiftnetAddress"]),
+        .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "CSwiftnetLinkLayer", "SwiftnetAddress", "SwiftnetLANModel"]),
         .target(name: "SwiftnetClient"),
+        // A small DNS server: names it knows answered, the rest forwarded to the host's resolvers.
+        .target(name: "SwiftnetDNS", dependencies: ["SwiftnetAddress", .product(name: "Logging", package: "swift-log")]),
         // iptables rules rendered from the desired state, applied with iptables-restore.
         .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetAddress", "CSwiftnetSpawn"]),
         .target(name: "SwiftnetBridge", dependencies: [
@@ -97,12 +103,31 @@ let package = Package(
         .testTarget(name: "SwiftnetOperatorTests", dependencies: [
             "SwiftnetOperator", "SwiftnetDiagnosis", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
         ]),
-        .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress"]),
+        .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress", "SwiftnetTestSupport"]),
         .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM"]),
-        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetAddress"]),
+        .testTarget(name: "SwiftnetDNSTests", dependencies: [
+            "SwiftnetDNS", "SwiftnetAddress", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetAddress", "SwiftnetLANModel", "SwiftnetTestSupport"]),
+        .testTarget(name: "SwiftnetLANModelTests", dependencies: ["SwiftnetLANModel", "SwiftnetAddress"]),
+        // What the tests below share: the server as a process, the one command runner, the
+        // protocol fixture.
+        .target(name: "SwiftnetTestSupport", dependencies: ["SwiftnetClient", "SwiftnetPlugin"], path: "Tests/SwiftnetTestSupport"),
+        // The HTTP transport on its own: servers on temporary sockets, raw connections.
+        .testTarget(name: "SwiftnetHTTPTests", dependencies: [
+            "SwiftnetHTTP", "SwiftnetClient", "SwiftnetTestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The plugin over its real socket: protocol, hostile input, fuzzing, soak, operator routes.
         .testTarget(name: "SwiftnetServerTests", dependencies: [
-            "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetHTTP", "SwiftnetFirewall",
-            "SwiftnetCrashPoints", "SwiftnetServer",
+            "SwiftnetServer", "SwiftnetPlugin", "SwiftnetClient", "SwiftnetFirewall", "SwiftnetTestSupport",
+        ]),
+        // The plugin and the kernel in throw-away namespaces: dataplane, firewall, crashes, doctor.
+        .testTarget(name: "SwiftnetIntegrationTests", dependencies: [
+            "SwiftnetClient", "SwiftnetPlugin", "SwiftnetFirewall", "SwiftnetCrashPoints", "SwiftnetTestSupport",
+        ]),
+        // Docker itself: dockerd 20.10 driving the plugin, install script, managed plugin, package.
+        .testTarget(name: "SwiftnetEndToEndTests", dependencies: [
+            "SwiftnetClient", "SwiftnetAddress", "SwiftnetPlugin", "SwiftnetTestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]
