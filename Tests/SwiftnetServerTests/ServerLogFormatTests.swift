@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetTestSupport
 import XCTest
 
 /// `swiftnet serve`'s log lines as systemd's journal gets them (`JOURNAL_STREAM` naming its
