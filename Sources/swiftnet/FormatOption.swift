@@ -3,7 +3,7 @@ import SwiftnetOperator
 
 /// `--format` of `ls`, `inspect` and `pools` (see `OutputTemplate`).
 struct FormatOption: ParsableArguments {
-    @Option(help: ArgumentHelp("json, table, or a Go-template subset: {{.Field}}, {{json .}}, {{json .Field}}, \\t, \\n, a leading 'table' (see below).",
+    @Option(help: ArgumentHelp("json, table, or a Go-template subset: {{.Field}}, {{json .}}, {{json .Field}}, \\t, \\n, a leading 'table' (see above).",
                                valueName: "format"))
     var format: String?
 
