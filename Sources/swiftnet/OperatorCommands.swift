@@ -74,12 +74,12 @@ struct Inspect: ParsableCommand {
                 missing.append("\(error)")
             }
         }
-        let items = found.map { $0.templateItem(whole: view.inspectJSON(of: $0)) }
         if json {
             for network in found { printJSON(view.inspectJSON(of: network)) }
         } else if text || format.isDefaultText {
             print(found.map { OperatorText.inspect(view, network: $0) }.joined(separator: "\n"), terminator: "")
-        } else if let output = try format.render(items, fields: NetworkView.templateFields, subject: "inspect") {
+        } else if let output = try format.render(found.map { $0.templateItem(whole: view.inspectJSON(of: $0)) },
+                                                 fields: NetworkView.templateFields, subject: "inspect") {
             print(output, terminator: "")
         } else {
             print(JSONValue.array(found.map { view.inspectJSON(of: $0) }).indentedString)
