@@ -7,13 +7,14 @@ import SwiftnetServer
 struct Swiftnet: ParsableCommand {
     static let version = Plugin.version
 
+    // No blank line in the discussion: generate-manual copies it into the man page, where
+    // groff (and lintian) warn of an empty input line.
     static let configuration = CommandConfiguration(
         commandName: "swiftnet",
         abstract: "A Docker network and IPAM plugin: bridges, addresses and ports with durable state.",
         discussion: """
             Run `swiftnet serve` (as root) and create networks with
               docker network create -d swiftnet --ipam-driver swiftnet NAME
-
             Every failure is one line on stderr starting with `swiftnet: error: `. Exit status: \
             0 success; 1 the command failed (no server and no state file, no such network, \
             `doctor` found differences, `gc` could not free something, `serve` could not start); \
