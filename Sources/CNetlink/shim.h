@@ -8,3 +8,7 @@
 #include <netlink/route/rtnl.h>
 #include <linux/rtnetlink.h>
 #include <netlink/route/link/inet6.h>
+#include <netlink/route/link/macvlan.h>
+#include <netlink/route/link/ipvlan.h>
+#include <netlink/route/link/vlan.h>
+#include <linux/if_link.h>

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// The address ranges of the pools held, for one family: each pool's prefix as a span (a
 /// multiset: pools of two address spaces may share a prefix) and their union as sorted,
 /// disjoint, non-adjacent runs. Automatic pool choice asks the union for the run that overlaps

@@ -4,6 +4,7 @@ import SwiftnetHTTP
 import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetOperator
+import SwiftnetPlugin
 import SwiftnetPluginAPI
 
 /// Everything `swiftnet serve` runs: the runtime (state lock, store, drivers), the HTTP
@@ -39,7 +40,7 @@ package final class PluginServer: Sendable {
     package static let implements = ["NetworkDriver", "IpamDriver"]
 
     package let options: Options
-    package let runtime: PluginRuntime
+    package let runtime: Plugin
     package let metrics: PluginMetrics
     private let http: HTTPServer
     private let metricsHTTP: HTTPServer?
@@ -54,14 +55,16 @@ package final class PluginServer: Sendable {
     package init(options: Options, logger: Logger) throws {
         self.options = options
         let started = ContinuousClock.now
-        runtime = try PluginRuntime(statePath: options.statePath, chainPrefix: options.chainPrefix,
+        runtime = try Plugin(statePath: options.statePath, chainPrefix: options.chainPrefix,
                                     localPools: options.localPools, globalPools: options.globalPools,
                                     recordChainPrefix: true, logger: logger)
-        metrics = PluginMetrics(version: PluginRuntime.version)
+        metrics = PluginMetrics(version: Plugin.version)
         let loaded = ContinuousClock.now
         // Before the socket exists: dockerd must never see a network whose bridge is missing.
         let repairs = runtime.reconcile()
-        for repair in repairs { logger.notice("repaired: \(repair)") }
+        for repair in repairs {
+            if repair.succeeded { logger.notice("repaired: \(repair.line)") } else { logger.warning("repair failed: \(repair.line)") }
+        }
         metrics.repaired(repairs.count, by: "startup")
         let retries = try runtime.beginServing()
         if retries > 0 { logger.notice("the previous server did not stop cleanly; \(retries) of its last answers may be asked for again") }
@@ -69,7 +72,7 @@ package final class PluginServer: Sendable {
         let activation = PluginAPI.ActivateResponse(implements: PluginServer.implements).json.serialized
         var routes: [String: PluginRouter.Handler] = ["/Plugin.Activate": { _ in activation }]
         routes.merge(IPAMDriver(service: runtime.ipam, logger: logger).routes) { first, _ in first }
-        routes.merge(NetworkDriver(driver: runtime.bridge).routes) { first, _ in first }
+        routes.merge(NetworkDriver(driver: runtime.driver).routes) { first, _ in first }
         watchdog = ResourceWatchdog(logger: logger)
         let operatorRoutes = OperatorRoutes(runtime: runtime, metrics: metrics, watchdog: watchdog, logger: logger)
         routes.merge(operatorRoutes.routes) { first, _ in first }
@@ -78,7 +81,7 @@ package final class PluginServer: Sendable {
 
         firewallGuard = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "swiftnet.firewall-guard"))
         firewallGuard.schedule(deadline: .now() + .seconds(5), repeating: .seconds(5), leeway: .seconds(1))
-        firewallGuard.setEventHandler { [bridge = runtime.bridge] in bridge.guardFirewall() }
+        firewallGuard.setEventHandler { [driver = runtime.driver] in driver.guardFirewall() }
         firewallGuard.resume()
 
         if let listen = options.metricsListen {
@@ -102,7 +105,7 @@ package final class PluginServer: Sendable {
         let snapshot = runtime.ipam.snapshot()
         logger.info("serving", metadata: [
             "socket": "\(activated == nil ? options.socketPath : "fd 3 from systemd")", "state": "\(options.statePath)",
-            "pools": "\(snapshot.poolIDs.count)", "repairs": "\(repairs.count)", "version": "\(PluginRuntime.version)",
+            "pools": "\(snapshot.poolIDs.count)", "repairs": "\(repairs.count)", "version": "\(Plugin.version)",
             "stateLoadMs": "\(PluginServer.milliseconds(loaded - started))",
             "startMs": "\(PluginServer.milliseconds(ContinuousClock.now - started))",
         ])
@@ -114,7 +117,7 @@ package final class PluginServer: Sendable {
         watchdog.stop()
         metricsHTTP?.stop()
         http.stop()
-        runtime.bridge.drain()
+        runtime.driver.drain()
         runtime.recordCleanStop()
         // systemd's socket stays: it keeps listening for the next start.
         if ownsSocketFile { UnixListeningSocket.remove(path: options.socketPath) }

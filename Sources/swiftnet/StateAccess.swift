@@ -5,6 +5,7 @@ import SwiftnetClient
 import SwiftnetJSON
 import SwiftnetLogging
 import SwiftnetOperator
+import SwiftnetPlugin
 import SwiftnetServer
 
 /// Where the operator commands get their answers: the running server on its socket, or —
@@ -23,7 +24,7 @@ struct StateAccess: ParsableArguments {
 
     enum Source {
         case server(UnixHTTPClient)
-        case local(PluginRuntime)
+        case local(Plugin)
     }
 
     /// The server if one answers on the socket, else the state file. Fails with a message
@@ -36,10 +37,10 @@ struct StateAccess: ParsableArguments {
             throw OperatorCommandError("no swiftnet server answers on \(socket) and there is no state file at \(state); "
                                        + "pass --socket or --state")
         }
-        var logger = Logger(label: "swiftnet", factory: { EscapingLogHandler(StreamLogHandler.standardError(label: $0)) })
+        var logger = Logger(label: "swiftnet", factory: { EscapingLogHandler(LogLineHandler(label: $0, style: .plain)) })
         logger.logLevel = .warning
         do {
-            return .local(try PluginRuntime(statePath: state, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))
+            return .local(try Plugin(statePath: state, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))
         } catch {
             throw OperatorCommandError("cannot open \(state) (\(error)); if a server holds it, pass its --socket")
         }

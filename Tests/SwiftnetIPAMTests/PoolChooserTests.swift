@@ -1,4 +1,5 @@
 import XCTest
+import SwiftnetAddress
 @testable import SwiftnetIPAM
 
 /// Automatic pool choice: the same answer as the plain scan, at a cost that does not grow with

@@ -1,6 +1,8 @@
 import Foundation
 import SwiftnetClient
 import SwiftnetHTTP
+import SwiftnetPlugin
+import SwiftnetTestSupport
 import XCTest
 
 /// The IPAM driver over the real socket of a real `swiftnet serve`, with the bodies dockerd sends.

@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetTestSupport
 import XCTest
 
 /// Bodies as large as dockerd sends them for a published port range.

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import XCTest
+import SwiftnetAddress
 import SwiftnetIPAM
 @testable import SwiftnetStore
 

@@ -1,0 +1,43 @@
+/// What the driver refuses; every case says what the user can do.
+package enum DriverError: Error, Sendable, CustomStringConvertible {
+    case unknownNetwork(String)
+    case unknownEndpoint(String)
+    case networkExists(String)
+    case bridgeNameInUse(String, by: String)
+    case endpointExists(String)
+    case vethNameInUse(String, endpointID: String, by: String)
+    case macInUse(String, network: String)
+    case noFreeHostPort(String)
+    case hostPortInUse(String)
+    case localScopeOnly(String)
+    /// `enable_icc=false` cannot be enforced: bridged traffic does not pass iptables.
+    case bridgeNetfilterUnavailable(String)
+
+    package var description: String {
+        switch self {
+        case .unknownNetwork(let id):
+            return "network \(id.prefix(12)) is not a swiftnet network (was it created with -d swiftnet?)"
+        case .unknownEndpoint(let id):
+            return "endpoint \(id.prefix(12)) is not known to swiftnet"
+        case .networkExists(let id):
+            return "network \(id.prefix(12)) already exists with different settings"
+        case .bridgeNameInUse(let name, let owner):
+            return "bridge name \(name) is in use by \(owner); choose another with -o com.docker.network.bridge.name=NAME"
+        case .endpointExists(let id):
+            return "endpoint \(id.prefix(12)) already exists with different addresses"
+        case .macInUse(let mac, let network):
+            return "MAC address \(mac) is already used by another endpoint of network \(network.prefix(12)); choose another --mac-address"
+        case .vethNameInUse(let name, let id, let other):
+            return "endpoint \(id) cannot have veth \(name): endpoint \(other) has it (the ids share their first 11 hex digits, "
+                + "which name the veths); nothing was changed, try again (dockerd gives the new endpoint another id)"
+        case .noFreeHostPort(let what):
+            return "no free host port for \(what)"
+        case .hostPortInUse(let what):
+            return "host port already in use: \(what)"
+        case .localScopeOnly(let call):
+            return "\(call) is for swarm (global scope) drivers; swiftnet is a local-scope driver"
+        case .bridgeNetfilterUnavailable(let why):
+            return "com.docker.network.bridge.enable_icc=false cannot be enforced: \(why); load br_netfilter (modprobe br_netfilter) or leave enable_icc at true"
+        }
+    }
+}
