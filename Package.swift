@@ -48,6 +48,8 @@ let package = Package(
         ]),
         .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "SwiftnetIPAM"]),
         .target(name: "SwiftnetClient"),
+        // etcd v3 over its JSON gateway (HTTP/1.1 on TCP): KV, transactions, leases, watches.
+        .target(name: "SwiftnetEtcd", dependencies: ["SwiftnetJSON"]),
         // iptables rules rendered from the desired state, applied with iptables-restore.
         .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetIPAM", "CSwiftnetSpawn"]),
         .target(name: "SwiftnetBridge", dependencies: [
@@ -87,6 +89,9 @@ let package = Package(
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetIPAM"]),
+        // A real etcd on loopback for the etcd and multi-host tests.
+        .target(name: "SwiftnetEtcdFixture", dependencies: ["SwiftnetEtcd"], path: "Tests/SwiftnetEtcdFixture"),
+        .testTarget(name: "SwiftnetEtcdTests", dependencies: ["SwiftnetEtcd", "SwiftnetJSON", "SwiftnetEtcdFixture"]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
             "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetIPAM", "SwiftnetHTTP", "SwiftnetFirewall",
             "SwiftnetCrashPoints", "SwiftnetServer",
