@@ -50,6 +50,9 @@ let package = Package(
         .target(name: "SwiftnetClient"),
         // etcd v3 over its JSON gateway (HTTP/1.1 on TCP): KV, transactions, leases, watches.
         .target(name: "SwiftnetEtcd", dependencies: ["SwiftnetJSON"]),
+        // Multi-host networks on etcd: logical networks, address claims, endpoint locations,
+        // host leases, remote-endpoint sync.
+        .target(name: "SwiftnetMultiHost", dependencies: ["SwiftnetEtcd", "SwiftnetIPAM", "SwiftnetJSON"]),
         // iptables rules rendered from the desired state, applied with iptables-restore.
         .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetIPAM", "CSwiftnetSpawn"]),
         .target(name: "SwiftnetBridge", dependencies: [
@@ -92,6 +95,9 @@ let package = Package(
         // A real etcd on loopback for the etcd and multi-host tests.
         .target(name: "SwiftnetEtcdFixture", dependencies: ["SwiftnetEtcd"], path: "Tests/SwiftnetEtcdFixture"),
         .testTarget(name: "SwiftnetEtcdTests", dependencies: ["SwiftnetEtcd", "SwiftnetJSON", "SwiftnetEtcdFixture"]),
+        .testTarget(name: "SwiftnetMultiHostTests", dependencies: [
+            "SwiftnetMultiHost", "SwiftnetEtcd", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetEtcdFixture",
+        ]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
             "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetIPAM", "SwiftnetHTTP", "SwiftnetFirewall",
             "SwiftnetCrashPoints", "SwiftnetServer",

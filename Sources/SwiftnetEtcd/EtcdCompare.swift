@@ -16,13 +16,23 @@ package struct EtcdCompare: Sendable, Equatable {
     }
 
     package var key: String
+    /// With a range end, the condition must hold for every key in `[key, rangeEnd)` (vacuously
+    /// true for an empty range, except for `.value`).
+    package var rangeEnd: String?
     package var target: Target
     package var result: Result
 
-    package init(key: String, _ target: Target, _ result: Result = .equal) {
+    package init(key: String, rangeEnd: String? = nil, _ target: Target, _ result: Result = .equal) {
         self.key = key
+        self.rangeEnd = rangeEnd
         self.target = target
         self.result = result
+    }
+
+    /// No key under `prefix` was written after `revision`: a transaction with it acts only on
+    /// the state a read at `revision` saw.
+    package static func unchanged(prefix: String, since revision: Int64) -> EtcdCompare {
+        EtcdCompare(key: prefix, rangeEnd: EtcdKeyRange.end(ofPrefix: prefix), .modRevision(revision + 1), .less)
     }
 
     /// The key does not exist: the create-if-absent condition.
@@ -30,6 +40,7 @@ package struct EtcdCompare: Sendable, Equatable {
 
     var json: JSONValue {
         var object: JSONObject = ["key": EtcdJSON.bytes(key), "result": .string(result.rawValue)]
+        if let rangeEnd { object["range_end"] = EtcdJSON.bytes(rangeEnd) }
         switch target {
         case .version(let v):
             object["target"] = .string("VERSION"); object["version"] = EtcdJSON.number(v)
