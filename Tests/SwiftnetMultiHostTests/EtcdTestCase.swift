@@ -25,7 +25,7 @@ class EtcdTestCase: XCTestCase {
 
     /// Waits for `condition` (at most `seconds`), polling every 50 ms.
     func eventually(_ seconds: Double, _ what: String, file: StaticString = #filePath, line: UInt = #line,
-                    _ condition: () throws -> Bool) rethrows {
+                    _ condition: () throws -> Bool) throws {
         let start = Date()
         while Date().timeIntervalSince(start) < seconds {
             if try condition() { return }
