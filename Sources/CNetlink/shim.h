@@ -8,3 +8,6 @@
 #include <netlink/route/rtnl.h>
 #include <linux/rtnetlink.h>
 #include <netlink/route/link/inet6.h>
+#include <netlink/route/link/vxlan.h>
+#include <netlink/route/neighbour.h>
+#include <linux/neighbour.h>

@@ -34,7 +34,7 @@ package final class LinkManager: Sendable {
         idleSockets = Mutex([try NetlinkSocket()])
     }
 
-    private func withSocket<Result>(_ body: (NetlinkSocket) throws -> Result) throws -> Result {
+    func withSocket<Result>(_ body: (NetlinkSocket) throws -> Result) throws -> Result {
         let socket = try idleSockets.withLock { $0.popLast() } ?? NetlinkSocket()
         let result = try body(socket)
         // Kept only after success: a failure part-way through a libnl receive may leave
