@@ -32,75 +32,103 @@ let package = Package(
         .target(name: "SwiftnetCrashPoints"),
         // Log lines that no client string can split or forge.
         .target(name: "SwiftnetLogging", dependencies: [.product(name: "Logging", package: "swift-log")]),
-        .target(name: "SwiftnetIPAM", dependencies: ["SwiftnetCrashPoints"]),
+        // Addresses, prefixes and MACs: parsing, arithmetic, text (CNI's pkg/ip).
+        .target(name: "SwiftnetAddress"),
+        .target(name: "SwiftnetIPAM", dependencies: ["SwiftnetAddress", "SwiftnetCrashPoints"]),
         .target(name: "SwiftnetJSON"),
         .target(name: "SwiftnetPluginAPI", dependencies: ["SwiftnetJSON"]),
-        .target(name: "SwiftnetNetworkModel", dependencies: ["SwiftnetIPAM", "SwiftnetJSON"]),
-        // What operators see: the state view, the doctor's comparison, the commands' text.
-        .target(name: "SwiftnetOperator", dependencies: ["SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel"]),
+        .target(name: "SwiftnetNetworkModel", dependencies: ["SwiftnetAddress", "SwiftnetJSON"]),
+        // The doctor's model: links as observed, findings, the comparison of state and kernel,
+        // leaked addresses, gc's report.
+        .target(name: "SwiftnetDiagnosis", dependencies: ["SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel"]),
+        // What operators see: the state view, the reports' JSON, the commands' text.
+        .target(name: "SwiftnetOperator", dependencies: [
+            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetDiagnosis",
+        ]),
 
         // Effects, one job each.
         .target(name: "SwiftnetStore", dependencies: [
-            "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", .product(name: "GRDB", package: "GRDB.swift"),
+            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "SwiftnetHTTP", dependencies: [
             "CSwiftnetHTTPShim", "CMicroHTTPD", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "SwiftnetIPAM"]),
+        .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "SwiftnetAddress"]),
         .target(name: "SwiftnetClient"),
         // etcd v3 over its JSON gateway (HTTP/1.1 on TCP): KV, transactions, leases, watches.
         .target(name: "SwiftnetEtcd", dependencies: ["SwiftnetJSON"]),
         // Multi-host networks on etcd: logical networks, address claims, endpoint locations,
         // host leases, remote-endpoint sync.
-        .target(name: "SwiftnetMultiHost", dependencies: ["SwiftnetEtcd", "SwiftnetIPAM", "SwiftnetJSON"]),
+        .target(name: "SwiftnetMultiHost", dependencies: ["SwiftnetEtcd", "SwiftnetAddress", "SwiftnetJSON"]),
         // iptables rules rendered from the desired state, applied with iptables-restore.
-        .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetIPAM", "CSwiftnetSpawn"]),
+        .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetAddress", "CSwiftnetSpawn"]),
         .target(name: "SwiftnetBridge", dependencies: [
-            "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetKernel", "SwiftnetFirewall",
-            "SwiftnetCrashPoints", "SwiftnetOperator", .product(name: "Logging", package: "swift-log"),
+            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetKernel", "SwiftnetFirewall",
+            "SwiftnetCrashPoints", "SwiftnetDiagnosis", .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // The plugin: routes Docker's calls to the drivers.
+        // The plugin: one state file opened with its lock, store, IPAM and driver, and the
+        // operator's questions (gc, doctor, repair, the state view) asked of them.
+        .target(name: "SwiftnetPlugin", dependencies: [
+            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetStore", "SwiftnetKernel", "SwiftnetNetworkModel", "SwiftnetBridge",
+            "SwiftnetFirewall", "SwiftnetDiagnosis", "SwiftnetOperator", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The plugin served over HTTP: routes Docker's calls and the operator's to it.
         .target(name: "SwiftnetServer", dependencies: [
-            "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetPluginAPI", "SwiftnetStore", "SwiftnetHTTP", "SwiftnetKernel",
-            "SwiftnetNetworkModel", "SwiftnetBridge", "SwiftnetFirewall", "SwiftnetOperator",
+            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetPluginAPI", "SwiftnetPlugin", "SwiftnetHTTP",
+            "SwiftnetNetworkModel", "SwiftnetBridge", "SwiftnetDiagnosis", "SwiftnetOperator",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         .executableTarget(name: "swiftnet", dependencies: [
-            "SwiftnetServer", "SwiftnetHTTP", "SwiftnetIPAM", "SwiftnetFirewall", "SwiftnetOperator", "SwiftnetClient", "SwiftnetJSON",
+            "SwiftnetServer", "SwiftnetPlugin", "SwiftnetHTTP", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetFirewall", "SwiftnetDiagnosis", "SwiftnetOperator", "SwiftnetClient", "SwiftnetJSON",
             "SwiftnetLogging",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swiftnet-bench", dependencies: [
-            "SwiftnetClient", "SwiftnetStore", "SwiftnetIPAM", "SwiftnetFirewall",
+            "SwiftnetClient", "SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetFirewall",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "SwiftnetIPAMTests", dependencies: ["SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetIPAMTests", dependencies: ["SwiftnetAddress", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetJSONTests", dependencies: ["SwiftnetJSON", "SwiftnetPluginAPI"]),
-        .testTarget(name: "SwiftnetNetworkModelTests", dependencies: ["SwiftnetNetworkModel", "SwiftnetIPAM", "SwiftnetJSON"]),
+        .testTarget(name: "SwiftnetNetworkModelTests", dependencies: ["SwiftnetNetworkModel", "SwiftnetAddress", "SwiftnetJSON"]),
         .testTarget(name: "SwiftnetLoggingTests", dependencies: [
             "SwiftnetLogging", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SwiftnetOperatorTests", dependencies: [
-            "SwiftnetOperator", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
+            "SwiftnetOperator", "SwiftnetDiagnosis", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
         ]),
-        .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetIPAM"]),
-        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetIPAM"]),
-        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress", "SwiftnetTestSupport"]),
+        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetAddress", "SwiftnetTestSupport"]),
+        // What the tests below share: the server as a process, the one command runner, the
+        // protocol fixture.
+        .target(name: "SwiftnetTestSupport", dependencies: ["SwiftnetClient", "SwiftnetPlugin"], path: "Tests/SwiftnetTestSupport"),
+        // The HTTP transport on its own: servers on temporary sockets, raw connections.
+        .testTarget(name: "SwiftnetHTTPTests", dependencies: [
+            "SwiftnetHTTP", "SwiftnetClient", "SwiftnetTestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The plugin over its real socket: protocol, hostile input, fuzzing, soak, operator routes.
         // A real etcd on loopback for the etcd and multi-host tests.
         .target(name: "SwiftnetEtcdFixture", dependencies: ["SwiftnetEtcd"], path: "Tests/SwiftnetEtcdFixture"),
         .testTarget(name: "SwiftnetEtcdTests", dependencies: ["SwiftnetEtcd", "SwiftnetJSON", "SwiftnetEtcdFixture"]),
         .testTarget(name: "SwiftnetMultiHostTests", dependencies: [
-            "SwiftnetMultiHost", "SwiftnetEtcd", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetEtcdFixture",
+            "SwiftnetMultiHost", "SwiftnetEtcd", "SwiftnetAddress", "SwiftnetJSON", "SwiftnetEtcdFixture",
         ]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
-            "SwiftnetClient", "SwiftnetPluginAPI", "SwiftnetKernel", "SwiftnetIPAM", "SwiftnetHTTP", "SwiftnetFirewall",
-            "SwiftnetCrashPoints", "SwiftnetServer",
+            "SwiftnetServer", "SwiftnetPlugin", "SwiftnetClient", "SwiftnetFirewall", "SwiftnetTestSupport",
+        ]),
+        // The plugin and the kernel in throw-away namespaces: dataplane, firewall, crashes, doctor.
+        .testTarget(name: "SwiftnetIntegrationTests", dependencies: [
+            "SwiftnetClient", "SwiftnetPlugin", "SwiftnetFirewall", "SwiftnetCrashPoints", "SwiftnetTestSupport",
+        ]),
+        // Docker itself: dockerd 20.10 driving the plugin, install script, managed plugin, package.
+        .testTarget(name: "SwiftnetEndToEndTests", dependencies: [
+            "SwiftnetClient", "SwiftnetAddress", "SwiftnetPlugin", "SwiftnetTestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]

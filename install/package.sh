@@ -6,8 +6,8 @@
 #   install/package.sh --version V      stamp version V instead of the tree's (test builds)
 #   install/package.sh --print-version  print the tree's version and exit
 #
-# The version is the one of `swiftnet --version`: `PluginRuntime.version` in
-# Sources/SwiftnetServer/PluginRuntime.swift, read from there. --version V builds a copy of
+# The version is the one of `swiftnet --version`: `Plugin.version` in
+# Sources/SwiftnetPlugin/Plugin.swift, read from there. --version V builds a copy of
 # the sources with V in that line, so the binary and the package always agree.
 #
 # A release build (its own scratch folder .build-package/, so it never waits for or
@@ -20,7 +20,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-version_file=$here/Sources/SwiftnetServer/PluginRuntime.swift
+version_file=$here/Sources/SwiftnetPlugin/Plugin.swift
 work=$here/.build-package
 output=$PWD
 version=
@@ -74,7 +74,7 @@ sync_file() {
 }
 mkdir -p "$stage"
 while IFS= read -r -d '' file; do
-    [[ $file == Sources/SwiftnetServer/PluginRuntime.swift ]] && continue
+    [[ $file == Sources/SwiftnetPlugin/Plugin.swift ]] && continue
     sync_file "$here/$file" "$stage/$file"
 done < <(cd "$here" && find Package.swift Package.resolved Sources Tests -type f -print0 2>/dev/null)
 while IFS= read -r -d '' file; do
@@ -83,7 +83,7 @@ done < <(cd "$stage" && find . -type f -printf '%P\0')
 stamped=$(mktemp)
 sed "s/$version_pattern/\\1$version\\3/" "$version_file" >"$stamped"
 grep -qF "public static let version = \"$version\"" "$stamped" || die "could not stamp the version into $version_file"
-if cmp -s "$stamped" "$stage/Sources/SwiftnetServer/PluginRuntime.swift"; then rm -f "$stamped"; else mv "$stamped" "$stage/Sources/SwiftnetServer/PluginRuntime.swift"; fi
+if cmp -s "$stamped" "$stage/Sources/SwiftnetPlugin/Plugin.swift"; then rm -f "$stamped"; else mv "$stamped" "$stage/Sources/SwiftnetPlugin/Plugin.swift"; fi
 
 # --- the build ------------------------------------------------------------------------------
 scratch=$work/scratch

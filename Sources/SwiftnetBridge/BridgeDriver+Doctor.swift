@@ -1,4 +1,4 @@
-import SwiftnetOperator
+import SwiftnetDiagnosis
 
 extension BridgeDriver {
     /// The doctor's findings: the records compared with the kernel's links and addresses and

@@ -1,4 +1,5 @@
 import Dispatch
+import SwiftnetAddress
 import SwiftnetCrashPoints
 import SwiftnetIPAM
 import SwiftnetJSON

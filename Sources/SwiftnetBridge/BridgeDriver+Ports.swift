@@ -1,3 +1,4 @@
+import SwiftnetAddress
 import SwiftnetCrashPoints
 import SwiftnetIPAM
 import SwiftnetJSON

@@ -1,6 +1,6 @@
 import SwiftnetIPAM
 import SwiftnetNetworkModel
-import SwiftnetOperator
+import SwiftnetDiagnosis
 
 extension BridgeDriver {
     /// An endpoint freed because its container is gone, with the addresses the IPAM must take back.

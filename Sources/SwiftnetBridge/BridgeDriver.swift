@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import SwiftnetAddress
 import SwiftnetCrashPoints
 import Synchronization
 import SwiftnetIPAM

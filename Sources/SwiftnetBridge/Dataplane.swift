@@ -1,5 +1,6 @@
+import SwiftnetAddress
 import SwiftnetNetworkModel
-import SwiftnetOperator
+import SwiftnetDiagnosis
 
 /// The kernel side of the bridge driver: what it asks of netlink. `KernelDataplane` is the
 /// implementation; the protocol keeps the driver's decisions readable apart from libnl.

@@ -1,7 +1,7 @@
 import SwiftnetFirewall
 import SwiftnetIPAM
 import SwiftnetNetworkModel
-import SwiftnetOperator
+import SwiftnetDiagnosis
 
 /// `FirewallProgrammer` on swiftnet's iptables chains: turns the records into the firewall
 /// module's desired state, which it renders whole and applies in one batch per family.

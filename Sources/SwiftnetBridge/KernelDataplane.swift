@@ -1,8 +1,9 @@
+import SwiftnetAddress
 import SwiftnetFirewall
 import SwiftnetIPAM
 import SwiftnetKernel
 import SwiftnetNetworkModel
-import SwiftnetOperator
+import SwiftnetDiagnosis
 
 /// `Dataplane` on netlink (libnl-route-3) and /proc/sys: no `ip` processes.
 package struct KernelDataplane: Dataplane {

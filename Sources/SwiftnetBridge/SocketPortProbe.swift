@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SwiftnetAddress
 import SwiftnetIPAM
 import SwiftnetNetworkModel
 

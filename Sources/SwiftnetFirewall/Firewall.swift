@@ -1,6 +1,6 @@
 import Foundation
+import SwiftnetAddress
 import Synchronization
-import SwiftnetIPAM
 
 /// Puts the rendered rules into the host's tables. swiftnet owns five chains (see
 /// `FirewallRules`) and five jumps into them (four for IPv6), and touches nothing else: Docker's chains and

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// The names of swiftnet's own chains for one prefix. Everything the firewall creates is one
 /// of these five chains or a jump into them, so "ours" is decided by exact name, never by a

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// One way the installed firewall differs from the rendered one (for `swiftnet doctor`).
 package struct FirewallDifference: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// One swiftnet bridge network as the firewall sees it: only what changes rules. The server
 /// builds these from its state; the firewall never reads the state itself, so the rules stay

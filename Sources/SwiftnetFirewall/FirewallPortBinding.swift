@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// One published port (`-p [hostIP:]hostPort:containerPort/proto`) of one container address.
 /// A port published on both families arrives as two bindings, one per container address.

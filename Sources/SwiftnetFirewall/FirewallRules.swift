@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// The rules as a pure function of the desired state: no I/O, no root, so every case is unit
 /// tested, and the same text is re-applied at every start-up (it replaces our chains whole).

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// The desired state after every check: every string that will reach the rules text has been
 /// matched against a whitelist, bindings are normalised, and both lists are sorted so that the

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// What `iptables-save` printed, reduced to what is swiftnet's: our chains in the layout of
 /// `FirewallRules.render` (so the two compare as text), and the rules of other chains that

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// One pool in memory: its record, the used ordinals and the sticky names.
 struct AddressPool: Sendable {
     private(set) var record: PoolRecord
@@ -68,14 +70,25 @@ struct AddressPool: Sendable {
 
     /// Next free address after the cursor, wrapping round inside the dynamic range, so that a
     /// just-released address is not handed out again at once.
-    func nextDynamic() -> IPAddress? {
-        let start: UInt128
+    /// The next free address after the cursor (wrapping once), not one of `excluding`.
+    func nextDynamic(excluding: Set<IPAddress> = []) -> IPAddress? {
+        var start: UInt128
         if let cursor, let ordinal = prefix.ordinal(of: cursor.address), ordinal < dynamicRange.upperBound {
             start = ordinal + 1
         } else {
             start = dynamicRange.lowerBound
         }
-        return used.firstFree(in: dynamicRange, from: start).map(prefix.address(atOrdinal:))
+        // Each excluded address found moves the search past it: at most `excluding.count` more
+        // searches, and never a second lap (the first address found again ends it).
+        var first: UInt128?
+        for _ in 0...excluding.count {
+            guard let found = used.firstFree(in: dynamicRange, from: start), found != first else { return nil }
+            let address = prefix.address(atOrdinal: found)
+            if !excluding.contains(address) { return address }
+            if first == nil { first = found }
+            start = found == dynamicRange.upperBound ? dynamicRange.lowerBound : found + 1
+        }
+        return nil
     }
 
     /// Lowest free address of the whole pool: where a gateway goes (`.1`).
@@ -84,6 +97,12 @@ struct AddressPool: Sendable {
     }
 
     func stickyAddress(for name: String) -> IPAddress? { sticky.address(for: name) }
+
+    /// `swiftnet.scope`, if the pool was made with one.
+    var scope: String? { record.options[IPAMOptions.scope] }
+
+    /// Whether addresses are probed on the LAN before they are handed out.
+    var probesBeforeUse: Bool { record.options[IPAMOptions.probe] == IPAMOptions.probeARP }
 
     func holderName(of address: IPAddress) -> String? { nameOfHolder[address] }
 
@@ -134,4 +153,11 @@ package enum IPAMOptions {
     package static let gatewayRequest = "com.docker.network.gateway"
     /// The container name, sent by dockerd 29+ in RequestAddress options.
     package static let endpointName = "com.docker.network.endpoint.name"
+    /// The link a pool's subnet lives behind (a macvlan/ipvlan parent). Pools of different
+    /// scopes may overlap: two LANs behind two parents can both be 192.168.1.0/24.
+    package static let scope = "swiftnet.scope"
+    /// `arp`: before handing out an address, ask the LAN whether someone already uses it
+    /// (an `AddressProbe`); one that answers is skipped.
+    package static let probe = "swiftnet.probe"
+    package static let probeARP = "arp"
 }

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 extension IPAMAllocator {
     /// A `RequestAddress` as dockerd sends it.
     package struct AddressRequest: Sendable {
@@ -12,13 +14,14 @@ extension IPAMAllocator {
             self.options = options
         }
 
-        var isGateway: Bool { options[IPAMOptions.requestAddressType] == IPAMOptions.gatewayRequest }
+        package var isGateway: Bool { options[IPAMOptions.requestAddressType] == IPAMOptions.gatewayRequest }
         var endpointName: String? { options[IPAMOptions.endpointName].flatMap { $0.isEmpty ? nil : $0 } }
     }
 
     /// Decides which address answers `request`. Order: the requested address; a gateway's
     /// lowest free address; the name's previous address if free; the next free after the cursor.
-    package func planRequestAddress(_ request: AddressRequest) throws -> IPAMChange {
+    /// `excluding`: addresses not to hand out dynamically (found in use on the LAN just now).
+    package func planRequestAddress(_ request: AddressRequest, excluding: Set<IPAddress> = []) throws -> IPAMChange {
         let pool = try poolForID(request.poolID)
         let prefix = pool.prefix
         let name = request.endpointName
@@ -38,11 +41,11 @@ extension IPAMAllocator {
             return allocation(AllocationRecord(poolID: pool.id, address: address, kind: .gateway), in: pool)
         }
 
-        if let name, pool.isSticky, let previous = pool.stickyAddress(for: name), pool.isFree(previous) {
+        if let name, pool.isSticky, let previous = pool.stickyAddress(for: name), pool.isFree(previous), !excluding.contains(previous) {
             return allocation(AllocationRecord(poolID: pool.id, address: previous, kind: .dynamic, name: name), in: pool)
         }
 
-        guard let address = pool.nextDynamic() else { throw IPAMError.poolExhausted(prefix, poolID: pool.id) }
+        guard let address = pool.nextDynamic(excluding: excluding) else { throw IPAMError.poolExhausted(prefix, poolID: pool.id) }
         return allocation(AllocationRecord(poolID: pool.id, address: address, kind: .dynamic, name: name,
                                            sequence: pool.nextSequence), in: pool)
     }

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 extension IPAMAllocator {
     /// A `RequestPool` as dockerd sends it.
     package struct PoolRequest: Sendable {
@@ -24,6 +26,14 @@ extension IPAMAllocator {
         }
         if let sticky = request.options[IPAMOptions.sticky], !["true", "false"].contains(sticky.lowercased()) {
             throw IPAMError.invalidOption(key: IPAMOptions.sticky, value: sticky, expected: "true or false")
+        }
+        if let probe = request.options[IPAMOptions.probe], probe != IPAMOptions.probeARP {
+            throw IPAMError.invalidOption(key: IPAMOptions.probe, value: probe, expected: IPAMOptions.probeARP)
+        }
+        let scope = request.options[IPAMOptions.scope]
+        if let scope, !LinkName.isValid(scope) {
+            throw IPAMError.invalidOption(key: IPAMOptions.scope, value: scope,
+                                          expected: "a link name (1–15 bytes, no '/', ':' or white space)")
         }
         let family: IPFamily = request.v6 ? .v6 : .v4
         let existing = pools.values.filter { $0.record.addressSpace == request.addressSpace && $0.prefix.family == family }
@@ -64,7 +74,8 @@ extension IPAMAllocator {
             if let range = prefix.specialPurposeRange {
                 throw IPAMError.specialPurpose(what: "address pool \(prefix)", range: range)
             }
-            if let clash = existing.first(where: { $0.prefix.overlaps(prefix) }) {
+            // Pools behind two different links (both scoped) are two LANs: they may overlap.
+            if let clash = existing.first(where: { $0.prefix.overlaps(prefix) && !(scope != nil && $0.scope != nil && $0.scope != scope) }) {
                 throw IPAMError.poolOverlap(requested: prefix, existing: clash.prefix)
             }
         }
@@ -82,6 +93,8 @@ extension IPAMAllocator {
 
         var id = "\(request.addressSpace)/\(prefix)"
         if let subPool { id += "/\(subPool)" }
+        // Link names never hold ':' (the kernel refuses it), so the suffix cannot be mistaken.
+        if let scope { id += "/scope:\(scope)" }
         return PoolRecord(id: id, addressSpace: request.addressSpace, prefix: prefix, subPool: subPool,
                           options: request.options)
     }
@@ -109,7 +122,8 @@ extension IPAMAllocator {
     /// Splits `<space>/<pool>[/<subpool>]` and checks it names a pool we hold.
     func poolForID(_ id: String) throws -> AddressPool {
         if let pool = pools[id] { return pool }
-        let parts = id.split(separator: "/", omittingEmptySubsequences: false)
+        var parts = id.split(separator: "/", omittingEmptySubsequences: false)
+        if let last = parts.last, last.hasPrefix("scope:"), LinkName.isValid(String(last.dropFirst(6))) { parts.removeLast() }
         guard parts.count == 3 || parts.count == 5, IPPrefix("\(parts[1])/\(parts[2])") != nil else {
             throw IPAMError.invalidPoolID(id)
         }

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 extension IPAMAllocator {
     /// A gateway the user chose (`--gateway`) must not be a special-purpose address. Pools in
     /// those ranges are refused already; this catches pools recorded before that was so.

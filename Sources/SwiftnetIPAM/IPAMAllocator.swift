@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// The whole IPAM in memory. Every operation is split in two: `plan…` decides (and throws on
 /// bad input) without changing anything; `apply` performs a planned change. Pure: no I/O.
 package struct IPAMAllocator: Sendable {

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// One state transition of the IPAM. The allocator plans a change without touching its state,
 /// the store commits it, and only then does the allocator apply it: memory never runs ahead
 /// of disk, and a failed commit needs no undo.

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// Failures the IPAM reports to dockerd. The texts follow Docker's built-in IPAM where one
 /// exists (users and scripts grep for them) and add the detail needed to act on them.
 package enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -17,6 +19,10 @@ package enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidOption(key: String, value: String, expected: String)
     /// A pool or gateway in a range no network can use; `what` is e.g. "address pool 127.1.0.0/16".
     case specialPurpose(what: String, range: SpecialPurposeRange)
+    /// `swiftnet.probe=arp`: the probe could not be made.
+    case probeFailed(pool: IPPrefix, reason: String)
+    /// `swiftnet.probe=arp`: every address tried answered on the LAN.
+    case addressesInUseOnLink(pool: IPPrefix, found: [IPAddress])
 
     package var description: String {
         switch self {
@@ -52,6 +58,10 @@ package enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid IPAM option \(key)=\(value): expected \(expected)"
         case .specialPurpose(let what, let range):
             return "invalid \(what): \(range), a special-purpose range no network can use"
+        case .probeFailed(let pool, let reason):
+            return "cannot probe for a free address in \(pool) (swiftnet.probe=arp): \(reason)"
+        case .addressesInUseOnLink(let pool, let found):
+            return "no available addresses on this pool: \(pool): \(found.map(\.description).joined(separator: ", ")) answered on the link (swiftnet.probe=arp); free them or use a sub-pool (--ip-range) outside the LAN's DHCP range"
         }
     }
 }

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// Durable facts the IPAM is rebuilt from. They are what the store writes, one row each.
 
 /// Why an address was handed out; decides how durably it is written and what `gc` may free.

@@ -1,4 +1,5 @@
 import Glibc
+import SwiftnetAddress
 import Synchronization
 import SwiftnetCrashPoints
 
@@ -22,19 +23,25 @@ package final class IPAMService: Sendable {
     private let state: Mutex<State>
     private let store: any IPAMStore
     private let routes: any HostRouteSource
+    /// For pools made with `swiftnet.probe=arp`; nil: such pools are refused no address.
+    private let probe: (any AddressProbe)?
     /// Unix seconds; tests pass their own.
     private let clock: @Sendable () -> Int
+
+    /// How many addresses one request may find in use on the LAN before it gives up.
+    package static let probeAttempts = 8
 
     /// Loads the store's snapshot into a new allocator. Sticky names the bounds leave out (a
     /// table written before them) are deleted from the store here.
     package init(configuration: IPAMConfiguration, store: any IPAMStore, routes: any HostRouteSource,
-                clock: @escaping @Sendable () -> Int = { Int(time(nil)) }) throws {
+                probe: (any AddressProbe)? = nil, clock: @escaping @Sendable () -> Int = { Int(time(nil)) }) throws {
         let snapshot = try store.loadIPAM()
         let (allocator, forgotten) = IPAMAllocator.restoring(configuration: configuration, snapshot: snapshot)
         if !forgotten.isEmpty { try store.commit(.forgetSticky(forgotten)) }
         self.state = Mutex(State(allocator: allocator))
         self.store = store
         self.routes = routes
+        self.probe = probe
         self.clock = clock
     }
 
@@ -80,11 +87,39 @@ package final class IPAMService: Sendable {
         }
     }
 
-    /// Returns the address with the pool's prefix length, e.g. `172.18.0.2/16`.
+    /// Returns the address with the pool's prefix length, e.g. `172.18.0.2/16`. In a pool
+    /// made with `swiftnet.probe=arp`, an address handed out dynamically is first probed on the
+    /// LAN (outside the lock, the address already held so no other request gets it); one that
+    /// answers is released and the next one tried, up to `probeAttempts`. Gateways and
+    /// addresses asked for by value are not probed: the user named them.
     package func requestAddress(_ request: IPAMAllocator.AddressRequest) throws -> (address: IPAddress, cidr: String) {
+        guard request.address.isEmpty, !request.isGateway,
+              let pool = state.withLock({ $0.allocator.pool(request.poolID) }), pool.options[IPAMOptions.probe] == IPAMOptions.probeARP
+        else { return try allocate(request, excluding: []) }
+        guard let probe else {
+            throw IPAMError.probeFailed(pool: pool.prefix, reason: "this server has no address probe")
+        }
+        var inUse: [IPAddress] = []
+        for _ in 0..<IPAMService.probeAttempts {
+            let answer = try allocate(request, excluding: Set(inUse))
+            let answered: Bool
+            do {
+                answered = try probe.isInUse(answer.address, pool: pool)
+            } catch {
+                _ = try? releaseAddress(poolID: pool.id, address: answer.address.description)
+                throw IPAMError.probeFailed(pool: pool.prefix, reason: "\(error)")
+            }
+            guard answered else { return answer }
+            _ = try releaseAddress(poolID: pool.id, address: answer.address.description)
+            inUse.append(answer.address)
+        }
+        throw IPAMError.addressesInUseOnLink(pool: pool.prefix, found: inUse)
+    }
+
+    private func allocate(_ request: IPAMAllocator.AddressRequest, excluding: Set<IPAddress>) throws -> (address: IPAddress, cidr: String) {
         try state.withLock { state in
             if let retried = try answerRetry(request, in: &state) { return retried }
-            let change = try state.allocator.planRequestAddress(request)
+            let change = try state.allocator.planRequestAddress(request, excluding: excluding)
             guard case .allocate(let record, _) = change, let pool = state.allocator.pool(record.poolID) else {
                 preconditionFailure("planRequestAddress returns an allocation in a known pool")
             }
@@ -127,13 +162,17 @@ package final class IPAMService: Sendable {
 
     /// Frees `address` in whichever pool of `subnet` holds it (an endpoint swiftnet found
     /// stale at start-up); returns false when none did. Gateways are never passed here.
+    /// `scope`: the link the endpoint's network lives behind; when pools of several scopes
+    /// share the subnet, only the pool of that scope (nil: the unscoped pool) is considered.
     @discardableResult
-    package func release(address: IPAddress, inSubnet subnet: IPPrefix) throws -> Bool {
+    package func release(address: IPAddress, inSubnet subnet: IPPrefix, scope: String? = nil) throws -> Bool {
         try state.withLock { state in
             let allocator = state.allocator
             // The local space first: that is where dockerd takes a local-scope driver's pools.
-            let ids = allocator.poolIDs.sorted { (allocator.pool($0)?.addressSpace != IPAMConfiguration.localSpace ? 1 : 0, $0)
-                                                < (allocator.pool($1)?.addressSpace != IPAMConfiguration.localSpace ? 1 : 0, $1) }
+            var ids = allocator.poolIDs.filter { allocator.pool($0)?.prefix == subnet }
+                .sorted { (allocator.pool($0)?.addressSpace != IPAMConfiguration.localSpace ? 1 : 0, $0)
+                        < (allocator.pool($1)?.addressSpace != IPAMConfiguration.localSpace ? 1 : 0, $1) }
+            if ids.count > 1 { ids = ids.filter { allocator.pool($0)?.options[IPAMOptions.scope] == scope } }
             for id in ids {
                 guard let pool = allocator.pool(id), pool.prefix == subnet,
                       case .release(let change) = try allocator.planReleaseAddress(poolID: id, address: address.description)

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// Where the IPAM keeps its state. The allocator knows only this protocol; the SQLite store
 /// is one implementation (as CNI host-local's allocator knows only its `Store`).
 package protocol IPAMStore: Sendable {
@@ -13,20 +15,6 @@ package protocol IPAMStore: Sendable {
     /// Named dynamic allocations and pools committed at or after `since` (unix seconds), in
     /// commit order: what a process that died uncleanly may not have answered.
     func loadRetryCandidates(since: Int) throws -> RetryCandidates
-}
-
-/// A route on the host; auto-chosen pools never overlap one.
-package struct HostRoute: Sendable, Equatable, CustomStringConvertible {
-    package var prefix: IPPrefix
-    /// Interface name, for error messages.
-    package var device: String
-
-    package init(prefix: IPPrefix, device: String) {
-        self.prefix = prefix
-        self.device = device
-    }
-
-    package var description: String { device.isEmpty ? "\(prefix)" : "\(prefix) dev \(device)" }
 }
 
 /// Reads the host's routes when an automatic pool is chosen (not on the address hot path).

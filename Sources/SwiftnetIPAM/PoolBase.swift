@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// A range that automatic pools are cut from: `base` split into subnets of length `size`
 /// (dockerd's `default-address-pools` entry `{base, size}`).
 package struct PoolBase: Sendable, Equatable, CustomStringConvertible {

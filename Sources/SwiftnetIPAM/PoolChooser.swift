@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// Picks the lowest free aligned subnet from a list of bases, skipping every subnet that
 /// overlaps a pool in use or a host route (dockerd 27+'s "lowest first fit"). Skipping jumps
 /// past each blocker, so the cost follows the number of blockers, not the number of candidates.

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// Answers an earlier server process committed shortly before it stopped without a clean
 /// shutdown, which it may never have sent: the only answers a repeated request may get again.
 ///

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+
 /// The sticky names of one pool: container name → the address it last had, so that a
 /// container recreated under the same name gets its address back. Bounded two ways: one name
 /// per address (a name remembered for an address replaces the name that had it), and at most

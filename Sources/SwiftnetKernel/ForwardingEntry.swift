@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// A permanent FDB entry on a VXLAN device (`bridge fdb … self permanent`): frames to `mac`
 /// are sent to the remote tunnel endpoint `destination`.

@@ -1,6 +1,6 @@
 import CNetlink
 import Glibc
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// The VXLAN dataplane of a multi-host network: the device, and the static FDB and neighbour
 /// entries that say where each remote endpoint is (Docker's overlay driver programs the same

@@ -1,7 +1,7 @@
 import CNetlink
 import Glibc
+import SwiftnetAddress
 import Synchronization
-import SwiftnetIPAM
 
 /// Creates, changes and deletes links and their addresses.
 ///

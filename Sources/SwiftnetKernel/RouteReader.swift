@@ -1,10 +1,10 @@
 import CNetlink
 import Glibc
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// Reads the host's routing tables (all of them: main, local, policy tables) through netlink,
 /// so that automatic pools avoid every subnet the host already reaches, VPNs included.
-package struct RouteReader: HostRouteSource {
+package struct RouteReader {
     package init() {}
 
     package func routes(family: IPFamily) throws -> [HostRoute] {

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// A VXLAN device's settings as the kernel reports them (for drift checks).
 package struct VXLANInfo: Sendable, Equatable {

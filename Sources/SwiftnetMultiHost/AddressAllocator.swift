@@ -1,5 +1,5 @@
 import SwiftnetEtcd
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// Claims and releases addresses of logical networks in etcd, one key per address, each claim
 /// a create-if-absent transaction (Calico's `Create`): two claims of one address, from any

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// Pure: which free addresses to try, given the addresses held when etcd was read.
 ///

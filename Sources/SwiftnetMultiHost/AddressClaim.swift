@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 import SwiftnetJSON
 
 /// One address of a logical network held by one owner on one host: the value of

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 import SwiftnetJSON
 
 /// Where an endpoint of a logical network is: the value of `eps/<network>/<ip>`, on its host's

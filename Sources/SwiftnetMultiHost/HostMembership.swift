@@ -1,7 +1,7 @@
 import Dispatch
 import Synchronization
 import SwiftnetEtcd
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// This host's presence in etcd: a lease (TTL `ttlSeconds`, renewed every third of it) carrying
 /// `hosts/<name>` and every endpoint location this host publishes. If the host dies its lease

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 import SwiftnetJSON
 
 /// A live host: the value of `hosts/<name>`, on the host's lease, so it vanishes when the host

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 import SwiftnetJSON
 
 /// A network that spans hosts, known by its name on every host (dockerd's network ids differ

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// Pure: what a new logical network gets, given every network etcd already has.
 ///

@@ -1,5 +1,5 @@
 import SwiftnetEtcd
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// Why a multi-host operation failed. etcd's own errors pass through as `.etcd`, whose text
 /// starts with "etcd", so dockerd's output says which system failed.

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// Where multi-host state lives in etcd, all under one prefix (default `/swiftnet/v1/`):
 ///

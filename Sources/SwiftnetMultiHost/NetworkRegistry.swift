@@ -1,5 +1,5 @@
 import SwiftnetEtcd
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// Logical networks in etcd. The first host to ask for a name creates it; the others get the
 /// same subnet and VNI. Creation is one transaction conditioned on the name being absent and on

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 import SwiftnetJSON
 
 /// Reading the JSON records swiftnet keeps in etcd; a record that does not read is an error

@@ -1,5 +1,5 @@
 import SwiftnetEtcd
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// Pure: the endpoints on other hosts, as etcd's `eps/` keys say, and the changes that keep a
 /// copy of them (the kernel's FDB and neighbour entries) in step.

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 import SwiftnetJSON
 
 /// What a network is asked to be, read from `CreateNetwork.Options` (shared/docs/protocol.md §2.4):

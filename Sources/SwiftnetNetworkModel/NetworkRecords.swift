@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 /// Where a long-lived kernel object stands: recorded before it is made ("intent before
 /// effect"), so that start-up can finish or undo whatever a crash interrupted.
@@ -38,24 +38,6 @@ package struct NetworkRecord: Sendable, Equatable {
     package func gateway(for address: IPAddress) -> IPAddress? {
         subnets.first { $0.pool.contains(address) }?.gateway
     }
-}
-
-/// An address with the prefix length it is configured with (`172.18.0.2/16`).
-package struct InterfaceAddress: Sendable, Equatable, CustomStringConvertible {
-    package var address: IPAddress
-    package var prefixLength: Int
-
-    package init(address: IPAddress, prefixLength: Int) {
-        self.address = address
-        self.prefixLength = prefixLength
-    }
-
-    package init?(cidr: String) {
-        guard let (address, length) = IPPrefix.parseCIDR(cidr) else { return nil }
-        self.init(address: address, prefixLength: length)
-    }
-
-    package var description: String { "\(address)/\(prefixLength)" }
 }
 
 package struct EndpointRecord: Sendable, Equatable {

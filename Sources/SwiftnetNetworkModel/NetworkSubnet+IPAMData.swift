@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 
 extension NetworkSubnet {
     /// One `IPv4Data`/`IPv6Data` entry of CreateNetwork: the pool as a CIDR, the gateway as a

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 import SwiftnetJSON
 
 package enum TransportProtocol: String, Sendable, Codable, CaseIterable {

@@ -1,3 +1,5 @@
+import SwiftnetDiagnosis
+
 /// The human-readable output of the operator commands (their `--json` output is the views'
 /// `json`). Pure: the CLI prints what these return.
 package enum OperatorText {

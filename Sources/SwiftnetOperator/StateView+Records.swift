@@ -1,3 +1,4 @@
+import SwiftnetAddress
 import SwiftnetIPAM
 import SwiftnetNetworkModel
 

@@ -2,6 +2,7 @@ import Logging
 import SwiftnetHTTP
 import SwiftnetJSON
 import SwiftnetOperator
+import SwiftnetPlugin
 
 /// The calls for operators and their tools on the plugin socket, beside dockerd's:
 /// - `GET /state`: the `StateView` (what `swiftnet ls`, `inspect` and `pools` show);
@@ -10,7 +11,7 @@ import SwiftnetOperator
 /// - `GET /healthz`: 200 while the state file answers and file descriptors are left;
 ///   `GET /metrics`: Prometheus text.
 struct OperatorRoutes: Sendable {
-    let runtime: PluginRuntime
+    let runtime: Plugin
     let metrics: PluginMetrics
     let watchdog: ResourceWatchdog
     let logger: Logger
@@ -30,7 +31,7 @@ struct OperatorRoutes: Sendable {
                 guard case .object(let object)? = try? JSONParser.parse(body), case .bool(let dryRun)? = object["DryRun"] else {
                     throw usage
                 }
-                var minimumAge = PluginRuntime.leakMinimumAge
+                var minimumAge = Plugin.leakMinimumAge
                 switch object["MinimumAgeSeconds"] {
                 case nil, .null?: break
                 case .number(let seconds)? where seconds >= 0 && seconds < 1e9 && seconds.rounded() == seconds:
@@ -68,7 +69,7 @@ struct OperatorRoutes: Sendable {
                     try runtime.checkStore()
                     let records = runtime.bridge.records
                     return .json(200, JSONValue.object([
-                        "status": .string("ok"), "version": .string(PluginRuntime.version),
+                        "status": .string("ok"), "version": .string(Plugin.version),
                         "networks": .number(Double(records.networks.count)), "endpoints": .number(Double(records.endpoints.count)),
                         "uptimeSeconds": .number(uptime),
                         "fileDescriptors": .object(["open": descriptors.open.map { .number(Double($0)) } ?? .null,

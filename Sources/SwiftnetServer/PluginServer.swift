@@ -4,6 +4,7 @@ import SwiftnetHTTP
 import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetOperator
+import SwiftnetPlugin
 import SwiftnetPluginAPI
 
 /// Everything `swiftnet serve` runs: the runtime (state lock, store, drivers), the HTTP
@@ -39,7 +40,7 @@ package final class PluginServer: Sendable {
     package static let implements = ["NetworkDriver", "IpamDriver"]
 
     package let options: Options
-    package let runtime: PluginRuntime
+    package let runtime: Plugin
     package let metrics: PluginMetrics
     private let http: HTTPServer
     private let metricsHTTP: HTTPServer?
@@ -54,10 +55,10 @@ package final class PluginServer: Sendable {
     package init(options: Options, logger: Logger) throws {
         self.options = options
         let started = ContinuousClock.now
-        runtime = try PluginRuntime(statePath: options.statePath, chainPrefix: options.chainPrefix,
+        runtime = try Plugin(statePath: options.statePath, chainPrefix: options.chainPrefix,
                                     localPools: options.localPools, globalPools: options.globalPools,
                                     recordChainPrefix: true, logger: logger)
-        metrics = PluginMetrics(version: PluginRuntime.version)
+        metrics = PluginMetrics(version: Plugin.version)
         let loaded = ContinuousClock.now
         // Before the socket exists: dockerd must never see a network whose bridge is missing.
         let repairs = runtime.reconcile()
@@ -102,7 +103,7 @@ package final class PluginServer: Sendable {
         let snapshot = runtime.ipam.snapshot()
         logger.info("serving", metadata: [
             "socket": "\(activated == nil ? options.socketPath : "fd 3 from systemd")", "state": "\(options.statePath)",
-            "pools": "\(snapshot.poolIDs.count)", "repairs": "\(repairs.count)", "version": "\(PluginRuntime.version)",
+            "pools": "\(snapshot.poolIDs.count)", "repairs": "\(repairs.count)", "version": "\(Plugin.version)",
             "stateLoadMs": "\(PluginServer.milliseconds(loaded - started))",
             "startMs": "\(PluginServer.milliseconds(ContinuousClock.now - started))",
         ])

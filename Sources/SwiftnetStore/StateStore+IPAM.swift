@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SwiftnetAddress
 import SwiftnetIPAM
 
 extension StateStore: IPAMStore {
@@ -12,7 +13,7 @@ extension StateStore: IPAMStore {
                 guard let prefix = IPPrefix(row[2] as String) else { throw StateStoreError.corrupt("pool \(id) prefix") }
                 let subPool = (row[3] as String?).flatMap { IPPrefix($0) }
                 let optionsText: String = row[4]
-                let options = (try? JSONDecoder().decode([String: String].self, from: Data(optionsText.utf8))) ?? [:]
+                let options = StateStore.decodeStringMap(optionsText)
                 snapshot.pools.append(PoolRecord(id: id, addressSpace: row[1], prefix: prefix, subPool: subPool,
                                                  options: options))
             }
@@ -54,7 +55,7 @@ extension StateStore: IPAMStore {
         try write(change.durability) { db in
             switch change {
             case .createPool(let record):
-                let options = String(decoding: try JSONEncoder().encode(record.options), as: UTF8.self)
+                let options = StateStore.encodeStringMap(record.options)
                 try db.execute(sql: """
                     INSERT INTO pool (id, address_space, prefix, sub_pool, options) VALUES (?, ?, ?, ?, ?)
                     """, arguments: [record.id, record.addressSpace, record.prefix.description,

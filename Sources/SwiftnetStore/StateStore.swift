@@ -51,64 +51,6 @@ package final class StateStore: Sendable {
         }
     }
 
-    /// Versioned schema. A migration is never edited once released: add a new one.
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-ipam") { db in
-            try db.execute(sql: """
-                CREATE TABLE meta (
-                    key TEXT PRIMARY KEY NOT NULL,
-                    value TEXT NOT NULL
-                );
-                CREATE TABLE pool (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    address_space TEXT NOT NULL,
-                    prefix TEXT NOT NULL,
-                    sub_pool TEXT,
-                    options TEXT NOT NULL DEFAULT '{}',
-                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-                );
-                CREATE TABLE allocation (
-                    pool_id TEXT NOT NULL REFERENCES pool(id) ON DELETE CASCADE,
-                    address TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    name TEXT,
-                    sequence INTEGER,
-                    PRIMARY KEY (pool_id, address)
-                ) WITHOUT ROWID;
-                CREATE TABLE sticky (
-                    pool_id TEXT NOT NULL REFERENCES pool(id) ON DELETE CASCADE,
-                    name TEXT NOT NULL,
-                    address TEXT NOT NULL,
-                    PRIMARY KEY (pool_id, name)
-                ) WITHOUT ROWID;
-                """)
-            // 40 random bits for this host's IPv6 unique-local prefix (RFC 4193 §3.2).
-            let globalID = UInt64.random(in: 0...0xFF_FFFF_FFFF)
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('ula_global_id', ?)",
-                           arguments: [String(globalID, radix: 16)])
-        }
-        registerNetworkMigrations(&migrator)
-        migrator.registerMigration("v3-instance") { db in
-            // Tags the kernel links this state's server makes (see KernelDataplane.group).
-            try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)",
-                           arguments: [String(UInt64.random(in: 1...UInt64.max), radix: 16)])
-        }
-        migrator.registerMigration("v4-allocation-time") { db in
-            // When each address was handed out (unix seconds): `gc` frees a dynamic address no
-            // endpoint holds only once it is old enough that no dockerd call can still be on
-            // its way to claim it. Rows from before this migration stay NULL (old).
-            try db.execute(sql: "ALTER TABLE allocation ADD COLUMN allocated_at INTEGER")
-        }
-        migrator.registerMigration("v5-sticky-use") { db in
-            // When each sticky name last got an address (a count per pool): the least recently
-            // used name is forgotten first when a pool has too many. Rows from before it are 0;
-            // the bounds are applied to them when the state is next loaded.
-            try db.execute(sql: "ALTER TABLE sticky ADD COLUMN last_use INTEGER NOT NULL DEFAULT 0")
-        }
-        return migrator
-    }
-
     /// Runs `body` in one transaction at the durability asked for. BEGIN and COMMIT are
     /// cached statements: re-parsing them cost more than the insert they wrap.
     func write<T>(_ durability: Durability, _ body: (Database) throws -> T) throws -> T {

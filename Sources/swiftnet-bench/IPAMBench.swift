@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SwiftnetAddress
 import SwiftnetClient
 import SwiftnetIPAM
 import SwiftnetStore

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import SwiftnetDiagnosis
 import SwiftnetJSON
 import SwiftnetOperator
+import SwiftnetPlugin
 import SwiftnetServer
 
 /// `swiftnet ls`.
@@ -101,7 +103,7 @@ struct GarbageCollect: ParsableCommand {
     @OptionGroup var access: StateAccess
     @Flag(help: "Only print what would be freed.") var dryRun = false
     @Option(help: ArgumentHelp("Free an address no endpoint holds only when it was handed out this long ago (dockerd asks for the address just before it creates the endpoint).", valueName: "seconds"))
-    var minimumAge = PluginRuntime.leakMinimumAge
+    var minimumAge = Plugin.leakMinimumAge
     @Flag(help: "Print JSON (see docs/operator.md).") var json = false
 
     func validate() throws {

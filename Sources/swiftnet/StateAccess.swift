@@ -5,6 +5,7 @@ import SwiftnetClient
 import SwiftnetJSON
 import SwiftnetLogging
 import SwiftnetOperator
+import SwiftnetPlugin
 import SwiftnetServer
 
 /// Where the operator commands get their answers: the running server on its socket, or —
@@ -23,7 +24,7 @@ struct StateAccess: ParsableArguments {
 
     enum Source {
         case server(UnixHTTPClient)
-        case local(PluginRuntime)
+        case local(Plugin)
     }
 
     /// The server if one answers on the socket, else the state file. Fails with a message
@@ -39,7 +40,7 @@ struct StateAccess: ParsableArguments {
         var logger = Logger(label: "swiftnet", factory: { EscapingLogHandler(StreamLogHandler.standardError(label: $0)) })
         logger.logLevel = .warning
         do {
-            return .local(try PluginRuntime(statePath: state, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))
+            return .local(try Plugin(statePath: state, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))
         } catch {
             throw OperatorCommandError("cannot open \(state) (\(error)); if a server holds it, pass its --socket")
         }

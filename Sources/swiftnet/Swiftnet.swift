@@ -1,9 +1,10 @@
 import ArgumentParser
+import SwiftnetPlugin
 import SwiftnetServer
 
 /// The `swiftnet` command.
 struct Swiftnet: ParsableCommand {
-    static let version = PluginRuntime.version
+    static let version = Plugin.version
 
     static let configuration = CommandConfiguration(
         commandName: "swiftnet",

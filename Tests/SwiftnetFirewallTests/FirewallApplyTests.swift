@@ -1,5 +1,5 @@
 import Foundation
-import SwiftnetIPAM
+import SwiftnetAddress
 import XCTest
 @testable import SwiftnetFirewall
 

@@ -1,4 +1,4 @@
-import SwiftnetIPAM
+import SwiftnetAddress
 import XCTest
 @testable import SwiftnetFirewall
 

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetTestSupport
 @testable import SwiftnetFirewall
 
 /// Runs a host tool for the tests (iptables-save, ip, busybox): argument array, no shell.
@@ -35,9 +36,7 @@ struct HostCommand {
     static func hasTool(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
 
     /// 6 random lowercase hex digits, for names no other run uses.
-    static func uniqueHex() -> String {
-        String(UInt32.random(in: 0...0xFF_FFFF), radix: 16).leftPadded(to: 6)
-    }
+    static func uniqueHex() -> String { Shell.randomHex(6) }
 }
 
 extension String {

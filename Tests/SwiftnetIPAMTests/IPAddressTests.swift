@@ -1,3 +1,4 @@
+import SwiftnetAddress
 import XCTest
 @testable import SwiftnetIPAM
 

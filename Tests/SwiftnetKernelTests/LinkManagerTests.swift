@@ -1,6 +1,7 @@
 import Foundation
+import SwiftnetAddress
+import SwiftnetTestSupport
 import XCTest
-import SwiftnetIPAM
 @testable import SwiftnetKernel
 
 /// Runs against the host's real kernel, as root. Everything it makes is named `swt…`
@@ -27,9 +28,7 @@ final class LinkManagerTests: XCTestCase {
 
     // MARK: helpers
 
-    static func hex(_ digits: Int) -> String {
-        (0..<digits).map { _ in String(Int.random(in: 0..<16), radix: 16) }.joined()
-    }
+    static func hex(_ digits: Int) -> String { Shell.randomHex(digits) }
 
     /// A fresh `swt` name, remembered for tearDown.
     func newName() -> String {
@@ -45,19 +44,11 @@ final class LinkManagerTests: XCTestCase {
         return name
     }
 
-    /// Runs a command (tests only: they play Docker's part); returns status and output.
+    /// Runs a command (tests only: they play Docker's part); returns status and output (both streams).
     @discardableResult
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = Shell.run("/usr/bin/env", arguments)
+        return (result.status, result.output + result.error)
     }
 
     static func check(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import SwiftnetIPAM
+import SwiftnetAddress
 @testable import SwiftnetKernel
 
 /// The multi-host dataplane in throw-away namespaces: three "hosts" on an underlay bridge, each

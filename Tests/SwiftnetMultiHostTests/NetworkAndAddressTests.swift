@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import XCTest
 import SwiftnetEtcd
-import SwiftnetIPAM
+import SwiftnetAddress
 @testable import SwiftnetMultiHost
 
 final class NetworkRegistryTests: EtcdTestCase {

@@ -1,6 +1,6 @@
 import XCTest
 import SwiftnetEtcd
-import SwiftnetIPAM
+import SwiftnetAddress
 @testable import SwiftnetMultiHost
 
 /// The pure decisions: subnets and VNIs of new networks, address candidates, the remote table.

@@ -1,5 +1,5 @@
+import SwiftnetAddress
 import XCTest
-import SwiftnetIPAM
 @testable import SwiftnetNetworkModel
 
 /// CreateNetwork's `IPv4Data`/`IPv6Data`, as dockerd's default IPAM may give them to the driver.

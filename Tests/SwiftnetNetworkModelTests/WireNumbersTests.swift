@@ -1,5 +1,5 @@
+import SwiftnetAddress
 import XCTest
-import SwiftnetIPAM
 import SwiftnetJSON
 @testable import SwiftnetNetworkModel
 

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+import SwiftnetDiagnosis
 import SwiftnetIPAM
 import SwiftnetNetworkModel
 import SwiftnetOperator

@@ -1,3 +1,5 @@
+import SwiftnetAddress
+import SwiftnetDiagnosis
 import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetNetworkModel

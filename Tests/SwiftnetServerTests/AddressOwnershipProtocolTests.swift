@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetTestSupport
 import XCTest
 
 /// Who holds an address or a pool, over the real socket with Docker 29's exact bodies

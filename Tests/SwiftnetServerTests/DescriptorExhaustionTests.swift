@@ -1,5 +1,7 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetPlugin
+import SwiftnetTestSupport
 import XCTest
 
 /// A server out of file descriptors must not stay up answering IPAM alone while every network

@@ -1,5 +1,7 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetPlugin
+import SwiftnetTestSupport
 import XCTest
 
 /// dockerd resends a call with an empty body when the connection broke after it had written the

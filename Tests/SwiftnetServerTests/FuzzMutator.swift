@@ -1,3 +1,4 @@
+import SwiftnetPlugin
 /// SplitMix64: a tiny generator whose whole sequence follows from one seed, so a failing
 /// fuzz run can be replayed with `SWIFTNET_FUZZ_SEED`.
 struct SplitMix64: RandomNumberGenerator {

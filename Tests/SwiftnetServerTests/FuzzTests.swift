@@ -1,5 +1,7 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetPlugin
+import SwiftnetTestSupport
 import XCTest
 
 /// Throws mutated bodies of every call at a real server and checks that each gets an answer —

@@ -1,6 +1,8 @@
 import Foundation
 import SwiftnetClient
 import SwiftnetFirewall
+import SwiftnetPlugin
+import SwiftnetTestSupport
 import XCTest
 
 /// Requests no dockerd sends, over the real socket: each is refused with its reason, changes

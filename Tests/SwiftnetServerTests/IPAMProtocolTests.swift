@@ -1,5 +1,7 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetPlugin
+import SwiftnetTestSupport
 import XCTest
 
 /// The IPAM driver over the real socket of a real `swiftnet serve`, with the bodies dockerd sends.

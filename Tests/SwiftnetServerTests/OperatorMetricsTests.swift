@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetTestSupport
 import XCTest
 
 /// `GET /metrics` and `GET /healthz` after a known sequence of calls, on the plugin socket and
@@ -18,15 +19,6 @@ final class OperatorMetricsTests: XCTestCase {
     }
 
     /// `name{labels} value` lines of a Prometheus exposition, comments skipped.
-    static func samples(_ text: String) -> [String: Double] {
-        var samples: [String: Double] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
-            samples[String(line[..<space])] = value
-        }
-        return samples
-    }
-
     func testMetricsCountTheCallsAndShowThePools() throws {
         let client = try server.client()
         let base = "10.\(Int.random(in: 100...199)).\(Int.random(in: 0...250))"
@@ -49,7 +41,7 @@ final class OperatorMetricsTests: XCTestCase {
         let response = try client.get("/metrics")
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8")
-        let samples = OperatorMetricsTests.samples(response.text)
+        let samples = PrometheusSamples.parse(response.text)
         let expected: [String: Double] = [
             #"swiftnet_requests_total{call="IpamDriver.RequestPool",status="200"}"#: 1,
             #"swiftnet_requests_total{call="IpamDriver.RequestAddress",status="200"}"#: 3,
@@ -71,7 +63,7 @@ final class OperatorMetricsTests: XCTestCase {
                        response.text)
         // Only the plugin's calls are labels: unknown paths are counted together.
         _ = try client.call("/Made.Up\(Shell.randomHex(4))")
-        let after = OperatorMetricsTests.samples(try client.get("/metrics").text)
+        let after = PrometheusSamples.parse(try client.get("/metrics").text)
         XCTAssertEqual(after[#"swiftnet_requests_total{call="unknown",status="404"}"#], 1)
         XCTAssertFalse(after.keys.contains { $0.contains("Made.Up") })
 
@@ -80,7 +72,7 @@ final class OperatorMetricsTests: XCTestCase {
             .map { String(server.log[$0].dropFirst("address=".count)) }, server.log)
         let scraped = Shell.run("/usr/bin/curl", ["-s", "-m", "5", "http://\(listening)/metrics"])
         XCTAssertTrue(scraped.succeeded, scraped.both)
-        XCTAssertEqual(OperatorMetricsTests.samples(scraped.output)[#"swiftnet_requests_total{call="IpamDriver.RequestAddress",status="200"}"#], 3)
+        XCTAssertEqual(PrometheusSamples.parse(scraped.output)[#"swiftnet_requests_total{call="IpamDriver.RequestAddress",status="200"}"#], 3)
         let notServed = Shell.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-m", "5", "http://\(listening)/state"])
         XCTAssertEqual(notServed.output, "404", "the TCP listener answers only /metrics and /healthz")
     }

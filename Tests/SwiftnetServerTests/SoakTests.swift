@@ -1,6 +1,7 @@
 import Foundation
 import SwiftnetClient
 import SwiftnetFirewall
+import SwiftnetTestSupport
 import XCTest
 
 /// A real server under continuous churn for minutes — networks, endpoints whose container

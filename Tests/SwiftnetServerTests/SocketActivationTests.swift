@@ -1,5 +1,7 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetPlugin
+import SwiftnetTestSupport
 import XCTest
 
 /// systemd socket activation, with the test as the launcher: it binds and listens on the

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetAddress
 import XCTest
 import SwiftnetIPAM
 @testable import SwiftnetStore
@@ -28,7 +29,7 @@ final class RetryAndStickyStoreTests: XCTestCase {
         return try IPAMService(configuration: configuration, store: store, routes: FixedRoutes(), clock: { clock.now })
     }
 
-    /// What the server does at start after an unclean stop (PluginRuntime.beginServing).
+    /// What the server does at start after an unclean stop (Plugin.beginServing).
     func restartAfterCrash(_ store: StateStore, heldByEndpoint: (@Sendable (IPAddress) -> Bool)? = nil) throws -> IPAMService {
         let restarted = try service(store)
         restarted.expectRetries(try store.loadRetryCandidates(since: clock.now - RetryCandidates.window), heldByEndpoint: heldByEndpoint)

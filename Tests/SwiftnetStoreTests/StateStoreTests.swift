@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetAddress
 import XCTest
 import SwiftnetIPAM
 @testable import SwiftnetStore
@@ -95,6 +96,19 @@ final class StateStoreTests: XCTestCase {
         try store.queue.write { try $0.execute(sql: "UPDATE allocation SET allocated_at = NULL") }
         XCTAssertEqual(try store.dynamicAllocations(inPools: ["p"], allocatedBefore: now - 5).count, 1)
         XCTAssertEqual(try store.dynamicAllocations(inPools: [], allocatedBefore: now + 5).count, 0, "only the pools asked for")
+    }
+
+    func testPoolOptionsRoundTripAndOptionsWrittenByEarlierVersionsStillRead() throws {
+        let store = try StateStore(path: statePath)
+        let options = ["swiftnet.scope": "eth0/lan \"a\"", "com.docker.network.ipam.serial": "true"]
+        try store.commit(.createPool(PoolRecord(id: "p", addressSpace: "LocalDefault", prefix: IPPrefix("10.9.0.0/24")!,
+                                                subPool: nil, options: options)))
+        XCTAssertEqual(try store.loadIPAM().pools.first?.options, options)
+        let stored = try store.queue.read { try String.fetchOne($0, sql: "SELECT options FROM pool WHERE id = 'p'") }
+        XCTAssertEqual(stored, #"{"com.docker.network.ipam.serial":"true","swiftnet.scope":"eth0/lan \"a\""}"#, "keys sorted: one text per value")
+        // As earlier versions wrote them with Foundation's JSONEncoder (slashes escaped, keys unordered).
+        try store.queue.write { try $0.execute(sql: #"UPDATE pool SET options = '{"b":"x\/y","a":"1"}' WHERE id = 'p'"#) }
+        XCTAssertEqual(try store.loadIPAM().pools.first?.options, ["a": "1", "b": "x/y"])
     }
 
     func testFailedCommitLeavesMemoryUnchanged() throws {

@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+import SwiftnetBridge
+import SwiftnetDiagnosis
+import SwiftnetFirewall
+import SwiftnetIPAM
+import SwiftnetKernel
+import SwiftnetOperator
+import SwiftnetStore
+
+/// One state file opened for work: its lock, store, IPAM and bridge driver, and the operator
+/// questions asked of them. `PluginServer` serves one over the socket; the CLI opens one
+/// itself when no server runs, so `ls`, `doctor` and `gc` give the same answers either way.
+package final class Plugin: Sendable {
+    package static let version = "0.2.0"
+    /// The meta key recording the chain prefix the server last ran with, so that tools run
+    /// while it is down check the right chains.
+    static let chainPrefixKey = "chain_prefix"
+
+    package let statePath: String
+    package let chainPrefix: String
+    package let bootID: String
+    package let ipam: IPAMService
+    package let bridge: BridgeDriver
+    let store: StateStore
+    private let lock: StateLock
+    private let logger: Logger
+
+    /// `chainPrefix` nil: the one the state's server last used (or the default). A server
+    /// passes its own and records it.
+    package init(statePath: String, chainPrefix: String?, localPools: [PoolBase]? = nil, globalPools: [PoolBase]? = nil,
+                recordChainPrefix: Bool, logger: Logger) throws {
+        self.statePath = statePath
+        self.logger = logger
+        lock = try StateLock(statePath: statePath)
+        store = try StateStore(path: statePath)
+        let prefix = try chainPrefix ?? store.metaValue(Plugin.chainPrefixKey) ?? "SWIFTNET"
+        self.chainPrefix = prefix
+        if recordChainPrefix, try store.metaValue(Plugin.chainPrefixKey) != prefix {
+            try store.setMetaValue(Plugin.chainPrefixKey, prefix)
+        }
+        let ulaGlobalID = try store.ulaGlobalID()
+        let configuration = Plugin.ipamConfiguration(localPools: localPools, globalPools: globalPools, ulaGlobalID: ulaGlobalID)
+        ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
+        bootID = Plugin.currentBootID()
+        bridge = try BridgeDriver(store: store, dataplane: KernelDataplane(links: LinkManager(), instanceID: try store.instanceID()),
+                                  firewall: IptablesFirewall(firewall: Firewall(prefix: prefix)),
+                                  hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
+    }
+
+    /// The server's start, after reconciliation: records it, and after an unclean stop of the
+    /// previous server tells the IPAM which answers that server committed in its last
+    /// `RetryCandidates.window` seconds (and after its own start), so that a request it never
+    /// answered gets the same answer once instead of a second allocation. Returns how many.
+    @discardableResult
+    package func beginServing(now: Int = Int(Date().timeIntervalSince1970)) throws -> Int {
+        let previous = try store.beginServing(at: now)
+        guard !previous.stoppedCleanly else { return 0 }
+        let since = max(previous.startedAt ?? 0, now - RetryCandidates.window)
+        let candidates = try store.loadRetryCandidates(since: since)
+        // An address an endpoint holds was answered. Without swiftnet's network driver
+        // (`-d bridge --ipam-driver swiftnet`) there are no endpoints to ask: the stop, the
+        // window and the once-only rule are what keep a second container off the address.
+        ipam.expectRetries(candidates, heldByEndpoint: { [bridge] address in bridge.holdsAddress(address) })
+        return candidates.count
+    }
+
+    /// The server has stopped answering: nothing it committed can come back as a retry.
+    package func recordCleanStop(now: Int = Int(Date().timeIntervalSince1970)) {
+        do {
+            try store.recordCleanStop(at: now)
+        } catch {
+            logger.warning("could not record the clean stop; the next start treats it as a crash", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Start-up reconciliation (and `doctor --fix`): the bridge driver's repairs, then the
+    /// addresses of freed endpoints back to their pools (a network's pool and gateway never
+    /// go; sticky names still get their address back). Returns one line per repair.
+    package func reconcile() -> [String] {
+        let (repairs, freed) = bridge.reconcile()
+        var lines = repairs + release(freed)
+        do {
+            let found = try leakedAddresses(minimumAge: Plugin.leakMinimumAge)
+            for leak in found.leaks {
+                lines.append(release(leak, cutoff: found.cutoff).line)
+            }
+        } catch {
+            lines.append("could not look for addresses no endpoint holds: \(error)")
+        }
+        return lines
+    }
+
+    /// How old (seconds) an address no endpoint holds must be before it counts as leaked:
+    /// dockerd asks for an address just before it creates the endpoint that holds it.
+    package static let leakMinimumAge = 60
+
+    /// `swiftnet gc`: endpoints whose container is gone, then addresses no endpoint holds
+    /// that are at least `minimumAge` seconds old.
+    package func collectGarbage(dryRun: Bool, minimumAge: Int = Plugin.leakMinimumAge) -> GarbageReport {
+        let (freed, endpointErrors) = bridge.collectGarbage(dryRun: dryRun)
+        var errors = endpointErrors
+        if !dryRun {
+            for line in release(freed) {
+                if line.hasPrefix("could not") { errors.append(line) } else { logger.notice("gc: \(line)") }
+            }
+        }
+        // After the endpoints: their addresses are released (or, in a dry run, still held).
+        var leaks: [LeakedAddress] = []
+        do {
+            let found = try leakedAddresses(minimumAge: minimumAge)
+            for leak in found.leaks {
+                if dryRun {
+                    leaks.append(leak)
+                    continue
+                }
+                let (line, released) = release(leak, cutoff: found.cutoff)
+                if released {
+                    leaks.append(leak)
+                    logger.notice("gc: \(line)", metadata: ["network": "\(leak.networkID.prefix(12))"])
+                } else if line.hasPrefix("could not") {
+                    errors.append(line)
+                }
+            }
+        } catch {
+            errors.append("could not look for addresses no endpoint holds: \(error)")
+        }
+        for error in errors { logger.error("gc: \(error)") }
+        for item in freed {
+            logger.notice(dryRun ? "gc would free an endpoint" : "gc freed an endpoint",
+                          metadata: ["endpoint": "\(item.endpoint.id.prefix(12))", "network": "\(item.endpoint.networkID.prefix(12))",
+                                     "reason": "\(item.reason)"])
+        }
+        return GarbageReport(dryRun: dryRun, freed: freed.map { item in
+            GarbageReport.Freed(endpointID: item.endpoint.id, networkID: item.endpoint.networkID, hostVeth: item.endpoint.hostVeth,
+                                addresses: [item.endpoint.address, item.endpoint.addressIPv6].compactMap { $0?.address.description },
+                                reason: item.reason)
+        }, addresses: leaks, minimumAge: minimumAge, errors: errors)
+    }
+
+    /// The bridge driver's findings, and the addresses no endpoint holds.
+    package func diagnose() throws -> DoctorReport {
+        // Endpoints being deleted (their veths wait a few ms to go in one batch) are not drift.
+        bridge.drain()
+        var report = try bridge.diagnose()
+        let age = Plugin.leakMinimumAge
+        report.findings += Diagnosis.findings(leaked: try leakedAddresses(minimumAge: age).leaks, minimumAge: age)
+        return report
+    }
+
+    func leakedAddresses(minimumAge: Int) throws -> (leaks: [LeakedAddress], cutoff: Int) {
+        let ipam = ipam.snapshot()
+        let pools = ipam.poolIDs.compactMap(ipam.pool)
+        // Only pools of swiftnet networks: others' addresses are held by other drivers' endpoints.
+        let subnets = Set(bridge.networks.flatMap { $0.subnets.map(\.pool) })
+        let candidates = pools.filter { $0.addressSpace == IPAMConfiguration.localSpace && subnets.contains($0.prefix) }.map(\.id)
+        let cutoff = Int(Date().timeIntervalSince1970) - minimumAge
+        guard !candidates.isEmpty else { return ([], cutoff) }
+        // The store before the endpoints: an endpoint recorded after this read holds a younger
+        // address (or one handed out again, whose time `requestAddress` refreshed).
+        let dynamic = try store.dynamicAllocations(inPools: candidates, allocatedBefore: cutoff)
+        guard !dynamic.isEmpty else { return ([], cutoff) }
+        let records = bridge.records
+        return (LeakedAddress.find(dynamic: dynamic, pools: pools, networks: records.networks, endpoints: records.endpoints), cutoff)
+    }
+
+    /// Releases a leaked address if it is still the allocation that was found (see
+    /// `IPAMService.releaseLeaked`); returns the line to report and whether it was released.
+    private func release(_ leak: LeakedAddress, cutoff: Int) -> (line: String, released: Bool) {
+        do {
+            if try ipam.releaseLeaked(poolID: leak.poolID, address: leak.address, allocatedBefore: cutoff) {
+                return ("released \(leak.address) in pool \(leak.poolID): no endpoint held it", true)
+            }
+            return ("left \(leak.address) in pool \(leak.poolID): released or handed out again meanwhile", false)
+        } catch {
+            return ("could not release \(leak.address) in pool \(leak.poolID): \(error)", false)
+        }
+    }
+
+    /// `swiftnet doctor --fix`: the findings, the reconciliation, and the findings after it.
+    package func repair() throws -> DoctorReport {
+        let before = try diagnose().findings
+        let repairs = reconcile()
+        var after = try diagnose()
+        after.before = before
+        after.repairs = repairs
+        return after
+    }
+
+    package func stateView(running: Bool) -> StateView {
+        let records = bridge.records
+        return StateView(server: ServerInfo(version: Plugin.version, running: running, statePath: statePath,
+                                            chainPrefix: chainPrefix, linkGroup: bridge.linkGroup, bootID: bootID),
+                         ipam: ipam.snapshot(), networks: records.networks, endpoints: records.endpoints)
+    }
+
+    /// A cheap read through the store's queue: fails if the state file cannot be read.
+    package func checkStore() throws {
+        _ = try store.instanceID()
+    }
+
+    private func release(_ freed: [BridgeDriver.FreedEndpoint]) -> [String] {
+        var lines: [String] = []
+        let subnets = Dictionary(bridge.networks.map { ($0.id, $0.subnets.map(\.pool)) }, uniquingKeysWith: { first, _ in first })
+        for item in freed {
+            for address in [item.endpoint.address, item.endpoint.addressIPv6].compactMap({ $0?.address }) {
+                for subnet in subnets[item.endpoint.networkID] ?? [] where subnet.contains(address) {
+                    do {
+                        if try ipam.release(address: address, inSubnet: subnet) {
+                            lines.append("released \(address) of a gone endpoint in \(subnet)")
+                        }
+                    } catch {
+                        lines.append("could not release \(address) in \(subnet): \(error)")
+                    }
+                }
+            }
+        }
+        return lines
+    }
+
+    static func ipamConfiguration(localPools: [PoolBase]?, globalPools: [PoolBase]?, ulaGlobalID: UInt64) -> IPAMConfiguration {
+        let defaults = IPAMConfiguration.dockerDefaults(ulaGlobalID: ulaGlobalID)
+        let ula = PoolBase.uniqueLocalV6(globalID: ulaGlobalID)
+        // Given pools replace dockerd's for their family; a list without IPv6 keeps the ULA.
+        func merge(_ given: [PoolBase]?, _ fallback: [PoolBase]) -> [PoolBase] {
+            guard let given, !given.isEmpty else { return fallback }
+            return given.contains(where: { $0.base.family == .v6 }) ? given : given + [ula]
+        }
+        return IPAMConfiguration(localBases: merge(localPools, defaults.localBases),
+                                 globalBases: merge(globalPools, defaults.globalBases))
+    }
+
+    /// This boot's id: endpoints recorded under another one are from before a reboot.
+    static func currentBootID() -> String {
+        (try? String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "unknown"
+    }
+}

@@ -1,0 +1,104 @@
+import GRDB
+
+extension StateStore {
+    /// The versioned schema, every migration in the order it runs. A migration is never edited
+    /// once released: add a new one at the end.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-ipam") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                );
+                CREATE TABLE pool (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    address_space TEXT NOT NULL,
+                    prefix TEXT NOT NULL,
+                    sub_pool TEXT,
+                    options TEXT NOT NULL DEFAULT '{}',
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+                );
+                CREATE TABLE allocation (
+                    pool_id TEXT NOT NULL REFERENCES pool(id) ON DELETE CASCADE,
+                    address TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    name TEXT,
+                    sequence INTEGER,
+                    PRIMARY KEY (pool_id, address)
+                ) WITHOUT ROWID;
+                CREATE TABLE sticky (
+                    pool_id TEXT NOT NULL REFERENCES pool(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    PRIMARY KEY (pool_id, name)
+                ) WITHOUT ROWID;
+                """)
+            // 40 random bits for this host's IPv6 unique-local prefix (RFC 4193 §3.2).
+            let globalID = UInt64.random(in: 0...0xFF_FFFF_FFFF)
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('ula_global_id', ?)",
+                           arguments: [String(globalID, radix: 16)])
+        }
+        migrator.registerMigration("v2-network") { db in
+            try db.execute(sql: """
+                CREATE TABLE network (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    bridge TEXT NOT NULL UNIQUE,
+                    bridge_named_by_user INTEGER NOT NULL,
+                    mtu INTEGER,
+                    icc INTEGER NOT NULL,
+                    masquerade INTEGER NOT NULL,
+                    host_binding_ipv4 TEXT,
+                    iface_prefix TEXT NOT NULL,
+                    internal INTEGER NOT NULL,
+                    ipv6 INTEGER NOT NULL,
+                    generic TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+                );
+                CREATE TABLE network_subnet (
+                    network_id TEXT NOT NULL REFERENCES network(id) ON DELETE CASCADE,
+                    position INTEGER NOT NULL,
+                    pool TEXT NOT NULL,
+                    gateway TEXT,
+                    PRIMARY KEY (network_id, position)
+                ) WITHOUT ROWID;
+                CREATE TABLE endpoint (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    network_id TEXT NOT NULL REFERENCES network(id),
+                    host_veth TEXT NOT NULL UNIQUE,
+                    container_veth TEXT NOT NULL,
+                    address TEXT,
+                    address6 TEXT,
+                    mac TEXT NOT NULL,
+                    mac_from_docker INTEGER NOT NULL,
+                    boot_id TEXT NOT NULL,
+                    sandbox_key TEXT,
+                    requested_ports TEXT NOT NULL,
+                    published_ports TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+                );
+                CREATE INDEX endpoint_network ON endpoint(network_id);
+                """)
+        }
+        migrator.registerMigration("v3-instance") { db in
+            // Tags the kernel links this state's server makes (see KernelDataplane.group).
+            try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)",
+                           arguments: [String(UInt64.random(in: 1...UInt64.max), radix: 16)])
+        }
+        migrator.registerMigration("v4-allocation-time") { db in
+            // When each address was handed out (unix seconds): `gc` frees a dynamic address no
+            // endpoint holds only once it is old enough that no dockerd call can still be on
+            // its way to claim it. Rows from before this migration stay NULL (old).
+            try db.execute(sql: "ALTER TABLE allocation ADD COLUMN allocated_at INTEGER")
+        }
+        migrator.registerMigration("v5-sticky-use") { db in
+            // When each sticky name last got an address (a count per pool): the least recently
+            // used name is forgotten first when a pool has too many. Rows from before it are 0;
+            // the bounds are applied to them when the state is next loaded.
+            try db.execute(sql: "ALTER TABLE sticky ADD COLUMN last_use INTEGER NOT NULL DEFAULT 0")
+        }
+        return migrator
+    }
+}

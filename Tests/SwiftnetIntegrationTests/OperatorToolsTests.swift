@@ -1,0 +1,290 @@
+import Foundation
+import SwiftnetTestSupport
+import XCTest
+
+/// `swiftnet ls`, `inspect`, `pools`, `doctor` and `gc` against a real server with real
+/// networks (namespaces play the containers), and against its state file once it has stopped.
+extension BridgeDataplaneTests {
+    /// Runs the `swiftnet` CLI against this test's server (or, with `offline`, only its state file).
+    func swiftnet(_ arguments: [String], offline: Bool = false) -> Shell.Result {
+        let socket = offline ? server.folder + "/no-server.sock" : server.socketPath
+        return Shell.run(ServerProcess.binary, arguments + ["--socket", socket, "--state", server.statePath], timeout: 60)
+    }
+
+    func json(_ result: Shell.Result, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let object = try? JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        return try XCTUnwrap(object, "not a JSON object: \(result.both)", file: file, line: line)
+    }
+
+    func publish(_ container: TestContainer, on network: TestNetwork, hostPort: Int, containerPort: Int) throws {
+        let portmap = #"[{"HostIP":"","HostPort":\#(hostPort),"HostPortEnd":\#(hostPort),"IP":"","Port":\#(containerPort),"Proto":6}]"#
+        let program = try client.call("/NetworkDriver.ProgramExternalConnectivity",
+            #"{"EndpointID":"\#(container.endpointID)","NetworkID":"\#(network.id)","Options":{"com.docker.network.endpoint.exposedports":[{"Port":\#(containerPort),"Proto":6}],"com.docker.network.portmap":\#(portmap)}}"#)
+        XCTAssertEqual(program.status, 200, "\(program.object)")
+    }
+
+    func testListInspectAndPoolsFromTheServerAndFromTheStateFile() throws {
+        let network = try createNetwork(generic: #"{"com.docker.network.driver.mtu":"1400"}"#)
+        let web = try addContainer(to: network, name: "web")
+        let db = try addContainer(to: network)
+        let hostPort = Int.random(in: 20000...29999)
+        try publish(web, on: network, hostPort: hostPort, containerPort: 80)
+        let short = String(network.id.prefix(12))
+
+        let list = swiftnet(["ls"])
+        XCTAssertTrue(list.succeeded, list.both)
+        let row = list.output.split(separator: "\n").first { $0.hasPrefix(short) }.map(String.init) ?? ""
+        for part in [network.bridge, network.subnet, network.gateway, "2/254", "nat", "driver.mtu=1400"] {
+            XCTAssertTrue(row.contains(part), "ls row lacks \(part): \(list.output)")
+        }
+        let listJSON = try json(swiftnet(["ls", "--json"]))
+        let networks = listJSON["networks"] as? [[String: Any]] ?? []
+        let listed = try XCTUnwrap(networks.first { $0["id"] as? String == network.id }, "\(listJSON)")
+        XCTAssertEqual(listed["bridge"] as? String, network.bridge)
+        XCTAssertEqual(listed["endpoints"] as? Int, 2)
+        XCTAssertEqual(listed["capacity"] as? String, "254")
+        XCTAssertEqual(listed["mtu"] as? Int, 1400)
+        XCTAssertEqual((listed["subnets"] as? [[String: Any]])?.first?["gateway"] as? String, network.gateway)
+
+        // By id prefix and by bridge name.
+        for key in [String(network.id.prefix(6)), network.bridge] {
+            let inspect = swiftnet(["inspect", key])
+            XCTAssertTrue(inspect.succeeded, inspect.both)
+            for part in [network.id, "MTU:       1400", web.endpointID.prefix(12) + "", db.endpointID.prefix(12) + "", web.cidr, db.cidr,
+                         web.mac ?? "?", "swv" + web.endpointID.prefix(11), "web", "\(hostPort)->80/tcp", "3/254 allocated"] {
+                XCTAssertTrue(inspect.output.contains(part), "inspect \(key) lacks \(part): \(inspect.output)")
+            }
+        }
+        let inspectJSON = try json(swiftnet(["inspect", short, "--json"]))
+        let endpoints = inspectJSON["endpoints"] as? [[String: Any]] ?? []
+        XCTAssertEqual(Set(endpoints.compactMap { $0["id"] as? String }), [web.endpointID, db.endpointID])
+        let webEntry = endpoints.first { $0["id"] as? String == web.endpointID }
+        XCTAssertEqual(webEntry?["containerName"] as? String, "web")
+        XCTAssertEqual(webEntry?["address"] as? String, web.cidr)
+        XCTAssertEqual(webEntry?["mac"] as? String, web.mac)
+        XCTAssertEqual(webEntry?["published"] as? [String], ["*:\(hostPort)->80/tcp"])
+        XCTAssertEqual((inspectJSON["pools"] as? [[String: Any]])?.first?["allocated"] as? Int, 3)
+        let missing = swiftnet(["inspect", "0000000"])
+        XCTAssertFalse(missing.succeeded)
+        XCTAssertTrue(missing.error.contains("no swiftnet network"), missing.both)
+
+        let pools = swiftnet(["pools"])
+        XCTAssertTrue(pools.output.contains(network.subnet), pools.both)
+        XCTAssertTrue(pools.output.contains("(\(network.bridge))"), pools.both)
+        let poolsJSON = try json(swiftnet(["pools", "--json"]))
+        let pool = (poolsJSON["pools"] as? [[String: Any]])?.first { $0["prefix"] as? String == network.subnet }
+        XCTAssertEqual(pool?["allocated"] as? Int, 3)
+        XCTAssertEqual(pool?["network"] as? String, network.id)
+
+        // The server stopped: the same answers from the state file.
+        let onlineNetworks = swiftnet(["ls", "--json"]).output
+        let onlinePools = swiftnet(["pools", "--json"]).output
+        let onlineInspect = swiftnet(["inspect", short, "--json"]).output
+        server.terminate()
+        XCTAssertEqual(swiftnet(["ls", "--json"], offline: true).output, onlineNetworks)
+        XCTAssertEqual(swiftnet(["pools", "--json"], offline: true).output, onlinePools)
+        XCTAssertEqual(swiftnet(["inspect", short, "--json"], offline: true).output, onlineInspect)
+        let offlineList = swiftnet(["ls"], offline: true)
+        XCTAssertTrue(offlineList.output.contains(short), offlineList.both)
+        let nothing = Shell.run(ServerProcess.binary, ["ls", "--socket", server.folder + "/none.sock", "--state", server.folder + "/none.db"])
+        XCTAssertFalse(nothing.succeeded)
+        XCTAssertTrue(nothing.error.contains("no swiftnet server answers"), nothing.both)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: server.folder + "/none.db"), "ls must not create a state file")
+    }
+
+    /// The four kinds of drift the issue names — a deleted bridge, a foreign address on a
+    /// bridge, a missing rule, an orphan veth — found, explained, and repaired by --fix.
+    func testDoctorFindsAndFixesDrift() throws {
+        let broken = try createNetwork(generic: #"{"com.docker.network.driver.mtu":"1400"}"#)
+        let a1 = try addContainer(to: broken)
+        let a2 = try addContainer(to: broken)
+        let other = try createNetwork()
+        let web = try addContainer(to: other)
+        let b2 = try addContainer(to: other)
+        let hostPort = Int.random(in: 20000...29999)
+        try publish(web, on: other, hostPort: hostPort, containerPort: 8080)
+
+        let healthy = swiftnet(["doctor"])
+        XCTAssertEqual(healthy.status, 0, healthy.both)
+        XCTAssertTrue(healthy.output.hasPrefix("ok: state and kernel agree (2 networks, 4 endpoints"), healthy.both)
+
+        // 1. A deleted bridge (its containers' veths fall off it); one of them also loses its MTU.
+        XCTAssertTrue(Shell.ip("link", "del", broken.bridge).succeeded)
+        let a1Veth = "swv" + a1.endpointID.prefix(11)
+        XCTAssertTrue(Shell.ip("link", "set", a1Veth, "mtu", "1500").succeeded)
+        // 2. A foreign address on the other bridge.
+        let foreign = other.subnet.replacingOccurrences(of: ".0/24", with: ".200/24")
+        XCTAssertTrue(Shell.ip("addr", "add", foreign, "dev", other.bridge).succeeded)
+        // 3. The published port's DNAT rule, deleted.
+        let dnat = try XCTUnwrap(Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.split(separator: "\n")
+            .first { $0.hasPrefix("-A \(chainPrefix)-DNAT") && $0.contains("--dport \(hostPort)") }.map(String.init))
+        let delete = Shell.run("/usr/sbin/iptables", ["-w", "-t", "nat", "-D"] + dnat.split(separator: " ").dropFirst().map(String.init))
+        XCTAssertTrue(delete.succeeded, delete.both)
+        // 4. An orphan veth on the other bridge, named as swiftnet names them.
+        let orphan = "swv" + Shell.randomHex(11)
+        links.append(orphan)
+        XCTAssertTrue(Shell.ip("link", "add", orphan, "type", "veth", "peer", "name", "swc" + orphan.dropFirst(3)).succeeded)
+        XCTAssertTrue(Shell.ip("link", "set", orphan, "master", other.bridge).succeeded)
+
+        let sick = swiftnet(["doctor"])
+        XCTAssertEqual(sick.status, 1, sick.both)
+        for expected in ["[bridge-missing] bridge \(broken.bridge)", "[foreign-address] address \(foreign) on bridge \(other.bridge)",
+                         "[rule-missing]", "--dport \(hostPort)", "a published port does not reach its container",
+                         "[orphan-veth] \(orphan) is attached to \(other.bridge)", "repair: swiftnet doctor --fix",
+                         "ip addr del \(foreign) dev \(other.bridge)"] {
+            XCTAssertTrue(sick.output.contains(expected), "doctor lacks '\(expected)':\n\(sick.output)")
+        }
+        let report = try json(swiftnet(["doctor", "--json"]))
+        XCTAssertEqual(report["healthy"] as? Bool, false)
+        let kinds = Set((report["findings"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
+        XCTAssertTrue(kinds.isSuperset(of: ["bridge-missing", "foreign-address", "rule-missing", "orphan-veth"]), "\(kinds)")
+        // The veths of the deleted bridge's containers are detached: said too, and the MTU.
+        XCTAssertTrue(kinds.isSuperset(of: ["veth-detached", "veth-mtu"]), "\(kinds)")
+
+        let fixed = swiftnet(["doctor", "--fix"])
+        XCTAssertEqual(fixed.status, 0, fixed.both + "\n" + server.log)
+        XCTAssertTrue(fixed.output.contains("repaired: recreated bridge \(broken.bridge)"), fixed.output)
+        XCTAssertTrue(fixed.output.contains("repaired: removed foreign address \(foreign) from \(other.bridge)"), fixed.output)
+        XCTAssertTrue(fixed.output.contains("repaired: deleted \(orphan), which no record owns"), fixed.output)
+        XCTAssertTrue(fixed.output.contains("repaired: re-applied the firewall"), fixed.output)
+        let verdict = fixed.output.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(verdict.hasPrefix("ok: state and kernel agree (2 networks, 4 endpoints, "), fixed.output)
+        XCTAssertEqual(swiftnet(["doctor"]).status, 0)
+
+        // And it works again: the recreated bridge carries its containers' traffic, the
+        // foreign address and the orphan are gone, the published port answers.
+        XCTAssertTrue(ping(from: a1.namespace, a2.address).succeeded, "containers of the recreated bridge")
+        XCTAssertTrue(ping(from: a1.namespace, broken.gateway).succeeded, "gateway of the recreated bridge")
+        XCTAssertTrue(ping(from: b2.namespace, web.address).succeeded)
+        XCTAssertFalse(Shell.ip("-o", "addr", "show", "dev", other.bridge).output.contains(foreign))
+        XCTAssertFalse(Shell.linkNames().contains(orphan))
+        XCTAssertTrue(Shell.ip("-o", "link", "show", a1Veth).output.contains("mtu 1400 "), "veth MTU set back")
+        XCTAssertTrue(Shell.ip("-o", "link", "show", broken.bridge).output.contains("mtu 1400 "), "bridge recreated with its MTU")
+        XCTAssertTrue(Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.contains(dnat))
+
+        // With the server stopped, the same from the state file (and the chains it recorded).
+        server.terminate()
+        XCTAssertTrue(Shell.ip("link", "del", broken.bridge).succeeded)
+        let offline = swiftnet(["doctor", "--json"], offline: true)
+        XCTAssertEqual(offline.status, 1, offline.both)
+        let offlineKinds = Set((try json(offline)["findings"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
+        XCTAssertEqual(offlineKinds, ["bridge-missing", "veth-detached"], offline.output)
+        let offlineFix = swiftnet(["doctor", "--fix"], offline: true)
+        XCTAssertEqual(offlineFix.status, 0, offlineFix.both)
+        XCTAssertTrue(ping(from: a1.namespace, a2.address).succeeded, "repaired without a server")
+    }
+
+    func testGCFreesTheStaleEndpointAndNothingElse() throws {
+        let network = try createNetwork()
+        let a = try addContainer(to: network)
+        let gone = try addContainer(to: network)
+        let c = try addContainer(to: network)
+        XCTAssertEqual(swiftnet(["gc"]).output, "nothing to free\n")
+
+        // The container's namespace goes without dockerd telling swiftnet (a crashed dockerd).
+        XCTAssertTrue(Shell.ip("netns", "del", gone.namespace).succeeded)
+        namespaces.removeAll { $0 == gone.namespace }
+        let vethGone = { !Shell.linkNames().contains("swv" + gone.endpointID.prefix(11)) }
+        for _ in 0..<100 where !vethGone() { usleep(20_000) }
+        XCTAssertTrue(vethGone())
+
+        let doctor = swiftnet(["doctor"])
+        XCTAssertEqual(doctor.status, 1)
+        XCTAssertTrue(doctor.output.contains("[endpoint-stale] endpoint \(gone.endpointID.prefix(12)) has lost its veth"), doctor.output)
+
+        let dry = try json(swiftnet(["gc", "--dry-run", "--json"]))
+        XCTAssertEqual(dry["dryRun"] as? Bool, true)
+        XCTAssertEqual((dry["freed"] as? [[String: Any]])?.compactMap { $0["endpoint"] as? String }, [gone.endpointID])
+        XCTAssertEqual((try json(swiftnet(["inspect", network.bridge, "--json"]))["endpoints"] as? [Any])?.count, 3,
+                       "--dry-run changes nothing")
+
+        let freed = swiftnet(["gc"])
+        XCTAssertTrue(freed.succeeded, freed.both)
+        XCTAssertEqual(freed.output, "freed endpoint \(gone.endpointID.prefix(12)) of network \(network.id.prefix(12)) "
+                       + "(swv\(gone.endpointID.prefix(11))): its veth swv\(gone.endpointID.prefix(11)) is gone; address \(gone.address)\n")
+        let after = try json(swiftnet(["inspect", network.bridge, "--json"]))
+        XCTAssertEqual(Set((after["endpoints"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }), [a.endpointID, c.endpointID])
+        XCTAssertEqual((after["pools"] as? [[String: Any]])?.first?["allocated"] as? Int, 3, "gateway + the two live containers")
+        // The address is free again, the others are still held.
+        XCTAssertEqual(try client.requestAddress(pool: network.poolID, address: gone.address), gone.cidr)
+        let held = try client.call("/IpamDriver.RequestAddress", #"{"Address":"\#(a.address)","PoolID":"\#(network.poolID)"}"#)
+        XCTAssertNotEqual(held.status, 200, "\(held.object)")
+        XCTAssertTrue(ping(from: a.namespace, c.address).succeeded, "the live containers still talk")
+        XCTAssertEqual(swiftnet(["gc"]).output, "nothing to free\n")
+        XCTAssertEqual(swiftnet(["doctor"]).status, 0, swiftnet(["doctor"]).output)
+        let metrics = PrometheusSamples.parse(try client.get("/metrics").text)
+        XCTAssertEqual(metrics[#"swiftnet_reconcile_repairs_total{source="gc"}"#], 1, "one endpoint freed by gc")
+
+        // An address handed out whose answer dockerd never got (swiftnet died before it):
+        // allocated, held by no endpoint. A requested one (--aux-address) is never freed.
+        let leaked = String(try client.requestAddress(pool: network.poolID).split(separator: "/")[0])
+        let aux = network.subnet.replacingOccurrences(of: ".0/24", with: ".250")
+        _ = try client.requestAddress(pool: network.poolID, address: aux)
+        XCTAssertEqual(swiftnet(["gc"]).output, "nothing to free\n", "younger than the 60 s grace: dockerd may be about to use it")
+        usleep(1_100_000)
+        let dryLeak = try json(swiftnet(["gc", "--minimum-age", "0", "--dry-run", "--json"]))
+        XCTAssertEqual((dryLeak["addresses"] as? [[String: Any]])?.compactMap { $0["address"] as? String }, [leaked], "\(dryLeak)")
+        XCTAssertEqual((dryLeak["freed"] as? [Any])?.count, 0)
+        let freedLeak = swiftnet(["gc", "--minimum-age", "0"])
+        XCTAssertEqual(freedLeak.output, "freed address \(leaked) in pool \(network.poolID) of network \(network.id.prefix(12)): "
+                       + "handed out 0 s ago or more, held by no endpoint\n", freedLeak.both)
+        XCTAssertEqual(try client.requestAddress(pool: network.poolID, address: leaked), leaked + "/24", "free again")
+        XCTAssertNotEqual(try client.call("/IpamDriver.RequestAddress", #"{"Address":"\#(aux)","PoolID":"\#(network.poolID)"}"#).status, 200,
+                          "the requested address stays allocated")
+        try client.releaseAddress(pool: network.poolID, address: leaked)
+    }
+}
+
+extension BridgeDataplaneTests {
+    /// A network's bridge name taken, while swiftnet was away, by a link it did not make (the
+    /// host's own, say): start-up and `doctor --fix` leave that link alone, `doctor` says so,
+    /// and once the name is free `--fix` builds the bridge again.
+    func testABridgeNameTakenByAnotherLinkIsLeftAlone() throws {
+        let network = try createNetwork()
+        server.terminate()
+        let deleted = Shell.ip("link", "del", network.bridge)
+        XCTAssertTrue(deleted.succeeded, deleted.both)
+        // The host's own bridge of that name (group 0: not made by this swiftnet).
+        let added = Shell.ip("link", "add", network.bridge, "type", "bridge")
+        XCTAssertTrue(added.succeeded, added.both)
+        let foreign = network.subnet.replacingOccurrences(of: ".0/24", with: ".77/24")
+        XCTAssertTrue(Shell.ip("addr", "add", foreign, "dev", network.bridge).succeeded)
+        try server.start()
+        client = try server.client()
+
+        let shown = Shell.ip("-o", "addr", "show", "dev", network.bridge).output
+        XCTAssertTrue(shown.contains("inet \(foreign)"), "the other link keeps its address: \(shown)")
+        XCTAssertFalse(shown.contains("inet \(network.gateway)/"), "and gets no gateway: \(shown)")
+        XCTAssertTrue(server.log.contains("could not repair network \(network.id.prefix(12))"), server.log)
+        // Rules name interfaces: none may decide the other link's traffic (an ACCEPT for
+        // "-i NAME ! -o NAME" first in FORWARD would forward its traffic past the host's policy).
+        func rulesNamingTheBridge() -> [String] {
+            ["/usr/sbin/iptables-save", "/usr/sbin/ip6tables-save"].flatMap { tool in
+                Shell.run(tool, []).output.split(separator: "\n").map(String.init)
+                    .filter { $0.hasPrefix("-A ") && $0.contains(" \(network.bridge) ") || $0.hasSuffix(" \(network.bridge)") }
+            }
+        }
+        XCTAssertEqual(rulesNamingTheBridge(), [])
+        let doctor = swiftnet(["doctor"])
+        XCTAssertEqual(doctor.status, 1)
+        XCTAssertTrue(doctor.output.contains("[bridge-taken] \(network.bridge) exists but is a bridge swiftnet did not make"), doctor.output)
+        XCTAssertFalse(doctor.output.contains("[rule-missing]"), "no rule is expected for a taken name: \(doctor.output)")
+        XCTAssertEqual(swiftnet(["doctor", "--fix"]).status, 1, "not fixable while the name is taken")
+        XCTAssertTrue(Shell.ip("-o", "addr", "show", "dev", network.bridge).output.contains("inet \(foreign)"))
+        // No container is put on the other link meanwhile.
+        let cidr = try client.requestAddress(pool: network.poolID)
+        let endpointID = Shell.randomHex(64)
+        let refused = try client.call("/NetworkDriver.CreateEndpoint",
+            #"{"EndpointID":"\#(endpointID)","Interface":{"Address":"\#(cidr)","AddressIPv6":"","MacAddress":""},"NetworkID":"\#(network.id)","Options":{}}"#)
+        XCTAssertEqual(refused.status, 500, "\(refused.object)")
+        XCTAssertTrue("\(refused.object)".contains("swiftnet did not make"), "\(refused.object)")
+        XCTAssertFalse(Shell.linkNames().contains("swv" + endpointID.prefix(11)))
+        try client.releaseAddress(pool: network.poolID, address: String(cidr.split(separator: "/")[0]))
+
+        XCTAssertTrue(Shell.ip("link", "del", network.bridge).succeeded)
+        let fixed = swiftnet(["doctor", "--fix"])
+        XCTAssertEqual(fixed.status, 0, fixed.both)
+        XCTAssertTrue(Shell.ip("-o", "addr", "show", "dev", network.bridge).output.contains("inet \(network.gateway)/24"))
+        XCTAssertFalse(rulesNamingTheBridge().isEmpty, "its rules are back once the bridge is swiftnet's again")
+    }
+}
