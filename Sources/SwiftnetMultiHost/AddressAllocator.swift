@@ -1,3 +1,4 @@
+import Glibc
 import SwiftnetEtcd
 import SwiftnetAddress
 
@@ -9,6 +10,9 @@ package struct AddressAllocator: Sendable {
     package let keys: MultiHostKeys
     package let host: String
     package let candidates: AddressCandidates
+    /// Addresses this allocator's callers are claiming right now, by network: a host's own
+    /// concurrent claims never race each other for one address; only other hosts' can.
+    private let inFlight = InFlightAddresses()
 
     /// Claims tried per read of the held addresses, and reads before giving up.
     static let claimsPerRead = 4
@@ -37,8 +41,16 @@ package struct AddressAllocator: Sendable {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<Self.maximumReads {
             let held = try heldAddresses(in: network.name)
-            let tries = candidates.pick(Self.claimsPerRead, in: network, held: held, using: &generator)
-            if tries.isEmpty { throw .addressesExhausted(network: network.name, subnet: network.subnet) }
+            let tries = inFlight.take(network.name) { busy in
+                candidates.pick(Self.claimsPerRead, in: network, held: held, inFlight: busy, using: &generator)
+            }
+            defer { inFlight.finish(network.name, tries) }
+            if tries.isEmpty {
+                if inFlight.isEmpty(network.name) { throw .addressesExhausted(network: network.name, subnet: network.subnet) }
+                // Every free address is being claimed by this host's other callers: wait for them.
+                usleep(5_000)
+                continue
+            }
             for address in tries {
                 if let claim = try claim(address, in: network, owner: owner) { return claim }
             }

@@ -34,6 +34,29 @@ class EtcdTestCase: XCTestCase {
         XCTFail("not within \(seconds) s: \(what)", file: file, line: line)
     }
 
+    /// Runs `body` on `count` threads of their own, released together: really concurrent, where
+    /// DispatchQueue.concurrentPerform would run only as many at once as there are cores.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let ready = DispatchGroup()
+        let go = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
+        for index in 0..<count {
+            ready.enter()
+            done.enter()
+            let thread = Thread {
+                ready.leave()
+                go.wait()
+                body(index)
+                done.leave()
+            }
+            thread.stackSize = 256 * 1024
+            thread.start()
+        }
+        ready.wait()
+        for _ in 0..<count { go.signal() }
+        done.wait()
+    }
+
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
     }
