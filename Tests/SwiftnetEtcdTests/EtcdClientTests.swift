@@ -183,6 +183,13 @@ final class EtcdClientTests: XCTestCase {
         XCTAssertEqual(try client.get("/s/c")?.value, "3")
     }
 
+    func testAKeptConnectionThatEtcdClosedIsReplacedWithoutAnError() throws {
+        try client.put("/k/a", "1")  // leaves a kept-alive connection in the pool
+        server.stop()
+        try server.start()
+        XCTAssertEqual(try client.get("/k/a")?.value, "1", "the first call after a restart succeeds")
+    }
+
     func testAnErrorAnswerFromEtcdIsNotRetriedElsewhereAndSaysWhatEtcdSaid() throws {
         let other = try EtcdServer()
         defer { other.stop() }
