@@ -117,7 +117,7 @@ let package = Package(
         .target(name: "SwiftnetEtcdFixture", dependencies: ["SwiftnetEtcd"], path: "Tests/SwiftnetEtcdFixture"),
         .testTarget(name: "SwiftnetEtcdTests", dependencies: ["SwiftnetEtcd", "SwiftnetJSON", "SwiftnetEtcdFixture"]),
         .testTarget(name: "SwiftnetMultiHostTests", dependencies: [
-            "SwiftnetMultiHost", "SwiftnetEtcd", "SwiftnetAddress", "SwiftnetJSON", "SwiftnetEtcdFixture",
+            "SwiftnetMultiHost", "SwiftnetEtcd", "SwiftnetAddress", "SwiftnetJSON", "SwiftnetEtcdFixture", "SwiftnetKernel",
         ]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
             "SwiftnetServer", "SwiftnetPlugin", "SwiftnetClient", "SwiftnetFirewall", "SwiftnetTestSupport",

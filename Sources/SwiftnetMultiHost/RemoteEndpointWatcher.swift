@@ -55,11 +55,13 @@ package final class RemoteEndpointWatcher: Sendable {
         }
     }
 
+    /// Stops the thread and waits for it; a second call (or one before `start`) does nothing.
     package func stop() {
-        let watch = state.withLock { state -> EtcdWatch? in
-            state.running = false
-            return state.watch
+        let (wasRunning, watch) = state.withLock { state -> (Bool, EtcdWatch?) in
+            defer { state.running = false }
+            return (state.running, state.watch)
         }
+        guard wasRunning else { return }
         watch?.cancel()
         wake.signal()
         finished.wait()

@@ -122,3 +122,28 @@ final class RemoteEndpointTableTests: XCTestCase {
                        [.removed(location("blue", "10.70.0.4", mac: "02:00:00:00:00:04", host: "h3", underlay: "10.99.0.3"))])
     }
 }
+
+final class DataplaneDriftTests: XCTestCase {
+    func testDriftListsWhatToAddAndDeleteAndAMovedEndpointIsBoth() {
+        let a = EndpointLocation(network: "blue", address: IPAddress("10.70.0.2")!, mac: [2, 0, 0, 0, 0, 2], host: "h2", underlay: IPAddress("10.99.0.2")!)
+        let b = EndpointLocation(network: "blue", address: IPAddress("10.70.0.3")!, mac: [2, 0, 0, 0, 0, 3], host: "h3", underlay: IPAddress("10.99.0.3")!)
+        typealias F = DataplaneDrift.Forwarding
+        typealias N = DataplaneDrift.Neighbour
+        let inSync = DataplaneDrift(desired: [a, b],
+                                    forwarding: [F(mac: a.mac, destination: a.underlay), F(mac: b.mac, destination: b.underlay)],
+                                    neighbours: [N(address: a.address, mac: a.mac), N(address: b.address, mac: b.mac)])
+        XCTAssertTrue(inSync.isEmpty)
+
+        // b moved to h2's underlay in the kernel's view; a stale entry for a gone endpoint; a's
+        // neighbour missing.
+        let gone = F(mac: [2, 0, 0, 0, 0, 9], destination: IPAddress("10.99.0.3")!)
+        let drift = DataplaneDrift(desired: [a, b],
+                                   forwarding: [F(mac: a.mac, destination: a.underlay), F(mac: b.mac, destination: a.underlay), gone],
+                                   neighbours: [N(address: b.address, mac: b.mac), N(address: IPAddress("10.70.0.9")!, mac: gone.mac)])
+        XCTAssertEqual(drift.missingForwarding, [F(mac: b.mac, destination: b.underlay)])
+        XCTAssertEqual(drift.staleForwarding, [F(mac: b.mac, destination: a.underlay), gone])
+        XCTAssertEqual(drift.missingNeighbours, [N(address: a.address, mac: a.mac)])
+        XCTAssertEqual(drift.staleNeighbours, [N(address: IPAddress("10.70.0.9")!, mac: gone.mac)])
+        XCTAssertFalse(drift.isEmpty)
+    }
+}
