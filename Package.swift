@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "CSwiftnetHTTPShim", dependencies: ["CMicroHTTPD"]),
         // pipe2 and posix_spawn's closefrom action are GNU extensions Swift's Glibc module hides.
         .target(name: "CSwiftnetSpawn"),
+        // unshare(CLONE_NEWNET) and AF_PACKET's sockaddr_ll, which Swift's Glibc module hides too.
+        .target(name: "CSwiftnetLinkLayer"),
 
         // Pure logic: no I/O, no root.
         .target(name: "SwiftnetCrashPoints"),
@@ -45,6 +47,8 @@ let package = Package(
         .target(name: "SwiftnetOperator", dependencies: [
             "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetDiagnosis",
         ]),
+        // macvlan and ipvlan networks: their options, parents, refusals and what Join returns.
+        .target(name: "SwiftnetLANModel", dependencies: ["SwiftnetAddress"]),
 
         // Effects, one job each.
         .target(name: "SwiftnetStore", dependencies: [
@@ -53,13 +57,15 @@ let package = Package(
         .target(name: "SwiftnetHTTP", dependencies: [
             "CSwiftnetHTTPShim", "CMicroHTTPD", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "SwiftnetAddress"]),
+        .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "CSwiftnetLinkLayer", "SwiftnetAddress", "SwiftnetLANModel"]),
         .target(name: "SwiftnetClient"),
         // etcd v3 over its JSON gateway (HTTP/1.1 on TCP): KV, transactions, leases, watches.
         .target(name: "SwiftnetEtcd", dependencies: ["SwiftnetJSON"]),
         // Multi-host networks on etcd: logical networks, address claims, endpoint locations,
         // host leases, remote-endpoint sync.
         .target(name: "SwiftnetMultiHost", dependencies: ["SwiftnetEtcd", "SwiftnetAddress", "SwiftnetJSON"]),
+        // A small DNS server: names it knows answered, the rest forwarded to the host's resolvers.
+        .target(name: "SwiftnetDNS", dependencies: ["SwiftnetAddress", .product(name: "Logging", package: "swift-log")]),
         // iptables rules rendered from the desired state, applied with iptables-restore.
         .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetAddress", "CSwiftnetSpawn"]),
         .target(name: "SwiftnetBridge", dependencies: [
@@ -104,7 +110,11 @@ let package = Package(
         ]),
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress", "SwiftnetTestSupport"]),
         .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM"]),
-        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetAddress", "SwiftnetTestSupport"]),
+        .testTarget(name: "SwiftnetDNSTests", dependencies: [
+            "SwiftnetDNS", "SwiftnetAddress", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetAddress", "SwiftnetLANModel", "SwiftnetTestSupport"]),
+        .testTarget(name: "SwiftnetLANModelTests", dependencies: ["SwiftnetLANModel", "SwiftnetAddress"]),
         // What the tests below share: the server as a process, the one command runner, the
         // protocol fixture.
         .target(name: "SwiftnetTestSupport", dependencies: ["SwiftnetClient", "SwiftnetPlugin"], path: "Tests/SwiftnetTestSupport"),

@@ -18,6 +18,10 @@ stop_dockerd() { ((started_dockerd)) && test/dockerd.sh --stop >&2; started_dock
 trap stop_dockerd EXIT
 test/dockerd.sh || exit 1
 
+# The README's module graph must be the one Package.swift declares.
+graph_ok=1
+test/module-graph.sh --check || graph_ok=0
+
 swift build --build-tests 2>&1 | grep -E "error|warning: .*swiftnet|Compiling|Build" | grep -v "^Compiling" | tail -n 20
 [[ ${PIPESTATUS[0]} == 0 ]] || { echo "build failed"; exit 1; }
 # The install and managed-plugin tests install the release binary; `swift test` holds the
@@ -57,6 +61,7 @@ for group in "${groups[@]}"; do
     rm -f "$log"
 done
 stop_dockerd
+if ((graph_ok)); then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 ((passed > 0)) || status=1
 exit "$status"

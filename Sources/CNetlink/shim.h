@@ -8,6 +8,10 @@
 #include <netlink/route/rtnl.h>
 #include <linux/rtnetlink.h>
 #include <netlink/route/link/inet6.h>
+#include <netlink/route/link/macvlan.h>
+#include <netlink/route/link/ipvlan.h>
+#include <netlink/route/link/vlan.h>
+#include <linux/if_link.h>
 #include <netlink/route/link/vxlan.h>
 #include <netlink/route/neighbour.h>
 #include <linux/neighbour.h>

@@ -24,6 +24,11 @@ package enum KernelError: Error, CustomStringConvertible, Equatable {
     case invalidPrefixLength(String, address: String, prefixLength: Int)
     case sysctl(path: String, operation: String, errno: Int32)
     case invalidSysctlKey([String], reason: String)
+    /// The kernel has no such link type (EOPNOTSUPP from RTM_NEWLINK: `ip` says "Unknown device
+    /// type"): not built, and no module to load.
+    case unsupportedLinkType(kind: String, operation: String)
+    /// An ARP probe that could not be sent or listened for (not: nobody answered).
+    case probe(operation: String, reason: String)
 
     package var description: String {
         switch self {
@@ -52,6 +57,10 @@ package enum KernelError: Error, CustomStringConvertible, Equatable {
             return "cannot \(operation) \(path): \(String(cString: strerror(errno)))"
         case .invalidSysctlKey(let components, let reason):
             return "invalid sysctl key \(components): \(reason)"
+        case .probe(let operation, let reason):
+            return "cannot \(operation): \(reason)"
+        case .unsupportedLinkType(let kind, let operation):
+            return "cannot \(operation): this kernel has no \(kind) link type (\(KernelLinkType(rawValue: kind)?.kernelSupport ?? "its driver is not built in and not loadable")); the kernel answers \"Unknown device type\" (\(KernelError.libnlMessage(-NLE_OPNOTSUPP)))"
         }
     }
 
