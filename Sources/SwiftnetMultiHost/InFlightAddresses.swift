@@ -10,7 +10,7 @@ final class InFlightAddresses: Sendable {
     func take(_ network: String, _ choose: (Set<IPAddress>) -> [IPAddress]) -> [IPAddress] {
         busy.withLock { busy in
             let picked = choose(busy[network] ?? [])
-            busy[network, default: []].formUnion(picked)
+            if !picked.isEmpty { busy[network, default: []].formUnion(picked) }
             return picked
         }
     }
@@ -24,6 +24,6 @@ final class InFlightAddresses: Sendable {
     }
 
     func isEmpty(_ network: String) -> Bool {
-        busy.withLock { $0[network] == nil }
+        busy.withLock { $0[network]?.isEmpty ?? true }
     }
 }
