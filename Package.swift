@@ -109,7 +109,12 @@ let package = Package(
             "SwiftnetOperator", "SwiftnetDiagnosis", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
         ]),
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress", "SwiftnetTestSupport"]),
-        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM"]),
+        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel"]),
+        // The driver's decisions on fakes (store, dataplane, firewall, host ports): no root.
+        .testTarget(name: "SwiftnetBridgeTests", dependencies: [
+            "SwiftnetBridge", "SwiftnetAddress", "SwiftnetDiagnosis", "SwiftnetNetworkModel", "SwiftnetJSON",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "SwiftnetDNSTests", dependencies: [
             "SwiftnetDNS", "SwiftnetAddress", .product(name: "Logging", package: "swift-log"),
         ]),

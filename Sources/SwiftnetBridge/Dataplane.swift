@@ -2,9 +2,9 @@ import SwiftnetAddress
 import SwiftnetNetworkModel
 import SwiftnetDiagnosis
 
-/// The kernel side of the bridge driver: what it asks of netlink. `KernelDataplane` is the
-/// implementation; the protocol keeps the driver's decisions readable apart from libnl.
-package protocol Dataplane: Sendable {
+/// The kernel side of the bridge mode: what it asks of netlink. `KernelDataplane` is the
+/// implementation; the protocol keeps the mode's decisions readable apart from libnl.
+package protocol Dataplane: LinkObserver {
     func linkExists(_ name: String) throws -> Bool
     /// Creates the bridge (failing if the name exists), gives it the gateway addresses and brings it up.
     func createBridge(name: String, mtu: Int?, addresses: [InterfaceAddress], ipv6: Bool) throws
@@ -40,17 +40,13 @@ package protocol Dataplane: Sendable {
     func retire(_ name: String, endpointID: String) throws
     /// Deletes every retired link in one request.
     func deleteRetired() throws
-    /// Every link in the namespace, with the addresses of `addressesOf` (the doctor's view).
-    func observe(addressesOf bridges: Set<String>) throws -> [ObservedLink]
     /// Whether bridged frames pass iptables/ip6tables (br_netfilter), which `enable_icc=false`
     /// needs: its DROP between two ports of one bridge sees nothing otherwise.
     func bridgeNetfilterStatus() -> BridgeNetfilterStatus
     /// Turns that on for IPv4 (and IPv6 when asked), loading br_netfilter where it is missing,
     /// as dockerd does; throws saying why when it cannot.
     func enableBridgeNetfilter(ipv6: Bool) throws
-    /// The link group this server tags its bridges and veths with when it makes them, so that
-    /// the start-up sweep finds its own leftovers; `retiredGroup` holds veths awaiting deletion.
-    var group: UInt32 { get }
+    /// The link group holding veths awaiting deletion (`group` tags what this server makes).
     var retiredGroup: UInt32 { get }
 }
 

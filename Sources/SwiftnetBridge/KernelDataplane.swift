@@ -36,7 +36,7 @@ package struct KernelDataplane: Dataplane {
             // Only a bridge this server made is ours to change: the name may since have been
             // taken by the host's own bridge (a user-chosen name) or by another instance.
             guard isOwnBridge(link) else {
-                throw BridgeError.bridgeNameInUse(name, by: "a \(link.kind ?? "device") swiftnet did not make (link group \(link.group))")
+                throw DriverError.bridgeNameInUse(name, by: "a \(link.kind ?? "device") swiftnet did not make (link group \(link.group))")
             }
             if let mtu, link.mtu != mtu {
                 try links.setMTU(name, mtu)
@@ -169,18 +169,18 @@ package struct KernelDataplane: Dataplane {
             do {
                 try KernelModule.load("br_netfilter")
             } catch {
-                throw BridgeError.bridgeNetfilterUnavailable("the br_netfilter kernel module is not loaded and loading it failed: \(error)")
+                throw DriverError.bridgeNetfilterUnavailable("the br_netfilter kernel module is not loaded and loading it failed: \(error)")
             }
             status = bridgeNetfilterStatus()
             guard status.iptables != nil else {
-                throw BridgeError.bridgeNetfilterUnavailable("the br_netfilter kernel module is not loaded (modprobe br_netfilter succeeded, but net.bridge.bridge-nf-call-iptables is still missing)")
+                throw DriverError.bridgeNetfilterUnavailable("the br_netfilter kernel module is not loaded (modprobe br_netfilter succeeded, but net.bridge.bridge-nf-call-iptables is still missing)")
             }
         }
         do {
             if status.iptables != true { try Sysctl.set(Self.bridgeNetfilterKeys.iptables, "1") }
             if ipv6, status.ip6tables != true { try Sysctl.set(Self.bridgeNetfilterKeys.ip6tables, "1") }
         } catch {
-            throw BridgeError.bridgeNetfilterUnavailable("\(error)")
+            throw DriverError.bridgeNetfilterUnavailable("\(error)")
         }
     }
 

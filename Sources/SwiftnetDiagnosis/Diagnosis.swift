@@ -10,8 +10,18 @@ package enum Diagnosis {
     package static let fixCommand = "swiftnet doctor --fix"
     package static let gcCommand = "swiftnet gc"
 
+    /// The links' findings, then the firewall's.
     package static func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink],
                                 firewall: FirewallDrift, bootID: String, linkGroup: UInt32) -> [Finding] {
+        findings(networks: networks, endpoints: endpoints, links: links, bootID: bootID, linkGroup: linkGroup)
+            + findings(firewall: firewall, networks: networks)
+    }
+
+    /// Bridge networks and their endpoints against the kernel's links: missing or foreign
+    /// bridges, veths gone or detached, links nobody's record owns. `ownedElsewhere`: links
+    /// the records of other kinds of network own (they carry the same link group).
+    package static func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink],
+                                bootID: String, linkGroup: UInt32, ownedElsewhere: Set<String> = []) -> [Finding] {
         let byName = Dictionary(links.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var findings: [Finding] = []
         let sortedNetworks = networks.sorted { $0.id < $1.id }
@@ -31,7 +41,7 @@ package enum Diagnosis {
 
         // Links nobody's record owns: made by this swiftnet (its link group), or attached to
         // one of its bridges by someone else.
-        let owned = Set(networks.map(\.bridge)).union(endpoints.map(\.hostVeth))
+        let owned = Set(networks.map(\.bridge)).union(endpoints.map(\.hostVeth)).union(ownedElsewhere)
         for link in links.sorted(by: { $0.name < $1.name }) where !owned.contains(link.name) {
             switch link.leftover(ofGroup: linkGroup, bridges: Set(bridges.keys)) {
             case .onBridge(let master)?:
@@ -57,7 +67,13 @@ package enum Diagnosis {
                     repair: "ip link set \(link.name) nomaster", fixable: false))
             }
         }
+        return findings
+    }
 
+    /// The installed firewall against what the records render to (`networks`: to name the
+    /// network a missing rule is for).
+    package static func findings(firewall: FirewallDrift, networks: [NetworkRecord]) -> [Finding] {
+        var findings: [Finding] = []
         for rule in firewall.missingJumps {
             findings.append(Finding(
                 kind: .jumpMissing, subject: "\(rule.family) \(rule.table) \(rule.rule)",

@@ -18,12 +18,12 @@ package struct DoctorReport: Sendable, Equatable {
     /// What differs now (after the repairs, with --fix).
     package var findings: [Finding]
     package var checked: Checked
-    /// With --fix: one line per repair made.
-    package var repairs: [String]
+    /// With --fix: what the reconciliation repaired, or tried to.
+    package var repairs: [Repair]
     /// With --fix: the findings before repairing.
     package var before: [Finding]?
 
-    package init(findings: [Finding], checked: Checked, repairs: [String] = [], before: [Finding]? = nil) {
+    package init(findings: [Finding], checked: Checked, repairs: [Repair] = [], before: [Finding]? = nil) {
         self.findings = findings
         self.checked = checked
         self.repairs = repairs

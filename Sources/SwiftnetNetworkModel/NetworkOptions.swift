@@ -14,6 +14,8 @@ package struct NetworkOptions: Sendable, Equatable {
     package static let internalKey = "com.docker.network.internal"
     package static let ipv6Key = "com.docker.network.enable_ipv6"
 
+    /// `swiftnet.mode`: which kind of network the driver makes (bridge when absent).
+    package var mode = DriverMode.default
     package var bridgeName: String?
     package var mtu: Int?
     package var interContainer = true
@@ -52,6 +54,13 @@ package struct NetworkOptions: Sendable, Equatable {
             }
         case let other?:
             throw .invalidOption(key: NetworkOptions.genericKey, value: other.kind, expected: "an object of -o options")
+        }
+        if let text = generic[DriverMode.key] {
+            guard let mode = DriverMode(rawValue: text) else {
+                let known = DriverMode.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalidOption(key: DriverMode.key, value: text, expected: "one of the modes of this version: \(known)")
+            }
+            self.mode = mode
         }
         if let name = generic[NetworkOptions.bridgeNameKey] {
             try InterfaceNames.checkUserBridgeName(name)

@@ -35,6 +35,9 @@ package struct NetworkRecord: Sendable, Equatable {
         self.state = state
     }
 
+    /// The mode whose type makes and repairs this network's links (see `NetworkOptions.mode`).
+    package var mode: DriverMode { options.mode }
+
     package func gateway(for address: IPAddress) -> IPAddress? {
         subnets.first { $0.pool.contains(address) }?.gateway
     }

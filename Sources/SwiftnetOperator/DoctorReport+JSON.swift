@@ -11,7 +11,9 @@ extension DoctorReport {
                                 "links": .integer(checked.links), "rules": .integer(checked.rules)]),
         ]
         if let before {
-            object["repairs"] = .array(repairs.map { .string($0) })
+            // One line per repair (as printed), and since `repairOutcomes` the same typed.
+            object["repairs"] = .array(repairs.map { .string($0.line) })
+            object["repairOutcomes"] = .array(repairs.map(\.json))
             object["before"] = .array(before.map(\.json))
         }
         return .object(object)
@@ -30,6 +32,18 @@ extension DoctorReport {
         self.init(findings: findings,
                   checked: Checked(networks: try checked.integer("networks"), endpoints: try checked.integer("endpoints"),
                                    links: try checked.integer("links"), rules: try checked.integer("rules")),
-                  repairs: object["repairs"] == nil ? [] : try object.strings("repairs"), before: before)
+                  repairs: try DoctorReport.repairs(object), before: before)
+    }
+
+    /// Typed from `repairOutcomes`; from a server older than it, each line as a repair done
+    /// (its text is all there is, and it prints as it did).
+    private static func repairs(_ object: JSONObject) throws(OperatorError) -> [Repair] {
+        if object["repairOutcomes"] != nil {
+            var repairs: [Repair] = []
+            for item in try object.objects("repairOutcomes") { repairs.append(try Repair(json: item)) }
+            return repairs
+        }
+        guard object["repairs"] != nil else { return [] }
+        return try object.strings("repairs").map { Repair(subject: "", action: $0) }
     }
 }

@@ -79,7 +79,7 @@ package enum OperatorText {
         var text = ""
         if let before = report.before {
             text += before.isEmpty ? "nothing to repair\n" : "found \(before.count) difference\(before.count == 1 ? "" : "s")\n"
-            for repair in report.repairs { text += "repaired: \(repair)\n" }
+            for repair in report.repairs { text += "\(repair.succeeded ? "repaired" : "failed"): \(repair.line)\n" }
         }
         let checked = report.checked
         let summary = [count(checked.networks, "network"), count(checked.endpoints, "endpoint"), count(checked.links, "link"),

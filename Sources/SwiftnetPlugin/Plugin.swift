@@ -21,7 +21,7 @@ package final class Plugin: Sendable {
     package let chainPrefix: String
     package let bootID: String
     package let ipam: IPAMService
-    package let bridge: BridgeDriver
+    package let driver: SwiftnetDriver
     let store: StateStore
     private let lock: StateLock
     private let logger: Logger
@@ -43,9 +43,10 @@ package final class Plugin: Sendable {
         let configuration = Plugin.ipamConfiguration(localPools: localPools, globalPools: globalPools, ulaGlobalID: ulaGlobalID)
         ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
         bootID = Plugin.currentBootID()
-        bridge = try BridgeDriver(store: store, dataplane: KernelDataplane(links: LinkManager(), instanceID: try store.instanceID()),
-                                  firewall: IptablesFirewall(firewall: Firewall(prefix: prefix)),
-                                  hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
+        let dataplane = try KernelDataplane(links: LinkManager(), instanceID: store.instanceID())
+        driver = try SwiftnetDriver(store: store, modes: DriverModes(bridge: BridgeMode(dataplane: dataplane, logger: logger)),
+                                    links: dataplane, firewall: IptablesFirewall(firewall: Firewall(prefix: prefix)),
+                                    hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
     }
 
     /// The server's start, after reconciliation: records it, and after an unclean stop of the
@@ -61,7 +62,7 @@ package final class Plugin: Sendable {
         // An address an endpoint holds was answered. Without swiftnet's network driver
         // (`-d bridge --ipam-driver swiftnet`) there are no endpoints to ask: the stop, the
         // window and the once-only rule are what keep a second container off the address.
-        ipam.expectRetries(candidates, heldByEndpoint: { [bridge] address in bridge.holdsAddress(address) })
+        ipam.expectRetries(candidates, heldByEndpoint: { [driver] address in driver.holdsAddress(address) })
         return candidates.count
     }
 
@@ -74,21 +75,23 @@ package final class Plugin: Sendable {
         }
     }
 
-    /// Start-up reconciliation (and `doctor --fix`): the bridge driver's repairs, then the
-    /// addresses of freed endpoints back to their pools (a network's pool and gateway never
-    /// go; sticky names still get their address back). Returns one line per repair.
-    package func reconcile() -> [String] {
-        let (repairs, freed) = bridge.reconcile()
-        var lines = repairs + release(freed)
+    /// Start-up reconciliation (and `doctor --fix`): the driver's repairs, then the addresses
+    /// of the endpoints it freed back to their pools (a network's pool and gateway never go;
+    /// sticky names still get their address back), then addresses no endpoint holds.
+    package func reconcile() -> [Repair] {
+        let reconciliation = driver.reconcile()
+        return reconciliation.repairs + release(reconciliation.freed) + releaseLeakedAddresses()
+    }
+
+    /// The phase of `reconcile` after the driver's: addresses no endpoint holds that are at
+    /// least `leakMinimumAge` old go back to their pools.
+    private func releaseLeakedAddresses() -> [Repair] {
         do {
             let found = try leakedAddresses(minimumAge: Plugin.leakMinimumAge)
-            for leak in found.leaks {
-                lines.append(release(leak, cutoff: found.cutoff).line)
-            }
+            return found.leaks.map { release($0, cutoff: found.cutoff).repair }
         } catch {
-            lines.append("could not look for addresses no endpoint holds: \(error)")
+            return [.failed("addresses", "look for addresses no endpoint holds", error)]
         }
-        return lines
     }
 
     /// How old (seconds) an address no endpoint holds must be before it counts as leaked:
@@ -98,11 +101,11 @@ package final class Plugin: Sendable {
     /// `swiftnet gc`: endpoints whose container is gone, then addresses no endpoint holds
     /// that are at least `minimumAge` seconds old.
     package func collectGarbage(dryRun: Bool, minimumAge: Int = Plugin.leakMinimumAge) -> GarbageReport {
-        let (freed, endpointErrors) = bridge.collectGarbage(dryRun: dryRun)
-        var errors = endpointErrors
+        let (freed, endpointFailures) = driver.collectGarbage(dryRun: dryRun)
+        var failures = endpointFailures
         if !dryRun {
-            for line in release(freed) {
-                if line.hasPrefix("could not") { errors.append(line) } else { logger.notice("gc: \(line)") }
+            for repair in release(freed) {
+                if repair.succeeded { logger.notice("gc: \(repair.line)") } else { failures.append(repair) }
             }
         }
         // After the endpoints: their addresses are released (or, in a dry run, still held).
@@ -114,18 +117,18 @@ package final class Plugin: Sendable {
                     leaks.append(leak)
                     continue
                 }
-                let (line, released) = release(leak, cutoff: found.cutoff)
+                let (repair, released) = release(leak, cutoff: found.cutoff)
                 if released {
                     leaks.append(leak)
-                    logger.notice("gc: \(line)", metadata: ["network": "\(leak.networkID.prefix(12))"])
-                } else if line.hasPrefix("could not") {
-                    errors.append(line)
+                    logger.notice("gc: \(repair.line)", metadata: ["network": "\(leak.networkID.prefix(12))"])
+                } else if !repair.succeeded {
+                    failures.append(repair)
                 }
             }
         } catch {
-            errors.append("could not look for addresses no endpoint holds: \(error)")
+            failures.append(.failed("addresses", "look for addresses no endpoint holds", error))
         }
-        for error in errors { logger.error("gc: \(error)") }
+        for failure in failures { logger.error("gc: \(failure.line)") }
         for item in freed {
             logger.notice(dryRun ? "gc would free an endpoint" : "gc freed an endpoint",
                           metadata: ["endpoint": "\(item.endpoint.id.prefix(12))", "network": "\(item.endpoint.networkID.prefix(12))",
@@ -135,14 +138,14 @@ package final class Plugin: Sendable {
             GarbageReport.Freed(endpointID: item.endpoint.id, networkID: item.endpoint.networkID, hostVeth: item.endpoint.hostVeth,
                                 addresses: [item.endpoint.address, item.endpoint.addressIPv6].compactMap { $0?.address.description },
                                 reason: item.reason)
-        }, addresses: leaks, minimumAge: minimumAge, errors: errors)
+        }, addresses: leaks, minimumAge: minimumAge, errors: failures.map(\.line))
     }
 
-    /// The bridge driver's findings, and the addresses no endpoint holds.
+    /// The driver's findings, and the addresses no endpoint holds.
     package func diagnose() throws -> DoctorReport {
         // Endpoints being deleted (their veths wait a few ms to go in one batch) are not drift.
-        bridge.drain()
-        var report = try bridge.diagnose()
+        driver.drain()
+        var report = try driver.diagnose()
         let age = Plugin.leakMinimumAge
         report.findings += Diagnosis.findings(leaked: try leakedAddresses(minimumAge: age).leaks, minimumAge: age)
         return report
@@ -152,7 +155,7 @@ package final class Plugin: Sendable {
         let ipam = ipam.snapshot()
         let pools = ipam.poolIDs.compactMap(ipam.pool)
         // Only pools of swiftnet networks: others' addresses are held by other drivers' endpoints.
-        let subnets = Set(bridge.networks.flatMap { $0.subnets.map(\.pool) })
+        let subnets = Set(driver.networks.flatMap { $0.subnets.map(\.pool) })
         let candidates = pools.filter { $0.addressSpace == IPAMConfiguration.localSpace && subnets.contains($0.prefix) }.map(\.id)
         let cutoff = Int(Date().timeIntervalSince1970) - minimumAge
         guard !candidates.isEmpty else { return ([], cutoff) }
@@ -160,20 +163,21 @@ package final class Plugin: Sendable {
         // address (or one handed out again, whose time `requestAddress` refreshed).
         let dynamic = try store.dynamicAllocations(inPools: candidates, allocatedBefore: cutoff)
         guard !dynamic.isEmpty else { return ([], cutoff) }
-        let records = bridge.records
+        let records = driver.records
         return (LeakedAddress.find(dynamic: dynamic, pools: pools, networks: records.networks, endpoints: records.endpoints), cutoff)
     }
 
     /// Releases a leaked address if it is still the allocation that was found (see
-    /// `IPAMService.releaseLeaked`); returns the line to report and whether it was released.
-    private func release(_ leak: LeakedAddress, cutoff: Int) -> (line: String, released: Bool) {
+    /// `IPAMService.releaseLeaked`); returns the repair to report and whether it was released.
+    private func release(_ leak: LeakedAddress, cutoff: Int) -> (repair: Repair, released: Bool) {
+        let subject = "address \(leak.address)"
         do {
             if try ipam.releaseLeaked(poolID: leak.poolID, address: leak.address, allocatedBefore: cutoff) {
-                return ("released \(leak.address) in pool \(leak.poolID): no endpoint held it", true)
+                return (Repair(subject: subject, action: "released \(leak.address) in pool \(leak.poolID): no endpoint held it"), true)
             }
-            return ("left \(leak.address) in pool \(leak.poolID): released or handed out again meanwhile", false)
+            return (Repair(subject: subject, action: "left \(leak.address) in pool \(leak.poolID): released or handed out again meanwhile"), false)
         } catch {
-            return ("could not release \(leak.address) in pool \(leak.poolID): \(error)", false)
+            return (.failed(subject, "release \(leak.address) in pool \(leak.poolID)", error), false)
         }
     }
 
@@ -188,9 +192,9 @@ package final class Plugin: Sendable {
     }
 
     package func stateView(running: Bool) -> StateView {
-        let records = bridge.records
+        let records = driver.records
         return StateView(server: ServerInfo(version: Plugin.version, running: running, statePath: statePath,
-                                            chainPrefix: chainPrefix, linkGroup: bridge.linkGroup, bootID: bootID),
+                                            chainPrefix: chainPrefix, linkGroup: driver.linkGroup, bootID: bootID),
                          ipam: ipam.snapshot(), networks: records.networks, endpoints: records.endpoints)
     }
 
@@ -199,23 +203,24 @@ package final class Plugin: Sendable {
         _ = try store.instanceID()
     }
 
-    private func release(_ freed: [BridgeDriver.FreedEndpoint]) -> [String] {
-        var lines: [String] = []
-        let subnets = Dictionary(bridge.networks.map { ($0.id, $0.subnets.map(\.pool)) }, uniquingKeysWith: { first, _ in first })
+    private func release(_ freed: [FreedEndpoint]) -> [Repair] {
+        var repairs: [Repair] = []
+        let subnets = Dictionary(driver.networks.map { ($0.id, $0.subnets.map(\.pool)) }, uniquingKeysWith: { first, _ in first })
         for item in freed {
             for address in [item.endpoint.address, item.endpoint.addressIPv6].compactMap({ $0?.address }) {
                 for subnet in subnets[item.endpoint.networkID] ?? [] where subnet.contains(address) {
+                    let subject = "address \(address)"
                     do {
                         if try ipam.release(address: address, inSubnet: subnet) {
-                            lines.append("released \(address) of a gone endpoint in \(subnet)")
+                            repairs.append(Repair(subject: subject, action: "released \(address) of a gone endpoint in \(subnet)"))
                         }
                     } catch {
-                        lines.append("could not release \(address) in \(subnet): \(error)")
+                        repairs.append(.failed(subject, "release \(address) in \(subnet)", error))
                     }
                 }
             }
         }
-        return lines
+        return repairs
     }
 
     static func ipamConfiguration(localPools: [PoolBase]?, globalPools: [PoolBase]?, ulaGlobalID: UInt64) -> IPAMConfiguration {

@@ -119,17 +119,30 @@ package enum NetworkDriverAPI {
         /// Plain addresses (not CIDRs); "" for none.
         package var gateway: String
         package var gatewayIPv6: String
+        /// Destinations (CIDRs) routed through the interface with no next hop (RouteType 1,
+        /// "connected"); absent from the answer when empty.
+        package var connectedRoutes: [String]
+        package var disableGatewayService: Bool
 
-        package init(sourceName: String, destinationPrefix: String, gateway: String, gatewayIPv6: String) {
+        package init(sourceName: String, destinationPrefix: String, gateway: String, gatewayIPv6: String,
+                     connectedRoutes: [String] = [], disableGatewayService: Bool = false) {
             self.sourceName = sourceName
             self.destinationPrefix = destinationPrefix
             self.gateway = gateway
             self.gatewayIPv6 = gatewayIPv6
+            self.connectedRoutes = connectedRoutes
+            self.disableGatewayService = disableGatewayService
         }
 
         package var json: JSONValue {
-            .object(["DisableGatewayService": .bool(false), "Gateway": .string(gateway), "GatewayIPv6": .string(gatewayIPv6),
-                     "InterfaceName": .object(["DstPrefix": .string(destinationPrefix), "SrcName": .string(sourceName)])])
+            var object: JSONObject = [
+                "DisableGatewayService": .bool(disableGatewayService), "Gateway": .string(gateway), "GatewayIPv6": .string(gatewayIPv6),
+                "InterfaceName": .object(["DstPrefix": .string(destinationPrefix), "SrcName": .string(sourceName)]),
+            ]
+            if !connectedRoutes.isEmpty {
+                object["StaticRoutes"] = .array(connectedRoutes.map { .object(["Destination": .string($0), "RouteType": .number(1), "NextHop": .string("")]) })
+            }
+            return .object(object)
         }
     }
 }

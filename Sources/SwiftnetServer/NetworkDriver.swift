@@ -4,10 +4,10 @@ import SwiftnetJSON
 import SwiftnetNetworkModel
 import SwiftnetPluginAPI
 
-/// The `NetworkDriver.*` calls: decode, hand to the bridge driver, encode. Deletes, leaves
+/// The `NetworkDriver.*` calls: decode, hand to the driver, encode. Deletes, leaves
 /// and revokes of unknown ids answer `{}` (dockerd repeats them after failures and restarts).
 struct NetworkDriver: Sendable {
-    let driver: BridgeDriver
+    let driver: SwiftnetDriver
 
     private static let capabilities = NetworkDriverAPI.CapabilitiesResponse(scope: "local", connectivityScope: "local")
         .json.serialized
@@ -28,8 +28,8 @@ struct NetworkDriver: Sendable {
             // Swarm node discovery: a local-scope driver has nothing to do with it.
             "/NetworkDriver.DiscoverNew": { _ in NetworkDriver.empty },
             "/NetworkDriver.DiscoverDelete": { _ in NetworkDriver.empty },
-            "/NetworkDriver.AllocateNetwork": { _ in throw PluginError.failed(BridgeError.localScopeOnly("AllocateNetwork").description) },
-            "/NetworkDriver.FreeNetwork": { _ in throw PluginError.failed(BridgeError.localScopeOnly("FreeNetwork").description) },
+            "/NetworkDriver.AllocateNetwork": { _ in throw PluginError.failed(DriverError.localScopeOnly("AllocateNetwork").description) },
+            "/NetworkDriver.FreeNetwork": { _ in throw PluginError.failed(DriverError.localScopeOnly("FreeNetwork").description) },
         ]
     }
 
@@ -89,7 +89,9 @@ struct NetworkDriver: Sendable {
         }
         return NetworkDriverAPI.JoinResponse(sourceName: answer.sourceName, destinationPrefix: answer.destinationPrefix,
                                              gateway: answer.gateway?.description ?? "",
-                                             gatewayIPv6: answer.gatewayIPv6?.description ?? "").json.serialized
+                                             gatewayIPv6: answer.gatewayIPv6?.description ?? "",
+                                             connectedRoutes: answer.connectedRoutes.map(\.description),
+                                             disableGatewayService: answer.disableGatewayService).json.serialized
     }
 
     func leave(_ body: [UInt8]) throws -> [UInt8] {

@@ -67,7 +67,7 @@ struct OperatorRoutes: Sendable {
                 }
                 do {
                     try runtime.checkStore()
-                    let records = runtime.bridge.records
+                    let records = runtime.driver.records
                     return .json(200, JSONValue.object([
                         "status": .string("ok"), "version": .string(Plugin.version),
                         "networks": .number(Double(records.networks.count)), "endpoints": .number(Double(records.endpoints.count)),

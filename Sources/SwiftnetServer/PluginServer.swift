@@ -62,7 +62,9 @@ package final class PluginServer: Sendable {
         let loaded = ContinuousClock.now
         // Before the socket exists: dockerd must never see a network whose bridge is missing.
         let repairs = runtime.reconcile()
-        for repair in repairs { logger.notice("repaired: \(repair)") }
+        for repair in repairs {
+            if repair.succeeded { logger.notice("repaired: \(repair.line)") } else { logger.warning("repair failed: \(repair.line)") }
+        }
         metrics.repaired(repairs.count, by: "startup")
         let retries = try runtime.beginServing()
         if retries > 0 { logger.notice("the previous server did not stop cleanly; \(retries) of its last answers may be asked for again") }
@@ -70,7 +72,7 @@ package final class PluginServer: Sendable {
         let activation = PluginAPI.ActivateResponse(implements: PluginServer.implements).json.serialized
         var routes: [String: PluginRouter.Handler] = ["/Plugin.Activate": { _ in activation }]
         routes.merge(IPAMDriver(service: runtime.ipam, logger: logger).routes) { first, _ in first }
-        routes.merge(NetworkDriver(driver: runtime.bridge).routes) { first, _ in first }
+        routes.merge(NetworkDriver(driver: runtime.driver).routes) { first, _ in first }
         watchdog = ResourceWatchdog(logger: logger)
         let operatorRoutes = OperatorRoutes(runtime: runtime, metrics: metrics, watchdog: watchdog, logger: logger)
         routes.merge(operatorRoutes.routes) { first, _ in first }
@@ -79,7 +81,7 @@ package final class PluginServer: Sendable {
 
         firewallGuard = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "swiftnet.firewall-guard"))
         firewallGuard.schedule(deadline: .now() + .seconds(5), repeating: .seconds(5), leeway: .seconds(1))
-        firewallGuard.setEventHandler { [bridge = runtime.bridge] in bridge.guardFirewall() }
+        firewallGuard.setEventHandler { [driver = runtime.driver] in driver.guardFirewall() }
         firewallGuard.resume()
 
         if let listen = options.metricsListen {
@@ -115,7 +117,7 @@ package final class PluginServer: Sendable {
         watchdog.stop()
         metricsHTTP?.stop()
         http.stop()
-        runtime.bridge.drain()
+        runtime.driver.drain()
         runtime.recordCleanStop()
         // systemd's socket stays: it keeps listening for the next start.
         if ownsSocketFile { UnixListeningSocket.remove(path: options.socketPath) }

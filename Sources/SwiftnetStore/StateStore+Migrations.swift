@@ -99,6 +99,11 @@ extension StateStore {
             // the bounds are applied to them when the state is next loaded.
             try db.execute(sql: "ALTER TABLE sticky ADD COLUMN last_use INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v6-network-mode") { db in
+            // `swiftnet.mode`: which of the driver's modes made the network. Every network
+            // before it is a bridge.
+            try db.execute(sql: "ALTER TABLE network ADD COLUMN mode TEXT NOT NULL DEFAULT 'bridge'")
+        }
         return migrator
     }
 }

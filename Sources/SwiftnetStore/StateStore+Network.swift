@@ -15,6 +15,11 @@ extension StateStore: NetworkStore {
             var networks: [NetworkRecord] = []
             for row in try Row.fetchAll(db, sql: "SELECT * FROM network ORDER BY created_at, id") {
                 var options = NetworkOptions()
+                let id: String = row["id"]
+                guard let mode = DriverMode(rawValue: row["mode"]) else {
+                    throw StateStoreError.corrupt("mode of network \(id) (a newer swiftnet's?)")
+                }
+                options.mode = mode
                 if row["bridge_named_by_user"] as Bool { options.bridgeName = row["bridge"] }
                 options.mtu = row["mtu"]
                 options.interContainer = row["icc"]
@@ -24,7 +29,6 @@ extension StateStore: NetworkStore {
                 options.isInternal = row["internal"]
                 options.ipv6 = row["ipv6"]
                 options.generic = StateStore.decodeStringMap(row["generic"])
-                let id: String = row["id"]
                 networks.append(NetworkRecord(id: id, bridge: row["bridge"], options: options, subnets: subnets[id] ?? [],
                                               state: LifecycleState(rawValue: row["state"]) ?? .creating))
             }
@@ -62,12 +66,12 @@ extension StateStore: NetworkStore {
             let o = network.options
             try db.execute(sql: """
                 INSERT INTO network (id, bridge, bridge_named_by_user, mtu, icc, masquerade, host_binding_ipv4,
-                                     iface_prefix, internal, ipv6, generic, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     iface_prefix, internal, ipv6, generic, state, mode)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET state = excluded.state
                 """, arguments: [network.id, network.bridge, o.bridgeName != nil, o.mtu, o.interContainer, o.masquerade,
                                  o.hostBindingIPv4?.description, o.containerInterfacePrefix, o.isInternal, o.ipv6,
-                                 StateStore.encodeStringMap(o.generic), network.state.rawValue])
+                                 StateStore.encodeStringMap(o.generic), network.state.rawValue, o.mode.rawValue])
             try db.execute(sql: "DELETE FROM network_subnet WHERE network_id = ?", arguments: [network.id])
             for (position, subnet) in network.subnets.enumerated() {
                 try db.execute(sql: "INSERT INTO network_subnet (network_id, position, pool, gateway) VALUES (?, ?, ?, ?)",

@@ -1,6 +1,7 @@
 import SwiftnetAddress
 import SwiftnetDiagnosis
 import SwiftnetIPAM
+import SwiftnetJSON
 import SwiftnetNetworkModel
 import SwiftnetOperator
 import XCTest
@@ -122,14 +123,28 @@ final class DiagnosisTests: XCTestCase {
         var links = Fixtures.healthyLinks
         links.removeAll { $0.name == Fixtures.bridge }
         let report = DoctorReport(findings: Fixtures.findings(links: links), checked: .init(networks: 1, endpoints: 2, links: 3, rules: 4),
-                                  repairs: ["recreated bridge"], before: [])
+                                  repairs: [Repair(subject: "network 0123456789ab", action: "recreated bridge"),
+                                            Repair(subject: "link swvx", action: "delete swvx", outcome: .failed(reason: "busy"))],
+                                  before: [])
         XCTAssertEqual(try DoctorReport(json: report.json), report)
         XCTAssertFalse(report.isHealthy)
         let text = OperatorText.doctor(report)
         XCTAssertTrue(text.contains("[bridge-missing] bridge \(Fixtures.bridge)"), text)
-        XCTAssertTrue(text.contains("repaired: recreated bridge"), text)
+        XCTAssertTrue(text.contains("repaired: recreated bridge\n"), text)
+        XCTAssertTrue(text.contains("failed: could not delete swvx: busy\n"), text)
+        guard case .object(let object) = report.json else { return XCTFail("not an object") }
+        XCTAssertEqual(object["repairs"], .array([.string("recreated bridge"), .string("could not delete swvx: busy")]),
+                       "the lines of formatVersion 1 stay")
         XCTAssertTrue(text.contains("  repair: swiftnet doctor --fix"), text)
         let healthy = DoctorReport(findings: [], checked: .init(networks: 1, endpoints: 2, links: 3, rules: 4))
         XCTAssertEqual(OperatorText.doctor(healthy), "ok: state and kernel agree (1 network, 2 endpoints, 3 links, 4 firewall rules)\n")
+    }
+
+    /// A report from a server older than `repairOutcomes`: its lines print as they did.
+    func testReportWithOnlyRepairLinesReadsAsRepairsDone() throws {
+        let json = try JSONParser.parse(#"{"healthy": true, "findings": [], "checked": {"networks": 0, "endpoints": 0, "links": 0, "rules": 0}, "repairs": ["recreated bridge swn-x"], "before": []}"#)
+        let report = try DoctorReport(json: json)
+        XCTAssertEqual(report.repairs, [Repair(subject: "", action: "recreated bridge swn-x")])
+        XCTAssertTrue(OperatorText.doctor(report).contains("repaired: recreated bridge swn-x\n"))
     }
 }

@@ -5,7 +5,7 @@ import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetNetworkModel
 
-extension BridgeDriver {
+extension SwiftnetDriver {
     package struct EndpointRequest: Sendable {
         package var networkID: String
         package var endpointID: String
@@ -27,37 +27,37 @@ extension BridgeDriver {
 
     static let macOptionKey = "com.docker.network.endpoint.macaddress"
 
-    /// Creates the veth pair. Returns the MAC to report, or nil when dockerd chose it.
+    /// Creates the endpoint's links. Returns the MAC to report, or nil when dockerd chose it.
     package func createEndpoint(_ request: EndpointRequest) throws -> MACAddress? {
-        let names = try InterfaceNames.veths(endpointID: request.endpointID)
-        let address = try BridgeDriver.interfaceAddress(request.address, field: "Interface.Address")
-        let addressIPv6 = try BridgeDriver.interfaceAddress(request.addressIPv6, field: "Interface.AddressIPv6")
+        let address = try SwiftnetDriver.interfaceAddress(request.address, field: "Interface.Address")
+        let addressIPv6 = try SwiftnetDriver.interfaceAddress(request.addressIPv6, field: "Interface.AddressIPv6")
         let requestedPorts = try PortBindingRequest.list(from: request.options)
-        let (wantedMAC, fromDocker) = try BridgeDriver.chooseMAC(request, address: address?.address ?? addressIPv6?.address)
+        let (wantedMAC, fromDocker) = try SwiftnetDriver.chooseMAC(request, address: address?.address ?? addressIPv6?.address)
         var mac = wantedMAC
+        var names = EndpointLinkNames(host: "", container: "")
 
         let result: MACAddress? = try state.withLock { state in
-            guard let network = state.networks[request.networkID] else { throw BridgeError.unknownNetwork(request.networkID) }
-            if state.takenBridges.contains(network.id) {
-                throw BridgeError.bridgeNameInUse(network.bridge, by: "a link swiftnet did not make; free the name, then run swiftnet doctor --fix")
-            }
+            guard let network = state.networks[request.networkID] else { throw DriverError.unknownNetwork(request.networkID) }
+            let mode = modes[network]
+            names = try mode.endpointLinkNames(endpointID: request.endpointID)
+            try mode.admitEndpoint(on: network, records: state)
             if let existing = state.endpoints[request.endpointID] {
                 guard existing.address == address, existing.addressIPv6 == addressIPv6, existing.networkID == network.id else {
-                    throw BridgeError.endpointExists(request.endpointID)
+                    throw DriverError.endpointExists(request.endpointID)
                 }
                 return existing.macFromDocker ? nil : existing.mac
             }
-            // Veth names carry 11 hex digits of the id: two ids that share them would share
+            // Link names carry 11 hex digits of the id: two ids that share them would share
             // the links (and a roll-back would take the other's). Refused before any change.
             if let other = state.endpoints.values.first(where: { $0.hostVeth == names.host || $0.containerVeth == names.container }) {
-                throw BridgeError.vethNameInUse(names.host, endpointID: request.endpointID, by: other.id)
+                throw DriverError.vethNameInUse(names.host, endpointID: request.endpointID, by: other.id)
             }
             // Two endpoints of one network with one MAC cannot reach each other (each bridge
             // port learns the other's frames): every endpoint gets its own.
             let macsInUse = Set(state.liveEndpoints(of: network.id).map(\.mac))
             if macsInUse.contains(mac) {
-                if fromDocker { throw BridgeError.macInUse(mac.description, network: network.id) }
-                mac = BridgeDriver.freeMAC(for: address?.address ?? addressIPv6?.address, avoiding: macsInUse)
+                if fromDocker { throw DriverError.macInUse(mac.description, network: network.id) }
+                mac = SwiftnetDriver.freeMAC(for: address?.address ?? addressIPv6?.address, avoiding: macsInUse)
             }
             var endpoint = EndpointRecord(id: request.endpointID, networkID: network.id, hostVeth: names.host,
                                           containerVeth: names.container, address: address, addressIPv6: addressIPv6,
@@ -68,8 +68,7 @@ extension BridgeDriver {
             state.endpoints[endpoint.id] = endpoint
             var made = false
             do {
-                try dataplane.createEndpoint(host: names.host, container: names.container, bridge: network.bridge,
-                                             mtu: network.options.mtu, mac: mac, endpointID: endpoint.id)
+                try mode.createEndpointLinks(endpoint, on: network)
                 made = true
                 CrashPoint.reach("endpoint.create.veth")
                 endpoint.state = .ready
@@ -79,7 +78,7 @@ extension BridgeDriver {
                 state.endpoints[endpoint.id] = nil
                 // Only what this call made: a failed create leaves nothing, and a name that
                 // was taken (interfaceExists) is someone else's link.
-                if made { _ = try? dataplane.deleteEndpointLink(names.host, endpointID: endpoint.id) }
+                if made { _ = try? mode.deleteEndpointLinks(endpoint) }
                 try? store.commit(.deleteEndpoint(id: endpoint.id))
                 throw error
             }
@@ -151,32 +150,38 @@ extension BridgeDriver {
     /// waits on it (names are unique among live endpoints, see `createEndpoint`; start-up
     /// finishes what a crash cut short).
     package func deleteEndpoint(networkID: String, endpointID: String) throws {
-        let deleted: EndpointRecord? = try state.withLock { state in
+        let deleted: (endpoint: EndpointRecord, mode: DriverMode)? = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID], endpoint.state != .deleting else { return nil }
             endpoint.state = .deleting
             try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.delete.recorded")
             state.endpoints[endpointID] = endpoint
-            try dataplane.retire(endpoint.hostVeth, endpointID: endpoint.id)
+            try mode(of: endpoint, in: state).retireEndpointLinks(endpoint)
             CrashPoint.reach("endpoint.delete.retired")
             if !endpoint.publishedPorts.isEmpty {
                 try applyFirewall(state)
             }
-            return endpoint
+            return (endpoint, mode(of: endpoint, in: state).driverMode)
         }
         guard let deleted else {
             logger.notice("DeleteEndpoint of an endpoint not held; nothing to do", metadata: ["endpoint": "\(endpointID.prefix(12))"])
             return
         }
-        scheduleDeletion(deleted)
-        logger.info("DeleteEndpoint", metadata: ["endpoint": "\(endpointID.prefix(12))", "veth": "\(deleted.hostVeth)"])
+        scheduleDeletion(deleted.endpoint, mode: deleted.mode)
+        logger.info("DeleteEndpoint", metadata: ["endpoint": "\(endpointID.prefix(12))", "veth": "\(deleted.endpoint.hostVeth)"])
     }
 
-    /// Retired veths are deleted together 50 ms after the first of a batch: one kernel grace
+    /// The mode of the endpoint's network (the default mode's if the network went first, which
+    /// only a damaged state has).
+    func mode(of endpoint: EndpointRecord, in state: DriverState) -> any NetworkMode {
+        modes[state.networks[endpoint.networkID]?.mode ?? .default]
+    }
+
+    /// Retired links are deleted together 50 ms after the first of a batch: one kernel grace
     /// period for all the containers that stopped meanwhile, and out of the answer's way.
-    func scheduleDeletion(_ endpoint: EndpointRecord) {
+    func scheduleDeletion(_ endpoint: EndpointRecord, mode: DriverMode) {
         let schedule = pendingDeletion.withLock { pending in
-            pending.endpoints.append(endpoint)
+            pending.endpoints.append((endpoint, mode))
             defer { pending.scheduled = true }
             return !pending.scheduled
         }
@@ -192,16 +197,20 @@ extension BridgeDriver {
             return pending.endpoints
         }
         guard !batch.isEmpty else { return }
-        do {
-            try dataplane.deleteRetired()
-            CrashPoint.reach("endpoint.delete.batch")
-        } catch {
-            logger.warning("batch delete of retired veths failed; deleting one by one", metadata: ["error": "\(error)"])
-            for endpoint in batch { _ = try? dataplane.deleteEndpointLink(endpoint.hostVeth, endpointID: endpoint.id) }
+        for mode in Set(batch.map(\.mode)).sorted(by: { $0.rawValue < $1.rawValue }) {
+            let links = modes[mode]
+            do {
+                try links.deleteRetiredLinks()
+                CrashPoint.reach("endpoint.delete.batch")
+            } catch {
+                logger.warning("batch delete of retired links failed; deleting one by one",
+                               metadata: ["mode": "\(mode.rawValue)", "error": "\(error)"])
+                for item in batch where item.mode == mode { _ = try? links.deleteEndpointLinks(item.endpoint) }
+            }
         }
         do {
             try state.withLock { state in
-                let done = batch.filter { state.endpoints[$0.id]?.state == .deleting }
+                let done = batch.map(\.endpoint).filter { state.endpoints[$0.id]?.state == .deleting }
                 try store.commit(done.map { .deleteEndpoint(id: $0.id) })
                 for endpoint in done { state.endpoints[endpoint.id] = nil }
             }
@@ -215,29 +224,17 @@ extension BridgeDriver {
         reaper.sync { flushDeletions() }
     }
 
-    package struct JoinAnswer: Sendable, Equatable {
-        package var sourceName: String
-        package var destinationPrefix: String
-        package var gateway: IPAddress?
-        package var gatewayIPv6: IPAddress?
-    }
-
     package func join(networkID: String, endpointID: String, sandboxKey: String, options: JSONObject?) throws -> JoinAnswer {
         let answer: JoinAnswer = try state.withLock { state in
-            guard var endpoint = state.endpoints[endpointID] else { throw BridgeError.unknownEndpoint(endpointID) }
-            guard let network = state.networks[endpoint.networkID] else { throw BridgeError.unknownNetwork(endpoint.networkID) }
+            guard var endpoint = state.endpoints[endpointID] else { throw DriverError.unknownEndpoint(endpointID) }
+            guard let network = state.networks[endpoint.networkID] else { throw DriverError.unknownNetwork(endpoint.networkID) }
             endpoint.sandboxKey = sandboxKey
             // dockerd ≤ 20.10 repeats the port map in Join's sandbox options.
             if endpoint.requestedPorts.isEmpty { endpoint.requestedPorts = try PortBindingRequest.list(from: options) }
             try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.join.recorded")
             state.endpoints[endpointID] = endpoint
-            // An internal network gives no way out, so no default route either.
-            let isInternal = network.options.isInternal
-            return JoinAnswer(sourceName: endpoint.containerVeth,
-                              destinationPrefix: network.options.containerInterfacePrefix,
-                              gateway: isInternal ? nil : endpoint.address.flatMap { network.gateway(for: $0.address) },
-                              gatewayIPv6: isInternal ? nil : endpoint.addressIPv6.flatMap { network.gateway(for: $0.address) })
+            return modes[network].joinAnswer(for: endpoint, on: network)
         }
         logger.info("Join", metadata: ["endpoint": "\(endpointID.prefix(12))", "sandbox": "\(sandboxKey)",
                                        "gateway": "\(answer.gateway?.description ?? "-")"])

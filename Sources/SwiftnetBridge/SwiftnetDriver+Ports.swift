@@ -13,14 +13,15 @@ package protocol HostPortProbe: Sendable {
     var ephemeralRange: ClosedRange<Int> { get }
 }
 
-extension BridgeDriver {
+extension SwiftnetDriver {
     /// Publishes the endpoint's ports (`-p`): chooses host ports, records them, programs DNAT.
     package func programExternalConnectivity(networkID: String, endpointID: String, options: JSONObject?) throws {
         let requests = try PortBindingRequest.list(from: options)
         let published: [PublishedPort]? = try state.withLock { state in
-            guard var endpoint = state.endpoints[endpointID] else { throw BridgeError.unknownEndpoint(endpointID) }
-            guard let network = state.networks[endpoint.networkID] else { throw BridgeError.unknownNetwork(endpoint.networkID) }
-            guard !network.options.isInternal else { return nil }
+            guard var endpoint = state.endpoints[endpointID] else { throw DriverError.unknownEndpoint(endpointID) }
+            guard let network = state.networks[endpoint.networkID] else { throw DriverError.unknownNetwork(endpoint.networkID) }
+            let mode = modes[network]
+            guard !network.options.isInternal, mode.publishesPorts(on: network) else { return nil }
             let wanted = requests.isEmpty ? endpoint.requestedPorts : requests
             // Each binding counts only in the families its endpoint serves: with Docker 28+'s
             // split gateways an IPv4-only and an IPv6-only endpoint of one container are both
@@ -29,10 +30,10 @@ extension BridgeDriver {
             var taken = TakenHostPorts()
             for other in state.liveEndpoints() where other.id != endpointID {
                 for port in other.publishedPorts {
-                    taken.insert(port, families: port.families(onEndpointWith: BridgeDriver.families(of: other)))
+                    taken.insert(port, families: port.families(onEndpointWith: SwiftnetDriver.families(of: other)))
                 }
             }
-            let chosen = try chooseHostPorts(wanted, taken: taken, endpointFamilies: BridgeDriver.families(of: endpoint),
+            let chosen = try chooseHostPorts(wanted, taken: taken, endpointFamilies: SwiftnetDriver.families(of: endpoint),
                                              defaultHostIP: network.options.hostBindingIPv4)
             guard chosen != endpoint.publishedPorts else { return chosen }
             let previous = endpoint
@@ -48,16 +49,7 @@ extension BridgeDriver {
                 _ = try? applyFirewall(state)
                 throw error
             }
-            if !chosen.isEmpty {
-                // The container reaching its own published port through a host address: its
-                // DNAT'ed packet must leave by the port it came in by. Not worth failing the call.
-                do {
-                    try dataplane.enableHairpin(endpoint.hostVeth)
-                } catch {
-                    logger.warning("could not enable hairpin mode; the container cannot reach its own published ports through the host",
-                                   metadata: ["endpoint": "\(endpointID.prefix(12))", "error": "\(error)"])
-                }
-            }
+            if !chosen.isEmpty { mode.portsPublished(endpoint) }
             return chosen
         }
         logger.info("ProgramExternalConnectivity", metadata: [
@@ -112,8 +104,8 @@ extension BridgeDriver {
             }
             guard let found else {
                 let what = "\(hostIP?.description ?? "*"):\(request.hostPort == 0 ? "any" : "\(candidates)")/\(request.proto.rawValue)"
-                if request.acceptableHostPorts?.count == 1 { throw BridgeError.hostPortInUse(what) }
-                throw BridgeError.noFreeHostPort(what)
+                if request.acceptableHostPorts?.count == 1 { throw DriverError.hostPortInUse(what) }
+                throw DriverError.noFreeHostPort(what)
             }
             chosen.append(found)
         }

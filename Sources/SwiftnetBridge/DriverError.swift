@@ -1,5 +1,5 @@
-/// What the bridge driver refuses; every case says what the user can do.
-package enum BridgeError: Error, Sendable, CustomStringConvertible {
+/// What the driver refuses; every case says what the user can do.
+package enum DriverError: Error, Sendable, CustomStringConvertible {
     case unknownNetwork(String)
     case unknownEndpoint(String)
     case networkExists(String)

@@ -1,0 +1,27 @@
+import SwiftnetDiagnosis
+import SwiftnetNetworkModel
+
+extension SwiftnetDriver {
+    /// The records the firewall is rendered from: what each mode contributes of its networks
+    /// and endpoints (see `NetworkMode.firewallRecords`). `links`: a fresh view of the kernel
+    /// (the doctor's), or nil for what the last reconciliation found.
+    func firewallRecords(_ state: DriverState, links: [String: ObservedLink]? = nil)
+        -> (networks: [NetworkRecord], endpoints: [EndpointRecord]) {
+        var networks: [NetworkRecord] = []
+        var endpoints: [EndpointRecord] = []
+        for mode in modes.all {
+            let own = state.records(of: mode.driverMode)
+            let rendered = mode.firewallRecords(networks: own.networks, endpoints: own.endpoints, links: links)
+            networks += rendered.networks
+            endpoints += rendered.endpoints
+        }
+        return (networks, endpoints)
+    }
+
+    /// Renders and applies the firewall for `state`. Returns how many rules and jumps differed.
+    @discardableResult
+    func applyFirewall(_ state: DriverState) throws -> Int {
+        let records = firewallRecords(state)
+        return try firewall.apply(networks: records.networks, endpoints: records.endpoints)
+    }
+}

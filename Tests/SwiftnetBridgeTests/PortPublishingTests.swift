@@ -1,0 +1,92 @@
+import SwiftnetAddress
+import SwiftnetBridge
+import SwiftnetJSON
+import SwiftnetNetworkModel
+import XCTest
+
+/// ProgramExternalConnectivity: host port choice, conflicts, and the firewall that carries them.
+final class PortPublishingTests: DriverTestCase {
+    func testAnExactHostPortIsPublishedProgrammedAndHairpinned() throws {
+        let network = try createNetwork()
+        let endpoint = try createEndpoint(1, network: network)
+        try driver.programExternalConnectivity(networkID: network, endpointID: endpoint.id, options: Self.portMap(container: 80, host: 8080))
+        let expected = [PublishedPort(proto: .tcp, hostIP: nil, hostPort: 8080, containerPort: 80)]
+        XCTAssertEqual(store.endpoints[endpoint.id]?.publishedPorts, expected)
+        XCTAssertEqual(firewall.ports[endpoint.id], expected)
+        XCTAssertEqual(dataplane.hairpinned, [Self.hostVeth(endpoint.id)])
+    }
+
+    func testAHostPortAnotherEndpointPublishesIsRefused() throws {
+        let network = try createNetwork()
+        let first = try createEndpoint(1, network: network, address: "10.1.0.2/24")
+        let second = try createEndpoint(2, network: network, address: "10.1.0.3/24")
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: Self.portMap(container: 80, host: 8080))
+        XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: second.id,
+                                                                    options: Self.portMap(container: 80, host: 8080))) { error in
+            guard case DriverError.hostPortInUse = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertEqual(store.endpoints[second.id]?.publishedPorts, [])
+    }
+
+    func testAHostPortASocketHoldsIsRefused() throws {
+        let network = try createNetwork()
+        let endpoint = try createEndpoint(1, network: network)
+        hostPorts.hold(8080)
+        XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: endpoint.id,
+                                                                    options: Self.portMap(container: 80, host: 8080)))
+    }
+
+    func testARangeTakesItsFirstFreePortAndAnyPortSkipsTakenOnes() throws {
+        let network = try createNetwork()
+        let first = try createEndpoint(1, network: network, address: "10.1.0.2/24")
+        let second = try createEndpoint(2, network: network, address: "10.1.0.3/24")
+        hostPorts.hold(8080)
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id,
+                                               options: Self.portMap(container: 80, host: 8080, hostEnd: 8082))
+        XCTAssertEqual(store.endpoints[first.id]?.publishedPorts.map(\.hostPort), [8081])
+        // -p 80 with no host port: the ephemeral range (49000…) minus what sockets and swiftnet hold.
+        hostPorts.hold(49_000)
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id,
+                                               options: Self.portMap(container: 81))
+        XCTAssertEqual(store.endpoints[first.id]?.publishedPorts.map(\.hostPort), [49_001])
+        try driver.programExternalConnectivity(networkID: network, endpointID: second.id, options: Self.portMap(container: 81))
+        XCTAssertEqual(store.endpoints[second.id]?.publishedPorts.map(\.hostPort), [49_002])
+    }
+
+    func testAnInternalNetworkPublishesNothing() throws {
+        let network = try createNetwork(isInternal: true)
+        let endpoint = try createEndpoint(1, network: network)
+        try driver.programExternalConnectivity(networkID: network, endpointID: endpoint.id, options: Self.portMap(container: 80, host: 8080))
+        XCTAssertEqual(store.endpoints[endpoint.id]?.publishedPorts, [])
+        XCTAssertEqual(dataplane.hairpinned, [])
+    }
+
+    func testAFailedFirewallLeavesThePortsAsTheyWere() throws {
+        let network = try createNetwork()
+        let endpoint = try createEndpoint(1, network: network)
+        firewall.setFailing(true)
+        XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: endpoint.id,
+                                                                    options: Self.portMap(container: 80, host: 8080)))
+        XCTAssertEqual(driver.endpoint(endpoint.id)?.publishedPorts, [])
+        XCTAssertEqual(store.endpoints[endpoint.id]?.publishedPorts, [])
+    }
+
+    func testRevokeTakesThePortsOutOfTheFirewall() throws {
+        let network = try createNetwork()
+        let endpoint = try createEndpoint(1, network: network)
+        try driver.programExternalConnectivity(networkID: network, endpointID: endpoint.id, options: Self.portMap(container: 80, host: 8080))
+        try driver.revokeExternalConnectivity(networkID: network, endpointID: endpoint.id)
+        XCTAssertEqual(store.endpoints[endpoint.id]?.publishedPorts, [])
+        XCTAssertEqual(firewall.ports[endpoint.id], [])
+    }
+
+    func testThePortsOfAnEndpointBeingDeletedAreFreeAtOnce() throws {
+        let network = try createNetwork()
+        let first = try createEndpoint(1, network: network, address: "10.1.0.2/24")
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: Self.portMap(container: 80, host: 8080))
+        try driver.deleteEndpoint(networkID: network, endpointID: first.id)
+        let second = try createEndpoint(2, network: network, address: "10.1.0.3/24")
+        XCTAssertNoThrow(try driver.programExternalConnectivity(networkID: network, endpointID: second.id,
+                                                                options: Self.portMap(container: 80, host: 8080)))
+    }
+}
