@@ -2,6 +2,7 @@ import Logging
 import Synchronization
 import SwiftnetAddress
 import SwiftnetDiagnosis
+import SwiftnetKernel
 import SwiftnetNetworkModel
 
 /// `swiftnet.mode=bridge` (the default): one Linux bridge per network carrying the gateway
@@ -70,11 +71,27 @@ package final class BridgeMode: NetworkMode {
         if takenBridges.withLock({ $0.contains(network.id) }) {
             throw DriverError.bridgeNameInUse(network.bridge, by: "a link swiftnet did not make; free the name, then run swiftnet doctor --fix")
         }
+        let endpoints = records.endpoints.values.reduce(0) { $0 + ($1.networkID == network.id && $1.state != .deleting ? 1 : 0) }
+        if !BridgeMode.hasRoom(endpoints: endpoints) {
+            throw DriverError.bridgeFull(network: network.id, bridge: network.bridge, limit: LinkManager.maximumBridgePorts)
+        }
+    }
+
+    /// Whether a bridge with `endpoints` veths on it takes one more: each endpoint is one port,
+    /// and nothing else is put on a swiftnet bridge. (Endpoints being deleted are not counted:
+    /// their veths leave within 50 ms, and if one still holds the port the kernel's refusal
+    /// reads the same, see `createEndpointLinks`.)
+    static func hasRoom(endpoints: Int) -> Bool {
+        endpoints < LinkManager.maximumBridgePorts
     }
 
     package func createEndpointLinks(_ endpoint: EndpointRecord, on network: NetworkRecord) throws {
-        try dataplane.createEndpoint(host: endpoint.hostVeth, container: endpoint.containerVeth, bridge: network.bridge,
-                                     mtu: network.options.mtu, mac: endpoint.mac, endpointID: endpoint.id)
+        do {
+            try dataplane.createEndpoint(host: endpoint.hostVeth, container: endpoint.containerVeth, bridge: network.bridge,
+                                         mtu: network.options.mtu, mac: endpoint.mac, endpointID: endpoint.id)
+        } catch KernelError.bridgeFull {
+            throw DriverError.bridgeFull(network: network.id, bridge: network.bridge, limit: LinkManager.maximumBridgePorts)
+        }
     }
 
     @discardableResult

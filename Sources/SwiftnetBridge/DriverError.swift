@@ -10,6 +10,8 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
     case noFreeHostPort(String)
     case hostPortInUse(String)
     case localScopeOnly(String)
+    /// The network's bridge has every port it can hold (`limit`: the kernel's, 1,023).
+    case bridgeFull(network: String, bridge: String, limit: Int)
     /// `enable_icc=false` cannot be enforced: bridged traffic does not pass iptables.
     case bridgeNetfilterUnavailable(String)
 
@@ -34,6 +36,9 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
             return "no free host port for \(what)"
         case .hostPortInUse(let what):
             return "host port already in use: \(what)"
+        case .bridgeFull(let network, let bridge, let limit):
+            return "network \(network.prefix(12)) is full: its bridge \(bridge) has \(limit) endpoints, the most a Linux bridge "
+                + "can hold (\(limit) ports); connect the container to another network"
         case .localScopeOnly(let call):
             return "\(call) is for swarm (global scope) drivers; swiftnet is a local-scope driver"
         case .bridgeNetfilterUnavailable(let why):

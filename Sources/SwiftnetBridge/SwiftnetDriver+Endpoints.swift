@@ -40,13 +40,15 @@ extension SwiftnetDriver {
             guard let network = state.networks[request.networkID] else { throw DriverError.unknownNetwork(request.networkID) }
             let mode = modes[network]
             names = try mode.endpointLinkNames(endpointID: request.endpointID)
-            try mode.admitEndpoint(on: network, records: state)
+            // A repeat changes nothing, so it is answered before the mode's refusals (a full
+            // bridge must not refuse the endpoint already on it).
             if let existing = state.endpoints[request.endpointID] {
                 guard existing.address == address, existing.addressIPv6 == addressIPv6, existing.networkID == network.id else {
                     throw DriverError.endpointExists(request.endpointID)
                 }
                 return existing.macFromDocker ? nil : existing.mac
             }
+            try mode.admitEndpoint(on: network, records: state)
             // Link names carry 11 hex digits of the id: two ids that share them would share
             // the links (and a roll-back would take the other's). Refused before any change.
             if let other = state.endpoints.values.first(where: { $0.hostVeth == names.host || $0.containerVeth == names.container }) {

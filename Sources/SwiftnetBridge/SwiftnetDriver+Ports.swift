@@ -80,10 +80,18 @@ extension SwiftnetDriver {
 
     /// First acceptable host port per request that clashes with no other binding and that no
     /// socket on the host holds, in each family the binding serves.
+    ///
+    /// Costs one lookup per candidate: requests for any port (`-p 80`) of one protocol and
+    /// host address resume where the previous one stopped (the ports before were taken or
+    /// held, and a binding of the same call only adds to what is taken), so N such requests
+    /// walk the ephemeral range once instead of N times.
     func chooseHostPorts(_ requests: [PortBindingRequest], taken: TakenHostPorts, endpointFamilies: Set<IPFamily>,
                          defaultHostIP: IPAddress?) throws -> [PublishedPort] {
         var taken = taken
         var chosen: [PublishedPort] = []
+        chosen.reserveCapacity(requests.count)
+        var resumeAt: [EphemeralCursor: Int] = [:]
+        let ephemeral = hostPorts.ephemeralRange
         for request in requests {
             // `host_binding_ipv4` is the default for IPv4 only.
             let hostIP = request.hostIP ?? (endpointFamilies.contains(.v4) ? defaultHostIP : nil)
@@ -91,7 +99,11 @@ extension SwiftnetDriver {
             // the IPv6-only endpoint of a split-gateway container) publishes nothing here;
             // the endpoint of the other family publishes it.
             if let hostIP, !endpointFamilies.contains(hostIP.family) { continue }
-            let candidates = request.acceptableHostPorts ?? hostPorts.ephemeralRange
+            let cursor = request.acceptableHostPorts == nil ? EphemeralCursor(proto: request.proto, hostIP: hostIP) : nil
+            var candidates = request.acceptableHostPorts ?? ephemeral
+            if let cursor, let next = resumeAt[cursor] {
+                candidates = next <= ephemeral.upperBound ? next...ephemeral.upperBound : ephemeral.upperBound...ephemeral.upperBound
+            }
             var found: PublishedPort?
             for port in candidates {
                 let binding = PublishedPort(proto: request.proto, hostIP: hostIP, hostPort: port, containerPort: request.containerPort)
@@ -107,16 +119,25 @@ extension SwiftnetDriver {
                 if request.acceptableHostPorts?.count == 1 { throw DriverError.hostPortInUse(what) }
                 throw DriverError.noFreeHostPort(what)
             }
+            if let cursor { resumeAt[cursor] = found.hostPort + 1 }
             chosen.append(found)
         }
         return chosen
     }
 }
 
+/// Where the next request for any port of one protocol and host address starts looking.
+struct EphemeralCursor: Hashable {
+    var proto: TransportProtocol
+    var hostIP: IPAddress?
+}
+
 /// The host ports other bindings hold, by protocol and port, with the families each serves:
 /// a candidate is checked against the few bindings of its own port, not against all of them.
 struct TakenHostPorts {
-    private var byPort: [String: [(port: PublishedPort, families: Set<IPFamily>)]] = [:]
+    private var byPort: [Int: [(port: PublishedPort, families: Set<IPFamily>)]] = [:]
+
+    init(capacity: Int = 0) { byPort.reserveCapacity(capacity) }
 
     mutating func insert(_ port: PublishedPort, families: Set<IPFamily>) {
         byPort[Self.key(port), default: []].append((port, families))
@@ -126,5 +147,10 @@ struct TakenHostPorts {
         byPort[Self.key(binding)]?.contains { $0.port.clashes(with: binding) && !$0.families.isDisjoint(with: families) } ?? false
     }
 
-    private static func key(_ port: PublishedPort) -> String { "\(port.proto.rawValue) \(port.hostPort)" }
+    /// Protocol and port in one integer: hashing it costs no allocation (a text key did, per
+    /// candidate).
+    private static func key(_ port: PublishedPort) -> Int {
+        let proto = switch port.proto { case .tcp: 0; case .udp: 1; case .sctp: 2 }
+        return proto << 16 | port.hostPort
+    }
 }

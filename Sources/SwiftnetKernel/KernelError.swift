@@ -29,6 +29,9 @@ package enum KernelError: Error, CustomStringConvertible, Equatable {
     case unsupportedLinkType(kind: String, operation: String)
     /// An ARP probe that could not be sent or listened for (not: nobody answered).
     case probe(operation: String, reason: String)
+    /// The bridge has every port number in use (the kernel answers EXFULL, which libnl only
+    /// knows as "Unspecific failure").
+    case bridgeFull(String, operation: String)
 
     package var description: String {
         switch self {
@@ -59,6 +62,9 @@ package enum KernelError: Error, CustomStringConvertible, Equatable {
             return "invalid sysctl key \(components): \(reason)"
         case .probe(let operation, let reason):
             return "cannot \(operation): \(reason)"
+        case .bridgeFull(let bridge, let operation):
+            return "cannot \(operation): bridge \(bridge) has all \(LinkManager.maximumBridgePorts) ports in use "
+                + "(a Linux bridge holds at most \(LinkManager.maximumBridgePorts) ports)"
         case .unsupportedLinkType(let kind, let operation):
             return "cannot \(operation): this kernel has no \(kind) link type (\(KernelLinkType(rawValue: kind)?.kernelSupport ?? "its driver is not built in and not loadable")); the kernel answers \"Unknown device type\" (\(KernelError.libnlMessage(-NLE_OPNOTSUPP)))"
         }

@@ -18,6 +18,8 @@ package final class LinkManager: Sendable {
     /// Kernel limits for bridge and veth (ETH_MIN_MTU…ETH_MAX_MTU); checked here so the error
     /// says which number was wrong instead of "Invalid input data".
     package static let mtuRange = 68...65535
+    /// Ports one bridge can hold: BR_MAX_PORTS (1,024) port numbers, of which 0 is never given.
+    package static let maximumBridgePorts = 1_023
 
     /// Idle sockets beyond this are closed; more only exist while that many calls overlap.
     static let maximumIdleSockets = 4
@@ -168,6 +170,7 @@ package final class LinkManager: Sendable {
                 let taken = (try? LinkManager.fetch(sk, host, operation: operation)) != nil ? host : peer
                 throw KernelError.interfaceExists(taken, operation: operation)
             }
+            if let bridge, rc < 0 { try LinkManager.checkBridgeFull(sk, rc, bridge: bridge, operation) }
             try LinkManager.check(rc, host, operation)
             guard let alias else { return }
             do {
@@ -252,7 +255,12 @@ package final class LinkManager: Sendable {
             guard master.kind == "bridge" else {
                 throw KernelError.notABridge(bridge, kind: master.kind, operation: operation)
             }
-            try LinkManager.change(sk, name, operation) { rtnl_link_set_master($0, master.index) }
+            do {
+                try LinkManager.change(sk, name, operation) { rtnl_link_set_master($0, master.index) }
+            } catch KernelError.interface(_, _, let code) {
+                try LinkManager.checkBridgeFull(sk, code, bridge: bridge, operation)
+                throw KernelError.interface(name, operation: operation, code: code)
+            }
         }
     }
 
@@ -488,6 +496,24 @@ extension LinkManager {
         default:
             throw KernelError.interface(name, operation: operation, code: rc)
         }
+    }
+
+    /// Enslaving to a full bridge fails with EXFULL (no port number left), which libnl maps
+    /// to "Unspecific failure", or EBUSY on some kernels: for those codes, counts the bridge's
+    /// ports and throws `bridgeFull` when it has them all.
+    static func checkBridgeFull(_ sk: NetlinkSocket, _ rc: Int32, bridge: String, _ operation: String) throws {
+        guard rc == -NLE_FAILURE || rc == -NLE_BUSY else { return }
+        guard let master = try? LinkManager.fetch(sk, bridge, operation: operation) else { return }
+        var cache: OpaquePointer?
+        guard rtnl_link_alloc_cache(sk.handle, Int32(AF_UNSPEC), &cache) == 0, let cache else { return }
+        defer { nl_cache_free(cache) }
+        var ports = 0
+        var object = nl_cache_get_first(cache)
+        while let current = object {
+            if rtnl_link_get_master(current) == master.index { ports += 1 }
+            object = nl_cache_get_next(current)
+        }
+        if ports >= maximumBridgePorts { throw KernelError.bridgeFull(bridge, operation: operation) }
     }
 
     static func noMemory(_ name: String, _ operation: String) -> KernelError {

@@ -30,6 +30,13 @@ final class BenchmarkRunsTests: XCTestCase {
         XCTAssertTrue(output.contains("server, over the socket"), output)
     }
 
+    func testPortsBenchmarkPrintsPerBindingRatioAndRange() throws {
+        try XCTSkipUnless(getuid() == 0, "the ports benchmark makes a namespace")
+        let output = try run(["ports", "--small", "5", "--large", "20", "--range", "30"])
+        XCTAssertTrue(output.contains("per binding at 20 ÷ at 5"), output)
+        XCTAssertTrue(output.contains("-p 20000-20029:20000-20029 (30 bindings)"), output)
+    }
+
     func testStartupBenchmarkPrintsTimeAndRSS() throws {
         let output = try run(["startup", "--allocations", "1000", "--networks", "2", "--endpoints", "4", "--startups", "1"])
         XCTAssertTrue(output.contains("time to first answer"), output)

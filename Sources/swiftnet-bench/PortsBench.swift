@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import SwiftnetClient
+
+/// Publishing ports over the real socket, with the real firewall, in a throw-away network
+/// namespace: N `-p CONTAINERPORT` (any host port) bindings on one endpoint, as time per
+/// binding at a small and a large N (flat is the target), and one `-p A-B:A-B` range of
+/// `--range` ports (dockerd sends one binding per port).
+struct PortsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ports",
+                                                    abstract: "Host-port choice and publishing cost (needs root).")
+
+    @Option(help: "swiftnet binary to start (default: the one beside this benchmark).")
+    var server: String?
+
+    @Option(help: "Bindings of the small measurement.")
+    var small = 100
+
+    @Option(help: "Bindings of the large measurement.")
+    var large = 3_000
+
+    @Option(help: "Ports of the published range (20000-…).")
+    var range = 10_000
+
+    func run() throws {
+        guard getuid() == 0 else { throw ValidationError("ports needs root: it makes a namespace, a bridge and rules") }
+        guard (1...20_000).contains(small), (1...20_000).contains(large), (1...40_000).contains(range) else {
+            throw ValidationError("--small and --large: 1…20000; --range: 1…40000")
+        }
+        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("swiftnet").path
+        let folder = "/tmp/swn-bench-ports-\(getpid())"
+        let namespace = "swnbench-\(LifecycleBench.hex(8))"
+        guard DockerRunBench.exec("/usr/sbin/ip", ["netns", "add", namespace]).status == 0 else {
+            throw ValidationError("cannot make network namespace \(namespace)")
+        }
+        // The namespace takes the bridge, veths and rules with it.
+        defer {
+            _ = DockerRunBench.exec("/usr/sbin/ip", ["netns", "delete", namespace])
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let running = try BenchServer(binary: binary, folder: folder, launcher: ["/usr/sbin/ip", "netns", "exec", namespace])
+        defer { running.stop() }
+        let client = try UnixHTTPClient(socketPath: running.socket, timeoutSeconds: 120)
+        defer { client.close() }
+
+        func call(_ path: String, _ json: String) throws -> [String: Any] {
+            let response = try client.post(path, json: json)
+            guard response.status == 200 else { throw ValidationError("\(path): \(response.status) \(response.text.prefix(300))") }
+            return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+        }
+        let poolID = try call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"10.254.0.0/16","V6":false}"#)["PoolID"] as! String
+        let gateway = try call("/IpamDriver.RequestAddress",
+                               #"{"PoolID":"\#(poolID)","Options":{"RequestAddressType":"com.docker.network.gateway"}}"#)["Address"] as! String
+        let networkID = LifecycleBench.hex(64)
+        _ = try call("/NetworkDriver.CreateNetwork",
+                     #"{"NetworkID":"\#(networkID)","IPv4Data":[{"AddressSpace":"LocalDefault","Pool":"10.254.0.0/16","Gateway":"\#(gateway)"}],"IPv6Data":[],"Options":{"com.docker.network.generic":{}}}"#)
+
+        /// Seconds ProgramExternalConnectivity takes for `bindings` on a fresh endpoint.
+        func publish(_ bindings: [(host: Int, container: Int)]) throws -> Double {
+            let endpointID = LifecycleBench.hex(64)
+            let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(poolID)","Address":"","Options":null}"#)["Address"] as! String
+            _ = try call("/NetworkDriver.CreateEndpoint",
+                         #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
+            let map = bindings.map { #"{"Proto":6,"IP":"","Port":\#($0.container),"HostIP":"","HostPort":\#($0.host),"HostPortEnd":\#($0.host)}"# }
+                .joined(separator: ",")
+            let body = #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","Options":{"com.docker.network.portmap":[\#(map)]}}"#
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = try call("/NetworkDriver.ProgramExternalConnectivity", body)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+            _ = try call("/NetworkDriver.RevokeExternalConnectivity", #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)"}"#)
+            _ = try call("/NetworkDriver.DeleteEndpoint", #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)"}"#)
+            _ = try call("/IpamDriver.ReleaseAddress", #"{"PoolID":"\#(poolID)","Address":"\#(address.split(separator: "/")[0])"}"#)
+            return seconds
+        }
+
+        _ = try publish((0..<10).map { (0, 8000 + $0) })  // warm-up
+        let smallSeconds = try publish((0..<small).map { (0, 1 + $0) })
+        let largeSeconds = try publish((0..<large).map { (0, 1 + $0) })
+        let rangeSeconds = try publish((0..<range).map { (20_000 + $0, 20_000 + $0) })
+
+        print("swiftnet ports benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, server \(binary), namespace \(namespace)")
+        print(String(format: "%5d any-port bindings (-p N): %8.1f ms, %7.3f ms per binding", small, smallSeconds * 1000,
+                     smallSeconds * 1000 / Double(small)))
+        print(String(format: "%5d any-port bindings (-p N): %8.1f ms, %7.3f ms per binding", large, largeSeconds * 1000,
+                     largeSeconds * 1000 / Double(large)))
+        print(String(format: "per binding at %d ÷ at %d: %.2fx (target: flat, ≤ 2x)", large, small,
+                     (largeSeconds / Double(large)) / (smallSeconds / Double(small))))
+        print(String(format: "-p %d-%d:%d-%d (%d bindings): %.0f ms (target ≤ 2000 ms)", 20_000, 20_000 + range - 1,
+                     20_000, 20_000 + range - 1, range, rangeSeconds * 1000))
+    }
+}
