@@ -22,10 +22,20 @@ struct PortsBench: ParsableCommand {
     @Option(help: "Ports of the published range (20000-…).")
     var range = 10_000
 
+    @Option(help: "Endpoints publishing a port before the first start measurement.")
+    var fewEndpoints = 10
+
+    @Option(help: "Endpoints publishing a port before the second start measurement.")
+    var manyEndpoints = 1_000
+
+    @Option(help: "Container starts measured at each size.")
+    var starts = 20
+
     func run() throws {
         guard getuid() == 0 else { throw ValidationError("ports needs root: it makes a namespace, a bridge and rules") }
-        guard (1...20_000).contains(small), (1...20_000).contains(large), (1...40_000).contains(range) else {
-            throw ValidationError("--small and --large: 1…20000; --range: 1…40000")
+        guard (1...20_000).contains(small), (1...20_000).contains(large), (1...40_000).contains(range),
+              (0...1_000).contains(fewEndpoints), (fewEndpoints...1_000).contains(manyEndpoints), (1...1_000).contains(starts) else {
+            throw ValidationError("--small and --large: 1…20000; --range: 1…40000; --few-endpoints ≤ --many-endpoints ≤ 1000; --starts 1…1000")
         }
         let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("swiftnet").path
@@ -74,10 +84,45 @@ struct PortsBench: ParsableCommand {
             return seconds
         }
 
+        /// A container start with `-p 80`: CreateEndpoint, Join, ProgramExternalConnectivity.
+        func start() throws -> (endpointID: String, address: String) {
+            let endpointID = LifecycleBench.hex(64)
+            let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(poolID)","Address":"","Options":null}"#)["Address"] as! String
+            _ = try call("/NetworkDriver.CreateEndpoint",
+                         #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
+            _ = try call("/NetworkDriver.Join",
+                         #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","SandboxKey":"/var/run/docker/netns/bench","Options":{}}"#)
+            _ = try call("/NetworkDriver.ProgramExternalConnectivity",
+                         #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","Options":{"com.docker.network.portmap":[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":0,"HostPortEnd":0}]}}"#)
+            return (endpointID, address)
+        }
+        func stop(_ started: (endpointID: String, address: String)) throws {
+            _ = try call("/NetworkDriver.RevokeExternalConnectivity", #"{"NetworkID":"\#(networkID)","EndpointID":"\#(started.endpointID)"}"#)
+            _ = try call("/NetworkDriver.Leave", #"{"NetworkID":"\#(networkID)","EndpointID":"\#(started.endpointID)"}"#)
+            _ = try call("/NetworkDriver.DeleteEndpoint", #"{"NetworkID":"\#(networkID)","EndpointID":"\#(started.endpointID)"}"#)
+            _ = try call("/IpamDriver.ReleaseAddress", #"{"PoolID":"\#(poolID)","Address":"\#(started.address.split(separator: "/")[0])"}"#)
+        }
+        /// Median seconds of a start with `count` other endpoints publishing a port (each
+        /// measured start is stopped before the next).
+        var publishing: [(endpointID: String, address: String)] = []
+        func medianStart(with count: Int) throws -> Double {
+            while publishing.count < count { publishing.append(try start()) }
+            var samples: [Double] = []
+            for _ in 0..<starts {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let started = try start()
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                try stop(started)
+            }
+            return samples.sorted()[samples.count / 2]
+        }
+
         _ = try publish((0..<10).map { (0, 8000 + $0) })  // warm-up
         let smallSeconds = try publish((0..<small).map { (0, 1 + $0) })
         let largeSeconds = try publish((0..<large).map { (0, 1 + $0) })
         let rangeSeconds = try publish((0..<range).map { (20_000 + $0, 20_000 + $0) })
+        let fewStart = try medianStart(with: fewEndpoints)
+        let manyStart = try medianStart(with: manyEndpoints)
 
         print("swiftnet ports benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, server \(binary), namespace \(namespace)")
         print(String(format: "%5d any-port bindings (-p N): %8.1f ms, %7.3f ms per binding", small, smallSeconds * 1000,
@@ -88,5 +133,8 @@ struct PortsBench: ParsableCommand {
                      (largeSeconds / Double(large)) / (smallSeconds / Double(small))))
         print(String(format: "-p %d-%d:%d-%d (%d bindings): %.0f ms (target ≤ 2000 ms)", 20_000, 20_000 + range - 1,
                      20_000, 20_000 + range - 1, range, rangeSeconds * 1000))
+        print(String(format: "container start with -p 80 (CreateEndpoint+Join+ProgramExternalConnectivity), median of %d: "
+                     + "%.2f ms with %d endpoints publishing, %.2f ms with %d: %.2fx (target ≤ 2x)", starts, fewStart * 1000,
+                     fewEndpoints, manyStart * 1000, manyEndpoints, manyStart / fewStart))
     }
 }

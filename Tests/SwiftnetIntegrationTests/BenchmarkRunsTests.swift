@@ -32,9 +32,11 @@ final class BenchmarkRunsTests: XCTestCase {
 
     func testPortsBenchmarkPrintsPerBindingRatioAndRange() throws {
         try XCTSkipUnless(getuid() == 0, "the ports benchmark makes a namespace")
-        let output = try run(["ports", "--small", "5", "--large", "20", "--range", "30"])
+        let output = try run(["ports", "--small", "5", "--large", "20", "--range", "30",
+                              "--few-endpoints", "1", "--many-endpoints", "3", "--starts", "2"])
         XCTAssertTrue(output.contains("per binding at 20 ÷ at 5"), output)
         XCTAssertTrue(output.contains("-p 20000-20029:20000-20029 (30 bindings)"), output)
+        XCTAssertTrue(output.contains("with 1 endpoints publishing"), output)
     }
 
     func testStartupBenchmarkPrintsTimeAndRSS() throws {
