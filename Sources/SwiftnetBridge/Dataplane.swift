@@ -55,9 +55,21 @@ package protocol FirewallProgrammer: Sendable {
     /// Returns how many rules and jumps differed (0: nothing changed).
     @discardableResult
     func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int
+    /// `apply` after a change the driver made itself: may trust what it installed last
+    /// instead of reading the tables (see `Firewall.applyChange`).
+    @discardableResult
+    func applyChange(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int
     /// Repairs the jumps into swiftnet's chains (missing, or no longer first).
     func ensureJumps() throws
     /// How the installed chains and jumps differ from what `networks` and `endpoints` render
     /// to, and how many rules were compared.
     func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int)
+}
+
+extension FirewallProgrammer {
+    /// A programmer with nothing to remember applies in full.
+    @discardableResult
+    package func applyChange(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int {
+        try apply(networks: networks, endpoints: endpoints)
+    }
 }

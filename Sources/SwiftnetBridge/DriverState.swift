@@ -3,7 +3,7 @@ import SwiftnetNetworkModel
 /// The driver's records as they stand, guarded by its lock: what the store holds, in memory.
 package struct DriverState: Sendable {
     package var networks: [String: NetworkRecord] = [:]
-    package var endpoints: [String: EndpointRecord] = [:]
+    package var endpoints = EndpointTable()
 
     package init(networks: [NetworkRecord] = [], endpoints: [EndpointRecord] = []) {
         for network in networks { self.networks[network.id] = network }

@@ -18,6 +18,12 @@ package struct IptablesFirewall: FirewallProgrammer {
         return try firewall.apply(networks: rules, bindings: bindings)
     }
 
+    @discardableResult
+    package func applyChange(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int {
+        let (rules, bindings) = IptablesFirewall.desired(networks: networks, endpoints: endpoints)
+        return try firewall.applyChange(networks: rules, bindings: bindings)
+    }
+
     package func ensureJumps() throws {
         try firewall.ensureJumps()
     }

@@ -18,10 +18,12 @@ extension SwiftnetDriver {
         return (networks, endpoints)
     }
 
-    /// Renders and applies the firewall for `state`. Returns how many rules and jumps differed.
+    /// Renders and applies the firewall for `state` after a change of the records (without
+    /// reading the tables back when this process installed the last state; start-up and
+    /// `doctor --fix` read them, see `reapplyFirewall`). Returns how many rules and jumps differed.
     @discardableResult
     func applyFirewall(_ state: DriverState) throws -> Int {
         let records = firewallRecords(state)
-        return try firewall.apply(networks: records.networks, endpoints: records.endpoints)
+        return try firewall.applyChange(networks: records.networks, endpoints: records.endpoints)
     }
 }

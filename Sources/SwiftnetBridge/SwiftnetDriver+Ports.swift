@@ -27,13 +27,8 @@ extension SwiftnetDriver {
             // split gateways an IPv4-only and an IPv6-only endpoint of one container are both
             // asked to publish the full port list (the IPv4 one with no_proxy_6to4, which
             // swiftnet honours by never forwarding across families).
-            var taken = TakenHostPorts()
-            for other in state.liveEndpoints() where other.id != endpointID {
-                for port in other.publishedPorts {
-                    taken.insert(port, families: port.families(onEndpointWith: SwiftnetDriver.families(of: other)))
-                }
-            }
-            let chosen = try chooseHostPorts(wanted, taken: taken, endpointFamilies: SwiftnetDriver.families(of: endpoint),
+            let chosen = try chooseHostPorts(wanted, taken: state.endpoints.hostPorts, endpointID: endpointID,
+                                             endpointFamilies: SwiftnetDriver.families(of: endpoint),
                                              defaultHostIP: network.options.hostBindingIPv4)
             guard chosen != endpoint.publishedPorts else { return chosen }
             let previous = endpoint
@@ -85,9 +80,12 @@ extension SwiftnetDriver {
     /// host address resume where the previous one stopped (the ports before were taken or
     /// held, and a binding of the same call only adds to what is taken), so N such requests
     /// walk the ephemeral range once instead of N times.
-    func chooseHostPorts(_ requests: [PortBindingRequest], taken: TakenHostPorts, endpointFamilies: Set<IPFamily>,
-                         defaultHostIP: IPAddress?) throws -> [PublishedPort] {
-        var taken = taken
+    /// `taken`: every live endpoint's bindings, the index kept with the records; the
+    /// endpoint's own (`endpointID`, which it is publishing anew) do not count.
+    func chooseHostPorts(_ requests: [PortBindingRequest], taken: TakenHostPorts, endpointID: String,
+                         endpointFamilies: Set<IPFamily>, defaultHostIP: IPAddress?) throws -> [PublishedPort] {
+        // This call's choices apart: inserting into `taken` would copy the whole index.
+        var chosenHere = TakenHostPorts()
         var chosen: [PublishedPort] = []
         chosen.reserveCapacity(requests.count)
         var resumeAt: [EphemeralCursor: Int] = [:]
@@ -108,10 +106,11 @@ extension SwiftnetDriver {
             for port in candidates {
                 let binding = PublishedPort(proto: request.proto, hostIP: hostIP, hostPort: port, containerPort: request.containerPort)
                 let families = binding.families(onEndpointWith: endpointFamilies)
-                if taken.clashes(binding, families: families) { continue }
+                if taken.clashes(binding, families: families, except: endpointID)
+                    || chosenHere.clashes(binding, families: families, except: nil) { continue }
                 if !families.allSatisfy({ hostPorts.isFree(proto: request.proto, hostIP: hostIP, family: $0, port: port) }) { continue }
                 found = binding
-                taken.insert(binding, families: families)
+                chosenHere.insert(binding, families: families, endpointID: endpointID)
                 break
             }
             guard let found else {
@@ -132,19 +131,44 @@ struct EphemeralCursor: Hashable {
     var hostIP: IPAddress?
 }
 
-/// The host ports other bindings hold, by protocol and port, with the families each serves:
-/// a candidate is checked against the few bindings of its own port, not against all of them.
-struct TakenHostPorts {
-    private var byPort: [Int: [(port: PublishedPort, families: Set<IPFamily>)]] = [:]
-
-    init(capacity: Int = 0) { byPort.reserveCapacity(capacity) }
-
-    mutating func insert(_ port: PublishedPort, families: Set<IPFamily>) {
-        byPort[Self.key(port), default: []].append((port, families))
+/// Host ports bindings hold, by protocol and port, with the families each serves and whose
+/// they are: a candidate is checked against the few bindings of its own port, not all.
+struct TakenHostPorts: Sendable {
+    private struct Holder: Sendable {
+        var endpointID: String
+        var port: PublishedPort
+        var families: Set<IPFamily>
     }
 
-    func clashes(_ binding: PublishedPort, families: Set<IPFamily>) -> Bool {
-        byPort[Self.key(binding)]?.contains { $0.port.clashes(with: binding) && !$0.families.isDisjoint(with: families) } ?? false
+    private var byPort: [Int: [Holder]] = [:]
+
+    /// Every binding of a live endpoint (see `EndpointTable`).
+    mutating func insert(_ endpoint: EndpointRecord) {
+        guard endpoint.state != .deleting else { return }
+        let endpointFamilies = SwiftnetDriver.families(of: endpoint)
+        for port in endpoint.publishedPorts {
+            insert(port, families: port.families(onEndpointWith: endpointFamilies), endpointID: endpoint.id)
+        }
+    }
+
+    mutating func remove(_ endpoint: EndpointRecord) {
+        for port in endpoint.publishedPorts {
+            let key = Self.key(port)
+            guard var holders = byPort[key] else { continue }
+            holders.removeAll { $0.endpointID == endpoint.id }
+            byPort[key] = holders.isEmpty ? nil : holders
+        }
+    }
+
+    mutating func insert(_ port: PublishedPort, families: Set<IPFamily>, endpointID: String) {
+        byPort[Self.key(port), default: []].append(Holder(endpointID: endpointID, port: port, families: families))
+    }
+
+    /// Whether a binding of another endpoint than `except` clashes with `binding`.
+    func clashes(_ binding: PublishedPort, families: Set<IPFamily>, except: String?) -> Bool {
+        byPort[Self.key(binding)]?.contains {
+            $0.endpointID != except && $0.port.clashes(with: binding) && !$0.families.isDisjoint(with: families)
+        } ?? false
     }
 
     /// Protocol and port in one integer: hashing it costs no allocation (a text key did, per

@@ -11,8 +11,10 @@ import Synchronization
 package final class Firewall: Sendable {
     package let chains: FirewallChains
     /// apply and remove each run several commands; two at once could interleave a stale
-    /// state's restore after a newer one. One at a time per process.
-    private let serial = Mutex(())
+    /// state's restore after a newer one. One at a time per process. Holds, per family, the
+    /// rendering this process last installed and has not seen disturbed since (see
+    /// `applyChange`).
+    private let serial = Mutex<[IPFamily: String]>([:])
 
     /// `prefix` names our chains (`SWIFTNET-FORWARD`…); tests use a unique one. It is code,
     /// not request data: an invalid prefix is a programming error and stops the process.
@@ -44,18 +46,60 @@ package final class Firewall: Sendable {
             (.v4, try FirewallRules.render(networks: networks, bindings: bindings, family: .v4, prefix: prefix)),
             (.v6, try FirewallRules.render(networks: networks, bindings: bindings, family: .v6, prefix: prefix)),
         ]
-        return try serial.withLock { _ throws(FirewallError) -> Int in
+        return try serial.withLock { installed throws(FirewallError) -> Int in
             var changed = 0
             for (family, text) in texts {
-                let saved = try saved(family)
-                if saved.ours != text {
-                    changed += max(1, FirewallDifference.compare(expected: text, installed: saved.ours, family: family).count)
-                    try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: text)
-                }
-                changed += try ensureJumps(family: family, saved: saved)
+                changed += try applyChecked(text, family: family, installed: &installed)
             }
             return changed
         }
+    }
+
+    /// `apply` for a change the server just made to its records: a family whose rendering is
+    /// what this process last installed is left alone, and one whose rendering changed is
+    /// restored without reading the tables first. Reading them costs an `iptables-save` of
+    /// every rule of the host per family, the one cost that grows with the rules of other
+    /// endpoints; it tells nothing here, because the restore replaces our chains whole
+    /// whatever they hold. What someone else did meanwhile is still found: `ensureJumps`
+    /// (every few seconds) reads the tables and forgets a family whose chains differ from
+    /// what was installed or whose jumps it had to repair, so the next change takes `apply`'s
+    /// full path; `apply` itself (start-up, `doctor --fix`) and `drift` always read.
+    @discardableResult
+    package func applyChange(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
+        let texts: [(IPFamily, String)] = [
+            (.v4, try FirewallRules.render(networks: networks, bindings: bindings, family: .v4, prefix: prefix)),
+            (.v6, try FirewallRules.render(networks: networks, bindings: bindings, family: .v6, prefix: prefix)),
+        ]
+        return try serial.withLock { installed throws(FirewallError) -> Int in
+            var changed = 0
+            for (family, text) in texts {
+                guard let last = installed[family] else {
+                    changed += try applyChecked(text, family: family, installed: &installed)
+                    continue
+                }
+                if last == text { continue }
+                installed[family] = nil  // unknown until the restore succeeds
+                try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: text)
+                installed[family] = text
+                changed += 1
+            }
+            return changed
+        }
+    }
+
+    /// One family of `apply`: reads the tables, restores our chains if they differ, repairs
+    /// the jumps; remembers the rendering as installed once all of that succeeded.
+    private func applyChecked(_ text: String, family: IPFamily, installed: inout [IPFamily: String]) throws(FirewallError) -> Int {
+        installed[family] = nil
+        var changed = 0
+        let saved = try saved(family)
+        if saved.ours != text {
+            changed += max(1, FirewallDifference.compare(expected: text, installed: saved.ours, family: family).count)
+            try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: text)
+        }
+        changed += try ensureJumps(family: family, saved: saved)
+        installed[family] = text
+        return changed
     }
 
     /// Puts back missing jumps and moves the FORWARD jump back to its place (right after the
@@ -64,9 +108,13 @@ package final class Firewall: Sendable {
     /// then let their traffic into ours before our isolation drops see it. The server calls
     /// this every few seconds as well as in `apply`.
     package func ensureJumps() throws(FirewallError) {
-        try serial.withLock { _ throws(FirewallError) in
+        try serial.withLock { installed throws(FirewallError) in
             for family in [IPFamily.v4, .v6] {
-                try ensureJumps(family: family, saved: try saved(family))
+                let saved = try saved(family)
+                // Someone else changed our chains (or flushed everything): the next change
+                // must read the tables again rather than trust the remembered rendering.
+                if let last = installed[family], saved.ours != last { installed[family] = nil }
+                if try ensureJumps(family: family, saved: saved) > 0 { installed[family] = nil }
             }
         }
     }
@@ -108,7 +156,8 @@ package final class Firewall: Sendable {
     /// Carries on after a failure so that as much as possible is gone, then throws the first
     /// error. Nothing is left behind when it returns.
     package func remove() throws(FirewallError) {
-        try serial.withLock { _ throws(FirewallError) in
+        try serial.withLock { installed throws(FirewallError) in
+            installed = [:]
             var firstError: FirewallError?
             func attempt(_ step: () throws(FirewallError) -> Void) {
                 do throws(FirewallError) { try step() } catch { if firstError == nil { firstError = error } }

@@ -89,4 +89,48 @@ final class PortPublishingTests: DriverTestCase {
         XCTAssertNoThrow(try driver.programExternalConnectivity(networkID: network, endpointID: second.id,
                                                                 options: Self.portMap(container: 80, host: 8080)))
     }
+
+    /// The taken-port index follows every change of the records: revoke, republish, a failed
+    /// publish, delete, and a restart that loads the records.
+    func testTheTakenPortsFollowRevokeRepublishDeleteAndRestart() throws {
+        let network = try createNetwork()
+        let first = try createEndpoint(1, network: network, address: "10.1.0.2/24")
+        let second = try createEndpoint(2, network: network, address: "10.1.0.3/24")
+        let port8080 = Self.portMap(container: 80, host: 8080)
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: port8080)
+        // Publishing anew the ports it has is not a clash with itself.
+        XCTAssertNoThrow(try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: port8080))
+        try driver.revokeExternalConnectivity(networkID: network, endpointID: first.id)
+        try driver.programExternalConnectivity(networkID: network, endpointID: second.id, options: port8080)
+        XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: port8080))
+        firewall.setFailing(true)
+        XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: first.id,
+                                                                    options: Self.portMap(container: 80, host: 9090)))
+        firewall.setFailing(false)
+        driver = try makeDriver()  // a restart: the index is built from the stored records
+        XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: port8080))
+        XCTAssertNoThrow(try driver.programExternalConnectivity(networkID: network, endpointID: first.id,
+                                                                options: Self.portMap(container: 80, host: 9090)))
+        try driver.deleteEndpoint(networkID: network, endpointID: second.id)
+        XCTAssertNoThrow(try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: port8080))
+        XCTAssertEqual(driver.endpoint(first.id)?.publishedPorts.map(\.hostPort), [8080])
+    }
+
+    /// Many any-port requests in one call take consecutive free ports, skipping those other
+    /// endpoints and sockets hold.
+    func testAnyPortRequestsOfOneCallTakeConsecutiveFreePorts() throws {
+        let network = try createNetwork()
+        let first = try createEndpoint(1, network: network, address: "10.1.0.2/24")
+        let second = try createEndpoint(2, network: network, address: "10.1.0.3/24")
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: Self.portMap(container: 80))
+        hostPorts.hold(49_002)
+        let two: JSONObject = [PortBindingRequest.portMapKey: .array([81, 82].map { port in .object([
+            "Proto": .number(6), "Port": .number(Double(port)), "HostIP": .string(""), "HostPort": .number(0), "HostPortEnd": .number(0),
+        ]) })]
+        try driver.programExternalConnectivity(networkID: network, endpointID: second.id, options: two)
+        XCTAssertEqual(driver.endpoint(second.id)?.publishedPorts.map(\.hostPort), [49_001, 49_003])
+        XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: two)) { error in
+            guard case DriverError.noFreeHostPort = error else { return XCTFail("\(error)") }
+        }
+    }
 }

@@ -115,6 +115,32 @@ final class FirewallApplyTests: XCTestCase {
         XCTAssertNotEqual(try handles(), before)
     }
 
+    /// A change restores the changed family whole without reading the tables first, so rules
+    /// someone removed from our chains come back with it; a family whose rendering did not
+    /// change is left alone until `ensureJumps` (the server's 5 s guard) has read the tables,
+    /// seen the drift and made the next change read them again.
+    func testApplyChangeTrustsWhatItInstalledUntilTheGuardSeesDrift() throws {
+        let (networks, bindings) = state()
+        try firewall.applyChange(networks: networks, bindings: bindings)
+        for family in [IPFamily.v4, .v6] {
+            XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, bindings, family))
+        }
+        try HostCommand.must(["/usr/sbin/iptables", "-t", "nat", "-F", "\(prefix)-DNAT"])
+        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", "\(prefix)-DNAT"])
+        var changed = bindings
+        changed[0].hostPort = 40081  // an IPv4 binding: only the IPv4 rendering changes
+        XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: changed), 1)
+        XCTAssertEqual(try firewall.savedRules(family: .v4), try rendered(networks, changed, .v4))
+        XCTAssertNotEqual(try firewall.savedRules(family: .v6), try rendered(networks, changed, .v6),
+                          "unchanged family: not read, not rewritten")
+        XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: changed), 0)
+        try firewall.ensureJumps()
+        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: changed), 0)
+        for family in [IPFamily.v4, .v6] {
+            XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, changed, family))
+        }
+    }
+
     /// A new state replaces the old one whole: nothing of the old rules survives.
     func testApplyReplacesThePreviousState() throws {
         let (networks, bindings) = state()
