@@ -6,6 +6,7 @@ import SwiftnetFirewall
 import SwiftnetIPAM
 import SwiftnetKernel
 import SwiftnetOperator
+import SwiftnetOverlay
 import SwiftnetStore
 
 /// One state file opened for work: its lock, store, IPAM and bridge driver, and the operator
@@ -22,6 +23,9 @@ package final class Plugin: Sendable {
     package let bootID: String
     package let ipam: IPAMService
     package let driver: SwiftnetDriver
+    /// Multi-host networks (`swiftnet serve --etcd-endpoints`); nil without etcd.
+    package let multiHost: MultiHost?
+    package let multiHostIPAM: MultiHostIPAM?
     let store: StateStore
     private let lock: StateLock
     private let logger: Logger
@@ -29,7 +33,7 @@ package final class Plugin: Sendable {
     /// `chainPrefix` nil: the one the state's server last used (or the default). A server
     /// passes its own and records it.
     package init(statePath: String, chainPrefix: String?, localPools: [PoolBase]? = nil, globalPools: [PoolBase]? = nil,
-                recordChainPrefix: Bool, logger: Logger) throws {
+                recordChainPrefix: Bool, multiHost settings: MultiHostSettings? = nil, logger: Logger) throws {
         self.statePath = statePath
         self.logger = logger
         lock = try StateLock(statePath: statePath)
@@ -44,7 +48,20 @@ package final class Plugin: Sendable {
         ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
         bootID = Plugin.currentBootID()
         let dataplane = try KernelDataplane(links: LinkManager(), instanceID: store.instanceID())
-        driver = try SwiftnetDriver(store: store, modes: DriverModes(bridge: BridgeMode(dataplane: dataplane, logger: logger)),
+        let bridge = BridgeMode(dataplane: dataplane, logger: logger)
+        var overlay: OverlayMode?
+        if let settings {
+            let multiHost = try MultiHost(settings: settings, logger: logger)
+            let multiHostIPAM = try MultiHostIPAM(multiHost: multiHost, store: store, logger: logger)
+            self.multiHost = multiHost
+            self.multiHostIPAM = multiHostIPAM
+            overlay = OverlayMode(bridge: bridge, multiHost: multiHost,
+                                  poolNetwork: { [multiHostIPAM] in multiHostIPAM.networkName(forSubnet: $0) }, logger: logger)
+        } else {
+            multiHost = nil
+            multiHostIPAM = nil
+        }
+        driver = try SwiftnetDriver(store: store, modes: DriverModes(bridge: bridge, overlay: overlay),
                                     links: dataplane, firewall: IptablesFirewall(firewall: Firewall(prefix: prefix)),
                                     hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
     }
