@@ -61,6 +61,6 @@ package struct UnconfiguredMode: NetworkMode {
     package func addressedLinks(of networks: [NetworkRecord]) -> Set<String> { bridge.addressedLinks(of: networks) }
     package func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink], owned: Set<String>,
                           bootID: String) -> [Finding] {
-        bridge.findings(networks: networks, endpoints: endpoints, links: links, owned: owned, bootID: bootID)
+        bridge.findings(ofOwn: networks, endpoints: endpoints, links: links, owned: owned, bootID: bootID)
     }
 }

@@ -235,7 +235,7 @@ package final class OverlayMode: NetworkMode {
     /// neighbour entries differ from the remote endpoints etcd lists.
     package func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink], owned: Set<String>,
                           bootID: String) -> [Finding] {
-        var findings = bridge.findings(networks: networks, endpoints: endpoints, links: links, owned: owned, bootID: bootID)
+        var findings = bridge.findings(ofOwn: networks, endpoints: endpoints, links: links, owned: owned, bootID: bootID)
         guard !networks.isEmpty else { return findings }
         if let error = multiHost.etcdStatus() {
             findings.append(Finding(kind: .etcdUnreachable, subject: "etcd",
