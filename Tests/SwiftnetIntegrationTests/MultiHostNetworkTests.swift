@@ -1,0 +1,70 @@
+import Foundation
+import SwiftnetTestSupport
+import XCTest
+
+/// One logical network on three hosts, each with its own swiftnet server: containers on
+/// different hosts reach each other and their (shared) gateway; a Join elsewhere is reachable
+/// within a second and a Leave is gone from every FDB within a second.
+final class MultiHostNetworkTests: MultiHostTestCase {
+    func testContainersOnThreeHostsReachEachOtherAndTheirGateway() throws {
+        let (h1, h2, h3) = (try addHost(), try addHost(), try addHost())
+        let subnet = "10.77.\(octet).0/24"
+        let n1 = try createNetwork(on: h1, name: "blue", subnet: subnet)
+        XCTAssertEqual(n1.subnet, subnet)
+        // The others ask by name alone and get the same subnet and gateway.
+        let n2 = try createNetwork(on: h2, name: "blue")
+        let n3 = try createNetwork(on: h3, name: "blue")
+        XCTAssertEqual([n2.subnet, n3.subnet], [subnet, subnet])
+        XCTAssertEqual(Set([n1.gateway, n2.gateway, n3.gateway]).count, 1, "one gateway on every host")
+        // A different subnet for the name is refused with the one it has.
+        let refused = try h2.client.call("/IpamDriver.RequestPool",
+            #"{"AddressSpace":"LocalDefault","Options":{"swiftnet.network":"blue"},"Pool":"10.78.0.0/24","SubPool":"","V6":false}"#)
+        XCTAssertEqual(refused.status, 500)
+        XCTAssertTrue("\(refused.object["Err"] ?? "")".contains("exists with subnet \(subnet)"), "\(refused.object)")
+
+        for network in [n1, n2, n3] {
+            let vxlan = inHost(network.host, "/usr/sbin/ip", "-d", "link", "show", network.vxlan)
+            XCTAssertTrue(vxlan.succeeded, vxlan.both)
+            XCTAssertTrue(vxlan.output.contains("master \(network.bridge)"), vxlan.output)
+            XCTAssertTrue(vxlan.output.contains("nolearning") && vxlan.output.contains("proxy"), vxlan.output)
+            let gateway = inHost(network.host, "/usr/sbin/ip", "-4", "addr", "show", network.bridge)
+            XCTAssertTrue(gateway.output.contains("\(n1.gateway)/24"), gateway.output)
+        }
+
+        let c1 = try addContainer(to: n1)
+        let c2 = try addContainer(to: n2)
+        let c3 = try addContainer(to: n3)
+        XCTAssertEqual(Set([c1.address, c2.address, c3.address]).count, 3)
+        for (from, to) in [(c1, c2), (c1, c3), (c2, c3), (c3, c1), (c2, c1), (c3, c2)] {
+            XCTAssertNotNil(waitFor(seconds: 3) { ping(from: from.namespace, to.address) },
+                            "\(from.host.name) → \(to.host.name) \(to.address)\n\(from.host.server.log.suffix(2000))")
+        }
+        for container in [c1, c2, c3] {
+            XCTAssertTrue(ping(from: container.namespace, n1.gateway), "\(container.host.name) → gateway")
+        }
+
+        // A remote Join: reachable within a second of Join's answer.
+        let started = Date()
+        let c4 = try addContainer(to: n3)
+        let joinedAt = Date()
+        let reachable = waitFor(seconds: 3) { forwardingMACs(n1).contains(c4.mac.lowercased()) }
+        XCTAssertNotNil(reachable, "h1's FDB never got \(c4.mac): \(forwardingMACs(n1))")
+        XCTAssertLessThan(reachable ?? 99, 1.0)
+        XCTAssertTrue(ping(from: c1.namespace, c4.address), "h1 → new container on h3")
+        let pingable = Date().timeIntervalSince(joinedAt)
+        print("FIGURE remote join: FDB on another host \(String(format: "%.0f", (reachable ?? 0) * 1000)) ms after Join answered; "
+              + "first ping answered \(String(format: "%.0f", pingable * 1000)) ms after Join (RequestAddress…Join took "
+              + "\(String(format: "%.0f", joinedAt.timeIntervalSince(started) * 1000)) ms)")
+
+        // Leave: gone from the other hosts' FDBs within a second.
+        try removeContainer(c4, from: n3)
+        let gone = waitFor(seconds: 3) { !forwardingMACs(n1).contains(c4.mac.lowercased()) && !forwardingMACs(n2).contains(c4.mac.lowercased()) }
+        XCTAssertNotNil(gone)
+        XCTAssertLessThan(gone ?? 99, 1.0)
+        XCTAssertEqual(forwardingMACs(n1), Set([c2.mac, c3.mac].map { $0.lowercased() }), "h1 holds exactly the remote endpoints")
+
+        // The doctor sees etcd and no drift.
+        let kinds = try doctorFindings(h1)
+        XCTAssertFalse(kinds.contains("etcd-unreachable") || kinds.contains("fdb-drift") || kinds.contains("vxlan-missing"), "\(kinds)")
+    }
+}
