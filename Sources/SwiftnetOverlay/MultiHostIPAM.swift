@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import SwiftnetAddress
+import SwiftnetCrashPoints
 import SwiftnetMultiHost
 import SwiftnetStore
 
@@ -101,6 +102,7 @@ package final class MultiHostIPAM: Sendable {
             if case .etcd = error {} else { try? store.deleteMultiHostClaims(owners: [owner]) }
             throw error
         }
+        CrashPoint.reach("multihost.claim.claimed")
         try store.completeMultiHostClaim(owner: owner, address: claim.address)
         return "\(claim.address)/\(length)"
     }
@@ -120,6 +122,27 @@ package final class MultiHostIPAM: Sendable {
             try store.deleteMultiHostClaims(owners: [claim.owner])
         }
         return released
+    }
+
+    /// This host's answered claims made before `cutoff` (seconds since 1970), by pool id: the
+    /// candidates for leaks (an answer lost when the server died after recording it).
+    package func answeredClaims(before cutoff: Int) throws -> [(poolID: String, network: String, address: IPAddress)] {
+        let byNetwork = pools.withLock { pools in
+            Dictionary(pools.values.map { ($0.network, $0.poolID) }, uniquingKeysWith: { first, _ in first })
+        }
+        return try store.multiHostClaims().compactMap { record in
+            guard record.createdAt < cutoff, let address = record.address, let poolID = byNetwork[record.network] else { return nil }
+            return (poolID, record.network, address)
+        }
+    }
+
+    /// Releases a leaked address if the claims of it this host recorded are all older than
+    /// `cutoff` (a newer one is a fresh allocation on its way to an endpoint).
+    package func releaseLeaked(poolID: String, address: IPAddress, allocatedBefore cutoff: Int) throws -> Bool {
+        let pool = try self.pool(poolID)
+        let held = try store.multiHostClaims(network: pool.network, address: address)
+        guard !held.isEmpty, held.allSatisfy({ $0.createdAt < cutoff }) else { return false }
+        return try releaseAddress(poolID: poolID, address: address.description)
     }
 
     private func pool(_ poolID: String) throws -> MultiHostPoolRecord {

@@ -169,6 +169,28 @@ package final class Plugin: Sendable {
     }
 
     func leakedAddresses(minimumAge: Int) throws -> (leaks: [LeakedAddress], cutoff: Int) {
+        let local = try localLeakedAddresses(minimumAge: minimumAge)
+        return (local.leaks + (try multiHostLeakedAddresses(cutoff: local.cutoff)), local.cutoff)
+    }
+
+    /// Answered multi-host claims no endpoint of this host's overlay network holds (pools of
+    /// networks other drivers made are never considered).
+    func multiHostLeakedAddresses(cutoff: Int) throws -> [LeakedAddress] {
+        guard let multiHostIPAM else { return [] }
+        let claims = try multiHostIPAM.answeredClaims(before: cutoff)
+        guard !claims.isEmpty else { return [] }
+        let records = driver.records
+        var leaks: [LeakedAddress] = []
+        for claim in claims {
+            guard let network = records.networks.first(where: { $0.state == .ready && $0.options.multiHostNetwork == claim.network }),
+                  !records.endpoints.contains(where: { $0.networkID == network.id && $0.address?.address == claim.address })
+            else { continue }
+            leaks.append(LeakedAddress(poolID: claim.poolID, address: claim.address, networkID: network.id))
+        }
+        return leaks
+    }
+
+    func localLeakedAddresses(minimumAge: Int) throws -> (leaks: [LeakedAddress], cutoff: Int) {
         let ipam = ipam.snapshot()
         let pools = ipam.poolIDs.compactMap(ipam.pool)
         // Only pools of swiftnet networks: others' addresses are held by other drivers' endpoints.
@@ -189,7 +211,13 @@ package final class Plugin: Sendable {
     private func release(_ leak: LeakedAddress, cutoff: Int) -> (repair: Repair, released: Bool) {
         let subject = "address \(leak.address)"
         do {
-            if try ipam.releaseLeaked(poolID: leak.poolID, address: leak.address, allocatedBefore: cutoff) {
+            let released: Bool
+            if MultiHostIPAM.isMultiHost(poolID: leak.poolID), let multiHostIPAM {
+                released = try multiHostIPAM.releaseLeaked(poolID: leak.poolID, address: leak.address, allocatedBefore: cutoff)
+            } else {
+                released = try ipam.releaseLeaked(poolID: leak.poolID, address: leak.address, allocatedBefore: cutoff)
+            }
+            if released {
                 return (Repair(subject: subject, action: "released \(leak.address) in pool \(leak.poolID): no endpoint held it"), true)
             }
             return (Repair(subject: subject, action: "left \(leak.address) in pool \(leak.poolID): released or handed out again meanwhile"), false)
@@ -222,8 +250,25 @@ package final class Plugin: Sendable {
 
     private func release(_ freed: [FreedEndpoint]) -> [Repair] {
         var repairs: [Repair] = []
-        let subnets = Dictionary(driver.networks.map { ($0.id, $0.subnets.map(\.pool)) }, uniquingKeysWith: { first, _ in first })
+        let networks = driver.networks
+        let subnets = Dictionary(networks.map { ($0.id, $0.subnets.map(\.pool)) }, uniquingKeysWith: { first, _ in first })
+        let multiHostNames = Dictionary(networks.compactMap { network in network.options.multiHostNetwork.map { (network.id, $0) } },
+                                        uniquingKeysWith: { first, _ in first })
         for item in freed {
+            // A multi-host network's address is released in etcd, and its location withdrawn.
+            if let name = multiHostNames[item.endpoint.networkID], let multiHost, let multiHostIPAM {
+                guard let address = item.endpoint.address?.address else { continue }
+                let subject = "address \(address)"
+                do {
+                    try? multiHost.membership.withdraw(network: name, address: address)
+                    if try multiHostIPAM.releaseAddress(poolID: MultiHostIPAM.poolPrefix + name, address: address.description) {
+                        repairs.append(Repair(subject: subject, action: "released \(address) of a gone endpoint in multi-host network \(name)"))
+                    }
+                } catch {
+                    repairs.append(.failed(subject, "release \(address) in multi-host network \(name)", error))
+                }
+                continue
+            }
             for address in [item.endpoint.address, item.endpoint.addressIPv6].compactMap({ $0?.address }) {
                 for subnet in subnets[item.endpoint.networkID] ?? [] where subnet.contains(address) {
                     let subject = "address \(address)"

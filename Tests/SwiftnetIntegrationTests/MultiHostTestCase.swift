@@ -23,7 +23,7 @@ class MultiHostTestCase: XCTestCase {
     /// The lease TTL every server runs with: a dead host leaves the others' FDBs this fast.
     var leaseTTL = 3
 
-    final class Host {
+    final class Host: @unchecked Sendable {
         let index: Int
         let namespace: String
         let address: String
