@@ -137,8 +137,12 @@ let package = Package(
         // A real etcd on loopback for the etcd and multi-host tests.
         .target(name: "SwiftnetEtcdFixture", dependencies: ["SwiftnetEtcd"], path: "Tests/SwiftnetEtcdFixture"),
         .testTarget(name: "SwiftnetEtcdTests", dependencies: ["SwiftnetEtcd", "SwiftnetJSON", "SwiftnetEtcdFixture"]),
+        // A multi-host "server" the crash test kills with SIGKILL mid-claim.
+        .executableTarget(name: "swiftnet-claim-worker", dependencies: ["SwiftnetMultiHost", "SwiftnetEtcd", "SwiftnetAddress"],
+                          path: "Tests/SwiftnetClaimWorker"),
         .testTarget(name: "SwiftnetMultiHostTests", dependencies: [
             "SwiftnetMultiHost", "SwiftnetEtcd", "SwiftnetAddress", "SwiftnetJSON", "SwiftnetEtcdFixture", "SwiftnetKernel",
+            "swiftnet-claim-worker",
         ]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
             "SwiftnetServer", "SwiftnetPlugin", "SwiftnetClient", "SwiftnetFirewall", "SwiftnetTestSupport",

@@ -133,13 +133,13 @@ final class HTTPConnection: @unchecked Sendable {
             buffer.removeFirst(start)
             start = 0
         }
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n > 0 {
-                buffer += chunk[0..<n]
-                return true
+            let n = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16 * 1024) { chunk -> Int in
+                let n = recv(fd, chunk.baseAddress, chunk.count, 0)
+                if n > 0 { buffer.append(contentsOf: chunk[0..<n]) }
+                return n
             }
+            if n > 0 { return true }
             if n == 0 { return false }
             let code = errno
             if code == EINTR { continue }

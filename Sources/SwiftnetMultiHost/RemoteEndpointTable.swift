@@ -13,6 +13,8 @@ package struct RemoteEndpointTable: Sendable {
     package let keys: MultiHostKeys
     /// Every remote endpoint, by its `eps/` key.
     package private(set) var entriesByKey: [String: EndpointLocation] = [:]
+    /// Every endpoint with a name, this host's included, by its `eps/` key: what DNS answers.
+    private var namedByKey: [String: EndpointLocation] = [:]
     /// Everything up to this revision is reflected; a watch resumes at `revision + 1`.
     package private(set) var revision: Int64 = 0
     /// Keys that did not read as endpoint locations (a bug or a foreign writer), skipped.
@@ -27,10 +29,21 @@ package struct RemoteEndpointTable: Sendable {
         entriesByKey.values.sorted { ($0.network, $0.address) < ($1.network, $1.address) }
     }
 
+    /// The names of `network`'s endpoints on every host (this one's included) and their
+    /// addresses: what a DNS server on the network's gateway answers for.
+    package func names(of network: String) -> [String: [IPAddress]] {
+        var names: [String: [IPAddress]] = [:]
+        for location in namedByKey.values where location.network == network {
+            names[location.name, default: []].append(location.address)
+        }
+        return names.mapValues { $0.sorted() }
+    }
+
     /// Replaces everything with a full read of `eps/` made at `revision`.
     package mutating func reset(to keyValues: [EtcdKeyValue], revision: Int64) -> [RemoteEndpointChange] {
         var fresh: [String: EndpointLocation] = [:]
         unreadable = [:]
+        namedByKey = [:]
         for kv in keyValues {
             if let location = read(kv) { fresh[kv.key] = location }
         }
@@ -58,7 +71,10 @@ package struct RemoteEndpointTable: Sendable {
             revision = max(revision, event.keyValue.modRevision)
             let old = entriesByKey[key]
             let new: EndpointLocation? = event.kind == .put ? read(event.keyValue) : nil
-            if event.kind == .delete { unreadable[key] = nil }
+            if event.kind == .delete {
+                unreadable[key] = nil
+                namedByKey[key] = nil
+            }
             guard old != new else { continue }
             if let old { changes.append(.removed(old)) }
             if let new { changes.append(.added(new)) }
@@ -79,6 +95,7 @@ package struct RemoteEndpointTable: Sendable {
         }
         do {
             let location = try EndpointLocation(key: kv.key, json: kv.value, network: network, address: address)
+            namedByKey[kv.key] = location.name.isEmpty ? nil : location
             return location.host == localHost ? nil : location
         } catch {
             unreadable[kv.key] = error.description

@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import SwiftnetAddress
 import SwiftnetEtcd
 
 /// Keeps a `RemoteEndpointTable` in step with etcd and hands every change to `onChanges`:
@@ -36,6 +37,8 @@ package final class RemoteEndpointWatcher: Sendable {
     }
 
     package var entries: [EndpointLocation] { state.withLock { $0.table.entries } }
+    /// Names of `network`'s endpoints on every host, for DNS (see `RemoteEndpointTable.names`).
+    package func names(of network: String) -> [String: [IPAddress]] { state.withLock { $0.table.names(of: network) } }
     package var revision: Int64 { state.withLock { $0.table.revision } }
     package var lastError: String? { state.withLock { $0.lastError } }
     /// Full reads after the first (the watch's history had been compacted).

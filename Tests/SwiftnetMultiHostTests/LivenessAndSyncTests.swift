@@ -25,7 +25,7 @@ struct SimulatedHost {
     func join(_ network: LogicalNetwork, _ owner: String, mac last: UInt8) throws -> EndpointLocation {
         let claim = try allocator.allocate(in: network, owner: owner)
         let location = EndpointLocation(network: network.name, address: claim.address, mac: [2, 0, 0, 0, UInt8(underlay.bytes[3]), last],
-                                        host: name, underlay: underlay)
+                                        host: name, underlay: underlay, name: owner)
         try membership.publish(location)
         return location
     }
@@ -158,6 +158,10 @@ final class RemoteEndpointWatcherTests: EtcdTestCase {
         try eventually(1, "h2's second join") { applied.set == [early, b, c] }
         try hosts[1].membership.withdraw(network: "blue", address: early.address)
         try eventually(1, "h2's leave") { applied.set == [b, c] }
+
+        // Names for DNS: every host's, this one's ("own") included.
+        XCTAssertEqual(Set(watcher.names(of: "blue").keys), ["own", "b", "c"])
+        XCTAssertEqual(watcher.names(of: "blue")["b"], [b.address])
 
         // The watch breaks; changes made meanwhile arrive once it resumes from its revision.
         watcher.interruptWatch()

@@ -107,12 +107,30 @@ final class RemoteEndpointTableTests: XCTestCase {
         XCTAssertEqual(table.apply(EtcdWatchResponse(revision: 9, events: [EtcdWatchEvent(kind: .delete, keyValue: moved)])),
                        [.removed(location("blue", "10.70.0.2", mac: "02:00:00:00:00:22", host: "h3", underlay: "10.99.0.3"))])
         XCTAssertEqual(table.entries.map(\.address.description), ["10.70.0.4"])
+        XCTAssertEqual(table.names(of: "blue"), [:], "no endpoint had a name")
         // Own endpoints never appear; a progress notice moves the revision.
         var ownLater = own
         ownLater.modRevision = 10
         XCTAssertEqual(table.apply(EtcdWatchResponse(revision: 10, events: [EtcdWatchEvent(kind: .put, keyValue: ownLater)])), [])
         XCTAssertEqual(table.apply(EtcdWatchResponse(revision: 15, events: [])), [])
         XCTAssertEqual(table.revision, 15)
+
+        // Names for DNS: every host's endpoints, this one's included; a delete forgets the name.
+        let named = EtcdKeyValue(key: keys.endpoint("blue", IPAddress("10.70.0.7")!),
+                                 value: #"{"mac":"02:00:00:00:00:07","host":"h1","underlay":"10.99.0.1","name":"frontend"}"#, modRevision: 16)
+        let remoteNamed = EtcdKeyValue(key: keys.endpoint("blue", IPAddress("10.70.0.8")!),
+                                       value: #"{"mac":"02:00:00:00:00:08","host":"h2","underlay":"10.99.0.2","name":"backend"}"#, modRevision: 16)
+        XCTAssertEqual(table.apply(EtcdWatchResponse(revision: 16, events: [EtcdWatchEvent(kind: .put, keyValue: named),
+                                                                            EtcdWatchEvent(kind: .put, keyValue: remoteNamed)])).count, 1)
+        XCTAssertEqual(table.names(of: "blue"), ["frontend": [IPAddress("10.70.0.7")!], "backend": [IPAddress("10.70.0.8")!]])
+        XCTAssertEqual(table.names(of: "red"), [:])
+        var gone = remoteNamed
+        gone.modRevision = 17
+        _ = table.apply(EtcdWatchResponse(revision: 17, events: [EtcdWatchEvent(kind: .delete, keyValue: gone)]))
+        XCTAssertEqual(table.names(of: "blue"), ["frontend": [IPAddress("10.70.0.7")!]])
+        var ownGone = named
+        ownGone.modRevision = 18
+        _ = table.apply(EtcdWatchResponse(revision: 18, events: [EtcdWatchEvent(kind: .delete, keyValue: ownGone)]))
 
         // A full read after compaction: the difference only.
         let c = kv("red", "10.71.0.2", mac: "02:00:00:00:01:02", host: "h2", underlay: "10.99.0.2", revision: 20)
