@@ -1,3 +1,4 @@
+import SwiftnetAddress
 import Foundation
 import Logging
 import SwiftnetBridge
@@ -238,9 +239,15 @@ package final class Plugin: Sendable {
 
     package func stateView(running: Bool) -> StateView {
         let records = driver.records
-        return StateView(server: ServerInfo(version: Plugin.version, running: running, statePath: statePath,
+        var view = StateView(server: ServerInfo(version: Plugin.version, running: running, statePath: statePath,
                                             chainPrefix: chainPrefix, linkGroup: driver.linkGroup, bootID: bootID),
                          ipam: ipam.snapshot(), networks: records.networks, endpoints: records.endpoints)
+        view.remoteEndpoints = (multiHost?.watcher.entries ?? []).map { location in
+            RemoteEndpointView(network: location.network, address: location.address.description,
+                               mac: MACAddress(bytes: location.mac)?.description ?? "?", host: location.host,
+                               underlay: location.underlay.description)
+        }
+        return view
     }
 
     /// A cheap read through the store's queue: fails if the state file cannot be read.

@@ -63,8 +63,26 @@ final class MultiHostNetworkTests: MultiHostTestCase {
         XCTAssertLessThan(gone ?? 99, 1.0)
         XCTAssertEqual(forwardingMACs(n1), Set([c2.mac, c3.mac].map { $0.lowercased() }), "h1 holds exactly the remote endpoints")
 
+        // ls/inspect: the network as an overlay, with the endpoints on the other hosts.
+        let inspect = Shell.inNamespace(h1.namespace, [ServerProcess.binary, "inspect", "--text", "--socket", h1.server.socketPath,
+                                                       String(n1.id.prefix(12))])
+        XCTAssertTrue(inspect.succeeded, inspect.both)
+        XCTAssertTrue(inspect.output.contains("Mode:      overlay nat"), inspect.output)
+        XCTAssertTrue(inspect.output.contains("Multi-host: blue (VNI "), inspect.output)
+        XCTAssertTrue(inspect.output.contains("remote endpoints: 2"), inspect.output)
+        for remote in [c2, c3] {
+            XCTAssertTrue(inspect.output.contains(remote.address) && inspect.output.contains(remote.host.name), inspect.output)
+        }
+        let list = Shell.inNamespace(h1.namespace, [ServerProcess.binary, "ls", "--socket", h1.server.socketPath])
+        XCTAssertTrue(list.output.contains("overlay nat") && list.output.contains("swiftnet.network=blue"), list.both)
+
         // The doctor sees etcd and no drift.
         let kinds = try doctorFindings(h1)
         XCTAssertFalse(kinds.contains("etcd-unreachable") || kinds.contains("fdb-drift") || kinds.contains("vxlan-missing"), "\(kinds)")
+        // An entry deleted by hand is drift the doctor shows, and the periodic resync restores.
+        try sh(inHost(h1, "/usr/sbin/bridge", "fdb", "del", c2.mac.lowercased(), "dev", n1.vxlan, "dst", h2.address))
+        XCTAssertTrue(try doctorFindings(h1).contains("fdb-drift"))
+        XCTAssertNotNil(waitFor(seconds: 7) { forwardingMACs(n1).contains(c2.mac.lowercased()) }, "the resync puts it back")
+        XCTAssertFalse(try doctorFindings(h1).contains("fdb-drift"))
     }
 }
