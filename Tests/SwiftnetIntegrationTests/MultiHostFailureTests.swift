@@ -90,4 +90,50 @@ final class MultiHostFailureTests: MultiHostTestCase {
         XCTAssertTrue(ping(from: c1.namespace, c2.address))
         XCTAssertNotNil(waitFor(seconds: 3) { !((try? doctorFindings(h1)) ?? ["?"]).contains("etcd-unreachable") })
     }
+
+    /// A host whose links are gone (as after a reboot) gets its bridge, VXLAN device, veths
+    /// and remote entries back at its server's start, and its endpoints published again.
+    func testStartUpRebuildsTheBridgeAndVXLANAndResyncsEntries() throws {
+        let (h1, h2) = (try addHost(), try addHost())
+        let n1 = try createNetwork(on: h1, name: "rebuild", subnet: "10.87.\(octet).0/24")
+        let n2 = try createNetwork(on: h2, name: "rebuild")
+        let c1 = try addContainer(to: n1)
+        let c2 = try addContainer(to: n2)
+        XCTAssertNotNil(waitFor(seconds: 3) { ping(from: c1.namespace, c2.address) })
+
+        h2.server.kill9()
+        try sh(inHost(h2, "/usr/sbin/ip", "link", "del", n2.vxlan))
+        try sh(inHost(h2, "/usr/sbin/ip", "link", "del", n2.bridge))
+        XCTAssertFalse(ping(from: c2.namespace, c1.address))
+        try h2.restart()
+        let vxlan = inHost(h2, "/usr/sbin/ip", "-d", "link", "show", n2.vxlan)
+        XCTAssertTrue(vxlan.succeeded && vxlan.output.contains("master \(n2.bridge)"), vxlan.both)
+        XCTAssertNotNil(waitFor(seconds: 3) { forwardingMACs(n2).contains(c1.mac.lowercased()) }, "h1's endpoint back in h2's FDB")
+        XCTAssertNotNil(waitFor(seconds: 3) { ping(from: c2.namespace, c1.address) }, h2.server.log.suffix(3000).description)
+        XCTAssertTrue(ping(from: c1.namespace, c2.address))
+        XCTAssertTrue(ping(from: c2.namespace, n2.gateway))
+        XCTAssertTrue(h2.server.log.contains("created VXLAN \(n2.vxlan)"), h2.server.log.suffix(3000).description)
+    }
+
+    /// `-o swiftnet.network=NAME` on a pool of the host's own IPAM: the same subnet joins the
+    /// logical network, another one is refused naming the one it has.
+    func testTheDriverOptionJoinsByNameAndAnotherSubnetIsRefused() throws {
+        let (h1, h2) = (try addHost(), try addHost())
+        let n1 = try createNetwork(on: h1, name: "byname", subnet: "10.88.\(octet).0/24")
+        func create(subnet: String) throws -> (Int, String, String) {
+            let pool = try h2.client.requestPool(subnet)
+            let gateway = try h2.client.requestAddress(pool: pool.id, options: #"{"RequestAddressType":"com.docker.network.gateway"}"#)
+            let id = Shell.randomHex(64)
+            let (status, object) = try h2.client.call("/NetworkDriver.CreateNetwork",
+                #"{"IPv4Data":[{"AddressSpace":"LocalDefault","Gateway":"\#(gateway)","Pool":"\#(pool.pool)"}],"IPv6Data":[],"NetworkID":"\#(id)","Options":{"com.docker.network.enable_ipv6":false,"com.docker.network.generic":{"swiftnet.network":"byname"}}}"#)
+            return (status, "\(object["Err"] ?? "")", id)
+        }
+        let refused = try create(subnet: "10.89.\(octet).0/24")
+        XCTAssertEqual(refused.0, 500)
+        XCTAssertTrue(refused.1.contains("exists with subnet \(n1.subnet)"), refused.1)
+        XCTAssertFalse(inHost(h2, "/usr/sbin/ip", "link", "show", "swx-" + refused.2.prefix(10)).succeeded, "nothing made")
+        let joined = try create(subnet: n1.subnet)
+        XCTAssertEqual(joined.0, 200, joined.1)
+        XCTAssertTrue(inHost(h2, "/usr/sbin/ip", "-d", "link", "show", "swx-" + joined.2.prefix(10)).output.contains("vxlan id"))
+    }
 }
