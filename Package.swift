@@ -77,7 +77,7 @@ let package = Package(
         // the multi-host pools and claims, the server's membership.
         .target(name: "SwiftnetOverlay", dependencies: [
             "SwiftnetAddress", "SwiftnetBridge", "SwiftnetDiagnosis", "SwiftnetEtcd", "SwiftnetKernel", "SwiftnetMultiHost",
-            "SwiftnetNetworkModel", "SwiftnetStore", "SwiftnetCrashPoints", .product(name: "Logging", package: "swift-log"),
+            "SwiftnetNetworkModel", "SwiftnetStore", "SwiftnetCrashPoints", "SwiftnetDNS", .product(name: "Logging", package: "swift-log"),
         ]),
         // The plugin: one state file opened with its lock, store, IPAM and driver, and the
         // operator's questions (gc, doctor, repair, the state view) asked of them.

@@ -3,6 +3,7 @@ import Logging
 import SwiftnetAddress
 import SwiftnetEtcd
 import SwiftnetMultiHost
+import Synchronization
 
 /// A server's part in multi-host networks: its etcd client, the logical networks, address
 /// claims, its host lease with the endpoint locations on it, and the watcher that programs
@@ -16,6 +17,11 @@ package final class MultiHost: Sendable {
     package let membership: HostMembership
     package let watcher: RemoteEndpointWatcher
     package let forwarding: RemoteForwarding
+    /// DNS on the gateway of each multi-host network here, names from the endpoint locations.
+    package let nameServers: NetworkNameServers
+    /// Container names dockerd sent in RequestAddress, by "network/address", for the
+    /// locations Join publishes.
+    private let containerNames = Mutex<[String: String]>([:])
     let logger: Logger
     /// Publishes that must not hold up the caller (start-up's republish).
     let background = DispatchQueue(label: "swiftnet.multihost.publish")
@@ -38,7 +44,12 @@ package final class MultiHost: Sendable {
         let holder = WatcherHolder()
         let forwarding = try RemoteForwarding(remote: { holder.watcher?.entries ?? [] }, logger: logger)
         self.forwarding = forwarding
-        watcher = RemoteEndpointWatcher(etcd: watchClient, localHost: settings.node) { changes in forwarding.apply(changes) }
+        let nameServers = NetworkNameServers(names: { holder.watcher?.names(of: $0) ?? [:] }, logger: logger)
+        self.nameServers = nameServers
+        watcher = RemoteEndpointWatcher(etcd: watchClient, localHost: settings.node) { changes in
+            forwarding.apply(changes)
+            nameServers.refresh()
+        }
         holder.watcher = watcher
         resyncTimer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "swiftnet.multihost.resync"))
     }
@@ -57,12 +68,21 @@ package final class MultiHost: Sendable {
     /// Stops watching and revokes the lease: this host's endpoints leave every other host's FDB.
     package func stop() {
         resyncTimer.cancel()
+        nameServers.stopAll()
         watcher.stop()
         do {
             try membership.stop()
         } catch {
             logger.warning("multi-host: could not revoke the lease; it expires by itself", metadata: ["error": "\(error)"])
         }
+    }
+
+    package func setContainerName(_ name: String?, network: String, address: IPAddress) {
+        containerNames.withLock { $0["\(network)/\(address)"] = name }
+    }
+
+    package func containerName(network: String, address: IPAddress) -> String? {
+        containerNames.withLock { $0["\(network)/\(address)"] }
     }
 
     /// Whether etcd answers now, and its error if not.

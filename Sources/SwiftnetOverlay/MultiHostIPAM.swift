@@ -35,6 +35,9 @@ package final class MultiHostIPAM: Sendable {
         pools = Mutex(Dictionary(try store.multiHostPools().map { ($0.poolID, $0) }, uniquingKeysWith: { _, last in last }))
         var generator = SystemRandomNumberGenerator()
         runID = String(generator.next() as UInt64, radix: 36)
+        for record in try store.multiHostClaims() {
+            if let address = record.address, let name = record.name { multiHost.setContainerName(name, network: record.network, address: address) }
+        }
     }
 
     package static func isMultiHost(poolID: String) -> Bool { poolID.hasPrefix(poolPrefix) }
@@ -104,6 +107,7 @@ package final class MultiHostIPAM: Sendable {
         }
         CrashPoint.reach("multihost.claim.claimed")
         try store.completeMultiHostClaim(owner: owner, address: claim.address)
+        if let name { multiHost.setContainerName(name, network: pool.network, address: claim.address) }
         return "\(claim.address)/\(length)"
     }
 
@@ -121,6 +125,7 @@ package final class MultiHostIPAM: Sendable {
             released = try multiHost.allocator.release(address, in: pool.network, owner: claim.owner) || released
             try store.deleteMultiHostClaims(owners: [claim.owner])
         }
+        if !held.isEmpty { multiHost.setContainerName(nil, network: pool.network, address: address) }
         return released
     }
 

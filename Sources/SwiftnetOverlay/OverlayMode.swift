@@ -80,6 +80,13 @@ package final class OverlayMode: NetworkMode {
     package func createNetworkLinks(_ network: NetworkRecord) throws {
         try bridge.createNetworkLinks(network)
         try ensureVXLAN(network)
+        serveNames(network)
+    }
+
+    /// DNS on the gateway address for the names of the network's endpoints on every host.
+    func serveNames(_ network: NetworkRecord) {
+        guard let name = network.options.multiHostNetwork, let gateway = network.subnets.first?.gateway else { return }
+        multiHost.nameServers.serve(networkID: network.id, network: name, gateway: gateway)
     }
 
     /// The VXLAN device with the network's VNI, on its bridge and up; returns what it changed.
@@ -117,6 +124,7 @@ package final class OverlayMode: NetworkMode {
 
     @discardableResult
     package func deleteNetworkLinks(_ network: NetworkRecord) throws -> [String] {
+        multiHost.nameServers.stop(networkID: network.id)
         if let name = network.options.multiHostNetwork { multiHost.forwarding.unregister(network: name) }
         let device = Self.vxlanName(network)
         var deleted: [String] = []
@@ -173,7 +181,8 @@ package final class OverlayMode: NetworkMode {
     func location(of endpoint: EndpointRecord, on network: NetworkRecord) -> EndpointLocation? {
         guard let name = network.options.multiHostNetwork, let address = endpoint.address?.address else { return nil }
         return EndpointLocation(network: name, address: address, mac: endpoint.mac.bytes, host: multiHost.settings.node,
-                                underlay: multiHost.settings.advertiseAddress)
+                                underlay: multiHost.settings.advertiseAddress,
+                                name: multiHost.containerName(network: name, address: address) ?? "")
     }
 
     /// Ports are published on the local host's addresses, as on a bridge network.
@@ -194,6 +203,7 @@ package final class OverlayMode: NetworkMode {
         let subject = Repair.network(network.id)
         do {
             repairs += try ensureVXLAN(network).map { Repair(subject: subject, action: "\($0) (network \(network.id.prefix(12)))") }
+            serveNames(network)
         } catch {
             repairs.append(.failed(subject, "repair VXLAN \(Self.vxlanName(network)) of network \(network.id.prefix(12))", error))
         }

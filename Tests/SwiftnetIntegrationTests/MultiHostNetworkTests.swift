@@ -85,4 +85,35 @@ final class MultiHostNetworkTests: MultiHostTestCase {
         XCTAssertNotNil(waitFor(seconds: 7) { forwardingMACs(n1).contains(c2.mac.lowercased()) }, "the resync puts it back")
         XCTAssertFalse(try doctorFindings(h1).contains("fdb-drift"))
     }
+
+    /// Names across hosts: each host answers DNS on the shared gateway address with the names
+    /// dockerd sent in RequestAddress for every host's containers; a container that leaves is
+    /// gone from the answers within a second.
+    func testContainersOnOtherHostsResolveByNameOnTheGateway() throws {
+        let (h1, h2) = (try addHost(), try addHost())
+        let n1 = try createNetwork(on: h1, name: "names", subnet: "10.90.\(octet).0/24")
+        let n2 = try createNetwork(on: h2, name: "names")
+        let frontend = try addContainer(to: n1, name: "frontend")
+        let started = Date()
+        let backend = try addContainer(to: n2, name: "backend")
+        func lookup(_ name: String, from container: Container) -> String? {
+            let result = Shell.inNamespace(container.namespace, ["/bin/busybox", "nslookup", name, n1.gateway], timeout: 5)
+            guard result.succeeded else { return nil }
+            // busybox prints the server's address first, then the answers.
+            let addresses = result.output.split(separator: "\n").filter { $0.hasPrefix("Address") }
+                .compactMap { $0.split(separator: " ").last.map(String.init) }.filter { $0 != n1.gateway && !$0.hasSuffix(":53") }
+            return addresses.last
+        }
+        let resolved = waitFor(seconds: 3) { lookup("backend", from: frontend) == backend.address }
+        XCTAssertNotNil(resolved, "backend (on h2) from frontend (on h1): \(lookup("backend", from: frontend) ?? "nothing")\n\(h1.server.log.suffix(2000))")
+        print("FIGURE DNS across hosts: a container on another host resolves by name \(String(format: "%.0f", Date().timeIntervalSince(started) * 1000)) ms after RequestAddress")
+        XCTAssertEqual(lookup("frontend", from: backend), frontend.address, "h1's container from h2")
+        XCTAssertEqual(lookup("FRONTEND.", from: frontend), frontend.address, "its own host's names too, case-insensitive")
+        XCTAssertNil(lookup("nobody-\(tag).invalid", from: frontend), "unknown names are not invented")
+
+        try removeContainer(backend, from: n2)
+        let gone = waitFor(seconds: 3) { lookup("backend", from: frontend) == nil }
+        XCTAssertNotNil(gone, "a removed container's name stays")
+        XCTAssertLessThan(gone ?? 99, 1.5)
+    }
 }
