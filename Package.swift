@@ -96,7 +96,7 @@ let package = Package(
 
         .executableTarget(name: "swiftnet", dependencies: [
             "SwiftnetServer", "SwiftnetPlugin", "SwiftnetHTTP", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetFirewall", "SwiftnetDiagnosis", "SwiftnetOperator", "SwiftnetClient", "SwiftnetJSON",
-            "SwiftnetLogging", "SwiftnetOverlay", "SwiftnetEtcd",
+            "SwiftnetLogging", "SwiftnetOverlay", "SwiftnetEtcd", "SwiftnetMultiHost",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetMultiHost
 import SwiftnetTestSupport
 import XCTest
 
@@ -28,6 +29,17 @@ final class MultiHostFailureTests: MultiHostTestCase {
         let revoked = waitFor(seconds: 2) { !forwardingMACs(n1).contains(c2.mac.lowercased()) }
         XCTAssertNotNil(revoked, "a clean stop revokes the lease")
         XCTAssertLessThan(revoked ?? 99, 1.0)
+        // Its addresses hang on no lease: freed only by gc --node, refused for a live host.
+        let live = Shell.run(ServerProcess.binary, ["gc", "--node", h1.name, "--etcd-endpoints", etcd.url])
+        XCTAssertFalse(live.succeeded)
+        XCTAssertTrue(live.error.contains("host h1 is alive"), live.both)
+        let dry = Shell.run(ServerProcess.binary, ["gc", "--node", h2.name, "--etcd-endpoints", etcd.url, "--dry-run"])
+        XCTAssertTrue(dry.succeeded && dry.output.contains("would free 1 address(es)") && dry.output.contains("red/\(c2.address)"), dry.both)
+        let freed = Shell.run(ServerProcess.binary, ["gc", "--node", h2.name, "--etcd-endpoints", etcd.url])
+        XCTAssertTrue(freed.succeeded && freed.output.contains("freed 1 address(es)"), freed.both)
+        let claims = try AddressAllocator(etcd: etcdClient(), host: "test").claims(in: "red")
+        XCTAssertEqual(claims.filter { $0.host == h2.name }.count, 0)
+        XCTAssertEqual(claims.filter { $0.host == h1.name }.map(\.address.description), [c1.address])
 
         // Back: the restarted server rebuilds nothing by hand and publishes its endpoint again.
         try h3.restart()
