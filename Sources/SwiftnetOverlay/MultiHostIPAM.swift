@@ -58,6 +58,9 @@ package final class MultiHostIPAM: Sendable {
             requested = prefix
         }
         let logical = try multiHost.registry.ensure(name: name, subnet: requested, host: multiHost.settings.node)
+        // One docker network per logical network on a host: a second pool of the name would be
+        // released (with the first one's record) when dockerd rolls the second network back.
+        if pools.withLock({ $0[Self.poolPrefix + name] }) != nil { throw MultiHostIPAMError.alreadyHeld(name) }
         try multiHost.allocator.reserveGateway(of: logical)
         let record = MultiHostPoolRecord(poolID: Self.poolPrefix + name, network: logical.name, subnet: logical.subnet,
                                          gateway: logical.gateway, vni: logical.vni)
@@ -196,10 +199,13 @@ package final class MultiHostIPAM: Sendable {
 package enum MultiHostIPAMError: Error, Sendable, CustomStringConvertible {
     case invalid(String)
     case unknownPool(String)
+    case alreadyHeld(String)
 
     package var description: String {
         switch self {
         case .invalid(let what): return what
+        case .alreadyHeld(let name):
+            return "multi-host network \(name) already has a network on this host; one per host"
         case .unknownPool(let id): return "multi-host pool \(id) is not held on this host"
         }
     }

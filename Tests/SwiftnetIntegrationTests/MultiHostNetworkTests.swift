@@ -21,6 +21,14 @@ final class MultiHostNetworkTests: MultiHostTestCase {
             #"{"AddressSpace":"LocalDefault","Options":{"swiftnet.network":"blue"},"Pool":"10.78.0.0/24","SubPool":"","V6":false}"#)
         XCTAssertEqual(refused.status, 500)
         XCTAssertTrue("\(refused.object["Err"] ?? "")".contains("exists with subnet \(subnet)"), "\(refused.object)")
+        // A second docker network of the name on one host is refused (its roll-back would
+        // release the first one's pool).
+        let twice = try h2.client.call("/IpamDriver.RequestPool",
+            #"{"AddressSpace":"LocalDefault","Options":{"swiftnet.network":"blue"},"Pool":"","SubPool":"","V6":false}"#)
+        XCTAssertEqual(twice.status, 500)
+        XCTAssertTrue("\(twice.object["Err"] ?? "")".contains("already has a network on this host"), "\(twice.object)")
+        XCTAssertEqual(try h2.client.requestAddress(pool: n2.poolID, options: #"{"RequestAddressType":"com.docker.network.gateway"}"#),
+                       "\(n1.gateway)/24", "the first network's pool is still there")
 
         for network in [n1, n2, n3] {
             let vxlan = inHost(network.host, "/usr/sbin/ip", "-d", "link", "show", network.vxlan)
@@ -42,6 +50,12 @@ final class MultiHostNetworkTests: MultiHostTestCase {
         for container in [c1, c2, c3] {
             XCTAssertTrue(ping(from: container.namespace, n1.gateway), "\(container.host.name) → gateway")
         }
+        // Egress leaves by the local host, masqueraded there (the bridge mode's rule counts it).
+        XCTAssertTrue(ping(from: c1.namespace, h2.address), "h1's container → h2's underlay address")
+        let nat = inHost(h1, "/usr/sbin/iptables-save", "-c", "-t", "nat").output.split(separator: "\n")
+            .filter { $0.contains("-s \(subnet)") && $0.contains("MASQUERADE") }
+        XCTAssertFalse(nat.isEmpty, "no masquerade rule for \(subnet)")
+        XCTAssertTrue(nat.contains { !$0.hasPrefix("[0:") }, "the masquerade rule saw no packet: \(nat)")
 
         // A remote Join: reachable within a second of Join's answer.
         let started = Date()
