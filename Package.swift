@@ -154,7 +154,7 @@ let package = Package(
         ]),
         // Docker itself: dockerd 20.10 driving the plugin, install script, managed plugin, package.
         .testTarget(name: "SwiftnetEndToEndTests", dependencies: [
-            "SwiftnetClient", "SwiftnetAddress", "SwiftnetPlugin", "SwiftnetTestSupport",
+            "SwiftnetClient", "SwiftnetAddress", "SwiftnetPlugin", "SwiftnetTestSupport", "SwiftnetEtcdFixture",
         ]),
     ],
     swiftLanguageModes: [.v6]
