@@ -42,7 +42,8 @@ package final class MultiHost: Sendable {
         // The watcher's own client: its long poll must not take a connection a claim waits for.
         let watchClient = EtcdClient(endpoints: settings.endpoints, timeoutSeconds: settings.etcdTimeoutSeconds)
         let holder = WatcherHolder()
-        let forwarding = try RemoteForwarding(remote: { holder.watcher?.entries ?? [] }, logger: logger)
+        let forwarding = try RemoteForwarding(remote: { holder.watcher?.entries ?? [] },
+                                              remoteIsKnown: { (holder.watcher?.revision ?? 0) > 0 }, logger: logger)
         self.forwarding = forwarding
         let nameServers = NetworkNameServers(names: { holder.watcher?.names(of: $0) ?? [:] }, logger: logger)
         self.nameServers = nameServers

@@ -14,11 +14,17 @@ package final class RemoteForwarding: Sendable {
     /// libnl sockets are single-threaded: one manager, used under this lock.
     private let links: Mutex<LinkManager>
     private let remote: @Sendable () -> [EndpointLocation]
+    /// Whether `remote` is etcd's view yet: until the watcher's first full read it is empty,
+    /// and a resync then would delete every entry (a server restarted while etcd is down
+    /// would cut its containers off from the other hosts).
+    private let remoteIsKnown: @Sendable () -> Bool
     private let logger: Logger
 
-    package init(remote: @escaping @Sendable () -> [EndpointLocation], logger: Logger) throws {
+    package init(remote: @escaping @Sendable () -> [EndpointLocation], remoteIsKnown: @escaping @Sendable () -> Bool,
+                 logger: Logger) throws {
         links = Mutex(try LinkManager())
         self.remote = remote
+        self.remoteIsKnown = remoteIsKnown
         self.logger = logger
     }
 
@@ -59,7 +65,7 @@ package final class RemoteForwarding: Sendable {
 
     /// How the device of `network` differs from etcd's remote endpoints (nil: no device here).
     package func drift(network: String) throws -> DataplaneDrift? {
-        guard let device = devices.withLock({ $0[network] }) else { return nil }
+        guard remoteIsKnown(), let device = devices.withLock({ $0[network] }) else { return nil }
         let desired = remote().filter { $0.network == network }
         let (fdb, neighbours) = try links.withLock { links in
             (try links.forwardingEntries(device: device), try links.neighbours(device: device))
@@ -72,7 +78,7 @@ package final class RemoteForwarding: Sendable {
     /// entries it changed.
     @discardableResult
     package func resync(network: String) -> Int {
-        guard let device = devices.withLock({ $0[network] }) else { return 0 }
+        guard remoteIsKnown(), let device = devices.withLock({ $0[network] }) else { return 0 }
         do {
             guard let drift = try drift(network: network), !drift.isEmpty else { return 0 }
             try links.withLock { links in

@@ -95,6 +95,13 @@ final class MultiHostFailureTests: MultiHostTestCase {
         XCTAssertTrue(ping(from: c1.namespace, c2.address))
         XCTAssertTrue(ping(from: c2.namespace, c1.address))
         XCTAssertTrue(try doctorFindings(h1).contains("etcd-unreachable"))
+        // A server restarted while etcd is down keeps its host's entries (it has no view of
+        // etcd to resync them against) past its resync period.
+        h1.server.terminate()
+        try h1.restart()
+        usleep(6_500_000)
+        XCTAssertEqual(forwardingMACs(n1), [c2.mac.lowercased()], "h1's entries after its restart without etcd")
+        XCTAssertTrue(ping(from: c1.namespace, c2.address))
 
         try etcd.start()
         let c3 = try addContainer(to: n2)
