@@ -73,16 +73,22 @@ let package = Package(
             "SwiftnetCrashPoints", "SwiftnetDiagnosis", .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Multi-host networks in the plugin: the overlay mode (bridge + VXLAN, peers from etcd),
+        // the multi-host pools and claims, the server's membership.
+        .target(name: "SwiftnetOverlay", dependencies: [
+            "SwiftnetAddress", "SwiftnetBridge", "SwiftnetDiagnosis", "SwiftnetEtcd", "SwiftnetKernel", "SwiftnetMultiHost",
+            "SwiftnetNetworkModel", "SwiftnetStore", "SwiftnetCrashPoints", "SwiftnetDNS", .product(name: "Logging", package: "swift-log"),
+        ]),
         // The plugin: one state file opened with its lock, store, IPAM and driver, and the
         // operator's questions (gc, doctor, repair, the state view) asked of them.
         .target(name: "SwiftnetPlugin", dependencies: [
             "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetStore", "SwiftnetKernel", "SwiftnetNetworkModel", "SwiftnetBridge",
-            "SwiftnetFirewall", "SwiftnetDiagnosis", "SwiftnetOperator", .product(name: "Logging", package: "swift-log"),
+            "SwiftnetFirewall", "SwiftnetDiagnosis", "SwiftnetOperator", "SwiftnetOverlay", .product(name: "Logging", package: "swift-log"),
         ]),
         // The plugin served over HTTP: routes Docker's calls and the operator's to it.
         .target(name: "SwiftnetServer", dependencies: [
             "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetPluginAPI", "SwiftnetPlugin", "SwiftnetHTTP",
-            "SwiftnetNetworkModel", "SwiftnetBridge", "SwiftnetDiagnosis", "SwiftnetOperator",
+            "SwiftnetNetworkModel", "SwiftnetBridge", "SwiftnetDiagnosis", "SwiftnetOperator", "SwiftnetOverlay",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -90,7 +96,7 @@ let package = Package(
 
         .executableTarget(name: "swiftnet", dependencies: [
             "SwiftnetServer", "SwiftnetPlugin", "SwiftnetHTTP", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetFirewall", "SwiftnetDiagnosis", "SwiftnetOperator", "SwiftnetClient", "SwiftnetJSON",
-            "SwiftnetLogging",
+            "SwiftnetLogging", "SwiftnetOverlay", "SwiftnetEtcd", "SwiftnetMultiHost",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -146,10 +152,11 @@ let package = Package(
         // The plugin and the kernel in throw-away namespaces: dataplane, firewall, crashes, doctor.
         .testTarget(name: "SwiftnetIntegrationTests", dependencies: [
             "SwiftnetClient", "SwiftnetPlugin", "SwiftnetFirewall", "SwiftnetCrashPoints", "SwiftnetTestSupport",
+            "SwiftnetEtcdFixture", "SwiftnetEtcd", "SwiftnetMultiHost", "SwiftnetAddress",
         ]),
         // Docker itself: dockerd 20.10 driving the plugin, install script, managed plugin, package.
         .testTarget(name: "SwiftnetEndToEndTests", dependencies: [
-            "SwiftnetClient", "SwiftnetAddress", "SwiftnetPlugin", "SwiftnetTestSupport",
+            "SwiftnetClient", "SwiftnetAddress", "SwiftnetPlugin", "SwiftnetTestSupport", "SwiftnetEtcdFixture",
         ]),
     ],
     swiftLanguageModes: [.v6]

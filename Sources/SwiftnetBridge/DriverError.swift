@@ -12,6 +12,8 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
     case localScopeOnly(String)
     /// `enable_icc=false` cannot be enforced: bridged traffic does not pass iptables.
     case bridgeNetfilterUnavailable(String)
+    /// A mode this server was started without what it needs (overlay without etcd).
+    case modeUnavailable(String, reason: String)
 
     package var description: String {
         switch self {
@@ -38,6 +40,8 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
             return "\(call) is for swarm (global scope) drivers; swiftnet is a local-scope driver"
         case .bridgeNetfilterUnavailable(let why):
             return "com.docker.network.bridge.enable_icc=false cannot be enforced: \(why); load br_netfilter (modprobe br_netfilter) or leave enable_icc at true"
+        case .modeUnavailable(let mode, let reason):
+            return "swiftnet.mode=\(mode) is not available: \(reason)"
         }
     }
 }

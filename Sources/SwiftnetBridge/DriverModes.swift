@@ -4,14 +4,19 @@ import SwiftnetNetworkModel
 /// until it has its type here.
 package struct DriverModes: Sendable {
     package var bridge: BridgeMode
+    /// Multi-host networks (`swiftnet.mode=overlay`). Tests of the bridge alone leave it out;
+    /// then overlay records are refused at creation (see `UnconfiguredMode`).
+    package var overlay: any NetworkMode
 
-    package init(bridge: BridgeMode) {
+    package init(bridge: BridgeMode, overlay: (any NetworkMode)? = nil) {
         self.bridge = bridge
+        self.overlay = overlay ?? UnconfiguredMode(mode: .overlay, reason: "multi-host networks need swiftnet serve --etcd-endpoints", bridge: bridge)
     }
 
     package subscript(mode: DriverMode) -> any NetworkMode {
         switch mode {
         case .bridge: return bridge
+        case .overlay: return overlay
         }
     }
 

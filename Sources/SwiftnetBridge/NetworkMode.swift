@@ -72,6 +72,13 @@ package protocol NetworkMode: Sendable {
     func firewallRecords(networks: [NetworkRecord], endpoints: [EndpointRecord],
                          links: [String: ObservedLink]?) -> (networks: [NetworkRecord], endpoints: [EndpointRecord])
 
+    /// After Join has been recorded, without the driver's lock (a mode may talk to a slow
+    /// remote store here): the endpoint is in its container now. Failures are the mode's to
+    /// log and retry; Join has succeeded.
+    func endpointJoined(_ endpoint: EndpointRecord, on network: NetworkRecord)
+    /// After Leave or DeleteEndpoint has been recorded, without the driver's lock.
+    func endpointLeft(_ endpoint: EndpointRecord, on network: NetworkRecord)
+
     // MARK: reconciliation (start-up, doctor --fix)
 
     /// Makes a ready network's links what its record says (after a reboot none are there).
@@ -95,4 +102,10 @@ package protocol NetworkMode: Sendable {
     /// `ownedLinks`, so that no mode calls another's link a leftover.
     func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink], owned: Set<String>,
                   bootID: String) -> [Finding]
+}
+
+extension NetworkMode {
+    /// Most modes have nothing to tell anyone when a container joins or leaves.
+    package func endpointJoined(_ endpoint: EndpointRecord, on network: NetworkRecord) {}
+    package func endpointLeft(_ endpoint: EndpointRecord, on network: NetworkRecord) {}
 }

@@ -150,8 +150,10 @@ extension SwiftnetDriver {
     /// waits on it (names are unique among live endpoints, see `createEndpoint`; start-up
     /// finishes what a crash cut short).
     package func deleteEndpoint(networkID: String, endpointID: String) throws {
+        var left: (EndpointRecord, NetworkRecord)?
         let deleted: (endpoint: EndpointRecord, mode: DriverMode)? = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID], endpoint.state != .deleting else { return nil }
+            if let network = state.networks[endpoint.networkID] { left = (endpoint, network) }
             endpoint.state = .deleting
             try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.delete.recorded")
@@ -167,6 +169,7 @@ extension SwiftnetDriver {
             logger.notice("DeleteEndpoint of an endpoint not held; nothing to do", metadata: ["endpoint": "\(endpointID.prefix(12))"])
             return
         }
+        if let (endpoint, network) = left { modes[network].endpointLeft(endpoint, on: network) }
         scheduleDeletion(deleted.endpoint, mode: deleted.mode)
         logger.info("DeleteEndpoint", metadata: ["endpoint": "\(endpointID.prefix(12))", "veth": "\(deleted.endpoint.hostVeth)"])
     }
@@ -225,7 +228,7 @@ extension SwiftnetDriver {
     }
 
     package func join(networkID: String, endpointID: String, sandboxKey: String, options: JSONObject?) throws -> JoinAnswer {
-        let answer: JoinAnswer = try state.withLock { state in
+        let (answer, joined, network): (JoinAnswer, EndpointRecord, NetworkRecord) = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID] else { throw DriverError.unknownEndpoint(endpointID) }
             guard let network = state.networks[endpoint.networkID] else { throw DriverError.unknownNetwork(endpoint.networkID) }
             endpoint.sandboxKey = sandboxKey
@@ -234,21 +237,24 @@ extension SwiftnetDriver {
             try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.join.recorded")
             state.endpoints[endpointID] = endpoint
-            return modes[network].joinAnswer(for: endpoint, on: network)
+            return (modes[network].joinAnswer(for: endpoint, on: network), endpoint, network)
         }
+        modes[network].endpointJoined(joined, on: network)
         logger.info("Join", metadata: ["endpoint": "\(endpointID.prefix(12))", "sandbox": "\(sandboxKey)",
                                        "gateway": "\(answer.gateway?.description ?? "-")"])
         return answer
     }
 
     package func leave(networkID: String, endpointID: String) throws {
-        let known: Bool = try state.withLock { state in
-            guard var endpoint = state.endpoints[endpointID] else { return false }
+        let left: (EndpointRecord, NetworkRecord?)? = try state.withLock { state in
+            guard var endpoint = state.endpoints[endpointID] else { return nil }
             endpoint.sandboxKey = nil
             try store.commit(.putEndpoint(endpoint))
             state.endpoints[endpointID] = endpoint
-            return true
+            return (endpoint, state.networks[endpoint.networkID])
         }
+        let known = left != nil
+        if let (endpoint, network) = left, let network { modes[network].endpointLeft(endpoint, on: network) }
         logger.info(known ? "Leave" : "Leave of an endpoint not held; nothing to do",
                     metadata: ["endpoint": "\(endpointID.prefix(12))"])
     }

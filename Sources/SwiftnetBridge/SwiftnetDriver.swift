@@ -53,7 +53,7 @@ package final class SwiftnetDriver: Sendable {
         var network = try mode.networkRecord(for: request)
         try state.withLock { state in
             if let existing = state.networks[request.id] {
-                guard existing.bridge == network.bridge, existing.subnets == request.subnets, existing.options == request.options else {
+                guard existing.bridge == network.bridge, existing.subnets == request.subnets, existing.options == network.options else {
                     throw DriverError.networkExists(request.id)
                 }
                 logger.info("CreateNetwork repeated; already there", metadata: ["network": "\(request.id.prefix(12))"])

@@ -24,6 +24,9 @@ package struct Finding: Sendable, Equatable {
         case jumpMissing = "jump-missing"
         case jumpNotFirst = "jump-not-first"
         case iccNotEnforced = "icc-not-enforced"
+        case etcdUnreachable = "etcd-unreachable"
+        case vxlanMissing = "vxlan-missing"
+        case forwardingDrift = "fdb-drift"
     }
 
     package var kind: Kind

@@ -58,6 +58,15 @@ package enum OperatorText {
             }
             text += table.text
         }
+        if let name = network.options["swiftnet.network"] {
+            let remote = view.remoteEndpoints(of: network)
+            text += "Multi-host: \(name) (VNI \(network.options["swiftnet.vni"] ?? "?")), remote endpoints: \(remote.count)\n"
+            if !remote.isEmpty {
+                var table = TextTable(["  ADDRESS", "MAC", "HOST", "UNDERLAY"])
+                for endpoint in remote { table.add(["  " + endpoint.address, endpoint.mac, endpoint.host, endpoint.underlay]) }
+                text += table.text
+            }
+        }
         return text
     }
 

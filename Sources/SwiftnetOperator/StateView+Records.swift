@@ -24,7 +24,7 @@ extension StateView {
             let options = network.options
             return NetworkView(
                 id: network.id, bridge: network.bridge, state: network.state.rawValue,
-                mode: options.isInternal ? "internal" : (options.masquerade ? "nat" : "routed"),
+                mode: (options.mode == .overlay ? "overlay " : "") + (options.isInternal ? "internal" : (options.masquerade ? "nat" : "routed")),
                 isInternal: options.isInternal, ipv6: options.ipv6 || network.subnets.contains { $0.pool.family == .v6 },
                 mtu: options.mtu, options: options.generic, subnets: subnets,
                 endpointCount: endpoints.filter { $0.networkID == network.id }.count, capacity: capacity)

@@ -1,4 +1,5 @@
 import Logging
+import SwiftnetOverlay
 import SwiftnetBridge
 import SwiftnetJSON
 import SwiftnetNetworkModel
@@ -8,6 +9,9 @@ import SwiftnetPluginAPI
 /// and revokes of unknown ids answer `{}` (dockerd repeats them after failures and restarts).
 struct NetworkDriver: Sendable {
     let driver: SwiftnetDriver
+    /// The pools of multi-host networks: a network on one of their subnets is an overlay even
+    /// without `-o swiftnet.network` (the IPAM's options do not reach the driver).
+    var multiHostIPAM: MultiHostIPAM? = nil
 
     private static let capabilities = NetworkDriverAPI.CapabilitiesResponse(scope: "local", connectivityScope: "local")
         .json.serialized
@@ -36,10 +40,15 @@ struct NetworkDriver: Sendable {
     func createNetwork(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.CreateNetworkRequest.self, from: body, call: "CreateNetwork")
         try refusing {
-            let options = try NetworkOptions(json: request.options)
+            var options = try NetworkOptions(json: request.options)
             var subnets: [NetworkSubnet] = []
             for data in request.ipv4Data + request.ipv6Data {
                 subnets.append(try NetworkSubnet(ipamPool: data.pool, gateway: data.gateway))
+            }
+            if options.generic[DriverMode.key] == nil, options.multiHostNetwork == nil, let multiHostIPAM,
+               let name = subnets.lazy.compactMap({ multiHostIPAM.networkName(forSubnet: $0.pool) }).first {
+                options.mode = .overlay
+                options.generic[NetworkOptions.multiHostNetworkKey] = name
             }
             try driver.createNetwork(.init(id: request.networkID, options: options, subnets: subnets))
         }

@@ -80,13 +80,22 @@ final class NetworkLifecycleTests: DriverTestCase {
         XCTAssertEqual(store.networks.count, 0)
     }
 
-    func testOnlyTheBridgeModeExistsAndOthersAreRefusedWithTheModesThatDo() throws {
+    func testUnknownModesAreRefusedWithTheModesThatExist() throws {
         XCTAssertThrowsError(try options([DriverMode.key: "macvlan"])) { error in
-            XCTAssertEqual("\(error)", "invalid option swiftnet.mode=macvlan: expected one of the modes of this version: bridge")
+            XCTAssertEqual("\(error)", "invalid option swiftnet.mode=macvlan: expected one of the modes of this version: bridge, overlay")
         }
         let id = try createNetwork(generic: [DriverMode.key: "bridge"])
         XCTAssertEqual(store.networks[id]?.mode, .bridge)
         XCTAssertEqual(try options().mode, .bridge, "bridge when absent")
+        XCTAssertEqual(try options(["swiftnet.network": "blue"]).mode, .overlay, "a multi-host name implies the overlay")
+    }
+
+    func testAnOverlayWithoutEtcdIsRefusedAndNothingIsRecorded() throws {
+        XCTAssertThrowsError(try createNetwork(generic: ["swiftnet.network": "blue"])) { error in
+            XCTAssertEqual("\(error)", "swiftnet.mode=overlay is not available: multi-host networks need swiftnet serve --etcd-endpoints")
+        }
+        XCTAssertEqual(store.networks.count, 0)
+        XCTAssertEqual(dataplane.linkNames, [])
     }
 
     func testDeleteRecordsDeletingBeforeTheBridgeGoesAndTakesLeftEndpointsFirst() throws {
