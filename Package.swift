@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "SwiftnetIPAM", dependencies: ["SwiftnetAddress", "SwiftnetCrashPoints"]),
         .target(name: "SwiftnetJSON"),
         .target(name: "SwiftnetPluginAPI", dependencies: ["SwiftnetJSON"]),
-        .target(name: "SwiftnetNetworkModel", dependencies: ["SwiftnetAddress", "SwiftnetJSON"]),
+        .target(name: "SwiftnetNetworkModel", dependencies: ["SwiftnetAddress", "SwiftnetJSON", "SwiftnetLANModel"]),
         // The doctor's model: links as observed, findings, the comparison of state and kernel,
         // leaked addresses, gc's report.
         .target(name: "SwiftnetDiagnosis", dependencies: ["SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel"]),
@@ -52,7 +52,8 @@ let package = Package(
 
         // Effects, one job each.
         .target(name: "SwiftnetStore", dependencies: [
-            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", .product(name: "GRDB", package: "GRDB.swift"),
+            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetLANModel",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "SwiftnetHTTP", dependencies: [
             "CSwiftnetHTTPShim", "CMicroHTTPD", .product(name: "Logging", package: "swift-log"),
@@ -65,14 +66,14 @@ let package = Package(
         .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetAddress", "CSwiftnetSpawn"]),
         .target(name: "SwiftnetBridge", dependencies: [
             "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetKernel", "SwiftnetFirewall",
-            "SwiftnetCrashPoints", "SwiftnetDiagnosis", .product(name: "Logging", package: "swift-log"),
+            "SwiftnetCrashPoints", "SwiftnetDiagnosis", "SwiftnetLANModel", .product(name: "Logging", package: "swift-log"),
         ]),
 
         // The plugin: one state file opened with its lock, store, IPAM and driver, and the
         // operator's questions (gc, doctor, repair, the state view) asked of them.
         .target(name: "SwiftnetPlugin", dependencies: [
             "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetStore", "SwiftnetKernel", "SwiftnetNetworkModel", "SwiftnetBridge",
-            "SwiftnetFirewall", "SwiftnetDiagnosis", "SwiftnetOperator", .product(name: "Logging", package: "swift-log"),
+            "SwiftnetFirewall", "SwiftnetDiagnosis", "SwiftnetOperator", "SwiftnetLANModel", .product(name: "Logging", package: "swift-log"),
         ]),
         // The plugin served over HTTP: routes Docker's calls and the operator's to it.
         .target(name: "SwiftnetServer", dependencies: [
@@ -104,11 +105,11 @@ let package = Package(
             "SwiftnetOperator", "SwiftnetDiagnosis", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
         ]),
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress", "SwiftnetTestSupport"]),
-        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel"]),
+        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetLANModel"]),
         // The driver's decisions on fakes (store, dataplane, firewall, host ports): no root.
         .testTarget(name: "SwiftnetBridgeTests", dependencies: [
-            "SwiftnetBridge", "SwiftnetAddress", "SwiftnetDiagnosis", "SwiftnetNetworkModel", "SwiftnetJSON",
-            .product(name: "Logging", package: "swift-log"),
+            "SwiftnetBridge", "SwiftnetAddress", "SwiftnetDiagnosis", "SwiftnetNetworkModel", "SwiftnetJSON", "SwiftnetLANModel",
+            "SwiftnetKernel", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SwiftnetDNSTests", dependencies: [
             "SwiftnetDNS", "SwiftnetAddress", .product(name: "Logging", package: "swift-log"),
@@ -128,7 +129,7 @@ let package = Package(
         ]),
         // The plugin and the kernel in throw-away namespaces: dataplane, firewall, crashes, doctor.
         .testTarget(name: "SwiftnetIntegrationTests", dependencies: [
-            "SwiftnetClient", "SwiftnetPlugin", "SwiftnetFirewall", "SwiftnetCrashPoints", "SwiftnetTestSupport",
+            "SwiftnetClient", "SwiftnetPlugin", "SwiftnetFirewall", "SwiftnetCrashPoints", "SwiftnetTestSupport", "SwiftnetKernel",
         ]),
         // Docker itself: dockerd 20.10 driving the plugin, install script, managed plugin, package.
         .testTarget(name: "SwiftnetEndToEndTests", dependencies: [

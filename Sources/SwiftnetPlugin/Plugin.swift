@@ -7,6 +7,7 @@ import SwiftnetIPAM
 import SwiftnetKernel
 import SwiftnetOperator
 import SwiftnetStore
+import SwiftnetLANModel
 
 /// One state file opened for work: its lock, store, IPAM and bridge driver, and the operator
 /// questions asked of them. `PluginServer` serves one over the socket; the CLI opens one
@@ -44,7 +45,11 @@ package final class Plugin: Sendable {
         ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
         bootID = Plugin.currentBootID()
         let dataplane = try KernelDataplane(links: LinkManager(), instanceID: store.instanceID())
-        driver = try SwiftnetDriver(store: store, modes: DriverModes(bridge: BridgeMode(dataplane: dataplane, logger: logger)),
+        let lanDataplane = KernelLANDataplane(links: dataplane.links, group: dataplane.group)
+        let modes = DriverModes(bridge: BridgeMode(dataplane: dataplane, logger: logger),
+                                macvlan: LANMode(.macvlan, dataplane: lanDataplane, logger: logger),
+                                ipvlan: LANMode(.ipvlan, dataplane: lanDataplane, logger: logger))
+        driver = try SwiftnetDriver(store: store, modes: modes,
                                     links: dataplane, firewall: IptablesFirewall(firewall: Firewall(prefix: prefix)),
                                     hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
     }

@@ -1,4 +1,5 @@
 import Logging
+import SwiftnetAddress
 import SwiftnetBridge
 import SwiftnetJSON
 import SwiftnetNetworkModel
@@ -38,10 +39,18 @@ struct NetworkDriver: Sendable {
         try refusing {
             let options = try NetworkOptions(json: request.options)
             var subnets: [NetworkSubnet] = []
+            var auxAddresses: [String: IPAddress] = [:]
             for data in request.ipv4Data + request.ipv6Data {
                 subnets.append(try NetworkSubnet(ipamPool: data.pool, gateway: data.gateway))
+                for (name, text) in data.auxAddresses {
+                    // dockerd sends them as CIDRs (address/pool length).
+                    guard let address = InterfaceAddress(cidr: text)?.address ?? IPAddress(text) else {
+                        throw NetworkModelError.invalidAddress(field: "AuxAddresses.\(name)", value: text)
+                    }
+                    auxAddresses[name] = address
+                }
             }
-            try driver.createNetwork(.init(id: request.networkID, options: options, subnets: subnets))
+            try driver.createNetwork(.init(id: request.networkID, options: options, subnets: subnets, auxAddresses: auxAddresses))
         }
         return NetworkDriver.empty
     }

@@ -104,6 +104,13 @@ extension StateStore {
             // before it is a bridge.
             try db.execute(sql: "ALTER TABLE network ADD COLUMN mode TEXT NOT NULL DEFAULT 'bridge'")
         }
+        migrator.registerMigration("v7-lan-network") { db in
+            // macvlan/ipvlan networks: whether swiftnet made the parent (an 802.1q
+            // sub-interface or a dummy, deleted with the last network on it), and the host
+            // shim's address (`swiftnet.host_shim=true`). Bridges have neither.
+            try db.execute(sql: "ALTER TABLE network ADD COLUMN owns_link INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE network ADD COLUMN host_shim TEXT")
+        }
         return migrator
     }
 }

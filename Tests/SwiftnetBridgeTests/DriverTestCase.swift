@@ -5,6 +5,7 @@ import SwiftnetDiagnosis
 import SwiftnetJSON
 import SwiftnetNetworkModel
 import XCTest
+import SwiftnetLANModel
 
 /// A driver on fakes: no root, no kernel, no iptables. Each test gets a fresh one.
 class DriverTestCase: XCTestCase {

@@ -3,6 +3,7 @@ import SwiftnetBridge
 import SwiftnetDiagnosis
 import SwiftnetNetworkModel
 import XCTest
+import SwiftnetLANModel
 
 /// CreateNetwork and DeleteNetwork: what is recorded when, and what is refused before anything is.
 final class NetworkLifecycleTests: DriverTestCase {
