@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "SwiftnetDiagnosis", dependencies: ["SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel"]),
         // What operators see: the state view, the reports' JSON, the commands' text.
         .target(name: "SwiftnetOperator", dependencies: [
-            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetDiagnosis",
+            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetDiagnosis", "SwiftnetLANModel",
         ]),
         // macvlan and ipvlan networks: their options, parents, refusals and what Join returns.
         .target(name: "SwiftnetLANModel", dependencies: ["SwiftnetAddress"]),

@@ -42,9 +42,11 @@ package final class Plugin: Sendable {
         }
         let ulaGlobalID = try store.ulaGlobalID()
         let configuration = Plugin.ipamConfiguration(localPools: localPools, globalPools: globalPools, ulaGlobalID: ulaGlobalID)
-        ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
+        let links = try LinkManager()
+        let probe = LANAddressProbe(links: links)
+        ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader(), probe: probe)
         bootID = Plugin.currentBootID()
-        let dataplane = try KernelDataplane(links: LinkManager(), instanceID: store.instanceID())
+        let dataplane = KernelDataplane(links: links, instanceID: try store.instanceID())
         let lanDataplane = KernelLANDataplane(links: dataplane.links, group: dataplane.group)
         let modes = DriverModes(bridge: BridgeMode(dataplane: dataplane, logger: logger),
                                 macvlan: LANMode(.macvlan, dataplane: lanDataplane, logger: logger),
@@ -52,6 +54,7 @@ package final class Plugin: Sendable {
         driver = try SwiftnetDriver(store: store, modes: modes,
                                     links: dataplane, firewall: IptablesFirewall(firewall: Firewall(prefix: prefix)),
                                     hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
+        probe.attach(driver)
     }
 
     /// The server's start, after reconciliation: records it, and after an unclean stop of the
@@ -210,13 +213,17 @@ package final class Plugin: Sendable {
 
     private func release(_ freed: [FreedEndpoint]) -> [Repair] {
         var repairs: [Repair] = []
-        let subnets = Dictionary(driver.networks.map { ($0.id, $0.subnets.map(\.pool)) }, uniquingKeysWith: { first, _ in first })
+        let networks = Dictionary(driver.networks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for item in freed {
+            let network = networks[item.endpoint.networkID]
+            // A macvlan/ipvlan network's pool may share its subnet with another LAN's, told
+            // apart by `swiftnet.scope`: the parent's name.
+            let scope = network.flatMap { $0.mode == .bridge ? nil : $0.bridge }
             for address in [item.endpoint.address, item.endpoint.addressIPv6].compactMap({ $0?.address }) {
-                for subnet in subnets[item.endpoint.networkID] ?? [] where subnet.contains(address) {
+                for subnet in network?.subnets.map(\.pool) ?? [] where subnet.contains(address) {
                     let subject = "address \(address)"
                     do {
-                        if try ipam.release(address: address, inSubnet: subnet) {
+                        if try ipam.release(address: address, inSubnet: subnet, scope: scope) {
                             repairs.append(Repair(subject: subject, action: "released \(address) of a gone endpoint in \(subnet)"))
                         }
                     } catch {
