@@ -81,9 +81,9 @@ final class NetworkLifecycleTests: DriverTestCase {
         XCTAssertEqual(store.networks.count, 0)
     }
 
-    func testOnlyTheBridgeModeExistsAndOthersAreRefusedWithTheModesThatDo() throws {
-        XCTAssertThrowsError(try options([DriverMode.key: "macvlan"])) { error in
-            XCTAssertEqual("\(error)", "invalid option swiftnet.mode=macvlan: expected one of the modes of this version: bridge")
+    func testUnknownModesAreRefusedWithTheModesThatExist() throws {
+        XCTAssertThrowsError(try options([DriverMode.key: "overlay"])) { error in
+            XCTAssertEqual("\(error)", "invalid option swiftnet.mode=overlay: expected one of the modes of this version: bridge, macvlan, ipvlan")
         }
         let id = try createNetwork(generic: [DriverMode.key: "bridge"])
         XCTAssertEqual(store.networks[id]?.mode, .bridge)
