@@ -123,6 +123,7 @@ package final class LANMode: NetworkMode {
         if let shim = network.hostShim {
             try dataplane.createShim(name: LANMode.shimName(network), parent: network.bridge, kind: LANMode.shimKind(network),
                                      address: shim, routes: LANMode.shimRoutes(network, shim: shim), mtu: network.options.mtu)
+            CrashPoint.reach("network.create.shim")
         }
     }
 
