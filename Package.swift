@@ -60,6 +60,11 @@ let package = Package(
         ]),
         .target(name: "SwiftnetKernel", dependencies: ["CNetlink", "CSwiftnetLinkLayer", "SwiftnetAddress", "SwiftnetLANModel"]),
         .target(name: "SwiftnetClient"),
+        // etcd v3 over its JSON gateway (HTTP/1.1 on TCP): KV, transactions, leases, watches.
+        .target(name: "SwiftnetEtcd", dependencies: ["SwiftnetJSON"]),
+        // Multi-host networks on etcd: logical networks, address claims, endpoint locations,
+        // host leases, remote-endpoint sync.
+        .target(name: "SwiftnetMultiHost", dependencies: ["SwiftnetEtcd", "SwiftnetAddress", "SwiftnetJSON"]),
         // A small DNS server: names it knows answered, the rest forwarded to the host's resolvers.
         .target(name: "SwiftnetDNS", dependencies: ["SwiftnetAddress", .product(name: "Logging", package: "swift-log")]),
         // iptables rules rendered from the desired state, applied with iptables-restore.
@@ -124,6 +129,16 @@ let package = Package(
             "SwiftnetHTTP", "SwiftnetClient", "SwiftnetTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         // The plugin over its real socket: protocol, hostile input, fuzzing, soak, operator routes.
+        // A real etcd on loopback for the etcd and multi-host tests.
+        .target(name: "SwiftnetEtcdFixture", dependencies: ["SwiftnetEtcd"], path: "Tests/SwiftnetEtcdFixture"),
+        .testTarget(name: "SwiftnetEtcdTests", dependencies: ["SwiftnetEtcd", "SwiftnetJSON", "SwiftnetEtcdFixture"]),
+        // A multi-host "server" the crash test kills with SIGKILL mid-claim.
+        .executableTarget(name: "swiftnet-claim-worker", dependencies: ["SwiftnetMultiHost", "SwiftnetEtcd", "SwiftnetAddress"],
+                          path: "Tests/SwiftnetClaimWorker"),
+        .testTarget(name: "SwiftnetMultiHostTests", dependencies: [
+            "SwiftnetMultiHost", "SwiftnetEtcd", "SwiftnetAddress", "SwiftnetJSON", "SwiftnetEtcdFixture", "SwiftnetKernel",
+            "swiftnet-claim-worker",
+        ]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
             "SwiftnetServer", "SwiftnetPlugin", "SwiftnetClient", "SwiftnetFirewall", "SwiftnetTestSupport",
         ]),

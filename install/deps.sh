@@ -6,7 +6,8 @@ set -euo pipefail
 runtime=(libmicrohttpd12 libnl-3-200 libnl-route-3-200 libsqlite3-0 iptables iproute2)
 build=(libmicrohttpd-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config)
 # dpkg-dev: dpkg-shlibdeps for install/package.sh (the Debian package test builds one).
-testing=(docker.io busybox-static procps curl systemd dpkg-dev)
+# etcd-server: the etcd and multi-host tests start their own etcd on loopback.
+testing=(docker.io busybox-static procps curl systemd dpkg-dev etcd-server)
 
 want=("${runtime[@]}" "${build[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${testing[@]}")

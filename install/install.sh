@@ -6,6 +6,10 @@
 #   install/install.sh --uninstall  stop and remove (keeps the state; --purge removes it too)
 #   install/install.sh --demo       install, then run the seed article's scenario: a frontend
 #                                   container reaches a backend by name on a swiftnet network
+# Also installs bash/zsh/fish completion and the man page swiftnet(1) under /usr/local/share.
+# Without systemd, the server writes its log to /var/log/swiftnet.log itself and rotates it
+# at 10 MiB, keeping 5 (`swiftnet serve --log-file`): such hosts often have no cron to run
+# logrotate.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +18,11 @@ prefix=${SWIFTNET_PREFIX:-/usr/local/bin}
 state_dir=${SWIFTNET_STATE_DIR:-/var/lib/swiftnet}
 pid_file=${SWIFTNET_PID_FILE:-/run/swiftnet.pid}
 log_file=${SWIFTNET_LOG_FILE:-/var/log/swiftnet.log}
+share=${SWIFTNET_SHARE:-/usr/local/share}
+# Completion and the man page, where each shell and man look under /usr/local/share.
+completion_files=("$share/bash-completion/completions/swiftnet" "$share/zsh/site-functions/_swiftnet"
+                  "$share/fish/vendor_completions.d/swiftnet.fish")
+man_page=$share/man/man1/swiftnet.1.gz
 socket=/run/docker/plugins/swiftnet.sock
 units=/etc/systemd/system
 export PATH="$PATH:/opt/swift/usr/bin"
@@ -48,6 +57,7 @@ if [[ "${1:-}" == "--uninstall" ]]; then
     stop_server
     [[ -x $prefix/swiftnet ]] && "$prefix/swiftnet" remove-firewall >/dev/null 2>&1 || true
     rm -f "$prefix/swiftnet"
+    rm -f "${completion_files[@]}" "$man_page"
     [[ -S $socket ]] && rm -f "$socket"
     if [[ "${2:-}" == "--purge" ]]; then rm -rf "$state_dir"; echo "swiftnet: state removed"; fi
     echo "swiftnet: uninstalled"
@@ -72,6 +82,38 @@ if ! cmp -s "$built" "$prefix/swiftnet"; then
     changed=1
 fi
 install -d -m 0700 "$state_dir"
+
+# Writes stdin to $1 only when it differs (a second run with nothing changed changes nothing).
+install_text() {
+    local target=$1 new
+    new=$(mktemp)
+    cat >"$new"
+    if cmp -s "$new" "$target"; then rm -f "$new"; return; fi
+    install -d -m 0755 "$(dirname "$target")"
+    install -m 0644 "$new" "$target"
+    rm -f "$new"
+}
+# bash-completion sources its file: no #! line.
+"$prefix/swiftnet" --generate-completion-script bash | sed '1{/^#!/d}' | install_text "${completion_files[0]}"
+"$prefix/swiftnet" --generate-completion-script zsh | install_text "${completion_files[1]}"
+"$prefix/swiftnet" --generate-completion-script fish | install_text "${completion_files[2]}"
+# The man page comes from the command line's own help, through swift-argument-parser's
+# generate-manual tool (`plugin generate-manual --help` builds only the tool). With
+# SWIFTNET_BINARY the caller built the binary (and test/run.sh the tool): it is looked up.
+manual_tool=${SWIFTNET_MANUAL_TOOL:-}
+if [[ -z $manual_tool && -z ${SWIFTNET_BINARY:-} ]]; then
+    (cd "$here" && swift package plugin generate-manual --help >/dev/null 2>&1) || true
+fi
+[[ -n $manual_tool ]] || manual_tool=$(find "$here/.build" -name generate-manual-tool -type f -perm -u+x 2>/dev/null | head -n 1)
+if [[ -n $manual_tool && -x $manual_tool ]]; then
+    pages=$(mktemp -d)
+    # Dated by the binary, so that the page changes only with it.
+    "$manual_tool" "$prefix/swiftnet" --date "$(date -u -r "$prefix/swiftnet" +%Y-%m-%d)" --section 1 --output-directory "$pages" >/dev/null
+    gzip -9n <"$pages/swiftnet.1" | install_text "$man_page"
+    rm -rf "$pages"
+else
+    echo "install.sh: no man page installed: swift-argument-parser's generate-manual tool is not built (swift package plugin generate-manual --help builds it)" >&2
+fi
 
 if has_systemd; then
     # Socket activation: systemd listens on the plugin socket before dockerd starts, starts
@@ -99,7 +141,10 @@ else
             n=${fd##*/}
             ((n > 2)) && eval "exec $n>&-" 2>/dev/null
         done
-        exec nohup "$prefix/swiftnet" serve --socket "$socket" --state "$state_dir/swiftnet.db" </dev/null >>"$log_file" 2>&1
+        # The server writes and rotates the log itself (--log-file); the redirection only
+        # catches what it prints before it has opened the file.
+        exec nohup "$prefix/swiftnet" serve --socket "$socket" --state "$state_dir/swiftnet.db" --log-file "$log_file" \
+            </dev/null >>"$log_file" 2>&1
     ) &
     echo $! >"$pid_file"
     for _ in $(seq 1 100); do [[ -S $socket ]] && break; sleep 0.05; done

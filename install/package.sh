@@ -30,11 +30,12 @@ say() { echo "install/package.sh: $*"; }
 die() { echo "install/package.sh: $*" >&2; exit 1; }
 
 # The one line that holds the version; the package and the binary take it from here.
-version_pattern='^\( *public static let version = "\)\([^"]*\)\("\)$'
+# `package` since the package dropped `public` (a package with no library product).
+version_pattern='^\( *package static let version = "\)\([^"]*\)\("\)$'
 tree_version() {
     local found
     found=$(sed -n "s/$version_pattern/\\2/p" "$version_file")
-    [[ $(wc -l <<<"$found") == 1 && -n $found ]] || die "no single 'public static let version = \"…\"' line in $version_file"
+    [[ $(wc -l <<<"$found") == 1 && -n $found ]] || die "no single 'package static let version = \"…\"' line in $version_file"
     echo "$found"
 }
 
@@ -82,7 +83,7 @@ while IFS= read -r -d '' file; do
 done < <(cd "$stage" && find . -type f -printf '%P\0')
 stamped=$(mktemp)
 sed "s/$version_pattern/\\1$version\\3/" "$version_file" >"$stamped"
-grep -qF "public static let version = \"$version\"" "$stamped" || die "could not stamp the version into $version_file"
+grep -qF "package static let version = \"$version\"" "$stamped" || die "could not stamp the version into $version_file"
 if cmp -s "$stamped" "$stage/Sources/SwiftnetPlugin/Plugin.swift"; then rm -f "$stamped"; else mv "$stamped" "$stage/Sources/SwiftnetPlugin/Plugin.swift"; fi
 
 # --- the build ------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ swift build --build-tests 2>&1 | grep -E "error|warning: .*swiftnet|Compiling|Bu
 # builds its own, statically linked, in .build-package/ through install/package.sh.)
 swift build -c release 2>&1 | grep -E "error|Build" | tail -n 5
 [[ ${PIPESTATUS[0]} == 0 ]] || { echo "release build failed"; exit 1; }
+# The install test installs the man page through swift-argument-parser's generate-manual
+# tool, which install.sh cannot build from inside `swift test` either (`--help` builds only it).
+swift package plugin generate-manual --help >/dev/null 2>&1 || { echo "could not build generate-manual-tool"; exit 1; }
 
 # One `swift test` per group, so that a crash of the test process (not of swiftnet, which runs
 # as its own process) costs one group, which is then run once more; the counts are those of

@@ -12,3 +12,6 @@
 #include <netlink/route/link/ipvlan.h>
 #include <netlink/route/link/vlan.h>
 #include <linux/if_link.h>
+#include <netlink/route/link/vxlan.h>
+#include <netlink/route/neighbour.h>
+#include <linux/neighbour.h>

@@ -9,55 +9,105 @@ import SwiftnetServer
 /// `swiftnet ls`.
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ls", abstract: "List swiftnet's networks: bridge, subnets, gateways, endpoints, mode, options.")
+        commandName: "ls", abstract: "List swiftnet's networks: bridge, subnets, gateways, endpoints, mode, options.",
+        discussion: FormatOption.discussion(fields: NetworkView.templateFields, json: "the network's object of docs/operator.md"))
 
     @OptionGroup var access: StateAccess
-    @Flag(help: "Print JSON (see docs/operator.md).") var json = false
+    @Flag(help: "Print JSON: {\"formatVersion\": 1, \"networks\": [...]} on one line (docs/operator.md).") var json = false
+    @OptionGroup var format: FormatOption
+    @Flag(name: .shortAndLong, help: "Print only the networks' ids (12 hex digits; all 64 with --no-trunc).") var quiet = false
+    @Flag(help: "With -q, print the full ids.") var noTrunc = false
+
+    func validate() throws {
+        try format.validate(fields: NetworkView.templateFields, subject: "ls", json: json)
+        if quiet && (json || format.format != nil) { throw ValidationError("-q prints ids only: it takes neither --json nor --format") }
+        if noTrunc && !quiet { throw ValidationError("--no-trunc goes with -q") }
+    }
 
     func run() throws {
         let view = try access.stateView()
-        if json {
+        if quiet {
+            for network in view.networks { print(noTrunc ? network.id : network.shortID) }
+        } else if json {
             printJSON(.object(["formatVersion": .number(Double(StateView.formatVersion)),
                                "networks": .array(view.networks.map(\.json))]))
+        } else if let text = try format.render(view.networks.map { $0.templateItem() }, fields: NetworkView.templateFields, subject: "ls") {
+            print(text, terminator: "")
         } else {
             print(OperatorText.list(view), terminator: "")
         }
     }
 }
 
-/// `swiftnet inspect`.
+/// `swiftnet inspect`: JSON by default, as `docker network inspect` prints it.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show one network: its pools and every endpoint (address, MAC, veth, published ports, boot).")
+        abstract: "Show networks: their pools and every endpoint (address, MAC, veth, published ports, boot).",
+        discussion: """
+            Prints a JSON array with one object per network, indented, as `docker network inspect` does; \
+            each object is {"formatVersion": 1, "network": {...}, "pools": [...], "endpoints": [...]} \
+            (docs/operator.md). --text prints the same for people; --json prints each object on one line.
+            When a network is not found, the others are printed and the command exits 1.
 
-    @Argument(help: "Network id (a unique prefix is enough) or bridge name.") var network: String
+            """ + FormatOption.discussion(fields: NetworkView.templateFields, json: "the network's inspect object"))
+
+    @Argument(help: "Network id (a unique prefix is enough) or bridge name; several may be given.") var networks: [String]
     @OptionGroup var access: StateAccess
-    @Flag(help: "Print JSON (see docs/operator.md).") var json = false
+    @Flag(help: "Print each network's object compact on one line instead of the indented array (the format of earlier versions).")
+    var json = false
+    @Flag(help: "Print text for people instead of JSON (as --format table).") var text = false
+    @OptionGroup var format: FormatOption
+
+    func validate() throws {
+        try format.validate(fields: NetworkView.templateFields, subject: "inspect", json: json)
+        if text && (json || format.format != nil) { throw ValidationError("--text takes neither --json nor --format") }
+    }
 
     func run() throws {
         let view = try access.stateView()
-        let found = try view.network(matching: network)
-        if json {
-            printJSON(.object(["formatVersion": .number(Double(StateView.formatVersion)), "network": found.json,
-                               "pools": .array(view.pools(of: found).map(\.json)),
-                               "endpoints": .array(view.endpoints(of: found).map(\.json))]))
-        } else {
-            print(OperatorText.inspect(view, network: found), terminator: "")
+        var found: [NetworkView] = []
+        var missing: [String] = []
+        for wanted in networks {
+            do {
+                found.append(try view.network(matching: wanted))
+            } catch {
+                missing.append("\(error)")
+            }
         }
+        if json {
+            for network in found { printJSON(view.inspectJSON(of: network)) }
+        } else if text || format.isDefaultText {
+            print(found.map { OperatorText.inspect(view, network: $0) }.joined(separator: "\n"), terminator: "")
+        } else if let output = try format.render(found.map { $0.templateItem(whole: view.inspectJSON(of: $0)) },
+                                                 fields: NetworkView.templateFields, subject: "inspect") {
+            print(output, terminator: "")
+        } else {
+            print(JSONValue.array(found.map { view.inspectJSON(of: $0) }).indentedString)
+        }
+        if !missing.isEmpty { throw OperatorCommandError(missing.joined(separator: "; ")) }
     }
 }
 
 /// `swiftnet pools`.
 struct Pools: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List every IPAM pool with its utilisation.")
+    static let configuration = CommandConfiguration(
+        abstract: "List every IPAM pool with its utilisation.",
+        discussion: FormatOption.discussion(fields: PoolView.templateFields, json: "the pool's object of docs/operator.md"))
 
     @OptionGroup var access: StateAccess
-    @Flag(help: "Print JSON (see docs/operator.md).") var json = false
+    @Flag(help: "Print JSON: {\"formatVersion\": 1, \"pools\": [...]} on one line (docs/operator.md).") var json = false
+    @OptionGroup var format: FormatOption
+
+    func validate() throws {
+        try format.validate(fields: PoolView.templateFields, subject: "pools", json: json)
+    }
 
     func run() throws {
         let view = try access.stateView()
         if json {
             printJSON(.object(["formatVersion": .number(Double(StateView.formatVersion)), "pools": .array(view.pools.map(\.json))]))
+        } else if let text = try format.render(view.pools.map(\.templateItem), fields: PoolView.templateFields, subject: "pools") {
+            print(text, terminator: "")
         } else {
             print(OperatorText.pools(view), terminator: "")
         }
@@ -86,7 +136,8 @@ struct Doctor: ParsableCommand {
                 report = fix ? try runtime.repair() : try runtime.diagnose()
             }
         } catch {
-            FileHandle.standardError.write(Data("swiftnet doctor: \(error)\n".utf8))
+            // Exit status 2 (not 1, which says "differences found"): the check itself failed.
+            printError("doctor could not check: \(error)")
             throw ExitCode(2)
         }
         if json { printJSON(report.json) } else { print(OperatorText.doctor(report), terminator: "") }

@@ -25,8 +25,19 @@ struct Serve: ParsableCommand {
     @Option(help: "SQLite state file (created with its folder, mode 0700, if missing).")
     var state = "/var/lib/swiftnet/swiftnet.db"
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical. Logs go to stderr.")
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical. Logs go to stderr; where that is systemd's journal (JOURNAL_STREAM), each line starts with its <N> priority instead of a timestamp.")
     var logLevel: String = "info"
+
+    @Option(help: ArgumentHelp("Write the log to this file (appending) instead of stderr, rotating it by size: the previous file becomes PATH.1, and so on up to --log-rotate-keep. Standard output and error go there too.",
+                               valueName: "path"))
+    var logFile: String?
+
+    @Option(help: ArgumentHelp("With --log-file: rotate when the file would pass this size: bytes, or a number with K, M or G (1024-based); at least 4K.",
+                               valueName: "size"))
+    var logRotateSize = "10M"
+
+    @Option(help: ArgumentHelp("With --log-file: rotated files kept (PATH.1 newest … PATH.N oldest), 1 to 100.", valueName: "N"))
+    var logRotateKeep = 5
 
     @Option(name: .customLong("default-address-pool"),
             help: ArgumentHelp("Automatic pool range for local networks, as dockerd takes it: base=CIDR,size=N. Repeat for several; replaces dockerd's predefined list for that family.",
@@ -59,6 +70,10 @@ struct Serve: ParsableCommand {
             throw ValidationError("--metrics-listen must be an IP address and port, e.g. 127.0.0.1:9513")
         }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
+        guard let size = RotatingLogFile.bytes(logRotateSize), size >= 4096 else {
+            throw ValidationError("--log-rotate-size must be a size of at least 4K, e.g. 10M")
+        }
+        guard (1...100).contains(logRotateKeep) else { throw ValidationError("--log-rotate-keep must be 1 to 100") }
         do {
             _ = try FirewallChains(prefix: chainPrefix)
         } catch {
@@ -68,9 +83,19 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
+        // Under systemd (stderr is the journal) lines carry a `<N>` priority and no timestamp.
+        var style = JournalStream.logStyle
+        var write = LogLineHandler.writeToStandardError
+        if let logFile {
+            // The whole process's output goes to the file from here on; a file needs timestamps.
+            let file = try RotatingLogFile(path: logFile, maximumBytes: RotatingLogFile.bytes(logRotateSize) ?? 10 << 20,
+                                           keep: logRotateKeep, redirectingStandardStreams: true)
+            style = .plain
+            write = { file.write($0) }
+        }
+        LoggingSystem.bootstrap { [style, write] label in
             // Requests carry strings that end up in log lines; escaped, they cannot add lines.
-            var handler = EscapingLogHandler(StreamLogHandler.standardError(label: label))
+            var handler = EscapingLogHandler(LogLineHandler(label: label, style: style, write: write))
             handler.logLevel = level
             return handler
         }

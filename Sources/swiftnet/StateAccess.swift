@@ -37,7 +37,7 @@ struct StateAccess: ParsableArguments {
             throw OperatorCommandError("no swiftnet server answers on \(socket) and there is no state file at \(state); "
                                        + "pass --socket or --state")
         }
-        var logger = Logger(label: "swiftnet", factory: { EscapingLogHandler(StreamLogHandler.standardError(label: $0)) })
+        var logger = Logger(label: "swiftnet", factory: { EscapingLogHandler(LogLineHandler(label: $0, style: .plain)) })
         logger.logLevel = .warning
         do {
             return .local(try Plugin(statePath: state, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))

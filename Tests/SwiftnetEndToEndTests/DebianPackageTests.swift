@@ -138,6 +138,9 @@ final class DebianPackageTests: DockerTestCase {
         XCTAssertEqual(started.status, 0, started.both)
         let firstPID = try serverPID()
         try assertServes(version: first, pid: firstPID)
+        // The daemon's server writes and rotates its log itself (no journal, no cron here).
+        let command = (try? String(contentsOfFile: "/proc/\(firstPID)/cmdline", encoding: .utf8))?.split(separator: "\0").map(String.init) ?? []
+        XCTAssertEqual(command.suffix(2), ["--log-file", Self.logFile], "\(command)")
 
         // --- the seed scenario: frontend reaches backend by name ---------------------------
         let network = try createNetwork()

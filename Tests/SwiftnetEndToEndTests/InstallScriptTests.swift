@@ -21,7 +21,7 @@ final class InstallScriptTests: XCTestCase {
         root = "/tmp/swn-inst-\(Shell.randomHex(6))"
         environment = ["SWIFTNET_PREFIX": root + "/bin", "SWIFTNET_STATE_DIR": root + "/state",
                        "SWIFTNET_PID_FILE": root + "/swiftnet.pid", "SWIFTNET_LOG_FILE": root + "/swiftnet.log",
-                       "SWIFTNET_BINARY": releaseBinary]
+                       "SWIFTNET_SHARE": root + "/share", "SWIFTNET_BINARY": releaseBinary]
     }
 
     /// Built by test/run.sh before the tests (a build from inside `swift test` would wait for
@@ -74,11 +74,31 @@ final class InstallScriptTests: XCTestCase {
         let mode = try FileManager.default.attributesOfItem(atPath: state)[.posixPermissions] as? NSNumber
         XCTAssertEqual(mode?.intValue, 0o700)
 
+        // Completion for three shells and the man page, made from the installed binary.
+        let installedFiles = ["/share/bash-completion/completions/swiftnet", "/share/zsh/site-functions/_swiftnet",
+                              "/share/fish/vendor_completions.d/swiftnet.fish", "/share/man/man1/swiftnet.1.gz"].map { root + $0 }
+        for file in installedFiles {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: file), "\(file) not installed: \(first.both)")
+        }
+        let bash = try String(contentsOfFile: installedFiles[0], encoding: .utf8)
+        XCTAssertFalse(bash.hasPrefix("#!"), "bash-completion sources the file")
+        XCTAssertTrue(bash.contains("--format") && bash.contains("inspect"), "completion of this binary's commands")
+        let page = Shell.run("/bin/sh", ["-c", "gzip -dc '\(installedFiles[3])' | man -l - 2>/dev/null | col -b"])
+        XCTAssertTrue(page.output.contains("swiftnet") && page.output.contains("--format"), page.both)
+        // Without systemd the server writes the log itself, rotating it (--log-file).
+        let command = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8).split(separator: "\0").map(String.init)
+        XCTAssertEqual(command.suffix(2), ["--log-file", root + "/swiftnet.log"], "\(command)")
+        let logged = try String(contentsOfFile: root + "/swiftnet.log", encoding: .utf8)
+        XCTAssertNotNil(logged.firstMatch(of: #/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} info swiftnet: serving/#), logged)
+        let pageModified = try FileManager.default.attributesOfItem(atPath: installedFiles[3])[.modificationDate] as? Date
+
         let second = install()
         XCTAssertEqual(second.status, 0, second.both)
         XCTAssertTrue(second.output.contains("nothing to do"), second.both)
         XCTAssertEqual(try String(contentsOfFile: root + "/swiftnet.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), pid,
                        "a second install changes nothing")
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: installedFiles[3])[.modificationDate] as? Date, pageModified,
+                       "the man page is rewritten only when it changes")
 
         // Two containers that talk by name.
         let tag = Shell.randomHex(6)
@@ -111,6 +131,7 @@ final class InstallScriptTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/proc/\(pid)"), "the server still runs")
         XCTAssertFalse(FileManager.default.fileExists(atPath: Self.socket), "the socket is left")
         XCTAssertFalse(FileManager.default.fileExists(atPath: state), "--purge removes the state")
+        for file in installedFiles { XCTAssertFalse(FileManager.default.fileExists(atPath: file), "\(file) left") }
         XCTAssertEqual(Set(Shell.linkNames()).subtracting(linksBefore).filter { $0.hasPrefix("swn-") || $0.hasPrefix("swv") || $0.hasPrefix("swc") }, [],
                        "links made while swiftnet was installed are left")
         XCTAssertFalse(Shell.run("/usr/sbin/iptables-save", []).output.contains("SWIFTNET-"), "swiftnet's chains are left")

@@ -48,7 +48,7 @@ extension BridgeDataplaneTests {
 
         // By id prefix and by bridge name.
         for key in [String(network.id.prefix(6)), network.bridge] {
-            let inspect = swiftnet(["inspect", key])
+            let inspect = swiftnet(["inspect", "--text", key])
             XCTAssertTrue(inspect.succeeded, inspect.both)
             for part in [network.id, "MTU:       1400", web.endpointID.prefix(12) + "", db.endpointID.prefix(12) + "", web.cidr, db.cidr,
                          web.mac ?? "?", "swv" + web.endpointID.prefix(11), "web", "\(hostPort)->80/tcp", "3/254 allocated"] {
@@ -80,10 +80,12 @@ extension BridgeDataplaneTests {
         let onlineNetworks = swiftnet(["ls", "--json"]).output
         let onlinePools = swiftnet(["pools", "--json"]).output
         let onlineInspect = swiftnet(["inspect", short, "--json"]).output
+        let onlineInspectArray = swiftnet(["inspect", short]).output
         server.terminate()
         XCTAssertEqual(swiftnet(["ls", "--json"], offline: true).output, onlineNetworks)
         XCTAssertEqual(swiftnet(["pools", "--json"], offline: true).output, onlinePools)
         XCTAssertEqual(swiftnet(["inspect", short, "--json"], offline: true).output, onlineInspect)
+        XCTAssertEqual(swiftnet(["inspect", short], offline: true).output, onlineInspectArray)
         let offlineList = swiftnet(["ls"], offline: true)
         XCTAssertTrue(offlineList.output.contains(short), offlineList.both)
         let nothing = Shell.run(ServerProcess.binary, ["ls", "--socket", server.folder + "/none.sock", "--state", server.folder + "/none.db"])
@@ -232,6 +234,100 @@ extension BridgeDataplaneTests {
         XCTAssertNotEqual(try client.call("/IpamDriver.RequestAddress", #"{"Address":"\#(aux)","PoolID":"\#(network.poolID)"}"#).status, 200,
                           "the requested address stays allocated")
         try client.releaseAddress(pool: network.poolID, address: leaked)
+    }
+}
+
+extension BridgeDataplaneTests {
+    /// The habits of Docker's CLI: `inspect` prints an indented JSON array (one object per
+    /// network named), `--format` takes a Go-template subset on ls/inspect/pools and refuses
+    /// the rest before asking the server, `ls -q` prints ids, and every failure starts with
+    /// `swiftnet: error:`.
+    func testInspectPrintsAnArrayAndFormatTemplatesAndQuietPrintWhatTheySay() throws {
+        let first = try createNetwork(generic: #"{"com.docker.network.driver.mtu":"1400"}"#)
+        let second = try createNetwork()
+        let web = try addContainer(to: first, name: "web")
+        let short = String(first.id.prefix(12))
+
+        // inspect: JSON by default, an array as docker network inspect prints it.
+        let inspect = swiftnet(["inspect", short, second.bridge])
+        XCTAssertEqual(inspect.status, 0, inspect.both)
+        XCTAssertTrue(inspect.output.hasPrefix("[\n    {\n        \"formatVersion\": 1,\n"), inspect.output)
+        let array = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(inspect.output.utf8)) as? [[String: Any]], inspect.output)
+        XCTAssertEqual(array.compactMap { ($0["network"] as? [String: Any])?["id"] as? String }, [first.id, second.id])
+        // Each element is what --json prints for that network on one line (the earlier format).
+        let compact = swiftnet(["inspect", short, "--json"])
+        XCTAssertEqual(compact.output.split(separator: "\n").count, 1, compact.output)
+        XCTAssertEqual(NSDictionary(dictionary: array[0]), NSDictionary(dictionary: try json(compact)))
+        XCTAssertEqual(((array[0]["endpoints"] as? [[String: Any]])?.first)?["id"] as? String, web.endpointID)
+        XCTAssertTrue(swiftnet(["inspect", "--text", short]).output.contains("MTU:       1400"))
+        XCTAssertEqual(swiftnet(["inspect", "--format", "table", short]).output, swiftnet(["inspect", "--text", short]).output)
+        XCTAssertEqual(swiftnet(["inspect", short, second.bridge, "--format", "{{.Bridge}} {{.MTU}} {{.Endpoints}}"]).output,
+                       "\(first.bridge) 1400 1\n\(second.bridge)  0\n")
+        let inspectJSONLine = swiftnet(["inspect", short, "--format", "{{json .}}"])
+        XCTAssertEqual(NSDictionary(dictionary: try json(inspectJSONLine)), NSDictionary(dictionary: array[0]), "{{json .}} of inspect: its object")
+        // A network not found: the others printed, the error said, status 1 (as docker does).
+        let partly = swiftnet(["inspect", short, "0000000"])
+        XCTAssertEqual(partly.status, 1, partly.both)
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(partly.output.utf8)) as? [Any])?.count, 1, partly.output)
+        XCTAssertTrue(partly.error.hasPrefix("swiftnet: error: no swiftnet network has an id starting with or a bridge named '0000000'"),
+                      partly.error)
+
+        // ls: -q ids, --format fields, json lines, table.
+        let quiet = swiftnet(["ls", "-q"])
+        XCTAssertEqual(quiet.status, 0, quiet.both)
+        XCTAssertEqual(Set(quiet.output.split(separator: "\n").map(String.init)), [short, String(second.id.prefix(12))])
+        XCTAssertEqual(Set(swiftnet(["ls", "-q", "--no-trunc"]).output.split(separator: "\n").map(String.init)), [first.id, second.id])
+        let lines = Set(swiftnet(["ls", "--format", "{{.ID}} {{.Bridge}} {{.Subnets}} {{.Gateways}} {{.Mode}} {{json .Subnets}}"])
+            .output.split(separator: "\n").map(String.init))
+        XCTAssertTrue(lines.contains("\(first.id) \(first.bridge) \(first.subnet) \(first.gateway) nat [\"\(first.subnet)\"]"), "\(lines)")
+        let jsonLines = swiftnet(["ls", "--format", "json"]).output.split(separator: "\n")
+        XCTAssertEqual(jsonLines.count, 2)
+        let ids = try jsonLines.map { try XCTUnwrap(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])["id"] as? String }
+        XCTAssertEqual(Set(ids.compactMap { $0 }), [first.id, second.id])
+        let table = swiftnet(["ls", "--format", "table {{.ShortID}}\\t{{.Bridge}}"]).output.split(separator: "\n")
+        XCTAssertEqual(table.first.map(String.init), "SHORT ID      BRIDGE", "\(table)")
+        XCTAssertTrue(table.contains { $0 == "\(short)  \(first.bridge)" }, "\(table)")
+
+        // pools.
+        let pools = swiftnet(["pools", "--format", "{{.Prefix}} {{.Allocated}} {{.Network}}"]).output
+        XCTAssertTrue(pools.split(separator: "\n").contains { $0 == "\(first.subnet) 2 \(first.id)" }, pools)
+
+        // Refused before the server is asked: unknown fields, other template actions, combinations.
+        for (arguments, message) in [
+            (["ls", "--format", "{{.Name}}"], "swiftnet: error: --format: ls has no field .Name (dockerd does not tell a plugin"),
+            (["pools", "--format", "{{.Bridge}}"], "swiftnet: error: --format: pools has no field .Bridge; its fields: .ID .AddressSpace"),
+            (["inspect", short, "--format", "{{range .Subnets}}{{end}}"], "swiftnet: error: --format: {{range .Subnets}} is not supported"),
+            (["ls", "-q", "--format", "{{.ID}}"], "swiftnet: error: -q prints ids only"),
+            (["ls", "--json", "--format", "json"], "swiftnet: error: --json and --format: give one"),
+            (["inspect", short, "--text", "--json"], "swiftnet: error: --text takes neither"),
+        ] {
+            let refused = swiftnet(arguments)
+            XCTAssertEqual(refused.status, 64, "\(arguments): \(refused.both)")
+            XCTAssertTrue(refused.error.hasPrefix(message), "\(arguments): \(refused.error)")
+            XCTAssertEqual(refused.output, "", "\(arguments)")
+        }
+    }
+
+    /// One prefix for every failure, and the exit statuses `--help` documents.
+    func testEveryFailureStartsWithOnePrefix() throws {
+        let none = ["--socket", server.folder + "/none.sock", "--state", server.folder + "/none.db"]
+        for (arguments, status, message) in [
+            (["ls"] + none, 1, "swiftnet: error: no swiftnet server answers on"),
+            (["inspect", "x"] + none, 1, "swiftnet: error: no swiftnet server answers on"),
+            (["doctor"] + none, 2, "swiftnet: error: doctor could not check: no swiftnet server answers on"),
+            (["gc"] + none, 1, "swiftnet: error: no swiftnet server answers on"),
+            (["ls", "--bogus"], 64, "swiftnet: error: Unknown option '--bogus'"),
+            (["inspect"], 64, "swiftnet: error: Missing expected argument"),
+            (["serve", "--threads", "0"], 64, "swiftnet: error: --threads must be 1 to 64"),
+            (["frobnicate"], 64, "swiftnet: error: Unexpected argument 'frobnicate'"),
+        ] {
+            let result = Shell.run(ServerProcess.binary, arguments, timeout: 60)
+            XCTAssertEqual(result.status, Int32(status), "\(arguments): \(result.both)")
+            XCTAssertTrue(result.error.hasPrefix(message), "\(arguments): \(result.error)")
+        }
+        let help = Shell.run(ServerProcess.binary, ["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.output.contains("starting with `swiftnet: error: `"), help.output)
     }
 }
 
