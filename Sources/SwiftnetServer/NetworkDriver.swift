@@ -10,13 +10,15 @@ import SwiftnetPluginAPI
 struct NetworkDriver: Sendable {
     let driver: SwiftnetDriver
 
-    private static let capabilities = NetworkDriverAPI.CapabilitiesResponse(scope: "local", connectivityScope: "local")
+    private static let capabilities = NetworkDriverAPI.CapabilitiesResponse(scope: "local", connectivityScope: "local",
+                                                                            gatewayAllocationCheck: true)
         .json.serialized
     private static let empty = PluginAPI.empty.serialized
 
     var routes: [String: PluginRouter.Handler] {
         [
             "/NetworkDriver.GetCapabilities": { _ in NetworkDriver.capabilities },
+            "/NetworkDriver.GwAllocCheck": { try gatewayAllocationCheck($0) },
             "/NetworkDriver.CreateNetwork": { try createNetwork($0) },
             "/NetworkDriver.DeleteNetwork": { try deleteNetwork($0) },
             "/NetworkDriver.CreateEndpoint": { try createEndpoint($0) },
@@ -53,6 +55,17 @@ struct NetworkDriver: Sendable {
             try driver.createNetwork(.init(id: request.networkID, options: options, subnets: subnets, auxAddresses: auxAddresses))
         }
         return NetworkDriver.empty
+    }
+
+    /// Docker ≥ 28 asks before `network create` allocates gateways. macvlan and ipvlan skip
+    /// them: the LAN's router is the containers' gateway only when `--gateway` names it (as
+    /// Docker 29's own drivers); without one, Join gives a connected default route. Bridge
+    /// networks keep theirs (the bridge carries it).
+    func gatewayAllocationCheck(_ body: [UInt8]) throws -> [UInt8] {
+        let request = try PluginCodec.decode(NetworkDriverAPI.GatewayAllocationCheckRequest.self, from: body, call: "GwAllocCheck")
+        let options = try refusing { try NetworkOptions(json: request.options) }
+        let skip = options.mode != .bridge
+        return NetworkDriverAPI.GatewayAllocationCheckResponse(skipIPv4: skip, skipIPv6: skip).json.serialized
     }
 
     func deleteNetwork(_ body: [UInt8]) throws -> [UInt8] {
