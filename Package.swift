@@ -95,10 +95,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // LoadTools: the C load client and floor server (and the naive Python plugin) the
+        // benchmark compiles with `cc` (or runs) at run time as its neutral references.
         .executableTarget(name: "swiftnet-bench", dependencies: [
             "SwiftnetClient", "SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetFirewall",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], resources: [.copy("LoadTools")]),
 
         .testTarget(name: "SwiftnetIPAMTests", dependencies: ["SwiftnetAddress", "SwiftnetIPAM"]),
         .testTarget(name: "SwiftnetJSONTests", dependencies: ["SwiftnetJSON", "SwiftnetPluginAPI"]),
@@ -140,7 +142,7 @@ let package = Package(
             "swiftnet-claim-worker",
         ]),
         .testTarget(name: "SwiftnetServerTests", dependencies: [
-            "SwiftnetServer", "SwiftnetPlugin", "SwiftnetClient", "SwiftnetFirewall", "SwiftnetTestSupport",
+            "SwiftnetServer", "SwiftnetPlugin", "SwiftnetClient", "SwiftnetFirewall", "SwiftnetTestSupport", "SwiftnetHTTP",
         ]),
         // The plugin and the kernel in throw-away namespaces: dataplane, firewall, crashes, doctor.
         .testTarget(name: "SwiftnetIntegrationTests", dependencies: [

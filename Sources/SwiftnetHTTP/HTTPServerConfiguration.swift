@@ -13,6 +13,12 @@ package struct HTTPServerConfiguration: Sendable, Equatable {
     package var requestDeadlineSeconds: Int
     /// Larger bodies get 413 and the connection is closed.
     package var maxBodyBytes: Int
+    /// 16 MiB. The largest bodies dockerd sends are a container's port bindings (CreateEndpoint,
+    /// Join, ProgramExternalConnectivity): one `-p` range is at most 65,535 bindings, each at
+    /// most ~153 bytes (its `exposedports` entry and a `portmap` entry with a 45-character IPv6
+    /// host IP), about 10 MB; with an empty host IP (~107 bytes each) the full range for both
+    /// tcp and udp, 131,070 bindings, is about 14 MB. `-p 20000-29999:20000-29999` is ~1.07 MB.
+    package static let defaultMaxBodyBytes = 16 << 20
     /// Soft limit: at this many open connections, each new one first closes the connection that
     /// has waited longest among those still sending their first request head, else among those
     /// idle between requests, else among those sending a body. A request in the handler, or
@@ -27,7 +33,7 @@ package struct HTTPServerConfiguration: Sendable, Equatable {
         idleTimeoutSeconds: Int = 60,
         headerDeadlineSeconds: Int = 10,
         requestDeadlineSeconds: Int = 30,
-        maxBodyBytes: Int = 1 << 20,
+        maxBodyBytes: Int = HTTPServerConfiguration.defaultMaxBodyBytes,
         connectionLimit: Int = 256,
         hardConnectionLimit: Int = 1024
     ) {

@@ -36,7 +36,6 @@ extension IPAMAllocator {
                                           expected: "a link name (1–15 bytes, no '/', ':' or white space)")
         }
         let family: IPFamily = request.v6 ? .v6 : .v4
-        let existing = pools.values.filter { $0.record.addressSpace == request.addressSpace && $0.prefix.family == family }
 
         var prefix: IPPrefix
         var automatic = false
@@ -63,14 +62,20 @@ extension IPAMAllocator {
             guard request.subPool.isEmpty else {
                 throw IPAMError.invalidSubPool("\(request.subPool) given with an automatic pool")
             }
-            var blockers = existing.map { (prefix: $0.prefix, label: "\($0.prefix) (pool \($0.id))") }
-            // Pools of the other address space are real subnets on this host too.
-            blockers += pools.values.filter { $0.record.addressSpace != request.addressSpace && $0.prefix.family == family }
-                .map { (prefix: $0.prefix, label: "\($0.prefix) (pool \($0.id))") }
-            blockers += try hostRoutes().filter { $0.prefix.family == family && $0.prefix.length > 0 }
-                .map { (prefix: $0.prefix, label: "route \($0)") }
-            prefix = try PoolChooser(bases: bases).choose(family: family, size: size, blockers: blockers)
+            // Pools of either address space are real subnets on this host.
+            let routes = try hostRoutes().filter { $0.prefix.family == family && $0.prefix.length > 0 }
+            var chooser = PoolChooser(bases: bases)
+            prefix = try chooser.choose(family: family, size: size, pools: poolSpans[family] ?? PoolSpans(),
+                                        routes: routes.map(\.prefix)) {
+                // Only when nothing is free: the error lists what was in the way, its own
+                // address space's pools first.
+                let ordered = pools.values.filter { $0.prefix.family == family }
+                    .sorted { ($0.record.addressSpace != request.addressSpace ? 1 : 0) < ($1.record.addressSpace != request.addressSpace ? 1 : 0) }
+                return ordered.map { (prefix: $0.prefix, label: "\($0.prefix) (pool \($0.id))") }
+                    + routes.map { (prefix: $0.prefix, label: "route \($0)") }
+            }
         } else {
+            let existing = pools.values.filter { $0.record.addressSpace == request.addressSpace && $0.prefix.family == family }
             if let range = prefix.specialPurposeRange {
                 throw IPAMError.specialPurpose(what: "address pool \(prefix)", range: range)
             }

@@ -5,6 +5,8 @@ import SwiftnetAddress
 package struct IPAMAllocator: Sendable {
     package let configuration: IPAMConfiguration
     private(set) var pools: [String: AddressPool] = [:]
+    /// The pools' prefixes by family, kept with `pools`, for automatic pool choice.
+    private(set) var poolSpans: [IPFamily: PoolSpans] = [:]
 
     package init(configuration: IPAMConfiguration) {
         self.configuration = configuration
@@ -25,6 +27,7 @@ package struct IPAMAllocator: Sendable {
             pool.restore(used: snapshot.used[record.id] ?? [], cursor: snapshot.cursors[record.id])
             for held in snapshot.named[record.id] ?? [] { pool.hold(held.address, name: held.name) }
             allocator.pools[record.id] = pool
+            allocator.poolSpans[record.prefix.family, default: PoolSpans()].insert(record.prefix.span)
         }
         var forgotten: [StickyRecord] = []
         for (poolID, entries) in Dictionary(grouping: snapshot.sticky, by: \.poolID) {
@@ -45,9 +48,11 @@ package struct IPAMAllocator: Sendable {
     package mutating func apply(_ change: IPAMChange) {
         switch change {
         case .createPool(let record):
+            if let replaced = pools[record.id] { poolSpans[replaced.prefix.family]?.remove(replaced.prefix.span) }
             pools[record.id] = AddressPool(record: record, stickyCapacity: configuration.stickyNamesPerPool)
+            poolSpans[record.prefix.family, default: PoolSpans()].insert(record.prefix.span)
         case .releasePool(let id):
-            pools.removeValue(forKey: id)
+            if let released = pools.removeValue(forKey: id) { poolSpans[released.prefix.family]?.remove(released.prefix.span) }
         case .allocate(let record, let sticky):
             pools[record.poolID]?.apply(record, sticky: sticky)
         case .release(let id, let address):

@@ -4,7 +4,14 @@ import Synchronization
 import SwiftnetCrashPoints
 
 /// The IPAM driver's engine: the allocator behind a lock, with every change committed to the
-/// store before it is applied in memory and before the caller answers dockerd.
+/// store before the caller answers dockerd.
+///
+/// RequestAddress and ReleaseAddress (the calls of every container start and stop) plan and
+/// apply their change in memory under the lock, queue it, and wait for its commit after
+/// releasing the lock, so that concurrent calls share one transaction (`GroupCommit`) instead
+/// of each holding the lock through a commit of its own. If a transaction fails, its callers
+/// get the error and memory is reloaded from the store. Every other change is committed alone
+/// before it is applied, once everything queued is committed.
 package final class IPAMService: Sendable {
     private struct State {
         var allocator: IPAMAllocator
@@ -22,6 +29,7 @@ package final class IPAMService: Sendable {
 
     private let state: Mutex<State>
     private let store: any IPAMStore
+    private let committer: GroupCommit
     private let routes: any HostRouteSource
     /// For pools made with `swiftnet.probe=arp`; nil: such pools are refused no address.
     private let probe: (any AddressProbe)?
@@ -40,6 +48,7 @@ package final class IPAMService: Sendable {
         if !forgotten.isEmpty { try store.commit(.forgetSticky(forgotten)) }
         self.state = Mutex(State(allocator: allocator))
         self.store = store
+        self.committer = GroupCommit(store: store)
         self.routes = routes
         self.probe = probe
         self.clock = clock
@@ -61,6 +70,7 @@ package final class IPAMService: Sendable {
     /// given once more (see `RetryCandidates`).
     package func requestPool(_ request: IPAMAllocator.PoolRequest) throws -> PoolRecord {
         try state.withLock { state in
+            try settle(&state)
             if let existing = state.allocator.poolOfRepeatedRequest(request), state.retries.hasPool(existing.id, now: clock()) {
                 state.retries.forgetPool(existing.id)
                 return existing
@@ -78,6 +88,7 @@ package final class IPAMService: Sendable {
     @discardableResult
     package func releasePool(_ id: String) throws -> Bool {
         try state.withLock { state in
+            try settle(&state)
             guard let change = state.allocator.planReleasePool(id) else { return false }
             try store.commit(change)
             CrashPoint.reach("ipam.ReleasePool.committed")
@@ -117,17 +128,62 @@ package final class IPAMService: Sendable {
     }
 
     private func allocate(_ request: IPAMAllocator.AddressRequest, excluding: Set<IPAddress>) throws -> (address: IPAddress, cidr: String) {
-        try state.withLock { state in
-            if let retried = try answerRetry(request, in: &state) { return retried }
+        let (queued, answer) = try state.withLock { state -> (UInt64?, (address: IPAddress, cidr: String)) in
+            if committer.needsReload { try reload(&state) }
+            if let retried = try answerRetry(request, in: &state) { return (nil, retried) }
             let change = try state.allocator.planRequestAddress(request, excluding: excluding)
             guard case .allocate(let record, _) = change, let pool = state.allocator.pool(record.poolID) else {
                 preconditionFailure("planRequestAddress returns an allocation in a known pool")
             }
-            try store.commit(change)
-            CrashPoint.reach("ipam.RequestAddress.committed")
             state.allocator.apply(change)
-            return (record.address, pool.prefix.cidr(for: record.address))
+            return (try queue(change, in: &state), (record.address, pool.prefix.cidr(for: record.address)))
         }
+        if let queued {
+            try committed(queued)
+            CrashPoint.reach("ipam.RequestAddress.committed")
+        }
+        return answer
+    }
+
+    /// Queues a change already applied in memory; if the committer refuses (a transaction just
+    /// failed), memory goes back to the store's state.
+    private func queue(_ change: IPAMChange, in state: inout State) throws -> UInt64 {
+        do {
+            return try committer.submit(change)
+        } catch {
+            try? reload(&state)
+            throw error
+        }
+    }
+
+    /// Waits, without the lock, for the commit of a queued change. On failure memory is put
+    /// back to the store's state at once, so no reader sees the failed changes for long.
+    private func committed(_ serial: UInt64) throws {
+        do {
+            try committer.wait(serial)
+        } catch {
+            state.withLock { state in
+                if committer.needsReload { try? reload(&state) }
+            }
+            throw error
+        }
+    }
+
+    /// Before a change committed on its own: everything queued is committed first (the store
+    /// sees changes in memory's order), and memory is reloaded if a queued transaction failed.
+    private func settle(_ state: inout State) throws {
+        do {
+            try committer.flush()
+        } catch {
+            try reload(&state)
+        }
+    }
+
+    /// Memory from the store, after a failed transaction; then changes are accepted again.
+    private func reload(_ state: inout State) throws {
+        let snapshot = try store.loadIPAM()
+        state.allocator = IPAMAllocator.restoring(configuration: state.allocator.configuration, snapshot: snapshot).allocator
+        committer.resume()
     }
 
     /// The address a named request got from the previous process, if this is that request
@@ -144,20 +200,24 @@ package final class IPAMService: Sendable {
               state.heldByEndpoint?(address) != true
         else { return nil }
         // Handed out again now: `gc` must not take it for an old address nobody holds.
+        try settle(&state)
         try store.refreshAllocationTime(poolID: pool.id, address: address)
         return (address, pool.prefix.cidr(for: address))
     }
 
     package func releaseAddress(poolID: String, address: String) throws -> IPAMAllocator.ReleasePlan {
-        try state.withLock { state in
+        let (queued, plan) = try state.withLock { state -> (UInt64?, IPAMAllocator.ReleasePlan) in
+            if committer.needsReload { try reload(&state) }
             let plan = try state.allocator.planReleaseAddress(poolID: poolID, address: address)
-            if case .release(let change) = plan {
-                try store.commit(change)
-                CrashPoint.reach("ipam.ReleaseAddress.committed")
-                state.apply(release: change)
-            }
-            return plan
+            guard case .release(let change) = plan else { return (nil, plan) }
+            state.apply(release: change)
+            return (try queue(change, in: &state), plan)
         }
+        if let queued {
+            try committed(queued)
+            CrashPoint.reach("ipam.ReleaseAddress.committed")
+        }
+        return plan
     }
 
     /// Frees `address` in whichever pool of `subnet` holds it (an endpoint swiftnet found
@@ -167,6 +227,7 @@ package final class IPAMService: Sendable {
     @discardableResult
     package func release(address: IPAddress, inSubnet subnet: IPPrefix, scope: String? = nil) throws -> Bool {
         try state.withLock { state in
+            try settle(&state)
             let allocator = state.allocator
             // The local space first: that is where dockerd takes a local-scope driver's pools.
             var ids = allocator.poolIDs.filter { allocator.pool($0)?.prefix == subnet }
@@ -189,6 +250,7 @@ package final class IPAMService: Sendable {
     /// allocation from before `cutoff`: one released and handed out again meanwhile stays.
     package func releaseLeaked(poolID: String, address: IPAddress, allocatedBefore cutoff: Int) throws -> Bool {
         try state.withLock { state in
+            try settle(&state)
             guard case .release(let change) = try state.allocator.planReleaseAddress(poolID: poolID, address: address.description),
                   try store.releaseDynamic(poolID: poolID, address: address, ifAllocatedBefore: cutoff)
             else { return false }

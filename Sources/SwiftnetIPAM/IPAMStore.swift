@@ -6,6 +6,8 @@ package protocol IPAMStore: Sendable {
     func loadIPAM() throws -> IPAMSnapshot
     /// Commits `change` durably (per `change.durability`) before returning.
     func commit(_ change: IPAMChange) throws
+    /// Commits `changes` in order, all or none, at the strongest durability among them.
+    func commit(_ changes: [IPAMChange]) throws
     /// Deletes a dynamic allocation only if it was handed out before `cutoff` (unix seconds):
     /// the check that a leaked address is still the allocation `gc` saw, not a newer one of
     /// the same address. Returns whether it deleted.

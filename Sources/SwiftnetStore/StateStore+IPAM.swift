@@ -52,42 +52,53 @@ extension StateStore: IPAMStore {
     }
 
     package func commit(_ change: IPAMChange) throws {
-        try write(change.durability) { db in
-            switch change {
-            case .createPool(let record):
-                let options = StateStore.encodeStringMap(record.options)
-                try db.execute(sql: """
-                    INSERT INTO pool (id, address_space, prefix, sub_pool, options) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [record.id, record.addressSpace, record.prefix.description,
-                                     record.subPool?.description, options])
-            case .releasePool(let id):
-                // Cascades to the pool's allocations and sticky names.
-                try db.cachedStatement(sql: "DELETE FROM pool WHERE id = ?").execute(arguments: [id])
-            case .allocate(let record, let sticky):
-                try db.cachedStatement(sql: """
-                    INSERT INTO allocation (pool_id, address, kind, name, sequence, allocated_at) VALUES (?, ?, ?, ?, ?, ?)
-                    """)
-                    .execute(arguments: [record.poolID, record.address.description, record.kind.rawValue, record.name,
-                                         record.sequence, time(nil)])
-                if let sticky {
-                    // The names it pushes out go in the same transaction: the table on disk
-                    // never holds more than the bounds allow.
-                    for name in sticky.forget {
-                        try db.cachedStatement(sql: "DELETE FROM sticky WHERE pool_id = ? AND name = ?")
-                            .execute(arguments: [record.poolID, name])
-                    }
-                    let entry = sticky.remember
-                    try db.cachedStatement(sql: "INSERT OR REPLACE INTO sticky (pool_id, name, address, last_use) VALUES (?, ?, ?, ?)")
-                        .execute(arguments: [entry.poolID, entry.name, entry.address.description, entry.lastUse])
-                }
-            case .release(let poolID, let address):
-                try db.cachedStatement(sql: "DELETE FROM allocation WHERE pool_id = ? AND address = ?")
-                    .execute(arguments: [poolID, address.description])
-            case .forgetSticky(let entries):
-                for entry in entries {
+        try write(change.durability) { db in try StateStore.write(change, in: db) }
+    }
+
+    /// All in one transaction, fsync'd if any of them asks for it.
+    package func commit(_ changes: [IPAMChange]) throws {
+        guard !changes.isEmpty else { return }
+        let durability: Durability = changes.contains { $0.durability == .synced } ? .synced : .processCrashSafe
+        try write(durability) { db in
+            for change in changes { try StateStore.write(change, in: db) }
+        }
+    }
+
+    private static func write(_ change: IPAMChange, in db: Database) throws {
+        switch change {
+        case .createPool(let record):
+            let options = StateStore.encodeStringMap(record.options)
+            try db.execute(sql: """
+                INSERT INTO pool (id, address_space, prefix, sub_pool, options) VALUES (?, ?, ?, ?, ?)
+                """, arguments: [record.id, record.addressSpace, record.prefix.description,
+                                 record.subPool?.description, options])
+        case .releasePool(let id):
+            // Cascades to the pool's allocations and sticky names.
+            try db.cachedStatement(sql: "DELETE FROM pool WHERE id = ?").execute(arguments: [id])
+        case .allocate(let record, let sticky):
+            try db.cachedStatement(sql: """
+                INSERT INTO allocation (pool_id, address, kind, name, sequence, allocated_at) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+                .execute(arguments: [record.poolID, record.address.description, record.kind.rawValue, record.name,
+                                     record.sequence, time(nil)])
+            if let sticky {
+                // The names it pushes out go in the same transaction: the table on disk
+                // never holds more than the bounds allow.
+                for name in sticky.forget {
                     try db.cachedStatement(sql: "DELETE FROM sticky WHERE pool_id = ? AND name = ?")
-                        .execute(arguments: [entry.poolID, entry.name])
+                        .execute(arguments: [record.poolID, name])
                 }
+                let entry = sticky.remember
+                try db.cachedStatement(sql: "INSERT OR REPLACE INTO sticky (pool_id, name, address, last_use) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [entry.poolID, entry.name, entry.address.description, entry.lastUse])
+            }
+        case .release(let poolID, let address):
+            try db.cachedStatement(sql: "DELETE FROM allocation WHERE pool_id = ? AND address = ?")
+                .execute(arguments: [poolID, address.description])
+        case .forgetSticky(let entries):
+            for entry in entries {
+                try db.cachedStatement(sql: "DELETE FROM sticky WHERE pool_id = ? AND name = ?")
+                    .execute(arguments: [entry.poolID, entry.name])
             }
         }
     }

@@ -123,7 +123,7 @@ final class HTTPTransportTests: HTTPServerTestCase {
 
     func testBodyAtTheLimitIsAccepted() throws {
         try startServer()
-        let body = [UInt8](repeating: 0x61, count: 1 << 20)
+        let body = [UInt8](repeating: 0x61, count: HTTPServerConfiguration.defaultMaxBodyBytes)
         let response = try client().post("/echo", body: body)
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.body.count, body.count)
@@ -135,9 +135,10 @@ final class HTTPTransportTests: HTTPServerTestCase {
         XCTAssertEqual(try bystander.post("/echo", json: "{}").status, 200)
 
         let big = try client()
-        let response = try big.post("/echo", body: [UInt8](repeating: 0x61, count: (1 << 20) + 1))
+        let limit = HTTPServerConfiguration.defaultMaxBodyBytes
+        let response = try big.post("/echo", body: [UInt8](repeating: 0x61, count: limit + 1))
         XCTAssertEqual(response.status, 413)
-        XCTAssertEqual(response.text, #"{"Err":"request body larger than 1048576 bytes"}"#)
+        XCTAssertEqual(response.text, #"{"Err":"request body larger than \#(limit) bytes"}"#)
         XCTAssertEqual(response.headers["connection"]?.lowercased(), "close")
 
         XCTAssertEqual(try bystander.post("/echo", json: "{}").status, 200)

@@ -54,6 +54,9 @@ final class LogLineHandlerTests: XCTestCase {
         XCTAssertEqual(LogLineHandler.quotedIfNeeded("a b"), #""a b""#)
         XCTAssertEqual(LogLineHandler.quotedIfNeeded("x=1"), #""x=1""#)
         XCTAssertEqual(LogLineHandler.quotedIfNeeded(#"say "hi""#), #""say \"hi\"""#)
+        // A quote joined by a combining mark (one Character, not equal to `"`) is still escaped,
+        // so `key="…"` ends where it seems to.
+        XCTAssertEqual(LogLineHandler.quotedIfNeeded("a \"\u{301} b=1"), "\"a \\\"\u{301} b=1\"")
         let lines = Lines()
         logger(.journal, lines).info("m", metadata: ["name": #"web" forged=1 x="#, "path": #"a\" b"#,
                                                      "list": .array(["a b", "c"])])

@@ -85,7 +85,7 @@ struct FuzzMutator {
             mutateBytes(&request.body, notes: &request.mutations)
             request.tree = nil
         }
-        // Bodies over the 1 MiB limit are answered 413 before they are read: another test's job.
+        // Bodies over the body limit (16 MiB) are answered 413 before they are read: another test's job.
         if request.body.count > FuzzMutator.maximumBody {
             request.body = Array(request.body.prefix(FuzzMutator.maximumBody))
             request.tree = nil

@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetHTTP
 import SwiftnetPlugin
 import SwiftnetTestSupport
 import XCTest
@@ -139,7 +140,7 @@ final class IPAMProtocolTests: ProtocolTestCase {
                 XCTAssertEqual(response.status, 400, "\(path) \(response.text)")
             }
         }
-        let oversized = [UInt8](repeating: UInt8(ascii: " "), count: (1 << 20) + 1)
+        let oversized = [UInt8](repeating: UInt8(ascii: " "), count: HTTPServerConfiguration.defaultMaxBodyBytes + 1)
         let big = try server.client()
         let response = try big.post("/IpamDriver.RequestPool", body: oversized)
         XCTAssertEqual(response.status, 413)

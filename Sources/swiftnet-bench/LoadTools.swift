@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+
+/// The benchmark's neutral references, built from the C and Python sources shipped as the
+/// target's `LoadTools` resource (or the folder `--tools` names): the load client
+/// (`load_client.c`), the floor server (`floor_server.c`) and the naive Python plugin
+/// (`naive_plugin.py`). The C programs are compiled with `cc -O2 -pthread` into `folder` on
+/// every run, so the reference is the same code on every machine.
+struct LoadTools {
+    let sources: String
+    let client: String
+    let floor: String
+
+    init(sources override: String?, folder: String) throws {
+        guard let sources = override ?? Bundle.module.url(forResource: "LoadTools", withExtension: nil)?.path,
+              FileManager.default.fileExists(atPath: sources + "/load_client.c")
+        else { throw ValidationError("no LoadTools sources (load_client.c) found; pass --tools FOLDER") }
+        self.sources = sources
+        client = folder + "/swiftnet-load"
+        floor = folder + "/swiftnet-floor"
+        for (source, binary) in [("load_client.c", client), ("floor_server.c", floor)] {
+            let built = DockerRunBench.exec("/usr/bin/env", ["cc", "-O2", "-pthread", "-o", binary, sources + "/" + source])
+            guard built.status == 0 else { throw ValidationError("cc \(source) failed: \(built.output)") }
+        }
+    }
+
+    var pythonPlugin: String { sources + "/naive_plugin.py" }
+
+    /// Runs the load client against `socket` and reads its summary line.
+    func load(socket: String, pool: String, connections: Int, seconds: Double, warmup: Double) throws -> LoadResult {
+        let run = DockerRunBench.exec(client, [socket, pool, String(connections), String(seconds), String(warmup)])
+        guard run.status == 0, let result = LoadResult(line: run.output) else {
+            throw ValidationError("load client against \(socket) failed: \(run.output)")
+        }
+        return result
+    }
+}
+
+/// One load client run: `pairs=… seconds=… rate=… p50_us=… p99_us=… max_us=… errors=…`.
+struct LoadResult {
+    var pairs: Int
+    var rate: Double
+    var p50: Double
+    var p99: Double
+    var max: Double
+
+    init?(line: String) {
+        var fields: [String: String] = [:]
+        for pair in line.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+        }
+        guard let pairs = fields["pairs"].flatMap({ Int($0) }), let rate = fields["rate"].flatMap({ Double($0) }),
+              let p50 = fields["p50_us"].flatMap({ Double($0) }), let p99 = fields["p99_us"].flatMap({ Double($0) }),
+              let max = fields["max_us"].flatMap({ Double($0) })
+        else { return nil }
+        (self.pairs, self.rate, self.p50, self.p99, self.max) = (pairs, rate, p50, p99, max)
+    }
+}
+
+/// A reference server (floor or Python plugin) run for one measurement.
+final class ReferenceServer {
+    private let process: Process
+    let socket: String
+
+    init(program: String, arguments: [String], socket: String) throws {
+        self.socket = socket
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        for _ in 0..<5_000 {
+            if FileManager.default.fileExists(atPath: socket), ReferenceServer.accepts(socket) { return }
+            guard process.isRunning else { break }
+            usleep(1_000)
+        }
+        stop()
+        throw ValidationError("\(program) did not start serving \(socket)")
+    }
+
+    static func accepts(_ path: String) -> Bool {
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+            for (index, byte) in path.utf8.prefix(buffer.count - 1).enumerated() { buffer[index] = byte }
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import SwiftnetAddress
+import SwiftnetClient
+import SwiftnetIPAM
+import SwiftnetStore
+
+/// Start-up of a full host: `allocations` addresses in one pool, and `endpoints` endpoints on
+/// `networks` bridge networks with their kernel links, reconciliation included. Measures the
+/// time from exec to the first answered request and the server's RSS then (VmRSS, and VmHWM:
+/// the peak during start-up). The server runs in a network namespace of its own (root), so its
+/// bridges, veths and rules go with the namespace.
+struct StartupBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "startup",
+                                                    abstract: "Start-up time and RSS with many allocations and endpoints (endpoints need root).")
+
+    @Option(help: "swiftnet binary to start (default: the one beside this benchmark).")
+    var server: String?
+
+    @Option(help: "Allocations in one pool (written straight to the state).")
+    var allocations = 100_000
+
+    @Option(help: "Bridge networks holding the endpoints.")
+    var networks = 10
+
+    @Option(help: "Endpoints, spread over the networks (made through the server; 0 without root).")
+    var endpoints = 1_000
+
+    @Option(help: "Start-ups to take the median of.")
+    var startups = 5
+
+    func run() throws {
+        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("swiftnet").path
+        let root = getuid() == 0
+        let endpoints = root ? self.endpoints : 0
+        let networks = root ? max(1, self.networks) : 0
+        let folder = "/tmp/swn-bench-start-\(getpid())"
+        let namespace = "swnbench-\(LifecycleBench.hex(8))"
+        try? FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        if root {
+            guard DockerRunBench.exec("/usr/sbin/ip", ["netns", "add", namespace]).status == 0 else {
+                throw ValidationError("cannot make network namespace \(namespace)")
+            }
+        }
+        defer {
+            if root { _ = DockerRunBench.exec("/usr/sbin/ip", ["netns", "delete", namespace]) }
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let launcher = root ? ["/usr/sbin/ip", "netns", "exec", namespace] : []
+        let statePath = folder + "/state.db"
+
+        // Allocations straight into the store, as the server would have committed them.
+        do {
+            let store = try StateStore(path: statePath)
+            let service = try IPAMService(configuration: .dockerDefaults(ulaGlobalID: try store.ulaGlobalID()),
+                                          store: store, routes: NoRoutes())
+            let pool = try service.requestPool(.init(addressSpace: "LocalDefault", pool: "10.0.0.0/8"))
+            try store.bulkInsertAllocations(poolID: pool.id, first: pool.prefix.network, count: allocations)
+        }
+        if endpoints > 0 {
+            let running = try BenchServer(binary: binary, folder: folder, statePath: statePath, launcher: launcher)
+            defer { running.stop() }
+            let client = try UnixHTTPClient(socketPath: running.socket)
+            defer { client.close() }
+            func call(_ path: String, _ json: String) throws -> [String: Any] {
+                let response = try client.post(path, json: json)
+                guard response.status == 200 else { throw ValidationError("\(path): \(response.status) \(response.text)") }
+                return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+            }
+            for network in 0..<networks {
+                let subnet = "172.\(16 + network / 8).\((network % 8) * 32).0/19"
+                let pool = try call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"\#(subnet)","V6":false}"#)["PoolID"] as! String
+                let gateway = try call("/IpamDriver.RequestAddress",
+                                       #"{"PoolID":"\#(pool)","Options":{"RequestAddressType":"com.docker.network.gateway"}}"#)["Address"] as! String
+                let networkID = LifecycleBench.hex(64)
+                _ = try call("/NetworkDriver.CreateNetwork",
+                             #"{"NetworkID":"\#(networkID)","IPv4Data":[{"AddressSpace":"LocalDefault","Pool":"\#(subnet)","Gateway":"\#(gateway)"}],"IPv6Data":[],"Options":{"com.docker.network.generic":{}}}"#)
+                let count = endpoints / networks + (network < endpoints % networks ? 1 : 0)
+                for _ in 0..<count {
+                    let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool)","Address":"","Options":null}"#)["Address"] as! String
+                    _ = try call("/NetworkDriver.CreateEndpoint",
+                                 #"{"NetworkID":"\#(networkID)","EndpointID":"\#(LifecycleBench.hex(64))","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
+                }
+            }
+        }
+
+        var times: [Double] = [], rss: [Int] = [], peak: [Int] = []
+        for _ in 0..<startups {
+            let started = DispatchTime.now()
+            let running = try BenchServer(binary: binary, folder: folder, statePath: statePath, launcher: launcher)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6)
+            let status = (try? String(contentsOfFile: "/proc/\(running.pid)/status", encoding: .utf8)) ?? ""
+            rss.append(StartupBench.kilobytes("VmRSS", in: status))
+            peak.append(StartupBench.kilobytes("VmHWM", in: status))
+            running.stop()
+        }
+        func median<T: Comparable>(_ values: [T]) -> T { values.sorted()[values.count / 2] }
+        print("swiftnet start-up benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, server \(binary)")
+        print("state: \(allocations) allocations in one pool, \(endpoints) endpoints on \(networks) bridge networks" + (root ? "" : " (not root: no endpoints)"))
+        print(String(format: "time to first answer: median %.1f ms of %d (all: %@); target ≤ 250 ms %@", median(times), startups,
+                     times.map { String(format: "%.0f", $0) }.joined(separator: ", "), IPAMBench.verdict(median(times) <= 250)))
+        print(String(format: "RSS at first answer: %.1f MiB (peak during start-up %.1f MiB); target ≤ 64 MiB %@",
+                     Double(median(rss)) / 1024, Double(median(peak)) / 1024, IPAMBench.verdict(median(peak) <= 64 * 1024)))
+    }
+
+    static func kilobytes(_ field: String, in status: String) -> Int {
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+        }
+        return 0
+    }
+}

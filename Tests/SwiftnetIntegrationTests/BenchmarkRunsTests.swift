@@ -1,0 +1,38 @@
+import Foundation
+import SwiftnetTestSupport
+import XCTest
+
+/// `swiftnet-bench` runs its subcommands to the end and prints its figures and ratios. Nothing
+/// here checks a figure: timings belong in the benchmark's report, not in pass/fail tests.
+final class BenchmarkRunsTests: XCTestCase {
+    /// The `swiftnet-bench` built beside `swiftnet`.
+    static var bench: String {
+        URL(fileURLWithPath: ServerProcess.binary).deletingLastPathComponent().appendingPathComponent("swiftnet-bench").path
+    }
+
+    func run(_ arguments: [String]) throws -> String {
+        let result = Shell.run(BenchmarkRunsTests.bench, arguments + ["--server", ServerProcess.binary], timeout: 180)
+        XCTAssertTrue(result.succeeded, "swiftnet-bench \(arguments.joined(separator: " ")): \(result.output)")
+        return result.output
+    }
+
+    func testIPAMBenchmarkMeasuresFloorBaselineAndSwiftnet() throws {
+        let output = try run(["ipam", "--seconds", "0.2"])
+        for line in ["floor (C, canned answer), 1 connection", "floor (C, canned answer), 8 connections",
+                     "swiftnet, 1 connection", "swiftnet, 8 connections", "targets: serial"] {
+            XCTAssertTrue(output.contains(line), "missing \(line) in:\n\(output)")
+        }
+    }
+
+    func testPoolBenchmarkPrintsTheRatio() throws {
+        let output = try run(["pools", "--count", "40"])
+        XCTAssertTrue(output.contains("RequestPool #10"), output)
+        XCTAssertTrue(output.contains("server, over the socket"), output)
+    }
+
+    func testStartupBenchmarkPrintsTimeAndRSS() throws {
+        let output = try run(["startup", "--allocations", "1000", "--networks", "2", "--endpoints", "4", "--startups", "1"])
+        XCTAssertTrue(output.contains("time to first answer"), output)
+        XCTAssertTrue(output.contains("RSS at first answer"), output)
+    }
+}
