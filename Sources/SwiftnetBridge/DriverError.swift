@@ -45,3 +45,15 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension DriverError {
+    /// The kernel cannot make a link type the network needs (its text names the kernel option
+    /// and module).
+    static func kernelLacks(_ reason: String) -> LANKernelError { LANKernelError(reason: reason) }
+}
+
+/// A macvlan/ipvlan network refused because this kernel lacks a link type it needs.
+package struct LANKernelError: Error, Sendable, CustomStringConvertible {
+    package var reason: String
+    package var description: String { "this kernel cannot make the network's links: \(reason)" }
+}

@@ -4,6 +4,7 @@ import SwiftnetCrashPoints
 import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetNetworkModel
+import SwiftnetLANModel
 
 extension SwiftnetDriver {
     package struct EndpointRequest: Sendable {
@@ -40,12 +41,12 @@ extension SwiftnetDriver {
             guard let network = state.networks[request.networkID] else { throw DriverError.unknownNetwork(request.networkID) }
             let mode = modes[network]
             names = try mode.endpointLinkNames(endpointID: request.endpointID)
-            try mode.admitEndpoint(on: network, records: state)
+            try mode.admitEndpoint(on: network, records: state, requestsMAC: fromDocker && !request.macAddress.isEmpty)
             if let existing = state.endpoints[request.endpointID] {
                 guard existing.address == address, existing.addressIPv6 == addressIPv6, existing.networkID == network.id else {
                     throw DriverError.endpointExists(request.endpointID)
                 }
-                return existing.macFromDocker ? nil : existing.mac
+                return existing.macFromDocker || !mode.takesMAC(on: network) ? nil : existing.mac
             }
             // Link names carry 11 hex digits of the id: two ids that share them would share
             // the links (and a roll-back would take the other's). Refused before any change.
@@ -54,8 +55,9 @@ extension SwiftnetDriver {
             }
             // Two endpoints of one network with one MAC cannot reach each other (each bridge
             // port learns the other's frames): every endpoint gets its own.
+            let takesMAC = mode.takesMAC(on: network)
             let macsInUse = Set(state.liveEndpoints(of: network.id).map(\.mac))
-            if macsInUse.contains(mac) {
+            if takesMAC, macsInUse.contains(mac) {
                 if fromDocker { throw DriverError.macInUse(mac.description, network: network.id) }
                 mac = SwiftnetDriver.freeMAC(for: address?.address ?? addressIPv6?.address, avoiding: macsInUse)
             }
@@ -82,7 +84,8 @@ extension SwiftnetDriver {
                 try? store.commit(.deleteEndpoint(id: endpoint.id))
                 throw error
             }
-            return fromDocker ? nil : mac
+            // An interface that keeps its parent's MAC: dockerd must not be told to set another.
+            return fromDocker || !takesMAC ? nil : mac
         }
         logger.info("CreateEndpoint", metadata: ["network": "\(request.networkID.prefix(12))",
                                                  "endpoint": "\(request.endpointID.prefix(12))", "veth": "\(names.host)",

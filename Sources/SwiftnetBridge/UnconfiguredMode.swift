@@ -1,4 +1,5 @@
 import SwiftnetDiagnosis
+import SwiftnetLANModel
 import SwiftnetNetworkModel
 
 /// A mode this server was not started for (overlay without `--etcd-endpoints`): new networks
@@ -21,15 +22,18 @@ package struct UnconfiguredMode: NetworkMode {
     package func networkRecord(for request: SwiftnetDriver.NetworkRequest) throws -> NetworkRecord {
         throw DriverError.modeUnavailable(mode.rawValue, reason: reason)
     }
-    package func admit(_ network: NetworkRecord, records: DriverState) throws {
+    package func admit(_ network: NetworkRecord, records: DriverState) throws -> NetworkRecord {
         throw DriverError.modeUnavailable(mode.rawValue, reason: reason)
     }
     package func createNetworkLinks(_ network: NetworkRecord) throws {
         throw DriverError.modeUnavailable(mode.rawValue, reason: reason)
     }
-    package func deleteNetworkLinks(_ network: NetworkRecord) throws -> [String] { try bridge.deleteNetworkLinks(network) }
+    package func deleteNetworkLinks(_ network: NetworkRecord, records: DriverState) throws -> [String] {
+        try bridge.deleteNetworkLinks(network, records: records)
+    }
     package func endpointLinkNames(endpointID: String) throws -> EndpointLinkNames { try bridge.endpointLinkNames(endpointID: endpointID) }
-    package func admitEndpoint(on network: NetworkRecord, records: DriverState) throws {
+    package func takesMAC(on network: NetworkRecord) -> Bool { true }
+    package func admitEndpoint(on network: NetworkRecord, records: DriverState, requestsMAC: Bool) throws {
         throw DriverError.modeUnavailable(mode.rawValue, reason: reason)
     }
     package func createEndpointLinks(_ endpoint: EndpointRecord, on network: NetworkRecord) throws {

@@ -1,5 +1,6 @@
 import SwiftnetAddress
 import SwiftnetJSON
+import SwiftnetLANModel
 
 /// What a network is asked to be, read from `CreateNetwork.Options` (shared/docs/protocol.md §2.4):
 /// top-level booleans set by dockerd, and `-o key=value` strings under `com.docker.network.generic`.

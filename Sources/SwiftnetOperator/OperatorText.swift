@@ -25,7 +25,7 @@ package enum OperatorText {
     package static func inspect(_ view: StateView, network: NetworkView) -> String {
         var lines = [
             "Network:   \(network.id)",
-            "Bridge:    \(network.bridge)",
+            (network.isStackedOnParent ? "Parent:    " : "Bridge:    ") + network.bridge,
             "State:     \(network.state)",
             "Mode:      \(network.mode)\(network.ipv6 ? ", IPv6" : "")",
             "MTU:       \(network.mtu.map(String.init) ?? "default")",

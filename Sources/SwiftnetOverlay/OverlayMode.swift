@@ -4,6 +4,7 @@ import SwiftnetBridge
 import SwiftnetDiagnosis
 import SwiftnetKernel
 import SwiftnetMultiHost
+import SwiftnetLANModel
 import SwiftnetNetworkModel
 
 /// `swiftnet.mode=overlay` (or `-o swiftnet.network=NAME`): one logical network across hosts.
@@ -67,14 +68,15 @@ package final class OverlayMode: NetworkMode {
                              subnets: [NetworkSubnet(pool: logical.subnet, gateway: logical.gateway)], state: .creating)
     }
 
-    package func admit(_ network: NetworkRecord, records: DriverState) throws {
+    package func admit(_ network: NetworkRecord, records: DriverState) throws -> NetworkRecord {
         if let other = records.networks.values.first(where: { $0.id != network.id && $0.options.multiHostNetwork == network.options.multiHostNetwork }) {
             throw OverlayError.alreadyHere(network: network.options.multiHostNetwork ?? "?", by: other.id)
         }
-        try bridge.admit(network, records: records)
+        let admitted = try bridge.admit(network, records: records)
         if try multiHost.forwarding.withLinks({ try $0.link(named: Self.vxlanName(network)) }) != nil {
             throw DriverError.bridgeNameInUse(Self.vxlanName(network), by: "an existing interface")
         }
+        return admitted
     }
 
     package func createNetworkLinks(_ network: NetworkRecord) throws {
@@ -123,7 +125,7 @@ package final class OverlayMode: NetworkMode {
     }
 
     @discardableResult
-    package func deleteNetworkLinks(_ network: NetworkRecord) throws -> [String] {
+    package func deleteNetworkLinks(_ network: NetworkRecord, records: DriverState) throws -> [String] {
         multiHost.nameServers.stop(networkID: network.id)
         if let name = network.options.multiHostNetwork { multiHost.forwarding.unregister(network: name) }
         let device = Self.vxlanName(network)
@@ -131,13 +133,16 @@ package final class OverlayMode: NetworkMode {
         if try multiHost.forwarding.withLinks({ links in (try? links.vxlan(named: device)) != nil ? try links.deleteLink(device) : false }) {
             deleted.append("VXLAN \(device)")
         }
-        return deleted + (try bridge.deleteNetworkLinks(network))
+        return deleted + (try bridge.deleteNetworkLinks(network, records: records))
     }
 
     // MARK: endpoints (veths on the bridge, as the bridge mode makes them)
 
     package func endpointLinkNames(endpointID: String) throws -> EndpointLinkNames { try bridge.endpointLinkNames(endpointID: endpointID) }
-    package func admitEndpoint(on network: NetworkRecord, records: DriverState) throws { try bridge.admitEndpoint(on: network, records: records) }
+    package func admitEndpoint(on network: NetworkRecord, records: DriverState, requestsMAC: Bool) throws {
+        try bridge.admitEndpoint(on: network, records: records, requestsMAC: requestsMAC)
+    }
+    package func takesMAC(on network: NetworkRecord) -> Bool { true }
     package func createEndpointLinks(_ endpoint: EndpointRecord, on network: NetworkRecord) throws {
         try bridge.createEndpointLinks(endpoint, on: network)
     }

@@ -6,6 +6,7 @@ import SwiftnetDiagnosis
 import SwiftnetFirewall
 import SwiftnetIPAM
 import SwiftnetKernel
+import SwiftnetLANModel
 import SwiftnetOperator
 import SwiftnetOverlay
 import SwiftnetStore
@@ -46,10 +47,13 @@ package final class Plugin: Sendable {
         }
         let ulaGlobalID = try store.ulaGlobalID()
         let configuration = Plugin.ipamConfiguration(localPools: localPools, globalPools: globalPools, ulaGlobalID: ulaGlobalID)
-        ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
+        let links = try LinkManager()
+        let probe = LANAddressProbe(links: links)
+        ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader(), probe: probe)
         bootID = Plugin.currentBootID()
-        let dataplane = try KernelDataplane(links: LinkManager(), instanceID: store.instanceID())
+        let dataplane = KernelDataplane(links: links, instanceID: try store.instanceID())
         let bridge = BridgeMode(dataplane: dataplane, logger: logger)
+        let lanDataplane = KernelLANDataplane(links: dataplane.links, group: dataplane.group)
         var overlay: OverlayMode?
         if let settings {
             let multiHost = try MultiHost(settings: settings, logger: logger)
@@ -62,9 +66,14 @@ package final class Plugin: Sendable {
             multiHost = nil
             multiHostIPAM = nil
         }
-        driver = try SwiftnetDriver(store: store, modes: DriverModes(bridge: bridge, overlay: overlay),
+        let modes = DriverModes(bridge: bridge,
+                                macvlan: LANMode(.macvlan, dataplane: lanDataplane, logger: logger),
+                                ipvlan: LANMode(.ipvlan, dataplane: lanDataplane, logger: logger),
+                                overlay: overlay)
+        driver = try SwiftnetDriver(store: store, modes: modes,
                                     links: dataplane, firewall: IptablesFirewall(firewall: Firewall(prefix: prefix)),
                                     hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
+        probe.attach(driver)
     }
 
     /// The server's start, after reconciliation: records it, and after an unclean stop of the
@@ -257,13 +266,11 @@ package final class Plugin: Sendable {
 
     private func release(_ freed: [FreedEndpoint]) -> [Repair] {
         var repairs: [Repair] = []
-        let networks = driver.networks
-        let subnets = Dictionary(networks.map { ($0.id, $0.subnets.map(\.pool)) }, uniquingKeysWith: { first, _ in first })
-        let multiHostNames = Dictionary(networks.compactMap { network in network.options.multiHostNetwork.map { (network.id, $0) } },
-                                        uniquingKeysWith: { first, _ in first })
+        let networks = Dictionary(driver.networks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for item in freed {
+            let network = networks[item.endpoint.networkID]
             // A multi-host network's address is released in etcd, and its location withdrawn.
-            if let name = multiHostNames[item.endpoint.networkID], let multiHost, let multiHostIPAM {
+            if let name = network?.options.multiHostNetwork, let multiHost, let multiHostIPAM {
                 guard let address = item.endpoint.address?.address else { continue }
                 let subject = "address \(address)"
                 do {
@@ -276,11 +283,14 @@ package final class Plugin: Sendable {
                 }
                 continue
             }
+            // A macvlan/ipvlan network's pool may share its subnet with another LAN's, told
+            // apart by `swiftnet.scope`: the parent's name.
+            let scope = network.flatMap { $0.mode == .macvlan || $0.mode == .ipvlan ? $0.bridge : nil }
             for address in [item.endpoint.address, item.endpoint.addressIPv6].compactMap({ $0?.address }) {
-                for subnet in subnets[item.endpoint.networkID] ?? [] where subnet.contains(address) {
+                for subnet in network?.subnets.map(\.pool) ?? [] where subnet.contains(address) {
                     let subject = "address \(address)"
                     do {
-                        if try ipam.release(address: address, inSubnet: subnet) {
+                        if try ipam.release(address: address, inSubnet: subnet, scope: scope) {
                             repairs.append(Repair(subject: subject, action: "released \(address) of a gone endpoint in \(subnet)"))
                         }
                     } catch {

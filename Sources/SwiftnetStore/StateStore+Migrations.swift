@@ -117,6 +117,13 @@ extension StateStore {
                 CREATE INDEX mh_claim_address ON mh_claim (network, address);
                 """)
         }
+        migrator.registerMigration("v8-lan-network") { db in
+            // macvlan/ipvlan networks: whether swiftnet made the parent (an 802.1q
+            // sub-interface or a dummy, deleted with the last network on it), and the host
+            // shim's address (`swiftnet.host_shim=true`). Bridges have neither.
+            try db.execute(sql: "ALTER TABLE network ADD COLUMN owns_link INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE network ADD COLUMN host_shim TEXT")
+        }
         return migrator
     }
 }

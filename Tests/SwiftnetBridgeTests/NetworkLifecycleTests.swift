@@ -3,6 +3,7 @@ import SwiftnetBridge
 import SwiftnetDiagnosis
 import SwiftnetNetworkModel
 import XCTest
+import SwiftnetLANModel
 
 /// CreateNetwork and DeleteNetwork: what is recorded when, and what is refused before anything is.
 final class NetworkLifecycleTests: DriverTestCase {
@@ -81,8 +82,8 @@ final class NetworkLifecycleTests: DriverTestCase {
     }
 
     func testUnknownModesAreRefusedWithTheModesThatExist() throws {
-        XCTAssertThrowsError(try options([DriverMode.key: "macvlan"])) { error in
-            XCTAssertEqual("\(error)", "invalid option swiftnet.mode=macvlan: expected one of the modes of this version: bridge, overlay")
+        XCTAssertThrowsError(try options([DriverMode.key: "vxlan"])) { error in
+            XCTAssertEqual("\(error)", "invalid option swiftnet.mode=vxlan: expected one of the modes of this version: bridge, macvlan, ipvlan, overlay")
         }
         let id = try createNetwork(generic: [DriverMode.key: "bridge"])
         XCTAssertEqual(store.networks[id]?.mode, .bridge)
