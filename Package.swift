@@ -39,20 +39,21 @@ let package = Package(
         .target(name: "SwiftnetIPAM", dependencies: ["SwiftnetAddress", "SwiftnetCrashPoints"]),
         .target(name: "SwiftnetJSON"),
         .target(name: "SwiftnetPluginAPI", dependencies: ["SwiftnetJSON"]),
-        .target(name: "SwiftnetNetworkModel", dependencies: ["SwiftnetAddress", "SwiftnetJSON"]),
+        .target(name: "SwiftnetNetworkModel", dependencies: ["SwiftnetAddress", "SwiftnetJSON", "SwiftnetLANModel"]),
         // The doctor's model: links as observed, findings, the comparison of state and kernel,
         // leaked addresses, gc's report.
         .target(name: "SwiftnetDiagnosis", dependencies: ["SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel"]),
         // What operators see: the state view, the reports' JSON, the commands' text.
         .target(name: "SwiftnetOperator", dependencies: [
-            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetDiagnosis",
+            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetDiagnosis", "SwiftnetLANModel",
         ]),
         // macvlan and ipvlan networks: their options, parents, refusals and what Join returns.
         .target(name: "SwiftnetLANModel", dependencies: ["SwiftnetAddress"]),
 
         // Effects, one job each.
         .target(name: "SwiftnetStore", dependencies: [
-            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", .product(name: "GRDB", package: "GRDB.swift"),
+            "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetLANModel",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "SwiftnetHTTP", dependencies: [
             "CSwiftnetHTTPShim", "CMicroHTTPD", .product(name: "Logging", package: "swift-log"),
@@ -70,19 +71,26 @@ let package = Package(
         .target(name: "SwiftnetFirewall", dependencies: ["SwiftnetAddress", "CSwiftnetSpawn"]),
         .target(name: "SwiftnetBridge", dependencies: [
             "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetKernel", "SwiftnetFirewall",
-            "SwiftnetCrashPoints", "SwiftnetDiagnosis", .product(name: "Logging", package: "swift-log"),
+            "SwiftnetCrashPoints", "SwiftnetDiagnosis", "SwiftnetLANModel", .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Multi-host networks in the plugin: the overlay mode (bridge + VXLAN, peers from etcd),
+        // the multi-host pools and claims, the server's membership.
+        .target(name: "SwiftnetOverlay", dependencies: [
+            "SwiftnetAddress", "SwiftnetBridge", "SwiftnetDiagnosis", "SwiftnetEtcd", "SwiftnetKernel", "SwiftnetLANModel",
+            "SwiftnetMultiHost", "SwiftnetNetworkModel", "SwiftnetStore", "SwiftnetCrashPoints", "SwiftnetDNS", .product(name: "Logging", package: "swift-log"),
+        ]),
         // The plugin: one state file opened with its lock, store, IPAM and driver, and the
         // operator's questions (gc, doctor, repair, the state view) asked of them.
         .target(name: "SwiftnetPlugin", dependencies: [
             "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetStore", "SwiftnetKernel", "SwiftnetNetworkModel", "SwiftnetBridge",
-            "SwiftnetFirewall", "SwiftnetDiagnosis", "SwiftnetOperator", .product(name: "Logging", package: "swift-log"),
+            "SwiftnetFirewall", "SwiftnetDiagnosis", "SwiftnetOperator", "SwiftnetLANModel", "SwiftnetOverlay",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The plugin served over HTTP: routes Docker's calls and the operator's to it.
         .target(name: "SwiftnetServer", dependencies: [
             "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetPluginAPI", "SwiftnetPlugin", "SwiftnetHTTP",
-            "SwiftnetNetworkModel", "SwiftnetBridge", "SwiftnetDiagnosis", "SwiftnetOperator",
+            "SwiftnetNetworkModel", "SwiftnetLANModel", "SwiftnetBridge", "SwiftnetDiagnosis", "SwiftnetOperator", "SwiftnetOverlay",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -90,7 +98,7 @@ let package = Package(
 
         .executableTarget(name: "swiftnet", dependencies: [
             "SwiftnetServer", "SwiftnetPlugin", "SwiftnetHTTP", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetFirewall", "SwiftnetDiagnosis", "SwiftnetOperator", "SwiftnetClient", "SwiftnetJSON",
-            "SwiftnetLogging",
+            "SwiftnetLogging", "SwiftnetOverlay", "SwiftnetEtcd", "SwiftnetMultiHost",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -111,23 +119,23 @@ let package = Package(
             "SwiftnetOperator", "SwiftnetDiagnosis", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
         ]),
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress", "SwiftnetTestSupport"]),
-        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel"]),
+        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetLANModel"]),
         // The driver's decisions on fakes (store, dataplane, firewall, host ports): no root.
         .testTarget(name: "SwiftnetBridgeTests", dependencies: [
-            "SwiftnetBridge", "SwiftnetAddress", "SwiftnetDiagnosis", "SwiftnetNetworkModel", "SwiftnetJSON",
-            .product(name: "Logging", package: "swift-log"),
+            "SwiftnetBridge", "SwiftnetAddress", "SwiftnetDiagnosis", "SwiftnetNetworkModel", "SwiftnetJSON", "SwiftnetLANModel",
+            "SwiftnetKernel", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SwiftnetDNSTests", dependencies: [
             "SwiftnetDNS", "SwiftnetAddress", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "SwiftnetAddress", "SwiftnetLANModel", "SwiftnetTestSupport"]),
+        .testTarget(name: "SwiftnetKernelTests", dependencies: ["SwiftnetKernel", "CNetlink", "SwiftnetAddress", "SwiftnetLANModel", "SwiftnetTestSupport"]),
         .testTarget(name: "SwiftnetLANModelTests", dependencies: ["SwiftnetLANModel", "SwiftnetAddress"]),
         // What the tests below share: the server as a process, the one command runner, the
         // protocol fixture.
         .target(name: "SwiftnetTestSupport", dependencies: ["SwiftnetClient", "SwiftnetPlugin"], path: "Tests/SwiftnetTestSupport"),
         // The HTTP transport on its own: servers on temporary sockets, raw connections.
         .testTarget(name: "SwiftnetHTTPTests", dependencies: [
-            "SwiftnetHTTP", "SwiftnetClient", "SwiftnetTestSupport", .product(name: "Logging", package: "swift-log"),
+            "SwiftnetHTTP", "SwiftnetClient", "SwiftnetPlugin", "SwiftnetTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         // The plugin over its real socket: protocol, hostile input, fuzzing, soak, operator routes.
         // A real etcd on loopback for the etcd and multi-host tests.
@@ -145,11 +153,12 @@ let package = Package(
         ]),
         // The plugin and the kernel in throw-away namespaces: dataplane, firewall, crashes, doctor.
         .testTarget(name: "SwiftnetIntegrationTests", dependencies: [
-            "SwiftnetClient", "SwiftnetPlugin", "SwiftnetFirewall", "SwiftnetCrashPoints", "SwiftnetTestSupport",
+            "SwiftnetClient", "SwiftnetPlugin", "SwiftnetFirewall", "SwiftnetCrashPoints", "SwiftnetTestSupport", "SwiftnetKernel",
+            "SwiftnetEtcdFixture", "SwiftnetEtcd", "SwiftnetMultiHost", "SwiftnetAddress",
         ]),
         // Docker itself: dockerd 20.10 driving the plugin, install script, managed plugin, package.
         .testTarget(name: "SwiftnetEndToEndTests", dependencies: [
-            "SwiftnetClient", "SwiftnetAddress", "SwiftnetPlugin", "SwiftnetTestSupport",
+            "SwiftnetClient", "SwiftnetAddress", "SwiftnetPlugin", "SwiftnetTestSupport", "SwiftnetEtcdFixture",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -21,3 +21,18 @@ extension BridgeMode {
             + Diagnosis.findings(networks: networks, bridgeNetfilter: dataplane.bridgeNetfilterStatus())
     }
 }
+
+extension BridgeMode {
+    /// The bridge's findings about `networks` and their endpoints only, for modes built on
+    /// bridges: findings about no network of theirs (leftover links) are the bridge mode's own
+    /// to report, once.
+    package func findings(ofOwn networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink], owned: Set<String>,
+                          bootID: String) -> [Finding] {
+        guard !networks.isEmpty else { return [] }
+        let networkIDs = Set(networks.map(\.id))
+        let endpointIDs = Set(endpoints.map(\.id))
+        return findings(networks: networks, endpoints: endpoints, links: links, owned: owned, bootID: bootID).filter { finding in
+            finding.networkID.map(networkIDs.contains) ?? finding.endpointID.map(endpointIDs.contains) ?? false
+        }
+    }
+}

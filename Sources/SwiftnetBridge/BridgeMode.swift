@@ -4,6 +4,7 @@ import SwiftnetAddress
 import SwiftnetDiagnosis
 import SwiftnetKernel
 import SwiftnetNetworkModel
+import SwiftnetLANModel
 
 /// `swiftnet.mode=bridge` (the default): one Linux bridge per network carrying the gateway
 /// addresses, a veth pair per endpoint with its host end on the bridge, NAT and isolation in
@@ -32,7 +33,7 @@ package final class BridgeMode: NetworkMode {
                              subnets: request.subnets, state: .creating)
     }
 
-    package func admit(_ network: NetworkRecord, records: DriverState) throws {
+    package func admit(_ network: NetworkRecord, records: DriverState) throws -> NetworkRecord {
         if let owner = records.networks.values.first(where: { $0.bridge == network.bridge }) {
             throw DriverError.bridgeNameInUse(network.bridge, by: "swiftnet network \(owner.id.prefix(12))")
         }
@@ -43,6 +44,7 @@ package final class BridgeMode: NetworkMode {
         if !network.options.interContainer {
             try dataplane.enableBridgeNetfilter(ipv6: BridgeMode.hasIPv6(network))
         }
+        return network
     }
 
     package func createNetworkLinks(_ network: NetworkRecord) throws {
@@ -51,7 +53,7 @@ package final class BridgeMode: NetworkMode {
     }
 
     @discardableResult
-    package func deleteNetworkLinks(_ network: NetworkRecord) throws -> [String] {
+    package func deleteNetworkLinks(_ network: NetworkRecord, records: DriverState) throws -> [String] {
         takenBridges.withLock { _ = $0.remove(network.id) }
         if try dataplane.deleteOwnBridge(network.bridge) { return ["bridge \(network.bridge)"] }
         if try dataplane.linkExists(network.bridge) {
@@ -67,7 +69,9 @@ package final class BridgeMode: NetworkMode {
         return EndpointLinkNames(host: names.host, container: names.container)
     }
 
-    package func admitEndpoint(on network: NetworkRecord, records: DriverState) throws {
+    package func takesMAC(on network: NetworkRecord) -> Bool { true }
+
+    package func admitEndpoint(on network: NetworkRecord, records: DriverState, requestsMAC: Bool) throws {
         if takenBridges.withLock({ $0.contains(network.id) }) {
             throw DriverError.bridgeNameInUse(network.bridge, by: "a link swiftnet did not make; free the name, then run swiftnet doctor --fix")
         }

@@ -14,6 +14,8 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
     case bridgeFull(network: String, bridge: String, limit: Int)
     /// `enable_icc=false` cannot be enforced: bridged traffic does not pass iptables.
     case bridgeNetfilterUnavailable(String)
+    /// A mode this server was started without what it needs (overlay without etcd).
+    case modeUnavailable(String, reason: String)
 
     package var description: String {
         switch self {
@@ -43,6 +45,20 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
             return "\(call) is for swarm (global scope) drivers; swiftnet is a local-scope driver"
         case .bridgeNetfilterUnavailable(let why):
             return "com.docker.network.bridge.enable_icc=false cannot be enforced: \(why); load br_netfilter (modprobe br_netfilter) or leave enable_icc at true"
+        case .modeUnavailable(let mode, let reason):
+            return "swiftnet.mode=\(mode) is not available: \(reason)"
         }
     }
+}
+
+extension DriverError {
+    /// The kernel cannot make a link type the network needs (its text names the kernel option
+    /// and module).
+    static func kernelLacks(_ reason: String) -> LANKernelError { LANKernelError(reason: reason) }
+}
+
+/// A macvlan/ipvlan network refused because this kernel lacks a link type it needs.
+package struct LANKernelError: Error, Sendable, CustomStringConvertible {
+    package var reason: String
+    package var description: String { "this kernel cannot make the network's links: \(reason)" }
 }

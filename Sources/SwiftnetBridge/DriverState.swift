@@ -1,4 +1,5 @@
 import SwiftnetNetworkModel
+import SwiftnetLANModel
 
 /// The driver's records as they stand, guarded by its lock: what the store holds, in memory.
 package struct DriverState: Sendable {

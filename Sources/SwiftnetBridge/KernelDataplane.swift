@@ -7,7 +7,7 @@ import SwiftnetDiagnosis
 
 /// `Dataplane` on netlink (libnl-route-3) and /proc/sys: no `ip` processes.
 package struct KernelDataplane: Dataplane {
-    let links: LinkManager
+    package let links: LinkManager
     /// Link group of the bridges and host veths this server makes; `group | 1` holds the
     /// retired ones. Derived from the state file's instance id, so two servers with separate
     /// states (tests, a second host service) never take each other's links for orphans.

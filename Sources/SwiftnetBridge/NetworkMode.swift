@@ -1,6 +1,7 @@
 import SwiftnetAddress
 import SwiftnetDiagnosis
 import SwiftnetNetworkModel
+import SwiftnetLANModel
 
 /// The kernel side of one kind of swiftnet network (`-o swiftnet.mode=…`). `SwiftnetDriver`
 /// keeps what every mode shares — its lock, the network and endpoint records and their store
@@ -24,22 +25,28 @@ package protocol NetworkMode: Sendable {
     /// Refusals that depend on what exists: the network's link name held by another network or
     /// by a link swiftnet did not make, a parent shared against the mode's rules, a kernel
     /// that cannot do what the options ask. Nothing is recorded yet; on a throw nothing changes.
-    func admit(_ network: NetworkRecord, records: DriverState) throws
+    /// Returns the record to write (a mode may settle what depends on other networks, such as
+    /// sharing the ownership of a parent it made).
+    func admit(_ network: NetworkRecord, records: DriverState) throws -> NetworkRecord
     /// Makes the network's links (recorded as `creating` before). On a throw the driver calls
     /// `deleteNetworkLinks` and forgets the record.
     func createNetworkLinks(_ network: NetworkRecord) throws
     /// Deletes the network's links if this server made them; returns what it deleted, in
-    /// words ("bridge swn-…"), for the repairs a reconciliation reports.
+    /// words ("bridge swn-…"), for the repairs a reconciliation reports. `records`: the other
+    /// networks (a link several networks share goes with the last of them).
     @discardableResult
-    func deleteNetworkLinks(_ network: NetworkRecord) throws -> [String]
+    func deleteNetworkLinks(_ network: NetworkRecord, records: DriverState) throws -> [String]
 
     // MARK: endpoints
 
     /// The names of the endpoint's links; throws for an id that cannot name them.
     func endpointLinkNames(endpointID: String) throws -> EndpointLinkNames
     /// Refusals for a new endpoint on `network` before it is recorded (its network's link not
-    /// usable now; a MAC the mode cannot take).
-    func admitEndpoint(on network: NetworkRecord, records: DriverState) throws
+    /// usable now; a MAC the mode cannot take). `requestsMAC`: dockerd gave one (`--mac-address`).
+    func admitEndpoint(on network: NetworkRecord, records: DriverState, requestsMAC: Bool) throws
+    /// Whether the endpoint's interface takes the MAC the driver chooses (and reports to
+    /// dockerd); ipvlan children and macvlan passthru keep the parent's.
+    func takesMAC(on network: NetworkRecord) -> Bool
     /// Makes the endpoint's links (recorded as `creating` before); on failure leaves nothing.
     func createEndpointLinks(_ endpoint: EndpointRecord, on network: NetworkRecord) throws
     /// Deletes the endpoint's links now, unless the link of that name is another endpoint's.
@@ -72,6 +79,13 @@ package protocol NetworkMode: Sendable {
     func firewallRecords(networks: [NetworkRecord], endpoints: [EndpointRecord],
                          links: [String: ObservedLink]?) -> (networks: [NetworkRecord], endpoints: [EndpointRecord])
 
+    /// After Join has been recorded, without the driver's lock (a mode may talk to a slow
+    /// remote store here): the endpoint is in its container now. Failures are the mode's to
+    /// log and retry; Join has succeeded.
+    func endpointJoined(_ endpoint: EndpointRecord, on network: NetworkRecord)
+    /// After Leave or DeleteEndpoint has been recorded, without the driver's lock.
+    func endpointLeft(_ endpoint: EndpointRecord, on network: NetworkRecord)
+
     // MARK: reconciliation (start-up, doctor --fix)
 
     /// Makes a ready network's links what its record says (after a reboot none are there).
@@ -95,4 +109,10 @@ package protocol NetworkMode: Sendable {
     /// `ownedLinks`, so that no mode calls another's link a leftover.
     func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink], owned: Set<String>,
                   bootID: String) -> [Finding]
+}
+
+extension NetworkMode {
+    /// Most modes have nothing to tell anyone when a container joins or leaves.
+    package func endpointJoined(_ endpoint: EndpointRecord, on network: NetworkRecord) {}
+    package func endpointLeft(_ endpoint: EndpointRecord, on network: NetworkRecord) {}
 }

@@ -4,6 +4,7 @@ import SwiftnetCrashPoints
 import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetNetworkModel
+import SwiftnetLANModel
 
 extension SwiftnetDriver {
     package struct EndpointRequest: Sendable {
@@ -46,9 +47,9 @@ extension SwiftnetDriver {
                 guard existing.address == address, existing.addressIPv6 == addressIPv6, existing.networkID == network.id else {
                     throw DriverError.endpointExists(request.endpointID)
                 }
-                return existing.macFromDocker ? nil : existing.mac
+                return existing.macFromDocker || !mode.takesMAC(on: network) ? nil : existing.mac
             }
-            try mode.admitEndpoint(on: network, records: state)
+            try mode.admitEndpoint(on: network, records: state, requestsMAC: fromDocker && !request.macAddress.isEmpty)
             // Link names carry 11 hex digits of the id: two ids that share them would share
             // the links (and a roll-back would take the other's). Refused before any change.
             if let other = state.endpoints.values.first(where: { $0.hostVeth == names.host || $0.containerVeth == names.container }) {
@@ -56,8 +57,9 @@ extension SwiftnetDriver {
             }
             // Two endpoints of one network with one MAC cannot reach each other (each bridge
             // port learns the other's frames): every endpoint gets its own.
+            let takesMAC = mode.takesMAC(on: network)
             let macsInUse = Set(state.liveEndpoints(of: network.id).map(\.mac))
-            if macsInUse.contains(mac) {
+            if takesMAC, macsInUse.contains(mac) {
                 if fromDocker { throw DriverError.macInUse(mac.description, network: network.id) }
                 mac = SwiftnetDriver.freeMAC(for: address?.address ?? addressIPv6?.address, avoiding: macsInUse)
             }
@@ -84,7 +86,8 @@ extension SwiftnetDriver {
                 try? store.commit(.deleteEndpoint(id: endpoint.id))
                 throw error
             }
-            return fromDocker ? nil : mac
+            // An interface that keeps its parent's MAC: dockerd must not be told to set another.
+            return fromDocker || !takesMAC ? nil : mac
         }
         logger.info("CreateEndpoint", metadata: ["network": "\(request.networkID.prefix(12))",
                                                  "endpoint": "\(request.endpointID.prefix(12))", "veth": "\(names.host)",
@@ -152,8 +155,10 @@ extension SwiftnetDriver {
     /// waits on it (names are unique among live endpoints, see `createEndpoint`; start-up
     /// finishes what a crash cut short).
     package func deleteEndpoint(networkID: String, endpointID: String) throws {
+        var left: (EndpointRecord, NetworkRecord)?
         let deleted: (endpoint: EndpointRecord, mode: DriverMode)? = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID], endpoint.state != .deleting else { return nil }
+            if let network = state.networks[endpoint.networkID] { left = (endpoint, network) }
             endpoint.state = .deleting
             try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.delete.recorded")
@@ -169,6 +174,7 @@ extension SwiftnetDriver {
             logger.notice("DeleteEndpoint of an endpoint not held; nothing to do", metadata: ["endpoint": "\(endpointID.prefix(12))"])
             return
         }
+        if let (endpoint, network) = left { modes[network].endpointLeft(endpoint, on: network) }
         scheduleDeletion(deleted.endpoint, mode: deleted.mode)
         logger.info("DeleteEndpoint", metadata: ["endpoint": "\(endpointID.prefix(12))", "veth": "\(deleted.endpoint.hostVeth)"])
     }
@@ -227,7 +233,7 @@ extension SwiftnetDriver {
     }
 
     package func join(networkID: String, endpointID: String, sandboxKey: String, options: JSONObject?) throws -> JoinAnswer {
-        let answer: JoinAnswer = try state.withLock { state in
+        let (answer, joined, network): (JoinAnswer, EndpointRecord, NetworkRecord) = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID] else { throw DriverError.unknownEndpoint(endpointID) }
             guard let network = state.networks[endpoint.networkID] else { throw DriverError.unknownNetwork(endpoint.networkID) }
             endpoint.sandboxKey = sandboxKey
@@ -236,21 +242,24 @@ extension SwiftnetDriver {
             try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.join.recorded")
             state.endpoints[endpointID] = endpoint
-            return modes[network].joinAnswer(for: endpoint, on: network)
+            return (modes[network].joinAnswer(for: endpoint, on: network), endpoint, network)
         }
+        modes[network].endpointJoined(joined, on: network)
         logger.info("Join", metadata: ["endpoint": "\(endpointID.prefix(12))", "sandbox": "\(sandboxKey)",
                                        "gateway": "\(answer.gateway?.description ?? "-")"])
         return answer
     }
 
     package func leave(networkID: String, endpointID: String) throws {
-        let known: Bool = try state.withLock { state in
-            guard var endpoint = state.endpoints[endpointID] else { return false }
+        let left: (EndpointRecord, NetworkRecord?)? = try state.withLock { state in
+            guard var endpoint = state.endpoints[endpointID] else { return nil }
             endpoint.sandboxKey = nil
             try store.commit(.putEndpoint(endpoint))
             state.endpoints[endpointID] = endpoint
-            return true
+            return (endpoint, state.networks[endpoint.networkID])
         }
+        let known = left != nil
+        if let (endpoint, network) = left, let network { modes[network].endpointLeft(endpoint, on: network) }
         logger.info(known ? "Leave" : "Leave of an endpoint not held; nothing to do",
                     metadata: ["endpoint": "\(endpointID.prefix(12))"])
     }

@@ -21,7 +21,15 @@ extension SwiftnetDriver {
             guard var endpoint = state.endpoints[endpointID] else { throw DriverError.unknownEndpoint(endpointID) }
             guard let network = state.networks[endpoint.networkID] else { throw DriverError.unknownNetwork(endpoint.networkID) }
             let mode = modes[network]
-            guard !network.options.isInternal, mode.publishesPorts(on: network) else { return nil }
+            guard mode.publishesPorts(on: network) else {
+                // As Docker's macvlan and ipvlan drivers: `-p` is accepted and does nothing.
+                if !(requests.isEmpty ? endpoint.requestedPorts : requests).isEmpty {
+                    logger.warning("published ports are ignored on a \(network.mode.rawValue) network: the container is reached by its own address",
+                                   metadata: ["endpoint": "\(endpointID.prefix(12))", "network": "\(network.id.prefix(12))"])
+                }
+                return nil
+            }
+            guard !network.options.isInternal else { return nil }
             let wanted = requests.isEmpty ? endpoint.requestedPorts : requests
             // Each binding counts only in the families its endpoint serves: with Docker 28+'s
             // split gateways an IPv4-only and an IPv6-only endpoint of one container are both

@@ -58,7 +58,7 @@ extension SwiftnetDriver {
             let subject = Repair.network(network.id)
             let creating = network.state == .creating
             do {
-                for deleted in try mode.deleteNetworkLinks(network) {
+                for deleted in try mode.deleteNetworkLinks(network, records: state) {
                     repairs.append(Repair(subject: subject, action: "deleted \(deleted) of a network being \(creating ? "created" : "deleted")"))
                 }
                 for endpoint in state.endpoints.values where endpoint.networkID == network.id {

@@ -4,6 +4,7 @@ import SwiftnetAddress
 import SwiftnetCrashPoints
 import Synchronization
 import SwiftnetNetworkModel
+import SwiftnetLANModel
 
 /// The `swiftnet` network driver: the records of every network and endpoint, kept in the store
 /// before and after each effect, under one lock (libnl sockets are single-threaded, and
@@ -41,10 +42,14 @@ package final class SwiftnetDriver: Sendable {
         package var id: String
         package var options: NetworkOptions
         package var subnets: [NetworkSubnet]
-        package init(id: String, options: NetworkOptions, subnets: [NetworkSubnet]) {
+        /// `--aux-address NAME=ADDRESS` of every subnet: addresses the IPAM keeps from
+        /// containers (a LAN network's host shim takes `host_shim`).
+        package var auxAddresses: [String: IPAddress]
+        package init(id: String, options: NetworkOptions, subnets: [NetworkSubnet], auxAddresses: [String: IPAddress] = [:]) {
             self.id = id
             self.options = options
             self.subnets = subnets
+            self.auxAddresses = auxAddresses
         }
     }
 
@@ -53,13 +58,13 @@ package final class SwiftnetDriver: Sendable {
         var network = try mode.networkRecord(for: request)
         try state.withLock { state in
             if let existing = state.networks[request.id] {
-                guard existing.bridge == network.bridge, existing.subnets == request.subnets, existing.options == request.options else {
+                guard existing.bridge == network.bridge, existing.subnets == request.subnets, existing.options == network.options else {
                     throw DriverError.networkExists(request.id)
                 }
                 logger.info("CreateNetwork repeated; already there", metadata: ["network": "\(request.id.prefix(12))"])
                 return
             }
-            try mode.admit(network, records: state)
+            network = try mode.admit(network, records: state)
             try store.commit(.putNetwork(network))
             CrashPoint.reach("network.create.recorded")
             state.networks[network.id] = network
@@ -73,7 +78,7 @@ package final class SwiftnetDriver: Sendable {
                 state.networks[network.id] = network
             } catch {
                 state.networks[network.id] = nil
-                _ = try? mode.deleteNetworkLinks(network)
+                _ = try? mode.deleteNetworkLinks(network, records: state)
                 _ = try? applyFirewall(state)
                 try? store.commit(.deleteNetwork(id: network.id))
                 throw error
@@ -101,7 +106,7 @@ package final class SwiftnetDriver: Sendable {
             try store.commit(.putNetwork(network))
             CrashPoint.reach("network.delete.recorded")
             state.networks[id] = nil
-            try mode.deleteNetworkLinks(network)
+            try mode.deleteNetworkLinks(network, records: state)
             CrashPoint.reach("network.delete.bridge")
             try applyFirewall(state)
             CrashPoint.reach("network.delete.firewall")

@@ -24,4 +24,6 @@ package enum CrashPoint {
         "endpoint.delete.recorded", "endpoint.delete.retired", "endpoint.delete.batch",
         "ports.program.firewall", "ports.revoke.firewall",
     ]
+    /// Points of multi-host calls (they need etcd; MultiHostAllocationTests visits them).
+    package static let multiHost: [String] = ["multihost.claim.claimed"]
 }

@@ -24,6 +24,17 @@ package struct Finding: Sendable, Equatable {
         case jumpMissing = "jump-missing"
         case jumpNotFirst = "jump-not-first"
         case iccNotEnforced = "icc-not-enforced"
+        /// Multi-host: etcd does not answer; the VXLAN device is missing; FDB/neighbour entries differ from etcd.
+        case etcdUnreachable = "etcd-unreachable"
+        case vxlanMissing = "vxlan-missing"
+        case forwardingDrift = "fdb-drift"
+        /// macvlan/ipvlan: the network's parent link is not there, or down.
+        case parentMissing = "parent-missing"
+        case parentDown = "parent-down"
+        /// macvlan/ipvlan: the host shim is missing or differs from its record.
+        case shimDrift = "shim-drift"
+        /// macvlan/ipvlan: a joined endpoint's interface is back in the host's namespace.
+        case childInHost = "child-in-host"
     }
 
     package var kind: Kind

@@ -31,20 +31,21 @@ extension LinkManager {
         }
     }
 
-    /// Creates the 802.1q sub-interface `name` tagging `id` on `parent`, down.
-    package func createVLAN(name: String, parent: String, id: Int) throws {
+    /// Creates the 802.1q sub-interface `name` tagging `id` on `parent`, down. `group`: the
+    /// owner's mark, as on the children (a parent swiftnet made is its to delete).
+    package func createVLAN(name: String, parent: String, id: Int, group: UInt32 = 0) throws {
         let operation = "create vlan link \(name) (id \(id)) on \(parent)"
         guard ParentLink.vlanIDs.contains(id) else {
             throw KernelError.interface(name, operation: operation + ": VLAN ids are 1…4094", code: -NLE_INVAL)
         }
-        try createStacked(name: name, parent: parent, kind: "vlan", mac: nil, mtu: nil, operation: operation) { message in
+        try createStacked(name: name, parent: parent, kind: "vlan", mac: nil, mtu: nil, group: group, operation: operation) { message in
             nla_put_u16(message, Int32(IFLA_VLAN_ID), UInt16(id)) == 0
         }
     }
 
     /// Creates a dummy link, down: a parent of swiftnet's own for networks given none.
-    package func createDummy(name: String, mtu: Int? = nil) throws {
-        try createStacked(name: name, parent: nil, kind: "dummy", mac: nil, mtu: mtu,
+    package func createDummy(name: String, mtu: Int? = nil, group: UInt32 = 0) throws {
+        try createStacked(name: name, parent: nil, kind: "dummy", mac: nil, mtu: mtu, group: group,
                           operation: "create dummy link \(name)") { _ in true }
     }
 

@@ -42,7 +42,7 @@ package struct LANNetworkOptions: Sendable, Equatable {
         try refuseUnless(LANNetworkOptions.ipvlanFlagKey, in: [.ipvlan])
 
         switch mode {
-        case .bridge:
+        case .bridge, .overlay:
             return
         case .macvlan:
             let value = try LANNetworkOptions.choice(generic, LANNetworkOptions.macvlanModeKey, default: MacvlanMode.bridge,

@@ -1,5 +1,6 @@
 import SwiftnetAddress
 import SwiftnetJSON
+import SwiftnetLANModel
 
 /// What a network is asked to be, read from `CreateNetwork.Options` (shared/docs/protocol.md §2.4):
 /// top-level booleans set by dockerd, and `-o key=value` strings under `com.docker.network.generic`.
@@ -13,6 +14,12 @@ package struct NetworkOptions: Sendable, Equatable {
     package static let interfacePrefixKey = "com.docker.network.container_iface_prefix"
     package static let internalKey = "com.docker.network.internal"
     package static let ipv6Key = "com.docker.network.enable_ipv6"
+    /// `-o swiftnet.network=NAME`: the logical multi-host network this one is on this host;
+    /// implies `swiftnet.mode=overlay`.
+    package static let multiHostNetworkKey = "swiftnet.network"
+    /// The VNI the overlay mode recorded for the network (from etcd), so that start-up can
+    /// rebuild its VXLAN device while etcd is down.
+    package static let vniKey = "swiftnet.vni"
 
     /// `swiftnet.mode`: which kind of network the driver makes (bridge when absent).
     package var mode = DriverMode.default
@@ -61,6 +68,8 @@ package struct NetworkOptions: Sendable, Equatable {
                 throw .invalidOption(key: DriverMode.key, value: text, expected: "one of the modes of this version: \(known)")
             }
             self.mode = mode
+        } else if generic[NetworkOptions.multiHostNetworkKey] != nil {
+            mode = .overlay
         }
         if let name = generic[NetworkOptions.bridgeNameKey] {
             try InterfaceNames.checkUserBridgeName(name)
@@ -94,6 +103,9 @@ package struct NetworkOptions: Sendable, Equatable {
             containerInterfacePrefix = text
         }
     }
+
+    /// The logical multi-host network's name (`-o swiftnet.network`), if any.
+    package var multiHostNetwork: String? { generic[NetworkOptions.multiHostNetworkKey] }
 
     /// Go's `strconv.ParseBool` spellings, or a JSON boolean.
     static func flag(_ value: JSONValue?, key: String) throws(NetworkModelError) -> Bool? {

@@ -1,4 +1,5 @@
 import SwiftnetAddress
+import SwiftnetLANModel
 
 /// Where a long-lived kernel object stands: recorded before it is made ("intent before
 /// effect"), so that start-up can finish or undo whatever a crash interrupted.
@@ -22,17 +23,29 @@ package struct NetworkSubnet: Sendable, Equatable {
 
 package struct NetworkRecord: Sendable, Equatable {
     package var id: String
+    /// The network's own link: its bridge (bridge mode), or the parent its children stack on
+    /// (macvlan, ipvlan).
     package var bridge: String
     package var options: NetworkOptions
     package var subnets: [NetworkSubnet]
     package var state: LifecycleState
+    /// macvlan/ipvlan: swiftnet made the parent (an 802.1q sub-interface that was missing, or
+    /// a dummy for a network given no parent) and deletes it with the last network on it.
+    package var ownsLink: Bool
+    /// macvlan/ipvlan with `swiftnet.host_shim=true`: the host's interface on the network, a
+    /// host address (/32, /128) from the pool; routes to the network's subnets of its family
+    /// go through it.
+    package var hostShim: InterfaceAddress?
 
-    package init(id: String, bridge: String, options: NetworkOptions, subnets: [NetworkSubnet], state: LifecycleState) {
+    package init(id: String, bridge: String, options: NetworkOptions, subnets: [NetworkSubnet], state: LifecycleState,
+                 ownsLink: Bool = false, hostShim: InterfaceAddress? = nil) {
         self.id = id
         self.bridge = bridge
         self.options = options
         self.subnets = subnets
         self.state = state
+        self.ownsLink = ownsLink
+        self.hostShim = hostShim
     }
 
     /// The mode whose type makes and repairs this network's links (see `NetworkOptions.mode`).

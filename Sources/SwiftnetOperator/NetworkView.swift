@@ -46,4 +46,6 @@ package struct NetworkView: Sendable, Equatable {
     }
 
     package var shortID: String { String(id.prefix(12)) }
+    /// macvlan/ipvlan: `bridge` is the parent link its containers' interfaces stack on.
+    package var isStackedOnParent: Bool { mode.hasPrefix("macvlan") || mode.hasPrefix("ipvlan") }
 }

@@ -25,7 +25,7 @@ package enum OperatorText {
     package static func inspect(_ view: StateView, network: NetworkView) -> String {
         var lines = [
             "Network:   \(network.id)",
-            "Bridge:    \(network.bridge)",
+            (network.isStackedOnParent ? "Parent:    " : "Bridge:    ") + network.bridge,
             "State:     \(network.state)",
             "Mode:      \(network.mode)\(network.ipv6 ? ", IPv6" : "")",
             "MTU:       \(network.mtu.map(String.init) ?? "default")",
@@ -57,6 +57,15 @@ package enum OperatorText {
                 ])
             }
             text += table.text
+        }
+        if let name = network.options["swiftnet.network"] {
+            let remote = view.remoteEndpoints(of: network)
+            text += "Multi-host: \(name) (VNI \(network.options["swiftnet.vni"] ?? "?")), remote endpoints: \(remote.count)\n"
+            if !remote.isEmpty {
+                var table = TextTable(["  ADDRESS", "MAC", "HOST", "UNDERLAY"])
+                for endpoint in remote { table.add(["  " + endpoint.address, endpoint.mac, endpoint.host, endpoint.underlay]) }
+                text += table.text
+            }
         }
         return text
     }

@@ -10,6 +10,7 @@ extension StateView {
             "networks": .array(networks.map(\.json)),
             "endpoints": .array(endpoints.map(\.json)),
             "pools": .array(pools.map(\.json)),
+            "remoteEndpoints": .array(remoteEndpoints.map(\.json)),
         ])
     }
 
@@ -22,7 +23,26 @@ extension StateView {
         for item in try object.objects("endpoints") { endpoints.append(try EndpointView(json: item)) }
         var pools: [PoolView] = []
         for item in try object.objects("pools") { pools.append(try PoolView(json: item)) }
-        self.init(server: try ServerInfo(json: server), networks: networks, endpoints: endpoints, pools: pools)
+        var remote: [RemoteEndpointView] = []
+        // Added with multi-host networks: absent from older servers' answers.
+        if object["remoteEndpoints"] != nil {
+            for item in try object.objects("remoteEndpoints") { remote.append(try RemoteEndpointView(json: item)) }
+        }
+        self.init(server: try ServerInfo(json: server), networks: networks, endpoints: endpoints, pools: pools, remoteEndpoints: remote)
+    }
+}
+
+extension RemoteEndpointView {
+    package var json: JSONValue {
+        .object([
+            "network": .string(network), "address": .string(address), "mac": .string(mac), "host": .string(host),
+            "underlay": .string(underlay),
+        ])
+    }
+
+    init(json object: JSONObject) throws(OperatorError) {
+        self.init(network: try object.required("network"), address: try object.required("address"), mac: try object.required("mac"),
+                  host: try object.required("host"), underlay: try object.required("underlay"))
     }
 }
 

@@ -1,5 +1,6 @@
 import SwiftnetAddress
 import SwiftnetIPAM
+import SwiftnetLANModel
 import SwiftnetNetworkModel
 
 extension StateView {
@@ -24,7 +25,7 @@ extension StateView {
             let options = network.options
             return NetworkView(
                 id: network.id, bridge: network.bridge, state: network.state.rawValue,
-                mode: options.isInternal ? "internal" : (options.masquerade ? "nat" : "routed"),
+                mode: StateView.modeText(network),
                 isInternal: options.isInternal, ipv6: options.ipv6 || network.subnets.contains { $0.pool.family == .v6 },
                 mtu: options.mtu, options: options.generic, subnets: subnets,
                 endpointCount: endpoints.filter { $0.networkID == network.id }.count, capacity: capacity)
@@ -52,5 +53,31 @@ extension StateView {
                             networkID: poolNetwork[id])
         }
         self.init(server: server, networks: networkViews, endpoints: endpointViews, pools: poolViews)
+    }
+}
+
+extension StateView {
+    /// Bridges: nat, routed or internal. macvlan/ipvlan: the kind and its mode
+    /// ("macvlan bridge", "ipvlan l3 private"), ", internal" when it leads nowhere (no parent),
+    /// ", parent made by swiftnet" for an owned `eth0.50` or dummy.
+    static func modeText(_ network: NetworkRecord) -> String {
+        let options = network.options
+        let bridged = options.isInternal ? "internal" : (options.masquerade ? "nat" : "routed")
+        switch network.mode {
+        case .bridge: return bridged
+        case .overlay: return "overlay " + bridged
+        case .macvlan, .ipvlan: break
+        }
+        let lan = try? LANNetworkOptions(generic: options.generic)
+        var text: String
+        switch lan?.childKind {
+        case .macvlan(let mode)?: text = "macvlan \(mode.rawValue)"
+        case .ipvlan(let mode, let flag)?: text = "ipvlan \(mode.rawValue) \(flag.rawValue)"
+        default: text = network.mode.rawValue
+        }
+        if options.isInternal || lan?.parent == nil { text += ", internal" }
+        if network.ownsLink { text += ", parent made by swiftnet" }
+        if let shim = network.hostShim { text += ", host shim \(shim)" }
+        return text
     }
 }

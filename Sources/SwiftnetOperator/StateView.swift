@@ -10,12 +10,23 @@ package struct StateView: Sendable, Equatable {
     package var networks: [NetworkView]
     package var endpoints: [EndpointView]
     package var pools: [PoolView]
+    /// Endpoints of multi-host networks on other hosts, as this host's watcher holds them
+    /// (empty without etcd, or when the CLI read the state file itself).
+    package var remoteEndpoints: [RemoteEndpointView]
 
-    package init(server: ServerInfo, networks: [NetworkView], endpoints: [EndpointView], pools: [PoolView]) {
+    package init(server: ServerInfo, networks: [NetworkView], endpoints: [EndpointView], pools: [PoolView],
+                 remoteEndpoints: [RemoteEndpointView] = []) {
         self.server = server
         self.networks = networks
         self.endpoints = endpoints
         self.pools = pools
+        self.remoteEndpoints = remoteEndpoints
+    }
+
+    /// The remote endpoints of `network` when it is a multi-host network.
+    package func remoteEndpoints(of network: NetworkView) -> [RemoteEndpointView] {
+        guard let name = network.options["swiftnet.network"] else { return [] }
+        return remoteEndpoints.filter { $0.network == name }
     }
 
     /// The network whose full id starts with `prefix`, or whose bridge is `prefix`. Throws

@@ -1,3 +1,4 @@
+import SwiftnetAddress
 import Foundation
 import Logging
 import SwiftnetBridge
@@ -5,7 +6,9 @@ import SwiftnetDiagnosis
 import SwiftnetFirewall
 import SwiftnetIPAM
 import SwiftnetKernel
+import SwiftnetLANModel
 import SwiftnetOperator
+import SwiftnetOverlay
 import SwiftnetStore
 
 /// One state file opened for work: its lock, store, IPAM and bridge driver, and the operator
@@ -22,6 +25,9 @@ package final class Plugin: Sendable {
     package let bootID: String
     package let ipam: IPAMService
     package let driver: SwiftnetDriver
+    /// Multi-host networks (`swiftnet serve --etcd-endpoints`); nil without etcd.
+    package let multiHost: MultiHost?
+    package let multiHostIPAM: MultiHostIPAM?
     let store: StateStore
     private let lock: StateLock
     private let logger: Logger
@@ -29,7 +35,7 @@ package final class Plugin: Sendable {
     /// `chainPrefix` nil: the one the state's server last used (or the default). A server
     /// passes its own and records it.
     package init(statePath: String, chainPrefix: String?, localPools: [PoolBase]? = nil, globalPools: [PoolBase]? = nil,
-                recordChainPrefix: Bool, logger: Logger) throws {
+                recordChainPrefix: Bool, multiHost settings: MultiHostSettings? = nil, logger: Logger) throws {
         self.statePath = statePath
         self.logger = logger
         lock = try StateLock(statePath: statePath)
@@ -41,12 +47,33 @@ package final class Plugin: Sendable {
         }
         let ulaGlobalID = try store.ulaGlobalID()
         let configuration = Plugin.ipamConfiguration(localPools: localPools, globalPools: globalPools, ulaGlobalID: ulaGlobalID)
-        ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader())
+        let links = try LinkManager()
+        let probe = LANAddressProbe(links: links)
+        ipam = try IPAMService(configuration: configuration, store: store, routes: RouteReader(), probe: probe)
         bootID = Plugin.currentBootID()
-        let dataplane = try KernelDataplane(links: LinkManager(), instanceID: store.instanceID())
-        driver = try SwiftnetDriver(store: store, modes: DriverModes(bridge: BridgeMode(dataplane: dataplane, logger: logger)),
+        let dataplane = KernelDataplane(links: links, instanceID: try store.instanceID())
+        let bridge = BridgeMode(dataplane: dataplane, logger: logger)
+        let lanDataplane = KernelLANDataplane(links: dataplane.links, group: dataplane.group)
+        var overlay: OverlayMode?
+        if let settings {
+            let multiHost = try MultiHost(settings: settings, logger: logger)
+            let multiHostIPAM = try MultiHostIPAM(multiHost: multiHost, store: store, logger: logger)
+            self.multiHost = multiHost
+            self.multiHostIPAM = multiHostIPAM
+            overlay = OverlayMode(bridge: bridge, multiHost: multiHost,
+                                  poolNetwork: { [multiHostIPAM] in multiHostIPAM.networkName(forSubnet: $0) }, logger: logger)
+        } else {
+            multiHost = nil
+            multiHostIPAM = nil
+        }
+        let modes = DriverModes(bridge: bridge,
+                                macvlan: LANMode(.macvlan, dataplane: lanDataplane, logger: logger),
+                                ipvlan: LANMode(.ipvlan, dataplane: lanDataplane, logger: logger),
+                                overlay: overlay)
+        driver = try SwiftnetDriver(store: store, modes: modes,
                                     links: dataplane, firewall: IptablesFirewall(firewall: Firewall(prefix: prefix)),
                                     hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
+        probe.attach(driver)
     }
 
     /// The server's start, after reconciliation: records it, and after an unclean stop of the
@@ -152,6 +179,28 @@ package final class Plugin: Sendable {
     }
 
     func leakedAddresses(minimumAge: Int) throws -> (leaks: [LeakedAddress], cutoff: Int) {
+        let local = try localLeakedAddresses(minimumAge: minimumAge)
+        return (local.leaks + (try multiHostLeakedAddresses(cutoff: local.cutoff)), local.cutoff)
+    }
+
+    /// Answered multi-host claims no endpoint of this host's overlay network holds (pools of
+    /// networks other drivers made are never considered).
+    func multiHostLeakedAddresses(cutoff: Int) throws -> [LeakedAddress] {
+        guard let multiHostIPAM else { return [] }
+        let claims = try multiHostIPAM.answeredClaims(before: cutoff)
+        guard !claims.isEmpty else { return [] }
+        let records = driver.records
+        var leaks: [LeakedAddress] = []
+        for claim in claims {
+            guard let network = records.networks.first(where: { $0.state == .ready && $0.options.multiHostNetwork == claim.network }),
+                  !records.endpoints.contains(where: { $0.networkID == network.id && $0.address?.address == claim.address })
+            else { continue }
+            leaks.append(LeakedAddress(poolID: claim.poolID, address: claim.address, networkID: network.id))
+        }
+        return leaks
+    }
+
+    func localLeakedAddresses(minimumAge: Int) throws -> (leaks: [LeakedAddress], cutoff: Int) {
         let ipam = ipam.snapshot()
         let pools = ipam.poolIDs.compactMap(ipam.pool)
         // Only pools of swiftnet networks: others' addresses are held by other drivers' endpoints.
@@ -172,7 +221,13 @@ package final class Plugin: Sendable {
     private func release(_ leak: LeakedAddress, cutoff: Int) -> (repair: Repair, released: Bool) {
         let subject = "address \(leak.address)"
         do {
-            if try ipam.releaseLeaked(poolID: leak.poolID, address: leak.address, allocatedBefore: cutoff) {
+            let released: Bool
+            if MultiHostIPAM.isMultiHost(poolID: leak.poolID), let multiHostIPAM {
+                released = try multiHostIPAM.releaseLeaked(poolID: leak.poolID, address: leak.address, allocatedBefore: cutoff)
+            } else {
+                released = try ipam.releaseLeaked(poolID: leak.poolID, address: leak.address, allocatedBefore: cutoff)
+            }
+            if released {
                 return (Repair(subject: subject, action: "released \(leak.address) in pool \(leak.poolID): no endpoint held it"), true)
             }
             return (Repair(subject: subject, action: "left \(leak.address) in pool \(leak.poolID): released or handed out again meanwhile"), false)
@@ -193,9 +248,15 @@ package final class Plugin: Sendable {
 
     package func stateView(running: Bool) -> StateView {
         let records = driver.records
-        return StateView(server: ServerInfo(version: Plugin.version, running: running, statePath: statePath,
+        var view = StateView(server: ServerInfo(version: Plugin.version, running: running, statePath: statePath,
                                             chainPrefix: chainPrefix, linkGroup: driver.linkGroup, bootID: bootID),
                          ipam: ipam.snapshot(), networks: records.networks, endpoints: records.endpoints)
+        view.remoteEndpoints = (multiHost?.watcher.entries ?? []).map { location in
+            RemoteEndpointView(network: location.network, address: location.address.description,
+                               mac: MACAddress(bytes: location.mac)?.description ?? "?", host: location.host,
+                               underlay: location.underlay.description)
+        }
+        return view
     }
 
     /// A cheap read through the store's queue: fails if the state file cannot be read.
@@ -205,13 +266,31 @@ package final class Plugin: Sendable {
 
     private func release(_ freed: [FreedEndpoint]) -> [Repair] {
         var repairs: [Repair] = []
-        let subnets = Dictionary(driver.networks.map { ($0.id, $0.subnets.map(\.pool)) }, uniquingKeysWith: { first, _ in first })
+        let networks = Dictionary(driver.networks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for item in freed {
+            let network = networks[item.endpoint.networkID]
+            // A multi-host network's address is released in etcd, and its location withdrawn.
+            if let name = network?.options.multiHostNetwork, let multiHost, let multiHostIPAM {
+                guard let address = item.endpoint.address?.address else { continue }
+                let subject = "address \(address)"
+                do {
+                    try? multiHost.membership.withdraw(network: name, address: address)
+                    if try multiHostIPAM.releaseAddress(poolID: MultiHostIPAM.poolPrefix + name, address: address.description) {
+                        repairs.append(Repair(subject: subject, action: "released \(address) of a gone endpoint in multi-host network \(name)"))
+                    }
+                } catch {
+                    repairs.append(.failed(subject, "release \(address) in multi-host network \(name)", error))
+                }
+                continue
+            }
+            // A macvlan/ipvlan network's pool may share its subnet with another LAN's, told
+            // apart by `swiftnet.scope`: the parent's name.
+            let scope = network.flatMap { $0.mode == .macvlan || $0.mode == .ipvlan ? $0.bridge : nil }
             for address in [item.endpoint.address, item.endpoint.addressIPv6].compactMap({ $0?.address }) {
-                for subnet in subnets[item.endpoint.networkID] ?? [] where subnet.contains(address) {
+                for subnet in network?.subnets.map(\.pool) ?? [] where subnet.contains(address) {
                     let subject = "address \(address)"
                     do {
-                        if try ipam.release(address: address, inSubnet: subnet) {
+                        if try ipam.release(address: address, inSubnet: subnet, scope: scope) {
                             repairs.append(Repair(subject: subject, action: "released \(address) of a gone endpoint in \(subnet)"))
                         }
                     } catch {

@@ -6,13 +6,38 @@ package enum NetworkDriverAPI {
     package struct CapabilitiesResponse: Sendable, Equatable {
         package var scope: String
         package var connectivityScope: String
-        package init(scope: String, connectivityScope: String) {
+        /// `GwAllocChecker` (Docker ≥ 28): dockerd asks `GwAllocCheck` before allocating gateways.
+        package var gatewayAllocationCheck: Bool
+        package init(scope: String, connectivityScope: String, gatewayAllocationCheck: Bool = false) {
             self.scope = scope
             self.connectivityScope = connectivityScope
+            self.gatewayAllocationCheck = gatewayAllocationCheck
         }
         package var json: JSONValue {
-            .object(["ConnectivityScope": .string(connectivityScope), "Scope": .string(scope)])
+            var object: JSONObject = ["ConnectivityScope": .string(connectivityScope)]
+            if gatewayAllocationCheck { object["GwAllocChecker"] = .bool(true) }
+            object["Scope"] = .string(scope)
+            return .object(object)
         }
+    }
+
+    /// `GwAllocCheck` (Docker ≥ 28, protocol.md §2.3): `{"Options": CreateNetwork's options}`.
+    package struct GatewayAllocationCheckRequest: PluginRequest, Equatable {
+        package var options: JSONObject?
+        package init(json: JSONObject) throws(JSONError) {
+            options = try json.object("Options")
+        }
+    }
+
+    /// Families for which dockerd must not ask the IPAM for a gateway (unless `--gateway` gave one).
+    package struct GatewayAllocationCheckResponse: Sendable, Equatable {
+        package var skipIPv4: Bool
+        package var skipIPv6: Bool
+        package init(skipIPv4: Bool, skipIPv6: Bool) {
+            self.skipIPv4 = skipIPv4
+            self.skipIPv6 = skipIPv6
+        }
+        package var json: JSONValue { .object(["SkipIPv4": .bool(skipIPv4), "SkipIPv6": .bool(skipIPv6)]) }
     }
 
     /// One element of `IPv4Data`/`IPv6Data`: `Gateway` and aux addresses arrive as CIDRs.

@@ -1,4 +1,5 @@
 import Logging
+import SwiftnetOverlay
 import SwiftnetIPAM
 import SwiftnetPluginAPI
 
@@ -7,6 +8,8 @@ import SwiftnetPluginAPI
 struct IPAMDriver: Sendable {
     let service: IPAMService
     let logger: Logger
+    /// Pools asked for with `swiftnet.network=NAME` and their addresses, in etcd; nil without it.
+    var multiHost: MultiHostIPAM? = nil
 
     var routes: [String: PluginRouter.Handler] {
         [
@@ -32,6 +35,14 @@ struct IPAMDriver: Sendable {
 
     func requestPool(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.RequestPoolRequest.self, from: body, call: "RequestPool")
+        if let name = request.options[MultiHostIPAM.nameOption] {
+            guard let multiHost else {
+                throw PluginError.failed("\(MultiHostIPAM.nameOption)=\(name): multi-host networks need swiftnet serve --etcd-endpoints")
+            }
+            let pool = try multiHostRefusing { try multiHost.requestPool(name: name, subnet: request.pool, v6: request.v6) }
+            logger.info("RequestPool", metadata: ["poolID": "\(pool.poolID)", "pool": "\(pool.pool)", "multiHost": "\(name)"])
+            return IPAMAPI.RequestPoolResponse(poolID: pool.poolID, pool: pool.pool.description).json.serialized
+        }
         let pool = try refusing {
             try service.requestPool(.init(addressSpace: request.addressSpace, pool: request.pool,
                                           subPool: request.subPool, options: request.options, v6: request.v6))
@@ -42,6 +53,11 @@ struct IPAMDriver: Sendable {
 
     func releasePool(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.ReleasePoolRequest.self, from: body, call: "ReleasePool")
+        if MultiHostIPAM.isMultiHost(poolID: request.poolID), let multiHost {
+            let released = try multiHostRefusing { try multiHost.releasePool(request.poolID) }
+            logger.info(released ? "ReleasePool" : "ReleasePool of a pool not held; nothing to do", metadata: ["poolID": "\(request.poolID)"])
+            return IPAMDriver.empty
+        }
         if try service.releasePool(request.poolID) {
             logger.info("ReleasePool", metadata: ["poolID": "\(request.poolID)"])
         } else {
@@ -52,6 +68,13 @@ struct IPAMDriver: Sendable {
 
     func requestAddress(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.RequestAddressRequest.self, from: body, call: "RequestAddress")
+        if MultiHostIPAM.isMultiHost(poolID: request.poolID), let multiHost {
+            let cidr = try multiHostRefusing {
+                try multiHost.requestAddress(poolID: request.poolID, address: request.address, options: request.options)
+            }
+            logger.info("RequestAddress", metadata: ["poolID": "\(request.poolID)", "address": "\(cidr)"])
+            return IPAMAPI.RequestAddressResponse(address: cidr).json.serialized
+        }
         let result = try refusing {
             try service.requestAddress(.init(poolID: request.poolID, address: request.address, options: request.options))
         }
@@ -61,6 +84,12 @@ struct IPAMDriver: Sendable {
 
     func releaseAddress(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.ReleaseAddressRequest.self, from: body, call: "ReleaseAddress")
+        if MultiHostIPAM.isMultiHost(poolID: request.poolID), let multiHost {
+            let released = try multiHostRefusing { try multiHost.releaseAddress(poolID: request.poolID, address: request.address) }
+            logger.info(released ? "ReleaseAddress" : "ReleaseAddress of an address not held here; nothing to do",
+                        metadata: ["poolID": "\(request.poolID)", "address": "\(request.address)"])
+            return IPAMDriver.empty
+        }
         let plan: IPAMAllocator.ReleasePlan
         do {
             plan = try service.releaseAddress(poolID: request.poolID, address: request.address)
@@ -74,6 +103,17 @@ struct IPAMDriver: Sendable {
         case .unknownPool: logger.notice("ReleaseAddress in a pool not held; nothing to do", metadata: metadata)
         }
         return IPAMDriver.empty
+    }
+
+    /// Multi-host failures (etcd's included: their text names etcd) become 500 `{"Err"}`.
+    private func multiHostRefusing<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PluginError {
+            throw error
+        } catch {
+            throw PluginError.failed("\(error)")
+        }
     }
 
     /// IPAM refusals become 500 `{"Err"}`; the router logs them once.

@@ -1,21 +1,29 @@
 import Logging
+import SwiftnetAddress
 import SwiftnetBridge
 import SwiftnetJSON
+import SwiftnetLANModel
 import SwiftnetNetworkModel
+import SwiftnetOverlay
 import SwiftnetPluginAPI
 
 /// The `NetworkDriver.*` calls: decode, hand to the driver, encode. Deletes, leaves
 /// and revokes of unknown ids answer `{}` (dockerd repeats them after failures and restarts).
 struct NetworkDriver: Sendable {
     let driver: SwiftnetDriver
+    /// The pools of multi-host networks: a network on one of their subnets is an overlay even
+    /// without `-o swiftnet.network` (the IPAM's options do not reach the driver).
+    var multiHostIPAM: MultiHostIPAM? = nil
 
-    private static let capabilities = NetworkDriverAPI.CapabilitiesResponse(scope: "local", connectivityScope: "local")
+    private static let capabilities = NetworkDriverAPI.CapabilitiesResponse(scope: "local", connectivityScope: "local",
+                                                                            gatewayAllocationCheck: true)
         .json.serialized
     private static let empty = PluginAPI.empty.serialized
 
     var routes: [String: PluginRouter.Handler] {
         [
             "/NetworkDriver.GetCapabilities": { _ in NetworkDriver.capabilities },
+            "/NetworkDriver.GwAllocCheck": { try gatewayAllocationCheck($0) },
             "/NetworkDriver.CreateNetwork": { try createNetwork($0) },
             "/NetworkDriver.DeleteNetwork": { try deleteNetwork($0) },
             "/NetworkDriver.CreateEndpoint": { try createEndpoint($0) },
@@ -36,14 +44,38 @@ struct NetworkDriver: Sendable {
     func createNetwork(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.CreateNetworkRequest.self, from: body, call: "CreateNetwork")
         try refusing {
-            let options = try NetworkOptions(json: request.options)
+            var options = try NetworkOptions(json: request.options)
             var subnets: [NetworkSubnet] = []
+            var auxAddresses: [String: IPAddress] = [:]
             for data in request.ipv4Data + request.ipv6Data {
                 subnets.append(try NetworkSubnet(ipamPool: data.pool, gateway: data.gateway))
+                for (name, text) in data.auxAddresses {
+                    // dockerd sends them as CIDRs (address/pool length).
+                    guard let address = InterfaceAddress(cidr: text)?.address ?? IPAddress(text) else {
+                        throw NetworkModelError.invalidAddress(field: "AuxAddresses.\(name)", value: text)
+                    }
+                    auxAddresses[name] = address
+                }
             }
-            try driver.createNetwork(.init(id: request.networkID, options: options, subnets: subnets))
+            if options.generic[DriverMode.key] == nil, options.multiHostNetwork == nil, let multiHostIPAM,
+               let name = subnets.lazy.compactMap({ multiHostIPAM.networkName(forSubnet: $0.pool) }).first {
+                options.mode = .overlay
+                options.generic[NetworkOptions.multiHostNetworkKey] = name
+            }
+            try driver.createNetwork(.init(id: request.networkID, options: options, subnets: subnets, auxAddresses: auxAddresses))
         }
         return NetworkDriver.empty
+    }
+
+    /// Docker ≥ 28 asks before `network create` allocates gateways. macvlan and ipvlan skip
+    /// them: the LAN's router is the containers' gateway only when `--gateway` names it (as
+    /// Docker 29's own drivers); without one, Join gives a connected default route. Bridge
+    /// networks keep theirs (the bridge carries it).
+    func gatewayAllocationCheck(_ body: [UInt8]) throws -> [UInt8] {
+        let request = try PluginCodec.decode(NetworkDriverAPI.GatewayAllocationCheckRequest.self, from: body, call: "GwAllocCheck")
+        let options = try refusing { try NetworkOptions(json: request.options) }
+        let skip = options.mode != .bridge
+        return NetworkDriverAPI.GatewayAllocationCheckResponse(skipIPv4: skip, skipIPv6: skip).json.serialized
     }
 
     func deleteNetwork(_ body: [UInt8]) throws -> [UInt8] {

@@ -4,6 +4,7 @@ import SwiftnetHTTP
 import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetOperator
+import SwiftnetOverlay
 import SwiftnetPlugin
 import SwiftnetPluginAPI
 
@@ -23,6 +24,8 @@ package final class PluginServer: Sendable {
         package var chainPrefix: String
         /// `host:port` for a second listener answering only `GET /metrics` and `/healthz`.
         package var metricsListen: (host: String, port: UInt16)?
+        /// Multi-host networks on etcd; nil: none.
+        package var multiHost: MultiHostSettings? = nil
 
         package init(socketPath: String, statePath: String, localPools: [PoolBase]? = nil,
                     globalPools: [PoolBase]? = nil, http: HTTPServerConfiguration = HTTPServerConfiguration(),
@@ -57,7 +60,7 @@ package final class PluginServer: Sendable {
         let started = ContinuousClock.now
         runtime = try Plugin(statePath: options.statePath, chainPrefix: options.chainPrefix,
                                     localPools: options.localPools, globalPools: options.globalPools,
-                                    recordChainPrefix: true, logger: logger)
+                                    recordChainPrefix: true, multiHost: options.multiHost, logger: logger)
         metrics = PluginMetrics(version: Plugin.version)
         let loaded = ContinuousClock.now
         // Before the socket exists: dockerd must never see a network whose bridge is missing.
@@ -66,13 +69,17 @@ package final class PluginServer: Sendable {
             if repair.succeeded { logger.notice("repaired: \(repair.line)") } else { logger.warning("repair failed: \(repair.line)") }
         }
         metrics.repaired(repairs.count, by: "startup")
+        if let multiHost = runtime.multiHost, let multiHostIPAM = runtime.multiHostIPAM {
+            multiHost.start()
+            PluginServer.reconcileClaims(multiHostIPAM, logger: logger)
+        }
         let retries = try runtime.beginServing()
         if retries > 0 { logger.notice("the previous server did not stop cleanly; \(retries) of its last answers may be asked for again") }
 
         let activation = PluginAPI.ActivateResponse(implements: PluginServer.implements).json.serialized
         var routes: [String: PluginRouter.Handler] = ["/Plugin.Activate": { _ in activation }]
-        routes.merge(IPAMDriver(service: runtime.ipam, logger: logger).routes) { first, _ in first }
-        routes.merge(NetworkDriver(driver: runtime.driver).routes) { first, _ in first }
+        routes.merge(IPAMDriver(service: runtime.ipam, logger: logger, multiHost: runtime.multiHostIPAM).routes) { first, _ in first }
+        routes.merge(NetworkDriver(driver: runtime.driver, multiHostIPAM: runtime.multiHostIPAM).routes) { first, _ in first }
         watchdog = ResourceWatchdog(logger: logger)
         let operatorRoutes = OperatorRoutes(runtime: runtime, metrics: metrics, watchdog: watchdog, logger: logger)
         routes.merge(operatorRoutes.routes) { first, _ in first }
@@ -118,9 +125,28 @@ package final class PluginServer: Sendable {
         metricsHTTP?.stop()
         http.stop()
         runtime.driver.drain()
+        runtime.multiHost?.stop()
         runtime.recordCleanStop()
         // systemd's socket stays: it keeps listening for the next start.
         if ownsSocketFile { UnixListeningSocket.remove(path: options.socketPath) }
+    }
+
+    /// This host's claims in etcd against its records (see `MultiHostIPAM.reconcile`), in the
+    /// background until etcd answers: claims of this run are never touched, so serving meanwhile is safe.
+    static func reconcileClaims(_ ipam: MultiHostIPAM, logger: Logger) {
+        DispatchQueue(label: "swiftnet.multihost.reconcile").async {
+            for attempt in 0..<100_000 {
+                do {
+                    let result = try ipam.reconcile()
+                    for address in result.released { logger.notice("multi-host: released \(address): claimed by a server that stopped before answering") }
+                    for address in result.dropped { logger.notice("multi-host: forgot \(address): etcd no longer has this host's claim") }
+                    return
+                } catch {
+                    if attempt == 0 { logger.warning("multi-host: cannot compare claims with etcd yet; retrying", metadata: ["error": "\(error)"]) }
+                    Thread.sleep(forTimeInterval: 2)
+                }
+            }
+        }
     }
 
     static func milliseconds(_ duration: Duration) -> String {

@@ -104,6 +104,26 @@ extension StateStore {
             // before it is a bridge.
             try db.execute(sql: "ALTER TABLE network ADD COLUMN mode TEXT NOT NULL DEFAULT 'bridge'")
         }
+        migrator.registerMigration("v7-multihost") { db in
+            // What this host holds of multi-host networks (whose truth is in etcd): the pools
+            // dockerd asked for by name, and each address claim, recorded before it is made
+            // (address NULL) and completed after, so a restart can tell etcd's claims of this
+            // host that no answer reached dockerd for.
+            try db.execute(sql: """
+                CREATE TABLE mh_pool (pool_id TEXT PRIMARY KEY, network TEXT NOT NULL, subnet TEXT NOT NULL,
+                                      gateway TEXT NOT NULL, vni INTEGER NOT NULL);
+                CREATE TABLE mh_claim (owner TEXT PRIMARY KEY, network TEXT NOT NULL, address TEXT, name TEXT,
+                                       created_at INTEGER NOT NULL);
+                CREATE INDEX mh_claim_address ON mh_claim (network, address);
+                """)
+        }
+        migrator.registerMigration("v8-lan-network") { db in
+            // macvlan/ipvlan networks: whether swiftnet made the parent (an 802.1q
+            // sub-interface or a dummy, deleted with the last network on it), and the host
+            // shim's address (`swiftnet.host_shim=true`). Bridges have neither.
+            try db.execute(sql: "ALTER TABLE network ADD COLUMN owns_link INTEGER NOT NULL DEFAULT 0")
+            try db.execute(sql: "ALTER TABLE network ADD COLUMN host_shim TEXT")
+        }
         return migrator
     }
 }

@@ -3,6 +3,7 @@ import SwiftnetAddress
 import SwiftnetIPAM
 import SwiftnetJSON
 import SwiftnetNetworkModel
+import SwiftnetLANModel
 
 extension StateStore: NetworkStore {
     package func loadNetworks() throws -> (networks: [NetworkRecord], endpoints: [EndpointRecord]) {
@@ -30,7 +31,9 @@ extension StateStore: NetworkStore {
                 options.ipv6 = row["ipv6"]
                 options.generic = StateStore.decodeStringMap(row["generic"])
                 networks.append(NetworkRecord(id: id, bridge: row["bridge"], options: options, subnets: subnets[id] ?? [],
-                                              state: LifecycleState(rawValue: row["state"]) ?? .creating))
+                                              state: LifecycleState(rawValue: row["state"]) ?? .creating,
+                                              ownsLink: row["owns_link"],
+                                              hostShim: (row["host_shim"] as String?).flatMap { InterfaceAddress(cidr: $0) }))
             }
             var endpoints: [EndpointRecord] = []
             for row in try Row.fetchAll(db, sql: "SELECT * FROM endpoint ORDER BY created_at, id") {
@@ -66,12 +69,13 @@ extension StateStore: NetworkStore {
             let o = network.options
             try db.execute(sql: """
                 INSERT INTO network (id, bridge, bridge_named_by_user, mtu, icc, masquerade, host_binding_ipv4,
-                                     iface_prefix, internal, ipv6, generic, state, mode)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     iface_prefix, internal, ipv6, generic, state, mode, owns_link, host_shim)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET state = excluded.state
                 """, arguments: [network.id, network.bridge, o.bridgeName != nil, o.mtu, o.interContainer, o.masquerade,
                                  o.hostBindingIPv4?.description, o.containerInterfacePrefix, o.isInternal, o.ipv6,
-                                 StateStore.encodeStringMap(o.generic), network.state.rawValue, o.mode.rawValue])
+                                 StateStore.encodeStringMap(o.generic), network.state.rawValue, o.mode.rawValue,
+                                 network.ownsLink, network.hostShim?.description])
             try db.execute(sql: "DELETE FROM network_subnet WHERE network_id = ?", arguments: [network.id])
             for (position, subnet) in network.subnets.enumerated() {
                 try db.execute(sql: "INSERT INTO network_subnet (network_id, position, pool, gateway) VALUES (?, ?, ?, ?)",

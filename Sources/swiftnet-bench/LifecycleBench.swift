@@ -5,7 +5,8 @@ import SwiftnetFirewall
 
 /// The plugin's own cost of one container's network lifecycle, straight over the socket with
 /// real kernel work: RequestAddress → CreateEndpoint → Join → Leave → DeleteEndpoint →
-/// ReleaseAddress on one bridge network. Baselines in the same run: the same six round trips
+/// ReleaseAddress on one bridge network, and the same on a macvlan network (`swiftnet.mode=macvlan`
+/// on a veth parent this benchmark makes). Baselines in the same run: the same six round trips
 /// to `/Plugin.Activate` (the transport), and the kernel work done the way plugins that fork
 /// `ip` do it (add the veth pair, enslave, up, delete).
 struct LifecycleBench: ParsableCommand {
@@ -57,7 +58,26 @@ struct LifecycleBench: ParsableCommand {
             _ = try? call("/IpamDriver.ReleasePool", #"{"PoolID":"\#(poolID)"}"#)
         }
 
-        func cycle() throws {
+        // A macvlan network on a veth parent of its own (the peer end stays down: no traffic).
+        let parent = "swbp" + LifecycleBench.hex(6)
+        try LifecycleBench.ip(["link", "add", parent, "type", "veth", "peer", "name", parent + "x"])
+        defer { try? LifecycleBench.ip(["link", "del", parent]) }
+        try LifecycleBench.ip(["link", "set", parent, "up"])
+        let lanPool = try call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"10.253.0.0/16","V6":false}"#)
+        let lanPoolID = lanPool["PoolID"] as! String
+        let lanGateway = try call("/IpamDriver.RequestAddress",
+                                  #"{"PoolID":"\#(lanPoolID)","Options":{"RequestAddressType":"com.docker.network.gateway"}}"#)["Address"] as! String
+        let lanNetworkID = LifecycleBench.hex(64)
+        _ = try call("/NetworkDriver.CreateNetwork",
+                     #"{"NetworkID":"\#(lanNetworkID)","IPv4Data":[{"AddressSpace":"LocalDefault","Pool":"10.253.0.0/16","Gateway":"\#(lanGateway)"}],"IPv6Data":[],"Options":{"com.docker.network.generic":{"swiftnet.mode":"macvlan","parent":"\#(parent)"}}}"#)
+        defer {
+            _ = try? call("/NetworkDriver.DeleteNetwork", #"{"NetworkID":"\#(lanNetworkID)"}"#)
+            _ = try? call("/IpamDriver.ReleasePool", #"{"PoolID":"\#(lanPoolID)"}"#)
+        }
+
+        func cycle() throws { try cycle(networkID: networkID, poolID: poolID) }
+        func macvlanCycle() throws { try cycle(networkID: lanNetworkID, poolID: lanPoolID) }
+        func cycle(networkID: String, poolID: String) throws {
             let endpointID = LifecycleBench.hex(64)
             let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(poolID)","Address":"","Options":null}"#)["Address"] as! String
             _ = try call("/NetworkDriver.CreateEndpoint",
@@ -73,10 +93,14 @@ struct LifecycleBench: ParsableCommand {
             for _ in 0..<6 { _ = try call("/Plugin.Activate", "") }
         }
 
-        for _ in 0..<50 { try cycle() }  // warm-up
+        for _ in 0..<50 { try cycle(); try macvlanCycle() }  // warm-up
         steps.reset()
         let floor = try LifecycleBench.time(cycles, floorCycle)
         let swiftnet = try LifecycleBench.time(cycles, cycle)
+        let bridgeSteps = steps.medians()
+        steps.reset()
+        let macvlan = try LifecycleBench.time(cycles, macvlanCycle)
+        let macvlanSteps = steps.medians()
         let bridge = "swn-" + networkID.prefix(10)
         let forked = try LifecycleBench.time(forkCycles) { try LifecycleBench.forkIPCycle(bridge: bridge) }
 
@@ -84,11 +108,13 @@ struct LifecycleBench: ParsableCommand {
         print("measurement".padding(toLength: 46, withPad: " ", startingAt: 0) + "cycles/s   p50 ms   p99 ms")
         for (name, result) in [("6 × /Plugin.Activate (transport floor)", floor),
                                ("swiftnet lifecycle (6 calls, netlink)", swiftnet),
+                               ("swiftnet lifecycle, macvlan mode", macvlan),
                                ("kernel work by forking ip (4 forks, baseline)", forked)] {
             print(name.padding(toLength: 46, withPad: " ", startingAt: 0)
                   + String(format: "%8.0f %8.3f %8.3f", result.rate, result.p50 * 1000, result.p99 * 1000))
         }
-        print("per call, median ms: " + steps.medians().map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", "))
+        print("per call, median ms (bridge): " + bridgeSteps.map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", "))
+        print("per call, median ms (macvlan): " + macvlanSteps.map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", "))
         print(String(format: "one lifecycle costs %.3f ms: %.1fx the transport floor; forking ip costs %.1fx swiftnet",
                      swiftnet.p50 * 1000, swiftnet.p50 / floor.p50, forked.p50 / swiftnet.p50))
     }
@@ -128,6 +154,16 @@ struct LifecycleBench: ParsableCommand {
             waitpid(pid, &status, 0)
             guard status == 0 else { throw ValidationError("ip \(arguments.joined(separator: " ")) failed") }
         }
+    }
+
+    static func ip(_ arguments: [String]) throws {
+        let argv = (["/usr/sbin/ip"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/usr/sbin/ip", nil, nil, argv, environ) == 0 else { throw ValidationError("cannot spawn ip") }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        guard status == 0 else { throw ValidationError("ip \(arguments.joined(separator: " ")) failed") }
     }
 
     static func hex(_ count: Int) -> String {

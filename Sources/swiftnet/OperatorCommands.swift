@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import SwiftnetDiagnosis
+import SwiftnetEtcd
 import SwiftnetJSON
+import SwiftnetMultiHost
 import SwiftnetOperator
 import SwiftnetPlugin
 import SwiftnetServer
@@ -156,12 +158,22 @@ struct GarbageCollect: ParsableCommand {
     @Option(help: ArgumentHelp("Free an address no endpoint holds only when it was handed out this long ago (dockerd asks for the address just before it creates the endpoint).", valueName: "seconds"))
     var minimumAge = Plugin.leakMinimumAge
     @Flag(help: "Print JSON (see docs/operator.md).") var json = false
+    @Option(help: ArgumentHelp("Instead: free the multi-host addresses and endpoint locations of host NAME in etcd (refused while its lease holds).",
+                               valueName: "NAME"))
+    var node: String?
+    @Option(help: ArgumentHelp("etcd endpoints for --node.", valueName: "URL[,URL]"))
+    var etcdEndpoints: String?
 
     func validate() throws {
         guard minimumAge >= 0 else { throw ValidationError("--minimum-age must be 0 or more seconds") }
+        if node != nil, etcdEndpoints == nil { throw ValidationError("--node needs --etcd-endpoints") }
     }
 
     func run() throws {
+        if let node, let etcdEndpoints {
+            try collectNode(node, etcdEndpoints: etcdEndpoints)
+            return
+        }
         let report: GarbageReport
         switch try access.open() {
         case .server(let client):
@@ -172,5 +184,26 @@ struct GarbageCollect: ParsableCommand {
         }
         if json { printJSON(report.json) } else { print(OperatorText.garbage(report), terminator: "") }
         if !report.errors.isEmpty { throw ExitCode(1) }
+    }
+
+    /// `gc --node`: a dead host's claims hang on no lease (a partitioned host keeps its
+    /// containers' addresses), so they are freed only when asked.
+    func collectNode(_ node: String, etcdEndpoints: String) throws {
+        do {
+            let etcd = try EtcdClient(endpoints: etcdEndpoints)
+            let report = try HostGarbageCollector(etcd: etcd).collect(node: node, dryRun: dryRun)
+            let addresses = report.freed.map { "\($0.network)/\($0.address)" }
+            if json {
+                printJSON(.object(["node": .string(node), "dryRun": .bool(dryRun), "addresses": .array(addresses.map { .string($0) }),
+                                   "endpointLocations": .number(Double(report.endpointsDeleted))]))
+            } else {
+                let verb = dryRun ? "would free" : "freed"
+                print("\(verb) \(addresses.count) address(es) and \(report.endpointsDeleted) endpoint location(s) of host \(node)")
+                for address in addresses { print("  \(address)") }
+            }
+        } catch {
+            FileHandle.standardError.write(Data("swiftnet gc --node: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }

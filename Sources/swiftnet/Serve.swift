@@ -7,6 +7,9 @@ import SwiftnetIPAM
 import SwiftnetFirewall
 import SwiftnetLogging
 import SwiftnetServer
+import SwiftnetAddress
+import SwiftnetEtcd
+import SwiftnetOverlay
 
 /// `swiftnet serve`: answers dockerd on the plugin socket until SIGTERM or SIGINT.
 struct Serve: ParsableCommand {
@@ -59,7 +62,28 @@ struct Serve: ParsableCommand {
     @Option(help: "Prefix of swiftnet's iptables chains (PREFIX-FORWARD, PREFIX-DNAT, ...). Two servers on one host need different prefixes.")
     var chainPrefix = "SWIFTNET"
 
+    @Option(help: ArgumentHelp("etcd v3 endpoints for multi-host networks (comma-separated). Without it, no multi-host networks.",
+                               valueName: "URL[,URL]"))
+    var etcdEndpoints: String?
+
+    @Option(help: ArgumentHelp("This host's underlay address: other hosts send VXLAN packets for its containers here (required with --etcd-endpoints).",
+                               valueName: "IP"))
+    var advertiseAddress: String?
+
+    @Option(help: "UDP port of the VXLAN devices of multi-host networks.")
+    var vxlanPort: UInt16 = 4789
+
+    @Option(help: ArgumentHelp("This host's name in etcd (default: the host name).", valueName: "NAME"))
+    var nodeName: String?
+
+    @Option(help: "Seconds this host's etcd lease lives without renewal: how long a dead host's containers stay in the others' forwarding tables.")
+    var leaseTtl: Int64 = 15
+
     func validate() throws {
+        if etcdEndpoints == nil, advertiseAddress != nil || nodeName != nil {
+            throw ValidationError("--advertise-address and --node-name are for multi-host networks: give --etcd-endpoints too")
+        }
+        if etcdEndpoints != nil { _ = try multiHostSettings() }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -79,6 +103,31 @@ struct Serve: ParsableCommand {
         } catch {
             throw ValidationError("--chain-prefix: \(error)")
         }
+    }
+
+    /// The multi-host settings the flags give, or nil without --etcd-endpoints.
+    func multiHostSettings() throws -> MultiHostSettings? {
+        guard let etcdEndpoints else { return nil }
+        let endpoints: [EtcdEndpoint]
+        do {
+            endpoints = try EtcdEndpoint.list(parsing: etcdEndpoints)
+        } catch {
+            throw ValidationError("--etcd-endpoints: \(error)")
+        }
+        guard let text = advertiseAddress else { throw ValidationError("--etcd-endpoints needs --advertise-address (this host's underlay IP)") }
+        guard let address = IPAddress(text), address != IPAddress("0.0.0.0"), address != IPAddress("::") else {
+            throw ValidationError("--advertise-address: '\(text)' is not an IP address")
+        }
+        guard vxlanPort > 0 else { throw ValidationError("--vxlan-port must be 1 to 65535") }
+        guard (2...3600).contains(leaseTtl) else { throw ValidationError("--lease-ttl must be 2 to 3600 seconds") }
+        let node = nodeName ?? ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
+        do {
+            try MultiHostSettings.validate(node: node)
+        } catch {
+            throw ValidationError("--node-name: \(error)")
+        }
+        return MultiHostSettings(endpoints: endpoints, advertiseAddress: address, vxlanPort: vxlanPort, node: node,
+                                 leaseTTLSeconds: leaseTtl)
     }
 
     func run() throws {
@@ -113,11 +162,17 @@ struct Serve: ParsableCommand {
         }
         var http = HTTPServerConfiguration()
         http.threads = threads
-        let options = PluginServer.Options(
+        var options = PluginServer.Options(
             socketPath: socket, statePath: state,
             localPools: localPools.isEmpty ? nil : localPools.compactMap(PoolBase.init(flag:)),
             globalPools: globalPools.isEmpty ? nil : globalPools.compactMap(PoolBase.init(flag:)),
             http: http, chainPrefix: chainPrefix, metricsListen: metricsListen.flatMap(TCPListeningSocket.parse))
+        do {
+            options.multiHost = try multiHostSettings()
+        } catch {
+            logger.critical("cannot start: \(error)")
+            throw ExitCode(1)
+        }
 
         // Signals are handled before the socket exists, so a SIGTERM that arrives the moment
         // the server answers is never lost; they run on a dispatch queue, not in a signal context.

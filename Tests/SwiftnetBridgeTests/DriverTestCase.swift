@@ -5,6 +5,7 @@ import SwiftnetDiagnosis
 import SwiftnetJSON
 import SwiftnetNetworkModel
 import XCTest
+import SwiftnetLANModel
 
 /// A driver on fakes: no root, no kernel, no iptables. Each test gets a fresh one.
 class DriverTestCase: XCTestCase {
@@ -14,6 +15,7 @@ class DriverTestCase: XCTestCase {
     var log: EventLog!
     var store: FakeNetworkStore!
     var dataplane: FakeDataplane!
+    var lan: FakeLANDataplane!
     var firewall: FakeFirewall!
     var hostPorts: FakeHostPorts!
     var driver: SwiftnetDriver!
@@ -22,6 +24,7 @@ class DriverTestCase: XCTestCase {
         log = EventLog()
         store = FakeNetworkStore(log: log)
         dataplane = FakeDataplane(log: log)
+        lan = FakeLANDataplane(host: dataplane, log: log)
         firewall = FakeFirewall(log: log)
         hostPorts = FakeHostPorts()
         driver = try makeDriver()
@@ -33,7 +36,9 @@ class DriverTestCase: XCTestCase {
 
     /// A driver on the same fakes, as a restarted server would open them.
     func makeDriver(bootID: String = DriverTestCase.bootID) throws -> SwiftnetDriver {
-        try SwiftnetDriver(store: store, modes: DriverModes(bridge: BridgeMode(dataplane: dataplane, logger: Self.quiet)),
+        try SwiftnetDriver(store: store, modes: DriverModes(bridge: BridgeMode(dataplane: dataplane, logger: Self.quiet),
+                                                            macvlan: LANMode(.macvlan, dataplane: lan, logger: Self.quiet),
+                                                            ipvlan: LANMode(.ipvlan, dataplane: lan, logger: Self.quiet)),
                            links: dataplane, firewall: firewall, hostPorts: hostPorts, bootID: bootID, logger: Self.quiet)
     }
 
@@ -62,9 +67,10 @@ class DriverTestCase: XCTestCase {
 
     @discardableResult
     func createNetwork(_ n: Int = 1, generic: [String: String] = [:], isInternal: Bool = false,
-                       subnets: [NetworkSubnet] = [DriverTestCase.subnet]) throws -> String {
+                       subnets: [NetworkSubnet] = [DriverTestCase.subnet], auxAddresses: [String: IPAddress] = [:]) throws -> String {
         let id = Self.id(n)
-        try driver.createNetwork(.init(id: id, options: try options(generic, isInternal: isInternal), subnets: subnets))
+        try driver.createNetwork(.init(id: id, options: try options(generic, isInternal: isInternal), subnets: subnets,
+                                       auxAddresses: auxAddresses))
         return id
     }
 

@@ -3,6 +3,7 @@ import SwiftnetBridge
 import SwiftnetDiagnosis
 import SwiftnetNetworkModel
 import XCTest
+import SwiftnetLANModel
 
 /// CreateNetwork and DeleteNetwork: what is recorded when, and what is refused before anything is.
 final class NetworkLifecycleTests: DriverTestCase {
@@ -80,13 +81,22 @@ final class NetworkLifecycleTests: DriverTestCase {
         XCTAssertEqual(store.networks.count, 0)
     }
 
-    func testOnlyTheBridgeModeExistsAndOthersAreRefusedWithTheModesThatDo() throws {
-        XCTAssertThrowsError(try options([DriverMode.key: "macvlan"])) { error in
-            XCTAssertEqual("\(error)", "invalid option swiftnet.mode=macvlan: expected one of the modes of this version: bridge")
+    func testUnknownModesAreRefusedWithTheModesThatExist() throws {
+        XCTAssertThrowsError(try options([DriverMode.key: "vxlan"])) { error in
+            XCTAssertEqual("\(error)", "invalid option swiftnet.mode=vxlan: expected one of the modes of this version: bridge, macvlan, ipvlan, overlay")
         }
         let id = try createNetwork(generic: [DriverMode.key: "bridge"])
         XCTAssertEqual(store.networks[id]?.mode, .bridge)
         XCTAssertEqual(try options().mode, .bridge, "bridge when absent")
+        XCTAssertEqual(try options(["swiftnet.network": "blue"]).mode, .overlay, "a multi-host name implies the overlay")
+    }
+
+    func testAnOverlayWithoutEtcdIsRefusedAndNothingIsRecorded() throws {
+        XCTAssertThrowsError(try createNetwork(generic: ["swiftnet.network": "blue"])) { error in
+            XCTAssertEqual("\(error)", "swiftnet.mode=overlay is not available: multi-host networks need swiftnet serve --etcd-endpoints")
+        }
+        XCTAssertEqual(store.networks.count, 0)
+        XCTAssertEqual(dataplane.linkNames, [])
     }
 
     func testDeleteRecordsDeletingBeforeTheBridgeGoesAndTakesLeftEndpointsFirst() throws {

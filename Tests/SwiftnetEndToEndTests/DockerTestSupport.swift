@@ -61,8 +61,13 @@ class DockerTestCase: XCTestCase {
             chainPrefix = "SWT" + tag.uppercased()
             server.extraArguments += ["--chain-prefix", chainPrefix!]
         }
+        try prepareServer(server)
         try server.start()
     }
+
+    /// Called before the plugin server starts: subclasses add what their tests need (the
+    /// multi-host tests: etcd and the flags that reach it).
+    func prepareServer(_ server: ServerProcess) throws {}
 
     override func tearDownWithError() throws {
         // Containers first (they hold endpoints), then networks, then our own test hosts.

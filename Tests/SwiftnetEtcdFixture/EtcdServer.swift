@@ -9,17 +9,21 @@ package final class EtcdServer: @unchecked Sendable {
     package let clientPort: UInt16
     package let peerPort: UInt16
     package let dataDirectory: String
+    /// The address etcd listens on for clients (loopback unless a test gives one its
+    /// namespaces reach).
+    package let host: String
     package private(set) var process: Process?
     private let logPath: String
 
-    package var endpoint: EtcdEndpoint { EtcdEndpoint(host: "127.0.0.1", port: clientPort) }
+    package var endpoint: EtcdEndpoint { EtcdEndpoint(host: host, port: clientPort) }
     package var url: String { endpoint.description }
     package var pid: Int32? { process?.processIdentifier }
 
     package static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/etcd") }
 
     /// Starts etcd and waits until it answers (at most 20 s).
-    package init() throws {
+    package init(host: String = "127.0.0.1") throws {
+        self.host = host
         clientPort = try Self.freePort()
         var peer = try Self.freePort()
         while peer == clientPort { peer = try Self.freePort() }
@@ -37,7 +41,7 @@ package final class EtcdServer: @unchecked Sendable {
         guard process == nil else { return }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        let client = "http://127.0.0.1:\(clientPort)"
+        let client = "http://\(host):\(clientPort)"
         let peer = "http://127.0.0.1:\(peerPort)"
         process.arguments = [
             "--pdeathsig", "KILL", "--", "/usr/bin/etcd",

@@ -29,8 +29,10 @@ final class LANNetworkOptionsTests: XCTestCase {
                           mentioning: ["swiftnet.mode=macvlan or swiftnet.mode=ipvlan", "swiftnet.mode=bridge"])
         }
         assertRefused(["macvlan_mode": "bridge"], .optionOfAnotherMode(key: "macvlan_mode", mode: .bridge, appliesTo: [.macvlan]))
-        assertRefused(["swiftnet.mode": "overlay"], .invalidOption(key: "swiftnet.mode", value: "overlay",
-                                                                    expected: "bridge, macvlan, ipvlan"))
+        assertRefused(["swiftnet.mode": "vxlan"], .invalidOption(key: "swiftnet.mode", value: "vxlan",
+                                                                  expected: "bridge, macvlan, ipvlan, overlay"))
+        assertRefused(["swiftnet.mode": "overlay", "parent": "eth0"],
+                      .optionOfAnotherMode(key: "parent", mode: .overlay, appliesTo: [.macvlan, .ipvlan]))
     }
 
     func testMacvlanDefaultsAndEveryModeByDockersNames() throws {

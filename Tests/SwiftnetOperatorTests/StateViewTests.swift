@@ -48,7 +48,7 @@ final class StateViewTests: XCTestCase {
         guard case .object(let object) = view.json, case .array(let networks)? = object["networks"],
               case .object(let network)? = networks.first, case .array(let endpoints)? = object["endpoints"],
               case .object(let endpoint)? = endpoints.first else { return XCTFail("shape") }
-        XCTAssertEqual(object.keys, ["formatVersion", "server", "networks", "endpoints", "pools"])
+        XCTAssertEqual(object.keys, ["formatVersion", "server", "networks", "endpoints", "pools", "remoteEndpoints"])
         XCTAssertEqual(network.keys, ["id", "bridge", "state", "mode", "internal", "ipv6", "mtu", "options", "subnets", "endpoints", "capacity"])
         XCTAssertEqual(endpoint.keys, ["id", "network", "containerName", "address", "addressIPv6", "mac", "hostVeth",
                                        "containerVeth", "published", "bootID", "state"])

@@ -18,7 +18,20 @@ final class IPAMProtocolTests: ProtocolTestCase {
         XCTAssertEqual(try client.post("/IpamDriver.GetDefaultAddressSpaces", body: []).text,
                        #"{"GlobalDefaultAddressSpace":"GlobalDefault","LocalDefaultAddressSpace":"LocalDefault"}"#)
         XCTAssertEqual(try client.post("/NetworkDriver.GetCapabilities", body: []).text,
-                       #"{"ConnectivityScope":"local","Scope":"local"}"#)
+                       #"{"ConnectivityScope":"local","GwAllocChecker":true,"Scope":"local"}"#)
+    }
+
+    /// Docker ≥ 28's GwAllocCheck: macvlan and ipvlan networks skip the gateway, bridges keep it.
+    func testGatewayAllocationCheckSkipsOnlyLANModes() throws {
+        for (generic, skip) in [("{}", false), (#"{"swiftnet.mode":"bridge"}"#, false),
+                                (#"{"swiftnet.mode":"macvlan","parent":"eth0"}"#, true), (#"{"swiftnet.mode":"ipvlan"}"#, true)] {
+            let answer = try client.post("/NetworkDriver.GwAllocCheck",
+                                         json: #"{"Options":{"com.docker.network.enable_ipv6":false,"com.docker.network.generic":\#(generic)}}"#)
+            XCTAssertEqual(answer.status, 200, answer.text)
+            XCTAssertEqual(answer.text, #"{"SkipIPv4":\#(skip),"SkipIPv6":\#(skip)}"#, generic)
+        }
+        let bad = try client.post("/NetworkDriver.GwAllocCheck", json: #"{"Options":{"com.docker.network.generic":{"swiftnet.mode":"overlay"}}}"#)
+        XCTAssertEqual(bad.status, 500, bad.text)
     }
 
     /// `docker network create --subnet --ip-range --gateway --aux-address`, a container, `network rm`,
