@@ -55,15 +55,17 @@ package final class Firewall: Sendable {
         }
     }
 
-    /// `apply` for a change the server just made to its records: a family whose rendering is
-    /// what this process last installed is left alone, and one whose rendering changed is
-    /// restored without reading the tables first. Reading them costs an `iptables-save` of
-    /// every rule of the host per family, the one cost that grows with the rules of other
-    /// endpoints; it tells nothing here, because the restore replaces our chains whole
-    /// whatever they hold. What someone else did meanwhile is still found: `ensureJumps`
-    /// (every few seconds) reads the tables and forgets a family whose chains differ from
-    /// what was installed or whose jumps it had to repair, so the next change takes `apply`'s
-    /// full path; `apply` itself (start-up, `doctor --fix`) and `drift` always read.
+    /// `apply` for a change the server just made to its records, trusting what this process
+    /// installed last instead of reading the tables: a family whose rendering is unchanged is
+    /// left alone, and one whose rendering changed gets only the rules that differ
+    /// (`FirewallPatch`). Reading costs an `iptables-save` of every rule of the host per
+    /// family, and a whole restore rewrites every published port: the costs that grow with
+    /// the other endpoints. A patch that does not fit the installed chains (someone removed a
+    /// rule it deletes) fails whole and is followed by `apply`'s full path. Other changes made
+    /// meanwhile are still found: `ensureJumps` (every few seconds) reads the tables and
+    /// forgets a family whose chains differ from what was installed or whose jumps it had to
+    /// repair, so the next change takes the full path; `apply` itself (start-up, `doctor
+    /// --fix`) and `drift` (the doctor) always read.
     @discardableResult
     package func applyChange(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
         let texts: [(IPFamily, String)] = [
@@ -79,9 +81,18 @@ package final class Firewall: Sendable {
                 }
                 if last == text { continue }
                 installed[family] = nil  // unknown until the restore succeeds
-                try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: text)
-                installed[family] = text
-                changed += 1
+                if let patch = FirewallPatch.between(installed: last, wanted: text) {
+                    do throws(FirewallError) {
+                        try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: patch)
+                        installed[family] = text
+                        changed += 1
+                        continue
+                    } catch {
+                        // Our chains are not what this process installed (a -D found no rule):
+                        // read them and restore whole.
+                    }
+                }
+                changed += try applyChecked(text, family: family, installed: &installed)
             }
             return changed
         }

@@ -115,9 +115,9 @@ final class FirewallApplyTests: XCTestCase {
         XCTAssertNotEqual(try handles(), before)
     }
 
-    /// A change restores the changed family whole without reading the tables first, so rules
-    /// someone removed from our chains come back with it; a family whose rendering did not
-    /// change is left alone until `ensureJumps` (the server's 5 s guard) has read the tables,
+    /// A change of one family after someone flushed our chains: its patch no longer fits, so
+    /// that family is read and restored whole and the rules come back; a family whose
+    /// rendering did not change is left alone until `ensureJumps` (the server's 5 s guard) has read the tables,
     /// seen the drift and made the next change read them again.
     func testApplyChangeTrustsWhatItInstalledUntilTheGuardSeesDrift() throws {
         let (networks, bindings) = state()
@@ -129,7 +129,7 @@ final class FirewallApplyTests: XCTestCase {
         try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", "\(prefix)-DNAT"])
         var changed = bindings
         changed[0].hostPort = 40081  // an IPv4 binding: only the IPv4 rendering changes
-        XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: changed), 1)
+        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: changed), 0)
         XCTAssertEqual(try firewall.savedRules(family: .v4), try rendered(networks, changed, .v4))
         XCTAssertNotEqual(try firewall.savedRules(family: .v6), try rendered(networks, changed, .v6),
                           "unchanged family: not read, not rewritten")
@@ -139,6 +139,36 @@ final class FirewallApplyTests: XCTestCase {
         for family in [IPFamily.v4, .v6] {
             XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, changed, family))
         }
+    }
+
+    /// Changes applied as patches leave exactly the rendering installed, in its order: ports
+    /// added at the start, middle and end of the chains, removed, a network added and gone.
+    func testPatchedChangesLeaveExactlyTheRendering() throws {
+        let (networks, bindings) = state()
+        var current = bindings
+        func check(_ networks: [FirewallNetwork], _ bindings: [FirewallPortBinding], _ what: String) throws {
+            try firewall.applyChange(networks: networks, bindings: bindings)
+            for family in [IPFamily.v4, .v6] {
+                XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, bindings, family), "\(what), \(family)")
+            }
+        }
+        try check(networks, current, "first")
+        for (index, port) in [(0, 40001), (1, 40500), (3, 49999)] {
+            current.insert(FirewallPortBinding(bridge: bridgeA, proto: "tcp", hostPort: port,
+                                               containerIP: IPAddress("10.250.1.\(10 + index)")!, containerPort: 8000 + index), at: index)
+            try check(networks, current, "added \(port)")
+        }
+        current.remove(at: 2)
+        try check(networks, current, "removed one")
+        let more = networks + [FirewallNetwork(bridge: "swt\(hex)c", subnets: [IPPrefix("10.250.3.0/24")!])]
+        try check(more, current, "network added")
+        try check(networks, [], "network gone, ports gone")
+        // A rule someone deleted: the patch does not fit, the full path restores.
+        try check(networks, bindings, "back")
+        let dnat = try firewall.savedRules(family: .v4).split(separator: "\n").first { $0.hasPrefix("-A \(prefix)-DNAT") }
+        let rule = try XCTUnwrap(dnat).dropFirst(3).split(separator: " ").dropFirst().joined(separator: " ")
+        try HostCommand.must(["/bin/sh", "-c", "/usr/sbin/iptables -t nat -D \(prefix)-DNAT \(rule)"])
+        try check(networks, [], "after a rule was deleted by hand")
     }
 
     /// A new state replaces the old one whole: nothing of the old rules survives.

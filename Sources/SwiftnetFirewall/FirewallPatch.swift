@@ -1,0 +1,76 @@
+/// The `iptables-restore --noflush` input that turns our chains as this process installed
+/// them (`installed`, a rendering) into `wanted`, rule by rule: a container start adds one
+/// DNAT and one ACCEPT to chains that hold one per published port, and restoring those chains
+/// whole makes every start cost as much as all the ports on the host.
+///
+/// Per chain, the rules both texts share at the start and at the end stay; those between are
+/// deleted by their text (`-D`: rules are unique within a chain, see `RuleTable.append`) and
+/// the new ones inserted at their positions (`-I CHAIN N`), so the chain ends up in the
+/// rendered order. A chain where more than that changed is declared (which empties it) and
+/// refilled. One transaction per table, as with a whole restore; a `-D` of a rule someone
+/// removed fails it and the caller restores whole instead.
+enum FirewallPatch {
+    /// nil when the texts do not have the same tables and chains (restore `wanted` whole).
+    static func between(installed: String, wanted: String) -> String? {
+        guard let old = Section.parse(installed), let new = Section.parse(wanted),
+              old.map(\.table) == new.map(\.table) else { return nil }
+        var patch = ""
+        for (before, after) in zip(old, new) {
+            guard before.chains == after.chains else { return nil }
+            var lines: [String] = []
+            for chain in after.chains {
+                let was = before.rules[chain] ?? [], now = after.rules[chain] ?? []
+                if was == now { continue }
+                var head = 0
+                while head < was.count, head < now.count, was[head] == now[head] { head += 1 }
+                var tail = 0
+                while tail < was.count - head, tail < now.count - head, was[was.count - 1 - tail] == now[now.count - 1 - tail] {
+                    tail += 1
+                }
+                let removed = was[head..<(was.count - tail)], added = now[head..<(now.count - tail)]
+                if removed.count + added.count > max(16, now.count / 2) {
+                    lines.append(":\(chain) - [0:0]")
+                    lines += now.map { "-A \(chain) \($0)" }
+                } else {
+                    lines += removed.map { "-D \(chain) \($0)" }
+                    lines += added.enumerated().map { "-I \(chain) \(head + $0.offset + 1) \($0.element)" }
+                }
+            }
+            if !lines.isEmpty { patch += "*\(after.table)\n" + lines.joined(separator: "\n") + "\nCOMMIT\n" }
+        }
+        return patch
+    }
+
+    /// One table of a rendering: its declared chains in order and each chain's rules.
+    struct Section {
+        var table: String
+        var chains: [String] = []
+        var rules: [String: [String]] = [:]
+
+        /// nil for text that is not in `RuleTable.text`'s layout.
+        static func parse(_ text: String) -> [Section]? {
+            var sections: [Section] = []
+            var current: Section?
+            for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+                if line.hasPrefix("*") {
+                    guard current == nil else { return nil }
+                    current = Section(table: String(line.dropFirst()))
+                } else if line == "COMMIT" {
+                    guard let done = current else { return nil }
+                    sections.append(done)
+                    current = nil
+                } else if line.hasPrefix(":") {
+                    guard let name = line.dropFirst().split(separator: " ").first else { return nil }
+                    current?.chains.append(String(name))
+                } else if line.hasPrefix("-A ") {
+                    let rest = line.dropFirst(3)
+                    guard let space = rest.firstIndex(of: " ") else { return nil }
+                    current?.rules[String(rest[..<space]), default: []].append(String(rest[rest.index(after: space)...]))
+                } else {
+                    return nil
+                }
+            }
+            return current == nil ? sections : nil
+        }
+    }
+}
