@@ -14,7 +14,18 @@ package final class Firewall: Sendable {
     /// state's restore after a newer one. One at a time per process. Holds, per family, the
     /// rendering this process last installed and has not seen disturbed since (see
     /// `applyChange`).
-    private let serial = Mutex<[IPFamily: String]>([:])
+    private let serial = Mutex<[IPFamily: Installed]>([:])
+
+    /// A rendering this process installed, and its rules by chain (for the next patch).
+    private struct Installed {
+        var text: String
+        var sections: [FirewallPatch.Section]?
+
+        init(_ text: String, sections: [FirewallPatch.Section]? = nil) {
+            self.text = text
+            self.sections = sections ?? FirewallPatch.Section.parse(text)
+        }
+    }
 
     /// `prefix` names our chains (`SWIFTNET-FORWARD`…); tests use a unique one. It is code,
     /// not request data: an invalid prefix is a programming error and stops the process.
@@ -79,12 +90,13 @@ package final class Firewall: Sendable {
                     changed += try applyChecked(text, family: family, installed: &installed)
                     continue
                 }
-                if last == text { continue }
+                if last.text == text { continue }
                 installed[family] = nil  // unknown until the restore succeeds
-                if let patch = FirewallPatch.between(installed: last, wanted: text) {
+                let sections = FirewallPatch.Section.parse(text)
+                if let old = last.sections, let sections, let patch = FirewallPatch.between(installed: old, wanted: sections) {
                     do throws(FirewallError) {
                         try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: patch)
-                        installed[family] = text
+                        installed[family] = Installed(text, sections: sections)
                         changed += 1
                         continue
                     } catch {
@@ -100,7 +112,7 @@ package final class Firewall: Sendable {
 
     /// One family of `apply`: reads the tables, restores our chains if they differ, repairs
     /// the jumps; remembers the rendering as installed once all of that succeeded.
-    private func applyChecked(_ text: String, family: IPFamily, installed: inout [IPFamily: String]) throws(FirewallError) -> Int {
+    private func applyChecked(_ text: String, family: IPFamily, installed: inout [IPFamily: Installed]) throws(FirewallError) -> Int {
         installed[family] = nil
         var changed = 0
         let saved = try saved(family)
@@ -109,7 +121,7 @@ package final class Firewall: Sendable {
             try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: text)
         }
         changed += try ensureJumps(family: family, saved: saved)
-        installed[family] = text
+        installed[family] = Installed(text)
         return changed
     }
 
@@ -124,7 +136,7 @@ package final class Firewall: Sendable {
                 let saved = try saved(family)
                 // Someone else changed our chains (or flushed everything): the next change
                 // must read the tables again rather than trust the remembered rendering.
-                if let last = installed[family], saved.ours != last { installed[family] = nil }
+                if let last = installed[family], saved.ours != last.text { installed[family] = nil }
                 if try ensureJumps(family: family, saved: saved) > 0 { installed[family] = nil }
             }
         }

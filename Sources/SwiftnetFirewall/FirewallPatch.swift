@@ -12,8 +12,13 @@
 enum FirewallPatch {
     /// nil when the texts do not have the same tables and chains (restore `wanted` whole).
     static func between(installed: String, wanted: String) -> String? {
-        guard let old = Section.parse(installed), let new = Section.parse(wanted),
-              old.map(\.table) == new.map(\.table) else { return nil }
+        guard let old = Section.parse(installed), let new = Section.parse(wanted) else { return nil }
+        return between(installed: old, wanted: new)
+    }
+
+    /// The same on parsed renderings (the installed one is kept parsed, see `Firewall`).
+    static func between(installed old: [Section], wanted new: [Section]) -> String? {
+        guard old.map(\.table) == new.map(\.table) else { return nil }
         var patch = ""
         for (before, after) in zip(old, new) {
             guard before.chains == after.chains else { return nil }
@@ -47,27 +52,29 @@ enum FirewallPatch {
         var chains: [String] = []
         var rules: [String: [String]] = [:]
 
-        /// nil for text that is not in `RuleTable.text`'s layout.
+        /// nil for text that is not in `RuleTable.text`'s layout. Reads bytes, not
+        /// characters: the text is ASCII (`FirewallState` checks every name), and splitting
+        /// thousands of lines by grapheme cost more than the restore it saves.
         static func parse(_ text: String) -> [Section]? {
             var sections: [Section] = []
             var current: Section?
-            for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-                if line.hasPrefix("*") {
+            for raw in text.utf8.split(separator: UInt8(ascii: "\n")) {
+                switch raw.first {
+                case UInt8(ascii: "*"):
                     guard current == nil else { return nil }
-                    current = Section(table: String(line.dropFirst()))
-                } else if line == "COMMIT" {
-                    guard let done = current else { return nil }
+                    current = Section(table: String(Substring(raw.dropFirst())))
+                case UInt8(ascii: ":"):
+                    guard current != nil, let space = raw.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+                    current?.chains.append(String(Substring(raw[raw.index(after: raw.startIndex)..<space])))
+                case UInt8(ascii: "-"):
+                    // "-A CHAIN rule"
+                    let rest = raw.dropFirst(3)
+                    guard current != nil, raw.starts(with: "-A ".utf8), let space = rest.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+                    current?.rules[String(Substring(rest[..<space])), default: []].append(String(Substring(rest[rest.index(after: space)...])))
+                default:
+                    guard let done = current, raw.elementsEqual("COMMIT".utf8) else { return nil }
                     sections.append(done)
                     current = nil
-                } else if line.hasPrefix(":") {
-                    guard let name = line.dropFirst().split(separator: " ").first else { return nil }
-                    current?.chains.append(String(name))
-                } else if line.hasPrefix("-A ") {
-                    let rest = line.dropFirst(3)
-                    guard let space = rest.firstIndex(of: " ") else { return nil }
-                    current?.rules[String(rest[..<space]), default: []].append(String(rest[rest.index(after: space)...]))
-                } else {
-                    return nil
                 }
             }
             return current == nil ? sections : nil

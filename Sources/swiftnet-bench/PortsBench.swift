@@ -85,14 +85,20 @@ struct PortsBench: ParsableCommand {
         }
 
         /// A container start with `-p 80`: CreateEndpoint, Join, ProgramExternalConnectivity.
+        var callTimes: [String: [Double]] = [:]
+        func timed(_ path: String, _ json: String) throws {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = try call(path, json)
+            callTimes[String(path.split(separator: ".").last ?? ""), default: []].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
         func start() throws -> (endpointID: String, address: String) {
             let endpointID = LifecycleBench.hex(64)
             let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(poolID)","Address":"","Options":null}"#)["Address"] as! String
-            _ = try call("/NetworkDriver.CreateEndpoint",
+            try timed("/NetworkDriver.CreateEndpoint",
                          #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
-            _ = try call("/NetworkDriver.Join",
+            try timed("/NetworkDriver.Join",
                          #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","SandboxKey":"/var/run/docker/netns/bench","Options":{}}"#)
-            _ = try call("/NetworkDriver.ProgramExternalConnectivity",
+            try timed("/NetworkDriver.ProgramExternalConnectivity",
                          #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","Options":{"com.docker.network.portmap":[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":0,"HostPortEnd":0}]}}"#)
             return (endpointID, address)
         }
@@ -108,12 +114,15 @@ struct PortsBench: ParsableCommand {
         func medianStart(with count: Int) throws -> Double {
             while publishing.count < count { publishing.append(try start()) }
             var samples: [Double] = []
+            callTimes = [:]
             for _ in 0..<starts {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let started = try start()
                 samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
                 try stop(started)
             }
+            print("  with \(count) endpoints publishing, per call, median ms: " + callTimes.sorted { $0.key < $1.key }
+                .map { String(format: "%@ %.2f", $0.key, $0.value.sorted()[$0.value.count / 2]) }.joined(separator: ", "))
             return samples.sorted()[samples.count / 2]
         }
 
