@@ -70,11 +70,12 @@ struct NetworkDriver: Sendable {
     /// Docker ≥ 28 asks before `network create` allocates gateways. macvlan and ipvlan skip
     /// them: the LAN's router is the containers' gateway only when `--gateway` names it (as
     /// Docker 29's own drivers); without one, Join gives a connected default route. Bridge
-    /// networks keep theirs (the bridge carries it).
+    /// networks keep theirs (the bridge carries it), and so do multi-host networks (their IPAM
+    /// answers the gateway every host shares).
     func gatewayAllocationCheck(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.GatewayAllocationCheckRequest.self, from: body, call: "GwAllocCheck")
         let options = try refusing { try NetworkOptions(json: request.options) }
-        let skip = options.mode != .bridge
+        let skip = options.mode == .macvlan || options.mode == .ipvlan
         return NetworkDriverAPI.GatewayAllocationCheckResponse(skipIPv4: skip, skipIPv6: skip).json.serialized
     }
 

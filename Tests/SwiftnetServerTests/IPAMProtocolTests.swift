@@ -24,13 +24,14 @@ final class IPAMProtocolTests: ProtocolTestCase {
     /// Docker ≥ 28's GwAllocCheck: macvlan and ipvlan networks skip the gateway, bridges keep it.
     func testGatewayAllocationCheckSkipsOnlyLANModes() throws {
         for (generic, skip) in [("{}", false), (#"{"swiftnet.mode":"bridge"}"#, false),
-                                (#"{"swiftnet.mode":"macvlan","parent":"eth0"}"#, true), (#"{"swiftnet.mode":"ipvlan"}"#, true)] {
+                                (#"{"swiftnet.mode":"macvlan","parent":"eth0"}"#, true), (#"{"swiftnet.mode":"ipvlan"}"#, true),
+                                (#"{"swiftnet.mode":"overlay"}"#, false)] {
             let answer = try client.post("/NetworkDriver.GwAllocCheck",
                                          json: #"{"Options":{"com.docker.network.enable_ipv6":false,"com.docker.network.generic":\#(generic)}}"#)
             XCTAssertEqual(answer.status, 200, answer.text)
             XCTAssertEqual(answer.text, #"{"SkipIPv4":\#(skip),"SkipIPv6":\#(skip)}"#, generic)
         }
-        let bad = try client.post("/NetworkDriver.GwAllocCheck", json: #"{"Options":{"com.docker.network.generic":{"swiftnet.mode":"overlay"}}}"#)
+        let bad = try client.post("/NetworkDriver.GwAllocCheck", json: #"{"Options":{"com.docker.network.generic":{"swiftnet.mode":"vxlan"}}}"#)
         XCTAssertEqual(bad.status, 500, bad.text)
     }
 
