@@ -104,15 +104,20 @@ package final class IPAMService: Sendable {
     /// answers is released and the next one tried, up to `probeAttempts`. Gateways and
     /// addresses asked for by value are not probed: the user named them.
     package func requestAddress(_ request: IPAMAllocator.AddressRequest) throws -> (address: IPAddress, cidr: String) {
-        guard request.address.isEmpty, !request.isGateway,
-              let pool = state.withLock({ $0.allocator.pool(request.poolID) }), pool.options[IPAMOptions.probe] == IPAMOptions.probeARP
-        else { return try allocate(request, excluding: []) }
+        // One lock for the common case: the allocation says which pool it came from, and only
+        // then is the pool's probe option looked at.
+        var answer = try allocate(request, excluding: [])
+        guard request.address.isEmpty, !request.isGateway, answer.pool.options[IPAMOptions.probe] == IPAMOptions.probeARP else {
+            return (answer.address, answer.cidr)
+        }
+        let pool = answer.pool
         guard let probe else {
+            _ = try releaseAddress(poolID: pool.id, address: answer.address.description)
             throw IPAMError.probeFailed(pool: pool.prefix, reason: "this server has no address probe")
         }
         var inUse: [IPAddress] = []
-        for _ in 0..<IPAMService.probeAttempts {
-            let answer = try allocate(request, excluding: Set(inUse))
+        for attempt in 0..<IPAMService.probeAttempts {
+            if attempt > 0 { answer = try allocate(request, excluding: Set(inUse)) }
             let answered: Bool
             do {
                 answered = try probe.isInUse(answer.address, pool: pool)
@@ -120,23 +125,26 @@ package final class IPAMService: Sendable {
                 _ = try? releaseAddress(poolID: pool.id, address: answer.address.description)
                 throw IPAMError.probeFailed(pool: pool.prefix, reason: "\(error)")
             }
-            guard answered else { return answer }
+            guard answered else { return (answer.address, answer.cidr) }
             _ = try releaseAddress(poolID: pool.id, address: answer.address.description)
             inUse.append(answer.address)
         }
         throw IPAMError.addressesInUseOnLink(pool: pool.prefix, found: inUse)
     }
 
-    private func allocate(_ request: IPAMAllocator.AddressRequest, excluding: Set<IPAddress>) throws -> (address: IPAddress, cidr: String) {
-        let (queued, answer) = try state.withLock { state -> (UInt64?, (address: IPAddress, cidr: String)) in
+    private func allocate(_ request: IPAMAllocator.AddressRequest, excluding: Set<IPAddress>) throws
+        -> (address: IPAddress, cidr: String, pool: PoolRecord) {
+        let (queued, answer) = try state.withLock { state -> (UInt64?, (address: IPAddress, cidr: String, pool: PoolRecord)) in
             if committer.needsReload { try reload(&state) }
-            if let retried = try answerRetry(request, in: &state) { return (nil, retried) }
+            if let retried = try answerRetry(request, in: &state), let pool = state.allocator.pool(request.poolID) {
+                return (nil, (retried.address, retried.cidr, pool))
+            }
             let change = try state.allocator.planRequestAddress(request, excluding: excluding)
             guard case .allocate(let record, _) = change, let pool = state.allocator.pool(record.poolID) else {
                 preconditionFailure("planRequestAddress returns an allocation in a known pool")
             }
             state.allocator.apply(change)
-            return (try queue(change, in: &state), (record.address, pool.prefix.cidr(for: record.address)))
+            return (try queue(change, in: &state), (record.address, pool.prefix.cidr(for: record.address), pool))
         }
         if let queued {
             try committed(queued)

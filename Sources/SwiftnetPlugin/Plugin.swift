@@ -11,9 +11,10 @@ import SwiftnetOperator
 import SwiftnetOverlay
 import SwiftnetStore
 
-/// One state file opened for work: its lock, store, IPAM and bridge driver, and the operator
-/// questions asked of them. `PluginServer` serves one over the socket; the CLI opens one
-/// itself when no server runs, so `ls`, `doctor` and `gc` give the same answers either way.
+/// One state file opened for work: its lock, store, IPAM and driver (with its modes; the
+/// multi-host one when started with etcd), and the operator questions asked of them.
+/// `PluginServer` serves one over the socket; the CLI opens one itself when no server runs, so
+/// `ls`, `doctor` and `gc` give the same answers either way.
 package final class Plugin: Sendable {
     package static let version = "0.2.0"
     /// The meta key recording the chain prefix the server last ran with, so that tools run

@@ -10,17 +10,7 @@ final class DockerMacvlanTests: DockerTestCase {
         let parent = "swlp" + tag.prefix(6)
         let lan = "swt-lan-" + tag
         let base = "\(autoPoolBase).200"
-        namespaces.append(lan)
-        links.append(parent)
-        for step in [["netns", "add", lan],
-                     ["link", "add", parent, "type", "veth", "peer", "name", "lan0", "netns", lan],
-                     ["-n", lan, "addr", "add", "\(base).1/24", "dev", "lan0"],
-                     ["-n", lan, "link", "set", "lan0", "up"],
-                     ["-n", lan, "link", "set", "lo", "up"],
-                     ["link", "set", parent, "up"]] {
-            let result = Shell.run(Shell.ipTool, step)
-            XCTAssertEqual(result.status, 0, "ip \(step.joined(separator: " ")): \(result.both)")
-        }
+        makeLAN(parent: parent, namespace: lan, gateway: "\(base).1")
         let network = try createNetwork(["-o", "swiftnet.mode=macvlan", "-o", "parent=\(parent)",
                                          "--subnet", "\(base).0/24", "--gateway", "\(base).1"])
         let web = try runContainer("web", network: network.name, command: httpd(content: "lan-\(tag)"))
@@ -64,20 +54,11 @@ final class DockerMacvlanTests: DockerTestCase {
         let lan = "swt-lan-" + tag
         let base = "\(autoPoolBase).210"
         let routed = "\(autoPoolBase).211"
-        namespaces.append(lan)
-        links.append(parent)
-        for step in [["netns", "add", lan],
-                     ["link", "add", parent, "type", "veth", "peer", "name", "lan0", "netns", lan],
-                     ["-n", lan, "addr", "add", "\(base).1/24", "dev", "lan0"],
-                     ["-n", lan, "link", "set", "lan0", "up"],
-                     ["-n", lan, "link", "set", "lo", "up"],
-                     ["addr", "add", "\(base).254/24", "dev", parent],
-                     ["link", "set", parent, "up"],
-                     // The LAN's router knows the container subnet is behind this host.
-                     ["-n", lan, "route", "add", "\(routed).0/24", "via", "\(base).254"]] {
-            let result = Shell.run(Shell.ipTool, step)
-            XCTAssertEqual(result.status, 0, "ip \(step.joined(separator: " ")): \(result.both)")
-        }
+        makeLAN(parent: parent, namespace: lan, gateway: "\(base).1", then: [
+            ["addr", "add", "\(base).254/24", "dev", parent],
+            // The LAN's router knows the container subnet is behind this host.
+            ["-n", lan, "route", "add", "\(routed).0/24", "via", "\(base).254"],
+        ])
         let probe = "swtipv" + tag.prefix(6)
         let made = Shell.run(Shell.ipTool, ["link", "add", probe, "link", parent, "type", "ipvlan", "mode", "l3"])
         if made.succeeded { Shell.run(Shell.ipTool, ["link", "del", probe]) }
@@ -114,5 +95,21 @@ final class DockerMacvlanTests: DockerTestCase {
         networks.removeAll()
         let left = Shell.ip("-o", "-d", "link", "show").output.split(separator: "\n").filter { $0.contains("ipvlan") && $0.contains("@\(parent)") }
         XCTAssertEqual(left, [], "docker network rm leaves no child on \(parent)")
+    }
+
+    /// A "LAN": a namespace whose `lan0` (holding the LAN's gateway address, a /24) is the
+    /// peer of `parent` on this host; `then` are further `ip` steps. Removed by tearDown.
+    func makeLAN(parent: String, namespace lan: String, gateway: String, then more: [[String]] = []) {
+        namespaces.append(lan)
+        links.append(parent)
+        for step in [["netns", "add", lan],
+                     ["link", "add", parent, "type", "veth", "peer", "name", "lan0", "netns", lan],
+                     ["-n", lan, "addr", "add", "\(gateway)/24", "dev", "lan0"],
+                     ["-n", lan, "link", "set", "lan0", "up"],
+                     ["-n", lan, "link", "set", "lo", "up"],
+                     ["link", "set", parent, "up"]] + more {
+            let result = Shell.run(Shell.ipTool, step)
+            XCTAssertEqual(result.status, 0, "ip \(step.joined(separator: " ")): \(result.both)")
+        }
     }
 }
