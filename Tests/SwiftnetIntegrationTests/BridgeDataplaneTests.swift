@@ -53,7 +53,7 @@ final class BridgeDataplaneTests: XCTestCase {
 
     // MARK: playing dockerd
 
-    func subnetBase() -> String { "10.230.\(Int.random(in: 0...250))" }
+    func subnetBase() -> String { Shell.unusedSubnetBase("10.230") }
 
     func createNetwork(_ base: String? = nil, generic: String = "{}", isInternal: Bool = false,
                        file: StaticString = #filePath, line: UInt = #line) throws -> TestNetwork {

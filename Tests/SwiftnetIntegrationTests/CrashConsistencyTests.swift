@@ -77,7 +77,7 @@ extension BridgeDataplaneTests {
             let address = try client.requestAddress(pool: network.poolID)
             prepared["address"] = String(address.split(separator: "/")[0])
         case let p where p.hasPrefix("network.create"):
-            let subnet = "10.233.\(Int.random(in: 0...250)).0/24"
+            let subnet = Shell.unusedSubnetBase("10.233") + ".0/24"
             let pool = try client.requestPool(subnet)
             let gateway = try client.requestAddress(pool: pool.id, options: #"{"RequestAddressType":"com.docker.network.gateway"}"#)
             let id = Shell.randomHex(64)
