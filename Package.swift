@@ -53,7 +53,7 @@ let package = Package(
         // Effects, one job each.
         .target(name: "SwiftnetStore", dependencies: [
             "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetJSON", "SwiftnetNetworkModel", "SwiftnetLANModel",
-            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "SwiftnetHTTP", dependencies: [
             "CSwiftnetHTTPShim", "CMicroHTTPD", .product(name: "Logging", package: "swift-log"),
@@ -119,7 +119,10 @@ let package = Package(
             "SwiftnetOperator", "SwiftnetDiagnosis", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetJSON",
         ]),
         .testTarget(name: "SwiftnetFirewallTests", dependencies: ["SwiftnetFirewall", "SwiftnetAddress", "SwiftnetTestSupport"]),
-        .testTarget(name: "SwiftnetStoreTests", dependencies: ["SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetLANModel"]),
+        .testTarget(name: "SwiftnetStoreTests", dependencies: [
+            "SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetNetworkModel", "SwiftnetLANModel",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // The driver's decisions on fakes (store, dataplane, firewall, host ports): no root.
         .testTarget(name: "SwiftnetBridgeTests", dependencies: [
             "SwiftnetBridge", "SwiftnetAddress", "SwiftnetDiagnosis", "SwiftnetNetworkModel", "SwiftnetJSON", "SwiftnetLANModel",

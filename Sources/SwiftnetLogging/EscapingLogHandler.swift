@@ -50,9 +50,21 @@ package struct EscapingLogHandler<Wrapped: LogHandler>: LogHandler {
     }
 
     static func escape(_ metadata: Logger.Metadata) -> Logger.Metadata {
+        // Most lines need nothing escaped: then the dictionary is passed on, not rebuilt.
+        guard metadata.contains(where: { $0.key.needsLogEscape || needsEscape($0.value) }) else { return metadata }
         var result: Logger.Metadata = [:]
         for (key, value) in metadata { result[key.logEscaped] = escape(value) }
         return result
+    }
+
+    static func needsEscape(_ value: Logger.Metadata.Value) -> Bool {
+        switch value {
+        case .string(let text): return text.needsLogEscape
+        // Its description is made again by whoever prints it, and could differ then.
+        case .stringConvertible: return true
+        case .array(let items): return items.contains(where: needsEscape)
+        case .dictionary(let metadata): return metadata.contains { $0.key.needsLogEscape || needsEscape($0.value) }
+        }
     }
 
     static func escape(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {

@@ -42,9 +42,14 @@ package struct LogLineHandler: LogHandler {
     }
 
     package func log(event: LogEvent) {
-        var all = metadata
-        if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
-        if let explicit = event.metadata { all.merge(explicit) { _, new in new } }
+        var all: Logger.Metadata
+        if metadata.isEmpty && metadataProvider == nil {
+            all = event.metadata ?? [:]  // the usual case, without a merge into a new dictionary
+        } else {
+            all = metadata
+            if let provided = metadataProvider?.get() { all.merge(provided) { _, new in new } }
+            if let explicit = event.metadata { all.merge(explicit) { _, new in new } }
+        }
         if let error = event.error { all["error"] = .string("\(error)") }
         var line: String
         switch style {

@@ -4,7 +4,7 @@ extension String {
     /// separators. Backslashes are doubled, so that an escaped `\n` cannot be told apart from a
     /// client that sent those two characters, and one log line stays one line.
     package var logEscaped: String {
-        guard unicodeScalars.contains(where: { $0.needsLogEscape || $0 == "\\" }) else { return self }
+        guard needsLogEscape else { return self }
         var out = ""
         out.reserveCapacity(utf8.count + 16)
         for scalar in unicodeScalars {
@@ -18,6 +18,19 @@ extension String {
             }
         }
         return out
+    }
+}
+
+extension String {
+    /// Whether `logEscaped` changes this text. Printable ASCII without a backslash (every id,
+    /// address and call name swiftnet logs) is told by its bytes alone: this runs for every
+    /// value of every log line, and walking Unicode scalars cost more than writing the line.
+    package var needsLogEscape: Bool {
+        let plain = utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }
+        } ?? utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }
+        if plain { return false }
+        return unicodeScalars.contains { $0.needsLogEscape || $0 == "\\" }
     }
 }
 

@@ -76,29 +76,25 @@ extension StateStore: IPAMStore {
             // Cascades to the pool's allocations and sticky names.
             try db.cachedStatement(sql: "DELETE FROM pool WHERE id = ?").execute(arguments: [id])
         case .allocate(let record, let sticky):
-            try db.cachedStatement(sql: """
-                INSERT INTO allocation (pool_id, address, kind, name, sequence, allocated_at) VALUES (?, ?, ?, ?, ?, ?)
-                """)
-                .execute(arguments: [record.poolID, record.address.description, record.kind.rawValue, record.name,
-                                     record.sequence, time(nil)])
+            // The statements of every container start and stop run directly (`run(cached:)`).
+            try db.run(cached: "INSERT INTO allocation (pool_id, address, kind, name, sequence, allocated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                       .text(record.poolID), .text(record.address.description), .text(record.kind.rawValue),
+                       DirectArgument(record.name), DirectArgument(record.sequence), .integer(Int64(time(nil))))
             if let sticky {
                 // The names it pushes out go in the same transaction: the table on disk
                 // never holds more than the bounds allow.
                 for name in sticky.forget {
-                    try db.cachedStatement(sql: "DELETE FROM sticky WHERE pool_id = ? AND name = ?")
-                        .execute(arguments: [record.poolID, name])
+                    try db.run(cached: "DELETE FROM sticky WHERE pool_id = ? AND name = ?", .text(record.poolID), .text(name))
                 }
                 let entry = sticky.remember
-                try db.cachedStatement(sql: "INSERT OR REPLACE INTO sticky (pool_id, name, address, last_use) VALUES (?, ?, ?, ?)")
-                    .execute(arguments: [entry.poolID, entry.name, entry.address.description, entry.lastUse])
+                try db.run(cached: "INSERT OR REPLACE INTO sticky (pool_id, name, address, last_use) VALUES (?, ?, ?, ?)",
+                           .text(entry.poolID), .text(entry.name), .text(entry.address.description), .integer(entry.lastUse))
             }
         case .release(let poolID, let address):
-            try db.cachedStatement(sql: "DELETE FROM allocation WHERE pool_id = ? AND address = ?")
-                .execute(arguments: [poolID, address.description])
+            try db.run(cached: "DELETE FROM allocation WHERE pool_id = ? AND address = ?", .text(poolID), .text(address.description))
         case .forgetSticky(let entries):
             for entry in entries {
-                try db.cachedStatement(sql: "DELETE FROM sticky WHERE pool_id = ? AND name = ?")
-                    .execute(arguments: [entry.poolID, entry.name])
+                try db.run(cached: "DELETE FROM sticky WHERE pool_id = ? AND name = ?", .text(entry.poolID), .text(entry.name))
             }
         }
     }

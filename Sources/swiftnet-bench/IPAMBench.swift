@@ -3,6 +3,7 @@ import Foundation
 import SwiftnetAddress
 import SwiftnetClient
 import SwiftnetIPAM
+import SwiftnetStore
 
 /// RequestAddress + ReleaseAddress pairs through the lean C load client (one write per
 /// request, keep-alive), 1 connection serial and N connections, against three servers in the
@@ -53,6 +54,13 @@ struct IPAMBench: ParsableCommand {
         let floor = try measure(floorServer.socket, "LocalDefault/10.0.0.0/8")
         floorServer.stop()
 
+        // The floors of the two libraries every answer of swiftnet goes through.
+        let libraryServer = try ReferenceServer(program: tools.libraryFloor, arguments: [folder + "/mhd.sock", "4"], socket: folder + "/mhd.sock")
+        let library = try measure(libraryServer.socket, "LocalDefault/10.0.0.0/8")
+        libraryServer.stop()
+        let commit = (small: try tools.commitMicroseconds(folder: folder, pageSize: StateStore.pageSize, seconds: seconds / 2),
+                      large: try tools.commitMicroseconds(folder: folder, pageSize: 4096, seconds: seconds / 2))
+
         var python: (serial: LoadResult, parallel: LoadResult)?
         if self.python != "none" {
             let socket = folder + "/python.sock"
@@ -87,8 +95,19 @@ struct IPAMBench: ParsableCommand {
             }
         }
         rows("floor (C, canned answer)", floor)
+        rows("libmicrohttpd (canned answer)", library)
         if let python { rows("naive Python plugin", python) }
         rows("swiftnet", swiftnet)
+        print("")
+        // One connection: one request in flight, so the time per request adds up by layer.
+        func perRequest(_ result: LoadResult) -> Double { 1e6 / (2 * result.rate) }
+        let budget = perRequest(floor.serial) / 0.85
+        print("where one request's time goes, 1 connection (µs per request, from the rates above):")
+        print(String(format: "  transport floor %.1f; libmicrohttpd adds %.1f; one SQLite commit %.1f (%d-byte pages; %.1f with 4096); swiftnet's other work %.1f; total %.1f",
+                     perRequest(floor.serial), perRequest(library.serial) - perRequest(floor.serial), commit.small, StateStore.pageSize,
+                     commit.large, perRequest(swiftnet.serial) - perRequest(library.serial) - commit.small, perRequest(swiftnet.serial)))
+        print(String(format: "  85 %% of the floor allows %.1f µs per request; libmicrohttpd and one commit alone take %.1f",
+                     budget, perRequest(library.serial) + commit.small))
         print("")
         print(String(format: "targets: serial ≥ 85 %% of floor: %.0f %% %@; %d connections ≥ 40 %% of floor: %.0f %% %@; p99 ≤ 1000 µs at %d connections: %.0f µs %@",
                      100 * swiftnet.serial.rate / floor.serial.rate, IPAMBench.verdict(swiftnet.serial.rate / floor.serial.rate >= 0.85),

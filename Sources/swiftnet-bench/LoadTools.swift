@@ -3,13 +3,17 @@ import Foundation
 
 /// The benchmark's neutral references, built from the C and Python sources shipped as the
 /// target's `LoadTools` resource (or the folder `--tools` names): the load client
-/// (`load_client.c`), the floor server (`floor_server.c`) and the naive Python plugin
-/// (`naive_plugin.py`). The C programs are compiled with `cc -O2 -pthread` into `folder` on
-/// every run, so the reference is the same code on every machine.
+/// (`load_client.c`), the floor server (`floor_server.c`), the naive Python plugin
+/// (`naive_plugin.py`), and the floors of the two libraries swiftnet's answer goes through:
+/// libmicrohttpd answering a canned body (`mhd_floor_server.c`) and one SQLite commit as the
+/// state store makes it (`sqlite_floor.c`). The C programs are compiled with `cc -O2` into
+/// `folder` on every run, so the reference is the same code on every machine.
 struct LoadTools {
     let sources: String
     let client: String
     let floor: String
+    let libraryFloor: String
+    let commitFloor: String
 
     init(sources override: String?, folder: String) throws {
         guard let sources = override ?? Bundle.module.url(forResource: "LoadTools", withExtension: nil)?.path,
@@ -18,10 +22,24 @@ struct LoadTools {
         self.sources = sources
         client = folder + "/swiftnet-load"
         floor = folder + "/swiftnet-floor"
-        for (source, binary) in [("load_client.c", client), ("floor_server.c", floor)] {
-            let built = DockerRunBench.exec("/usr/bin/env", ["cc", "-O2", "-pthread", "-o", binary, sources + "/" + source])
+        libraryFloor = folder + "/swiftnet-mhd-floor"
+        commitFloor = folder + "/swiftnet-sqlite-floor"
+        for (source, binary, libraries) in [("load_client.c", client, []), ("floor_server.c", floor, []),
+                                            ("mhd_floor_server.c", libraryFloor, ["-lmicrohttpd"]),
+                                            ("sqlite_floor.c", commitFloor, ["-lsqlite3"])] {
+            let built = DockerRunBench.exec("/usr/bin/env", ["cc", "-O2", "-pthread", "-o", binary, sources + "/" + source] + libraries)
             guard built.status == 0 else { throw ValidationError("cc \(source) failed: \(built.output)") }
         }
+    }
+
+    /// Microseconds of one SQLite commit (an allocation or its release) with `pageSize`-byte
+    /// pages, measured for `seconds` in a fresh database in `folder`.
+    func commitMicroseconds(folder: String, pageSize: Int, seconds: Double) throws -> Double {
+        let run = DockerRunBench.exec(commitFloor, [folder + "/commit-floor.db", String(seconds), String(pageSize)])
+        guard run.status == 0, let field = run.output.split(whereSeparator: { $0 == " " || $0 == "\n" })
+            .first(where: { $0.hasPrefix("us_per_commit=") }), let value = Double(field.dropFirst("us_per_commit=".count))
+        else { throw ValidationError("SQLite commit floor failed: \(run.output)") }
+        return value
     }
 
     var pythonPlugin: String { sources + "/naive_plugin.py" }

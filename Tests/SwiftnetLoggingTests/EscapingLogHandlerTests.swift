@@ -20,6 +20,17 @@ final class EscapingLogHandlerTests: XCTestCase {
         }
     }
 
+    /// The byte-level shortcut must say "nothing to escape" exactly when escaping changes nothing.
+    func testTheQuickCheckAgreesWithTheEscaping() {
+        var samples = ["", "plain", #"back\slash"#, "ü", "中文", "😀", "\u{85}", "\u{9F}", "\u{A0}", "\u{2027}", "\u{2028}", "\u{2029}",
+                       "10.0.0.2/24", "LocalDefault/10.0.0.0/8", "x\u{7F}", "e\u{301}\""]
+        samples += (0..<0x80).map { String(Character(Unicode.Scalar(UInt8($0)))) }
+        samples += (0x80..<0x100).map { "ok " + String(Character(Unicode.Scalar(UInt8($0)))) }
+        for sample in samples {
+            XCTAssertEqual(sample.needsLogEscape, sample.logEscaped != sample, sample.debugDescription)
+        }
+    }
+
     /// The handler around swift-log's stream handler, as `swiftnet serve` installs it.
     func testOneLinePerEventWhateverTheStrings() {
         let stream = CollectingStream()

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SwiftnetAddress
 import XCTest
 import SwiftnetIPAM
@@ -29,6 +30,47 @@ final class StateStoreTests: XCTestCase {
             XCTAssertLessThanOrEqual(id, 0xFF_FFFF_FFFF)
         }
         XCTAssertEqual(try StateStore(path: statePath).ulaGlobalID(), id, "kept across opens")
+    }
+
+    /// A new file gets small pages (each commit writes its changed pages whole); a file made
+    /// with SQLite's default 4 KiB pages keeps them and works as before.
+    func testNewFilesGetSmallPagesAndOldFilesKeepTheirs() throws {
+        do {
+            let store = try StateStore(path: statePath)
+            XCTAssertEqual(try store.queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") }, StateStore.pageSize)
+            XCTAssertEqual(try store.queue.read { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }, StateStore.checkpointPages)
+        }
+        let oldPath = folder + "/old.db"
+        do {
+            let old = try DatabaseQueue(path: oldPath)
+            try old.write { try $0.execute(sql: "CREATE TABLE before_swiftnet (x INTEGER)") }
+        }
+        let store = try StateStore(path: oldPath)
+        XCTAssertEqual(try store.queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") }, 4096)
+        try store.commit(.createPool(PoolRecord(id: "p", addressSpace: "LocalDefault", prefix: IPPrefix("10.9.0.0/24")!, subPool: nil, options: [:])))
+        try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.2")!, kind: .dynamic, sequence: 1), sticky: nil))
+        XCTAssertEqual(try store.loadIPAM().used["p"], [IPAddress("10.9.0.2")!])
+    }
+
+    /// The statements run through SQLite's C API fail as GRDB's would: with SQLite's words,
+    /// and the whole transaction rolled back.
+    func testADirectStatementThatFailsRollsBackItsTransaction() throws {
+        let store = try StateStore(path: statePath)
+        try store.commit(.createPool(PoolRecord(id: "p", addressSpace: "LocalDefault", prefix: IPPrefix("10.9.0.0/24")!, subPool: nil, options: [:])))
+        let first = AllocationRecord(poolID: "p", address: IPAddress("10.9.0.2")!, kind: .dynamic, name: "web", sequence: 1)
+        let second = AllocationRecord(poolID: "p", address: IPAddress("10.9.0.3")!, kind: .dynamic, sequence: 2)
+        XCTAssertThrowsError(try store.commit([.allocate(second, sticky: nil), .allocate(first, sticky: nil), .allocate(first, sticky: nil)])) { error in
+            XCTAssertTrue("\(error)".contains("UNIQUE constraint failed"), "\(error)")
+        }
+        XCTAssertEqual(try store.loadIPAM().used["p"] ?? [], [], "nothing of the failed transaction stays")
+        XCTAssertThrowsError(try store.commit(.allocate(AllocationRecord(poolID: "no such pool", address: IPAddress("10.9.0.4")!, kind: .dynamic), sticky: nil))) { error in
+            XCTAssertTrue("\(error)".contains("FOREIGN KEY constraint failed"), "\(error)")
+        }
+        try store.commit(.allocate(first, sticky: nil))
+        try store.commit(.release(poolID: "p", address: first.address))
+        try store.commit(.allocate(second, sticky: nil))
+        let loaded = try store.loadIPAM()
+        XCTAssertEqual(loaded.used["p"], [second.address], "the statements are usable again after a failure")
     }
 
     /// The server holds the file in exclusive locking mode: another writer cannot slip in.
