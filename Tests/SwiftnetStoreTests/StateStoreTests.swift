@@ -52,6 +52,20 @@ final class StateStoreTests: XCTestCase {
         XCTAssertEqual(try store.loadIPAM().used["p"], [IPAddress("10.9.0.2")!])
     }
 
+    /// A clean stop leaves the WAL empty: the next start has nothing to read back.
+    func testACleanStopEmptiesTheWAL() throws {
+        let store = try StateStore(path: statePath)
+        try store.commit(.createPool(PoolRecord(id: "p", addressSpace: "LocalDefault", prefix: IPPrefix("10.9.0.0/16")!, subPool: nil, options: [:])))
+        for index in 0..<200 {
+            try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.\(index / 200).\(index % 200 + 2)")!, kind: .dynamic), sticky: nil))
+        }
+        let wal = statePath + "-wal"
+        XCTAssertGreaterThan((try FileManager.default.attributesOfItem(atPath: wal)[.size] as? NSNumber)?.intValue ?? 0, 0)
+        try store.recordCleanStop(at: 1)
+        XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: wal)[.size] as? NSNumber)?.intValue, 0)
+        XCTAssertEqual(try store.loadIPAM().used["p"]?.count, 200)
+    }
+
     /// The statements run through SQLite's C API fail as GRDB's would: with SQLite's words,
     /// and the whole transaction rolled back.
     func testADirectStatementThatFailsRollsBackItsTransaction() throws {

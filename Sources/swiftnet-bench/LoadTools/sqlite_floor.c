@@ -1,5 +1,5 @@
 /* swiftnet-sqlite-floor: the floor of one durable change in SQLite as swiftnet configures it
- * (WAL, synchronous=NORMAL, locking_mode=EXCLUSIVE, a checkpoint every 10,000 pages, foreign
+ * (WAL, synchronous=NORMAL, locking_mode=EXCLUSIVE, a checkpoint every 4,000 pages, foreign
  * keys on, the allocation table of its schema; the page size is an argument), with prepared statements and nothing else: an allocation committed, then
  * released, in a transaction each, as one RequestAddress and one ReleaseAddress do.
  *
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
     seconds = atof(argv[2]);
     unlink(argv[1]);
     check(sqlite3_open(argv[1], &db), db, "open");
-    snprintf(pragma, sizeof pragma, "PRAGMA page_size = %d; PRAGMA wal_autocheckpoint = 10000;",
+    snprintf(pragma, sizeof pragma, "PRAGMA page_size = %d; PRAGMA wal_autocheckpoint = 4000;",
              argc == 4 ? atoi(argv[3]) : 4096);
     check(sqlite3_exec(db, pragma, NULL, NULL, NULL), db, "page size");
     check(sqlite3_exec(db,
