@@ -131,7 +131,7 @@ struct IPAMBench: ParsableCommand {
     }
 
     static func row(_ cells: String...) -> String {
-        cells[0].padding(toLength: 40, withPad: " ", startingAt: 0)
+        cells[0].padding(toLength: 46, withPad: " ", startingAt: 0)
             + cells.dropFirst().map { String(repeating: " ", count: max(0, 10 - $0.count)) + $0 }.joined()
     }
 }
