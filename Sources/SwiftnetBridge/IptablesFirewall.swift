@@ -46,16 +46,18 @@ package struct IptablesFirewall: FirewallProgrammer {
         return (drift, found.rules)
     }
 
-    /// Sorted, so the same state always renders the same text.
+    /// In the records' order: the firewall's rendering does not depend on it (see
+    /// `FirewallState`), and sorting every endpoint on each change cost more than the change.
     static func desired(networks: [NetworkRecord], endpoints: [EndpointRecord]) -> ([FirewallNetwork], [FirewallPortBinding]) {
-        let live = networks.filter { $0.state != .deleting }.sorted { $0.bridge < $1.bridge }
-        let rules = live.map { network in
+        var live: [String: NetworkRecord] = [:]
+        for network in networks where network.state != .deleting { live[network.id] = network }
+        let rules = live.values.map { network in
             FirewallNetwork(bridge: network.bridge, subnets: network.subnets.map(\.pool), isInternal: network.options.isInternal,
                             interContainer: network.options.interContainer, masquerade: network.options.masquerade)
         }
         var bindings: [FirewallPortBinding] = []
-        for endpoint in endpoints.sorted(by: { $0.id < $1.id }) where !endpoint.publishedPorts.isEmpty && endpoint.state != .deleting {
-            guard let network = live.first(where: { $0.id == endpoint.networkID }), !network.options.isInternal else { continue }
+        for endpoint in endpoints where !endpoint.publishedPorts.isEmpty && endpoint.state != .deleting {
+            guard let network = live[endpoint.networkID], !network.options.isInternal else { continue }
             for port in endpoint.publishedPorts {
                 for container in [endpoint.address, endpoint.addressIPv6].compactMap({ $0?.address }) {
                     if let hostIP = port.hostIP, hostIP.family != container.family { continue }

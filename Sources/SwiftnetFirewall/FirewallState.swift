@@ -1,17 +1,20 @@
 import SwiftnetAddress
 
 /// The desired state after every check: every string that will reach the rules text has been
-/// matched against a whitelist, bindings are normalised, and both lists are sorted so that the
-/// rendered text depends on the set of networks and bindings, not on the order the caller
-/// happened to hold them in (a re-render after a restart is then byte-identical).
+/// matched against a whitelist, bindings are normalised, networks are sorted and the rendering
+/// sorts the bindings of each bucket, so that the rendered text depends on the set of networks
+/// and bindings, not on the order the caller happened to hold them in (a re-render after a
+/// restart is then byte-identical).
 ///
 /// Everything is checked for both families in every rendering, so a bad IPv6 binding cannot
 /// slip through because only the IPv4 text was looked at.
 struct FirewallState {
     /// Sorted by bridge name.
     let networks: [FirewallNetwork]
-    /// Normalised (unspecified host address = nil), without exact duplicates, sorted.
-    let bindings: [FirewallPortBinding]
+    /// Normalised (unspecified host address = nil), without exact duplicates, in no order.
+    let bindings: Set<FirewallPortBinding>
+    /// The bridges of internal networks: their bindings are never programmed.
+    let internalBridges: Set<String>
 
     /// Docker's own bridges, matched from our rules to keep the two apart (`+` is iptables'
     /// interface wildcard). A swiftnet bridge may not use these names.
@@ -28,8 +31,13 @@ struct FirewallState {
             byBridge[network.bridge] = network
         }
         self.networks = byBridge.values.sorted { $0.bridge < $1.bridge }
+        internalBridges = Set(networks.filter(\.isInternal).map(\.bridge))
 
         var checked: Set<FirewallPortBinding> = []
+        checked.reserveCapacity(bindings.count)
+        // Two different bindings on one host port would make the second DNAT rule dead: refuse,
+        // as dockerd's port allocator does. Bindings of internal networks are never programmed.
+        var byHostPort: [HostPort: [FirewallPortBinding]] = [:]
         for var binding in bindings {
             try FirewallState.checkBridge(binding.bridge)
             guard let network = byBridge[binding.bridge] else { throw .unknownBridge(binding.bridge) }
@@ -45,26 +53,22 @@ struct FirewallState {
             guard network.subnets.contains(where: { $0.contains(binding.containerIP) }) else {
                 throw .containerOutsideNetwork(FirewallState.describe(binding))
             }
-            checked.insert(binding)
-        }
-        self.bindings = checked.sorted(by: FirewallState.order)
-
-        // Two different bindings on one host port would make the second DNAT rule dead: refuse,
-        // as dockerd's port allocator does. Bindings of internal networks are never programmed.
-        var byHostPort: [String: [FirewallPortBinding]] = [:]
-        for binding in self.bindings where byBridge[binding.bridge]?.isInternal == false {
-            let key = "\(binding.containerIP.family) \(binding.proto) \(binding.hostPort)"
+            guard checked.insert(binding).inserted, !network.isInternal else { continue }
+            let key = HostPort(family: binding.containerIP.family, proto: binding.proto, port: binding.hostPort)
             for other in byHostPort[key, default: []] where other.hostIP == nil || binding.hostIP == nil || other.hostIP == binding.hostIP {
-                throw .portConflict(FirewallState.describe(other), FirewallState.describe(binding))
+                // Named in a fixed order, whatever order the caller held them in.
+                let (first, second) = FirewallState.order(other, binding) ? (other, binding) : (binding, other)
+                throw .portConflict(FirewallState.describe(first), FirewallState.describe(second))
             }
             byHostPort[key, default: []].append(binding)
         }
+        self.bindings = checked
     }
 
-    /// The bindings of one family that are programmed (not those of internal networks).
-    func liveBindings(family: IPFamily) -> [FirewallPortBinding] {
-        let internalBridges = Set(networks.filter(\.isInternal).map(\.bridge))
-        return bindings.filter { $0.containerIP.family == family && !internalBridges.contains($0.bridge) }
+    private struct HostPort: Hashable {
+        var family: IPFamily
+        var proto: String
+        var port: Int
     }
 
     /// An interface name iptables takes literally: ASCII letters, digits, '_', '.', '-', at most
