@@ -21,9 +21,24 @@ extension SwiftnetDriver {
     /// Renders and applies the firewall for `state` after a change of the records (without
     /// reading the tables back when this process installed the last state; start-up and
     /// `doctor --fix` read them, see `reapplyFirewall`). Returns how many rules and jumps differed.
+    ///
+    /// Only the endpoints that publish ports give rules beside their networks', so only those
+    /// are handed over, and without copying every record twice as `firewallRecords` does:
+    /// this runs on every container start and stop.
     @discardableResult
     func applyFirewall(_ state: DriverState) throws -> Int {
-        let records = firewallRecords(state)
-        return try firewall.applyChange(networks: records.networks, endpoints: records.endpoints)
+        var networks: [NetworkRecord] = []
+        for mode in modes.all {
+            let own = state.networks.values.filter { $0.mode == mode.driverMode }
+            // Modes choose networks; their endpoints are those of the networks chosen.
+            networks += mode.firewallRecords(networks: own, endpoints: [], links: nil).networks
+        }
+        let rendered = Set(networks.map(\.id))
+        var endpoints: [EndpointRecord] = []
+        for endpoint in state.endpoints.values
+        where !endpoint.publishedPorts.isEmpty && endpoint.state != .deleting && rendered.contains(endpoint.networkID) {
+            endpoints.append(endpoint)
+        }
+        return try firewall.applyChange(networks: networks, endpoints: endpoints)
     }
 }

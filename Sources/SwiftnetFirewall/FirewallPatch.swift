@@ -25,8 +25,8 @@ enum FirewallPatch {
         var patch = ""
         for (before, after) in zip(old, new) {
             if before == after { continue }
-            let kept = Set(before.chains)
-            let gone = before.chains.filter { !Set(after.chains).contains($0) }
+            let kept = Set(before.chains), wanted = Set(after.chains)
+            let gone = before.chains.filter { !wanted.contains($0) }
             var lines: [String] = after.chains.filter { !kept.contains($0) }.map { ":\($0) - [0:0]" }
             for chain in after.chains {
                 let was = before.rules[chain] ?? [], now = after.rules[chain] ?? []

@@ -11,7 +11,8 @@ struct FirewallRenderCache {
     }
 
     private struct Entry {
-        var bindings: Set<FirewallPortBinding>
+        /// In the order they came last time (the records' order, which rarely changes).
+        var bindings: [FirewallPortBinding]
         var rules: Rules
     }
 
@@ -20,10 +21,16 @@ struct FirewallRenderCache {
     /// The rules of `bindings` (bucket `bucket` of `family`), rendered again only if the
     /// bindings differ from last time's.
     mutating func rules(bucket: Int, family: IPFamily, bindings: [FirewallPortBinding]) -> Rules {
-        let set = Set(bindings)
-        if let entry = entries[family]?[bucket], entry.bindings == set { return entry.rules }
+        if let entry = entries[family]?[bucket] {
+            if entry.bindings == bindings { return entry.rules }
+            // The same bindings in another order render the same rules (they are sorted).
+            if entry.bindings.count == bindings.count, Set(entry.bindings) == Set(bindings) {
+                entries[family]?[bucket]?.bindings = bindings
+                return entry.rules
+            }
+        }
         let rules = FirewallRules.bucketRules(bindings)
-        entries[family, default: [:]][bucket] = Entry(bindings: set, rules: rules)
+        entries[family, default: [:]][bucket] = Entry(bindings: bindings, rules: rules)
         return rules
     }
 }

@@ -57,9 +57,14 @@ package enum FirewallRules {
 
         var buckets = [[FirewallPortBinding]](repeating: [], count: FirewallChains.bucketCount)
         var publishing: Set<String> = []
-        for binding in state.bindings where binding.containerIP.family == family && !state.internalBridges.contains(binding.bridge) {
+        var last = ""
+        for binding in state.live where binding.containerIP.family == family {
             buckets[FirewallChains.bucket(of: binding.containerIP)].append(binding)
-            publishing.insert(binding.bridge)
+            // Bindings come grouped by endpoint, often all of one network: hash a name once per run.
+            if binding.bridge != last {
+                publishing.insert(binding.bridge)
+                last = binding.bridge
+            }
         }
 
         for network in state.networks {

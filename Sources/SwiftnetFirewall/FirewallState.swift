@@ -11,10 +11,11 @@ import SwiftnetAddress
 struct FirewallState {
     /// Sorted by bridge name.
     let networks: [FirewallNetwork]
-    /// Normalised (unspecified host address = nil), without exact duplicates, in no order.
-    let bindings: Set<FirewallPortBinding>
-    /// The bridges of internal networks: their bindings are never programmed.
-    let internalBridges: Set<String>
+    /// Normalised (unspecified host address = nil), without exact duplicates, in the caller's
+    /// order (which the rendering's cache uses to find a bucket unchanged without sorting it).
+    let bindings: [FirewallPortBinding]
+    /// `bindings` without those of internal networks, which are never programmed.
+    let live: [FirewallPortBinding]
 
     /// Docker's own bridges, matched from our rules to keep the two apart (`+` is iptables'
     /// interface wildcard). A swiftnet bridge may not use these names.
@@ -31,16 +32,21 @@ struct FirewallState {
             byBridge[network.bridge] = network
         }
         self.networks = byBridge.values.sorted { $0.bridge < $1.bridge }
-        internalBridges = Set(networks.filter(\.isInternal).map(\.bridge))
 
         var checked: Set<FirewallPortBinding> = []
         checked.reserveCapacity(bindings.count)
+        var kept: [FirewallPortBinding] = [], live: [FirewallPortBinding] = []
+        kept.reserveCapacity(bindings.count)
+        live.reserveCapacity(bindings.count)
         // Two different bindings on one host port would make the second DNAT rule dead: refuse,
         // as dockerd's port allocator does. Bindings of internal networks are never programmed.
         var byHostPort: [HostPort: [FirewallPortBinding]] = [:]
         for var binding in bindings {
-            try FirewallState.checkBridge(binding.bridge)
-            guard let network = byBridge[binding.bridge] else { throw .unknownBridge(binding.bridge) }
+            // A bridge found among the networks was checked with them.
+            guard let network = byBridge[binding.bridge] else {
+                try FirewallState.checkBridge(binding.bridge)
+                throw .unknownBridge(binding.bridge)
+            }
             guard ["tcp", "udp", "sctp"].contains(binding.proto) else { throw .invalidProtocol(binding.proto) }
             for port in [binding.hostPort, binding.containerPort] where !(1...65535).contains(port) {
                 throw .invalidPort(port)
@@ -53,7 +59,10 @@ struct FirewallState {
             guard network.subnets.contains(where: { $0.contains(binding.containerIP) }) else {
                 throw .containerOutsideNetwork(FirewallState.describe(binding))
             }
-            guard checked.insert(binding).inserted, !network.isInternal else { continue }
+            guard checked.insert(binding).inserted else { continue }
+            kept.append(binding)
+            guard !network.isInternal else { continue }
+            live.append(binding)
             let key = HostPort(family: binding.containerIP.family, proto: binding.proto, port: binding.hostPort)
             for other in byHostPort[key, default: []] where other.hostIP == nil || binding.hostIP == nil || other.hostIP == binding.hostIP {
                 // Named in a fixed order, whatever order the caller held them in.
@@ -62,7 +71,8 @@ struct FirewallState {
             }
             byHostPort[key, default: []].append(binding)
         }
-        self.bindings = checked
+        self.bindings = kept
+        self.live = live
     }
 
     private struct HostPort: Hashable {
