@@ -56,10 +56,21 @@ package struct IptablesFirewall: FirewallProgrammer {
                             interContainer: network.options.interContainer, masquerade: network.options.masquerade)
         }
         var bindings: [FirewallPortBinding] = []
+        var last: NetworkRecord?
         for endpoint in endpoints where !endpoint.publishedPorts.isEmpty && endpoint.state != .deleting {
-            guard let network = live[endpoint.networkID], !network.options.isInternal else { continue }
+            // Endpoints are often all of one network: one lookup per run of them.
+            let network: NetworkRecord
+            if let last, last.id == endpoint.networkID {
+                network = last
+            } else {
+                guard let found = live[endpoint.networkID] else { continue }
+                network = found
+                last = found
+            }
+            guard !network.options.isInternal else { continue }
             for port in endpoint.publishedPorts {
-                for container in [endpoint.address, endpoint.addressIPv6].compactMap({ $0?.address }) {
+                for container in [endpoint.address?.address, endpoint.addressIPv6?.address] {
+                    guard let container else { continue }
                     if let hostIP = port.hostIP, hostIP.family != container.family { continue }
                     bindings.append(FirewallPortBinding(bridge: network.bridge, proto: port.proto.rawValue, hostIP: port.hostIP,
                                                         hostPort: port.hostPort, containerIP: container,

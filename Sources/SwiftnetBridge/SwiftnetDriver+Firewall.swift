@@ -35,9 +35,10 @@ extension SwiftnetDriver {
         }
         let rendered = Set(networks.map(\.id))
         var endpoints: [EndpointRecord] = []
-        for endpoint in state.endpoints.values
-        where !endpoint.publishedPorts.isEmpty && endpoint.state != .deleting && rendered.contains(endpoint.networkID) {
-            endpoints.append(endpoint)
+        var last = ("", false)  // the last network looked up, and whether it is rendered
+        for endpoint in state.endpoints.values where !endpoint.publishedPorts.isEmpty && endpoint.state != .deleting {
+            if endpoint.networkID != last.0 { last = (endpoint.networkID, rendered.contains(endpoint.networkID)) }
+            if last.1 { endpoints.append(endpoint) }
         }
         return try firewall.applyChange(networks: networks, endpoints: endpoints)
     }

@@ -60,7 +60,7 @@ package enum FirewallRules {
         var last = ""
         for binding in state.live where binding.containerIP.family == family {
             buckets[FirewallChains.bucket(of: binding.containerIP)].append(binding)
-            // Bindings come grouped by endpoint, often all of one network: hash a name once per run.
+            // Bindings are often all of one network: hash a name once per run of them.
             if binding.bridge != last {
                 publishing.insert(binding.bridge)
                 last = binding.bridge

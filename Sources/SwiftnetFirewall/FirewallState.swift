@@ -11,10 +11,9 @@ import SwiftnetAddress
 struct FirewallState {
     /// Sorted by bridge name.
     let networks: [FirewallNetwork]
-    /// Normalised (unspecified host address = nil), without exact duplicates, in the caller's
-    /// order (which the rendering's cache uses to find a bucket unchanged without sorting it).
-    let bindings: [FirewallPortBinding]
-    /// `bindings` without those of internal networks, which are never programmed.
+    /// The bindings that are programmed (not those of internal networks), normalised
+    /// (unspecified host address = nil), without exact duplicates, in the caller's order (which
+    /// the rendering's cache uses to find a bucket unchanged without sorting it).
     let live: [FirewallPortBinding]
 
     /// Docker's own bridges, matched from our rules to keep the two apart (`+` is iptables'
@@ -33,24 +32,36 @@ struct FirewallState {
         }
         self.networks = byBridge.values.sorted { $0.bridge < $1.bridge }
 
-        var checked: Set<FirewallPortBinding> = []
-        checked.reserveCapacity(bindings.count)
-        var kept: [FirewallPortBinding] = [], live: [FirewallPortBinding] = []
-        kept.reserveCapacity(bindings.count)
-        live.reserveCapacity(bindings.count)
         // Two different bindings on one host port would make the second DNAT rule dead: refuse,
         // as dockerd's port allocator does. Bindings of internal networks are never programmed.
-        var byHostPort: [HostPort: [FirewallPortBinding]] = [:]
+        // One pass, no allocation per binding: this runs on every container start and stop.
+        var live: [FirewallPortBinding] = []
+        live.reserveCapacity(bindings.count)
+        var onPort: [HostPort: FirewallPortBinding] = [:]
+        var moreOnPort: [HostPort: [FirewallPortBinding]] = [:]
+        var last: FirewallNetwork?
         for var binding in bindings {
             // A bridge found among the networks was checked with them.
-            guard let network = byBridge[binding.bridge] else {
-                try FirewallState.checkBridge(binding.bridge)
-                throw .unknownBridge(binding.bridge)
+            let network: FirewallNetwork
+            if let last, last.bridge == binding.bridge {
+                network = last
+            } else {
+                guard let found = byBridge[binding.bridge] else {
+                    try FirewallState.checkBridge(binding.bridge)
+                    throw .unknownBridge(binding.bridge)
+                }
+                network = found
+                last = found
             }
-            guard ["tcp", "udp", "sctp"].contains(binding.proto) else { throw .invalidProtocol(binding.proto) }
-            for port in [binding.hostPort, binding.containerPort] where !(1...65535).contains(port) {
-                throw .invalidPort(port)
+            let proto: UInt8
+            switch binding.proto {
+            case "tcp": proto = 6
+            case "udp": proto = 17
+            case "sctp": proto = 132
+            default: throw .invalidProtocol(binding.proto)
             }
+            if !(1...65535).contains(binding.hostPort) { throw .invalidPort(binding.hostPort) }
+            if !(1...65535).contains(binding.containerPort) { throw .invalidPort(binding.containerPort) }
             // dockerd sends 0.0.0.0 / :: for "every address"; `-d 0.0.0.0/32` would match nothing.
             if let host = binding.hostIP, host.value == 0 { binding.hostIP = nil }
             if let host = binding.hostIP, host.family != binding.containerIP.family {
@@ -59,25 +70,32 @@ struct FirewallState {
             guard network.subnets.contains(where: { $0.contains(binding.containerIP) }) else {
                 throw .containerOutsideNetwork(FirewallState.describe(binding))
             }
-            guard checked.insert(binding).inserted else { continue }
-            kept.append(binding)
             guard !network.isInternal else { continue }
-            live.append(binding)
-            let key = HostPort(family: binding.containerIP.family, proto: binding.proto, port: binding.hostPort)
-            for other in byHostPort[key, default: []] where other.hostIP == nil || binding.hostIP == nil || other.hostIP == binding.hostIP {
-                // Named in a fixed order, whatever order the caller held them in.
-                let (first, second) = FirewallState.order(other, binding) ? (other, binding) : (binding, other)
-                throw .portConflict(FirewallState.describe(first), FirewallState.describe(second))
+            let key = HostPort(family: binding.containerIP.family, proto: proto, port: binding.hostPort)
+            if let first = onPort[key] {
+                var duplicate = false
+                for other in [first] + (moreOnPort[key] ?? []) {
+                    // An exact duplicate is one binding.
+                    if other == binding { duplicate = true; break }
+                    if other.hostIP == nil || binding.hostIP == nil || other.hostIP == binding.hostIP {
+                        // Named in a fixed order, whatever order the caller held them in.
+                        let (one, two) = FirewallState.order(other, binding) ? (other, binding) : (binding, other)
+                        throw .portConflict(FirewallState.describe(one), FirewallState.describe(two))
+                    }
+                }
+                if duplicate { continue }
+                moreOnPort[key, default: []].append(binding)
+            } else {
+                onPort[key] = binding
             }
-            byHostPort[key, default: []].append(binding)
+            live.append(binding)
         }
-        self.bindings = kept
         self.live = live
     }
 
     private struct HostPort: Hashable {
         var family: IPFamily
-        var proto: String
+        var proto: UInt8
         var port: Int
     }
 
