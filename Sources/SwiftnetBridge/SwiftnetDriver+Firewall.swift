@@ -22,9 +22,8 @@ extension SwiftnetDriver {
     /// reading the tables back when this process installed the last state; start-up and
     /// `doctor --fix` read them, see `reapplyFirewall`). Returns how many rules and jumps differed.
     ///
-    /// Only the endpoints that publish ports give rules beside their networks', so only those
-    /// are handed over, and without copying every record twice as `firewallRecords` does:
-    /// this runs on every container start and stop.
+    /// The endpoint table is handed over as it is rather than copied record by record as
+    /// `firewallRecords` does: this runs on every container start and stop.
     @discardableResult
     func applyFirewall(_ state: DriverState) throws -> Int {
         var networks: [NetworkRecord] = []
@@ -33,13 +32,6 @@ extension SwiftnetDriver {
             // Modes choose networks; their endpoints are those of the networks chosen.
             networks += mode.firewallRecords(networks: own, endpoints: [], links: nil).networks
         }
-        let rendered = Set(networks.map(\.id))
-        var endpoints: [EndpointRecord] = []
-        var last = ("", false)  // the last network looked up, and whether it is rendered
-        for endpoint in state.endpoints.values where !endpoint.publishedPorts.isEmpty && endpoint.state != .deleting {
-            if endpoint.networkID != last.0 { last = (endpoint.networkID, rendered.contains(endpoint.networkID)) }
-            if last.1 { endpoints.append(endpoint) }
-        }
-        return try firewall.applyChange(networks: networks, endpoints: endpoints)
+        return try firewall.applyChange(networks: networks, endpointTable: state.endpoints)
     }
 }

@@ -38,6 +38,7 @@ struct FirewallState {
         var live: [FirewallPortBinding] = []
         live.reserveCapacity(bindings.count)
         var onPort: [HostPort: FirewallPortBinding] = [:]
+        onPort.reserveCapacity(bindings.count)
         var moreOnPort: [HostPort: [FirewallPortBinding]] = [:]
         var last: FirewallNetwork?
         for var binding in bindings {

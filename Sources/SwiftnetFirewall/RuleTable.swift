@@ -32,9 +32,9 @@ struct RuleTable {
     }
 
     /// The table as a patchable section; iptables-save lists user chains in byte order of
-    /// their names.
+    /// their names (String's order, for the ASCII names `FirewallChains` allows).
     var section: FirewallPatch.Section {
-        FirewallPatch.Section(table: name, chains: chains.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, rules: rules)
+        FirewallPatch.Section(table: name, chains: chains.sorted(), rules: rules)
     }
 
     var text: String { section.text }
