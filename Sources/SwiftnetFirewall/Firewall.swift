@@ -2,9 +2,10 @@ import Foundation
 import SwiftnetAddress
 import Synchronization
 
-/// Puts the rendered rules into the host's tables. swiftnet owns five chains (see
-/// `FirewallRules`) and five jumps into them (four for IPv6), and touches nothing else: Docker's chains and
-/// rules are never edited, built-in chains are never flushed.
+/// Puts the rendered rules into the host's tables. swiftnet owns six chains and the bucket
+/// chains of published ports (see `FirewallRules`, `FirewallChains`) and five jumps into them
+/// (four for IPv6), and touches nothing else: Docker's chains and rules are never edited,
+/// built-in chains are never flushed.
 ///
 /// `apply` is idempotent and replaces our chains whole, so the server calls it with the full
 /// desired state after each change and once at start-up.
