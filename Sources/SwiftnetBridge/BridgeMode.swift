@@ -75,8 +75,7 @@ package final class BridgeMode: NetworkMode {
         if takenBridges.withLock({ $0.contains(network.id) }) {
             throw DriverError.bridgeNameInUse(network.bridge, by: "a link swiftnet did not make; free the name, then run swiftnet doctor --fix")
         }
-        let endpoints = records.endpoints.values.reduce(0) { $0 + ($1.networkID == network.id && $1.state != .deleting ? 1 : 0) }
-        if !BridgeMode.hasRoom(endpoints: endpoints) {
+        if !BridgeMode.hasRoom(endpoints: records.endpoints.liveCount(of: network.id)) {
             throw DriverError.bridgeFull(network: network.id, bridge: network.bridge, limit: LinkManager.maximumBridgePorts)
         }
     }

@@ -59,6 +59,11 @@ package protocol FirewallProgrammer: Sendable {
     /// instead of reading the tables (see `Firewall.applyChange`).
     @discardableResult
     func applyChange(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int
+    /// `applyChange` with the driver's endpoint table itself, of which the endpoints of
+    /// `networks` count: a programmer may read the few fields it needs in place instead of
+    /// copying every record (this runs on every container start and stop).
+    @discardableResult
+    func applyChange(networks: [NetworkRecord], endpointTable: EndpointTable) throws -> Int
     /// Repairs the jumps into swiftnet's chains (missing, or no longer first).
     func ensureJumps() throws
     /// How the installed chains and jumps differ from what `networks` and `endpoints` render
@@ -71,5 +76,11 @@ extension FirewallProgrammer {
     @discardableResult
     package func applyChange(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int {
         try apply(networks: networks, endpoints: endpoints)
+    }
+
+    @discardableResult
+    package func applyChange(networks: [NetworkRecord], endpointTable: EndpointTable) throws -> Int {
+        let ids = Set(networks.map(\.id))
+        return try applyChange(networks: networks, endpoints: endpointTable.values.filter { ids.contains($0.networkID) })
     }
 }

@@ -24,6 +24,12 @@ package struct IptablesFirewall: FirewallProgrammer {
         return try firewall.applyChange(networks: rules, bindings: bindings)
     }
 
+    @discardableResult
+    package func applyChange(networks: [NetworkRecord], endpointTable: EndpointTable) throws -> Int {
+        let (rules, bindings) = IptablesFirewall.desired(networks: networks, endpoints: endpointTable.values)
+        return try firewall.applyChange(networks: rules, bindings: bindings)
+    }
+
     package func ensureJumps() throws {
         try firewall.ensureJumps()
     }
@@ -46,18 +52,46 @@ package struct IptablesFirewall: FirewallProgrammer {
         return (drift, found.rules)
     }
 
-    /// Sorted, so the same state always renders the same text.
+    /// In the records' order: the firewall's rendering does not depend on it (see
+    /// `FirewallState`), and sorting every endpoint on each change cost more than the change.
     static func desired(networks: [NetworkRecord], endpoints: [EndpointRecord]) -> ([FirewallNetwork], [FirewallPortBinding]) {
-        let live = networks.filter { $0.state != .deleting }.sorted { $0.bridge < $1.bridge }
-        let rules = live.map { network in
+        desired(networks: networks, endpoints: endpoints, at: endpoints.indices)
+    }
+
+    static func desired(networks: [NetworkRecord], endpoints: Dictionary<String, EndpointRecord>.Values)
+        -> ([FirewallNetwork], [FirewallPortBinding]) {
+        desired(networks: networks, endpoints: endpoints, at: endpoints.indices)
+    }
+
+    /// Reads each record in place through its index (a loop over the records would copy every
+    /// one, retaining each of its strings and arrays), and only the endpoints that publish
+    /// ports: only those give rules beside their networks'.
+    private static func desired<Records: Collection<EndpointRecord>>(networks: [NetworkRecord], endpoints: Records,
+                                                                   at indices: Records.Indices)
+        -> ([FirewallNetwork], [FirewallPortBinding]) {
+        var live: [String: NetworkRecord] = [:]
+        for network in networks where network.state != .deleting { live[network.id] = network }
+        let rules = live.values.map { network in
             FirewallNetwork(bridge: network.bridge, subnets: network.subnets.map(\.pool), isInternal: network.options.isInternal,
                             interContainer: network.options.interContainer, masquerade: network.options.masquerade)
         }
         var bindings: [FirewallPortBinding] = []
-        for endpoint in endpoints.sorted(by: { $0.id < $1.id }) where !endpoint.publishedPorts.isEmpty && endpoint.state != .deleting {
-            guard let network = live.first(where: { $0.id == endpoint.networkID }), !network.options.isInternal else { continue }
-            for port in endpoint.publishedPorts {
-                for container in [endpoint.address, endpoint.addressIPv6].compactMap({ $0?.address }) {
+        var last: NetworkRecord?
+        for index in indices where !endpoints[index].publishedPorts.isEmpty && endpoints[index].state != .deleting {
+            // Endpoints are often all of one network: one lookup per run of them.
+            let network: NetworkRecord
+            if let last, last.id == endpoints[index].networkID {
+                network = last
+            } else {
+                guard let found = live[endpoints[index].networkID] else { continue }
+                network = found
+                last = found
+            }
+            guard !network.options.isInternal else { continue }
+            let addresses = (endpoints[index].address?.address, endpoints[index].addressIPv6?.address)
+            for port in endpoints[index].publishedPorts {
+                for container in [addresses.0, addresses.1] {
+                    guard let container else { continue }
                     if let hostIP = port.hostIP, hostIP.family != container.family { continue }
                     bindings.append(FirewallPortBinding(bridge: network.bridge, proto: port.proto.rawValue, hostIP: port.hostIP,
                                                         hostPort: port.hostPort, containerIP: container,

@@ -52,16 +52,16 @@ extension SwiftnetDriver {
             try mode.admitEndpoint(on: network, records: state, requestsMAC: fromDocker && !request.macAddress.isEmpty)
             // Link names carry 11 hex digits of the id: two ids that share them would share
             // the links (and a roll-back would take the other's). Refused before any change.
-            if let other = state.endpoints.values.first(where: { $0.hostVeth == names.host || $0.containerVeth == names.container }) {
-                throw DriverError.vethNameInUse(names.host, endpointID: request.endpointID, by: other.id)
+            if let other = state.endpoints.linkOwner(host: names.host, container: names.container, except: request.endpointID) {
+                throw DriverError.vethNameInUse(names.host, endpointID: request.endpointID, by: other)
             }
             // Two endpoints of one network with one MAC cannot reach each other (each bridge
             // port learns the other's frames): every endpoint gets its own.
             let takesMAC = mode.takesMAC(on: network)
-            let macsInUse = Set(state.liveEndpoints(of: network.id).map(\.mac))
-            if takesMAC, macsInUse.contains(mac) {
+            if takesMAC, state.endpoints.macInUse(mac, on: network.id) {
                 if fromDocker { throw DriverError.macInUse(mac.description, network: network.id) }
-                mac = SwiftnetDriver.freeMAC(for: address?.address ?? addressIPv6?.address, avoiding: macsInUse)
+                mac = SwiftnetDriver.freeMAC(for: address?.address ?? addressIPv6?.address,
+                                             avoiding: state.endpoints.macsInUse(on: network.id))
             }
             var endpoint = EndpointRecord(id: request.endpointID, networkID: network.id, hostVeth: names.host,
                                           containerVeth: names.container, address: address, addressIPv6: addressIPv6,

@@ -21,9 +21,17 @@ extension SwiftnetDriver {
     /// Renders and applies the firewall for `state` after a change of the records (without
     /// reading the tables back when this process installed the last state; start-up and
     /// `doctor --fix` read them, see `reapplyFirewall`). Returns how many rules and jumps differed.
+    ///
+    /// The endpoint table is handed over as it is rather than copied record by record as
+    /// `firewallRecords` does: this runs on every container start and stop.
     @discardableResult
     func applyFirewall(_ state: DriverState) throws -> Int {
-        let records = firewallRecords(state)
-        return try firewall.applyChange(networks: records.networks, endpoints: records.endpoints)
+        var networks: [NetworkRecord] = []
+        for mode in modes.all {
+            let own = state.networks.values.filter { $0.mode == mode.driverMode }
+            // Modes choose networks; their endpoints are those of the networks chosen.
+            networks += mode.firewallRecords(networks: own, endpoints: [], links: nil).networks
+        }
+        return try firewall.applyChange(networks: networks, endpointTable: state.endpoints)
     }
 }

@@ -2,9 +2,10 @@ import Foundation
 import SwiftnetAddress
 import Synchronization
 
-/// Puts the rendered rules into the host's tables. swiftnet owns five chains (see
-/// `FirewallRules`) and five jumps into them (four for IPv6), and touches nothing else: Docker's chains and
-/// rules are never edited, built-in chains are never flushed.
+/// Puts the rendered rules into the host's tables. swiftnet owns six chains and the bucket
+/// chains of published ports (see `FirewallRules`, `FirewallChains`) and five jumps into them
+/// (four for IPv6), and touches nothing else: Docker's chains and rules are never edited,
+/// built-in chains are never flushed.
 ///
 /// `apply` is idempotent and replaces our chains whole, so the server calls it with the full
 /// desired state after each change and once at start-up.
@@ -13,18 +14,12 @@ package final class Firewall: Sendable {
     /// apply and remove each run several commands; two at once could interleave a stale
     /// state's restore after a newer one. One at a time per process. Holds, per family, the
     /// rendering this process last installed and has not seen disturbed since (see
-    /// `applyChange`).
-    private let serial = Mutex<[IPFamily: Installed]>([:])
+    /// `applyChange`), and the rendered rules of the published ports' buckets.
+    private let serial = Mutex<Memory>(Memory())
 
-    /// A rendering this process installed, and its rules by chain (for the next patch).
-    private struct Installed {
-        var text: String
-        var sections: [FirewallPatch.Section]?
-
-        init(_ text: String, sections: [FirewallPatch.Section]? = nil) {
-            self.text = text
-            self.sections = sections ?? FirewallPatch.Section.parse(text)
-        }
+    private struct Memory {
+        var installed: [IPFamily: [FirewallPatch.Section]] = [:]
+        var cache = FirewallRenderCache()
     }
 
     /// `prefix` names our chains (`SWIFTNET-FORWARD`…); tests use a unique one. It is code,
@@ -42,8 +37,9 @@ package final class Firewall: Sendable {
     /// Renders both families (so invalid input throws before anything runs), then per family:
     /// reads the tables with one `iptables-save`; if our chains differ from the rendering,
     /// one `iptables-restore --noflush -w` fed on stdin creates or empties them and refills
-    /// them in one transaction per table; then each jump the save did not show is checked
-    /// with `-C` and inserted at the top only if really missing.
+    /// them in one transaction per table (and deletes bucket chains of ours the rendering no
+    /// longer has); then each jump the save did not show is checked with `-C` and inserted at
+    /// the top only if really missing.
     ///
     /// The restore goes before the jumps because a jump to a chain that does not exist yet
     /// cannot be checked or inserted; until the jumps exist the new chains are simply not
@@ -53,14 +49,12 @@ package final class Firewall: Sendable {
     /// Returns how many rules and jumps differed from the rendering (0: nothing was changed).
     @discardableResult
     package func apply(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
-        let texts: [(IPFamily, String)] = [
-            (.v4, try FirewallRules.render(networks: networks, bindings: bindings, family: .v4, prefix: prefix)),
-            (.v6, try FirewallRules.render(networks: networks, bindings: bindings, family: .v6, prefix: prefix)),
-        ]
-        return try serial.withLock { installed throws(FirewallError) -> Int in
+        let state = try FirewallState(networks: networks, bindings: bindings)
+        return try serial.withLock { memory throws(FirewallError) -> Int in
             var changed = 0
-            for (family, text) in texts {
-                changed += try applyChecked(text, family: family, installed: &installed)
+            for family in [IPFamily.v4, .v6] {
+                let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache)
+                changed += try applyChecked(sections, family: family, installed: &memory.installed)
             }
             return changed
         }
@@ -69,34 +63,32 @@ package final class Firewall: Sendable {
     /// `apply` for a change the server just made to its records, trusting what this process
     /// installed last instead of reading the tables: a family whose rendering is unchanged is
     /// left alone, and one whose rendering changed gets only the rules that differ
-    /// (`FirewallPatch`). Reading costs an `iptables-save` of every rule of the host per
-    /// family, and a whole restore rewrites every published port: the costs that grow with
-    /// the other endpoints. A patch that does not fit the installed chains (someone removed a
-    /// rule it deletes) fails whole and is followed by `apply`'s full path. Other changes made
+    /// (`FirewallPatch`), which for a container start or stop are the rules of its port
+    /// buckets. Reading costs an `iptables-save` of every rule of the host per family, and a
+    /// whole restore rewrites every published port: the costs that grow with the other
+    /// endpoints. A patch that does not fit the installed chains (someone removed a rule it
+    /// deletes) fails whole and is followed by `apply`'s full path. Other changes made
     /// meanwhile are still found: `ensureJumps` (every few seconds) reads the tables and
     /// forgets a family whose chains differ from what was installed or whose jumps it had to
     /// repair, so the next change takes the full path; `apply` itself (start-up, `doctor
     /// --fix`) and `drift` (the doctor) always read.
     @discardableResult
     package func applyChange(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
-        let texts: [(IPFamily, String)] = [
-            (.v4, try FirewallRules.render(networks: networks, bindings: bindings, family: .v4, prefix: prefix)),
-            (.v6, try FirewallRules.render(networks: networks, bindings: bindings, family: .v6, prefix: prefix)),
-        ]
-        return try serial.withLock { installed throws(FirewallError) -> Int in
+        let state = try FirewallState(networks: networks, bindings: bindings)
+        return try serial.withLock { memory throws(FirewallError) -> Int in
             var changed = 0
-            for (family, text) in texts {
-                guard let last = installed[family] else {
-                    changed += try applyChecked(text, family: family, installed: &installed)
+            for family in [IPFamily.v4, .v6] {
+                let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache)
+                guard let last = memory.installed[family] else {
+                    changed += try applyChecked(sections, family: family, installed: &memory.installed)
                     continue
                 }
-                if last.text == text { continue }
-                installed[family] = nil  // unknown until the restore succeeds
-                let sections = FirewallPatch.Section.parse(text)
-                if let old = last.sections, let sections, let patch = FirewallPatch.between(installed: old, wanted: sections) {
+                if last == sections { continue }
+                memory.installed[family] = nil  // unknown until the restore succeeds
+                if let patch = FirewallPatch.between(installed: last, wanted: sections) {
                     do throws(FirewallError) {
                         try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: patch)
-                        installed[family] = Installed(text, sections: sections)
+                        memory.installed[family] = sections
                         changed += 1
                         continue
                     } catch {
@@ -104,7 +96,7 @@ package final class Firewall: Sendable {
                         // read them and restore whole.
                     }
                 }
-                changed += try applyChecked(text, family: family, installed: &installed)
+                changed += try applyChecked(sections, family: family, installed: &memory.installed)
             }
             return changed
         }
@@ -112,17 +104,35 @@ package final class Firewall: Sendable {
 
     /// One family of `apply`: reads the tables, restores our chains if they differ, repairs
     /// the jumps; remembers the rendering as installed once all of that succeeded.
-    private func applyChecked(_ text: String, family: IPFamily, installed: inout [IPFamily: Installed]) throws(FirewallError) -> Int {
+    private func applyChecked(_ sections: [FirewallPatch.Section], family: IPFamily,
+                              installed: inout [IPFamily: [FirewallPatch.Section]]) throws(FirewallError) -> Int {
         installed[family] = nil
         var changed = 0
+        let text = sections.map(\.text).joined()
         let saved = try saved(family)
         if saved.ours != text {
             changed += max(1, FirewallDifference.compare(expected: text, installed: saved.ours, family: family).count)
-            try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: text)
+            try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"],
+                                    input: Firewall.restoreInput(sections, removing: saved.chains))
         }
         changed += try ensureJumps(family: family, saved: saved)
-        installed[family] = Installed(text)
+        installed[family] = sections
         return changed
+    }
+
+    /// The rendering as restore input, plus the deletion of every chain of ours that `existing`
+    /// (per table) holds and the rendering does not declare: bucket chains emptied while this
+    /// process did not watch, or any chain left by an older layout's name. Declaring empties
+    /// it first, so its rules go with it; the jumps to it are in chains the rendering refills.
+    static func restoreInput(_ sections: [FirewallPatch.Section], removing existing: [String: [String]]) -> String {
+        sections.map { section in
+            let declared = Set(section.chains)
+            let stale = (existing[section.table] ?? []).filter { !declared.contains($0) }
+            guard !stale.isEmpty else { return section.text }
+            let text = section.text
+            return String(text.dropLast("COMMIT\n".count))
+                + stale.map { ":\($0) - [0:0]\n-X \($0)\n" }.joined() + "COMMIT\n"
+        }.joined()
     }
 
     /// Puts back missing jumps and moves the FORWARD jump back to its place (right after the
@@ -131,13 +141,13 @@ package final class Firewall: Sendable {
     /// then let their traffic into ours before our isolation drops see it. The server calls
     /// this every few seconds as well as in `apply`.
     package func ensureJumps() throws(FirewallError) {
-        try serial.withLock { installed throws(FirewallError) in
+        try serial.withLock { memory throws(FirewallError) in
             for family in [IPFamily.v4, .v6] {
                 let saved = try saved(family)
                 // Someone else changed our chains (or flushed everything): the next change
                 // must read the tables again rather than trust the remembered rendering.
-                if let last = installed[family], saved.ours != last.text { installed[family] = nil }
-                if try ensureJumps(family: family, saved: saved) > 0 { installed[family] = nil }
+                if let last = memory.installed[family], saved.ours != last.map(\.text).joined() { memory.installed[family] = nil }
+                if try ensureJumps(family: family, saved: saved) > 0 { memory.installed[family] = nil }
             }
         }
     }
@@ -179,8 +189,8 @@ package final class Firewall: Sendable {
     /// Carries on after a failure so that as much as possible is gone, then throws the first
     /// error. Nothing is left behind when it returns.
     package func remove() throws(FirewallError) {
-        try serial.withLock { installed throws(FirewallError) in
-            installed = [:]
+        try serial.withLock { memory throws(FirewallError) in
+            memory.installed = [:]
             var firstError: FirewallError?
             func attempt(_ step: () throws(FirewallError) -> Void) {
                 do throws(FirewallError) { try step() } catch { if firstError == nil { firstError = error } }

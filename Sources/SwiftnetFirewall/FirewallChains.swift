@@ -1,8 +1,15 @@
 import SwiftnetAddress
 
 /// The names of swiftnet's own chains for one prefix. Everything the firewall creates is one
-/// of these five chains or a jump into them, so "ours" is decided by exact name, never by a
-/// pattern that could catch someone else's chain.
+/// of these six chains, one of the bucket chains below, or a jump into them, so "ours" is
+/// decided by exact name, never by a pattern that could catch someone else's chain.
+///
+/// Published ports are spread over `bucketCount` buckets by container address (see
+/// `bucket(of:)`): each bucket has a chain per kind of rule (`P-ACCEPT-07`, `P-DNAT-07`,
+/// `P-HAIRPIN-07`), and exists only while it holds rules. A container start or stop then
+/// changes one small chain of each kind: `iptables-restore` (nft backend) reads every rule of
+/// a chain it inserts into or deletes from, so patching one chain that holds every published
+/// port cost as much as all the ports on the host.
 package struct FirewallChains: Sendable, Equatable {
     package let prefix: String
     /// filter: jumped to from FORWARD; decides every packet in or out of a swiftnet bridge.
@@ -16,6 +23,15 @@ package struct FirewallChains: Sendable, Equatable {
     /// raw: jumped to from PREROUTING (IPv4); drops what containers send to the host's
     /// loopback addresses, which `route_localnet=1` on the bridges would otherwise deliver.
     package let loopback: String
+    /// filter: jumped to from each network's part of `forward`; jumps to the ACCEPT buckets
+    /// of published ports.
+    package let accept: String
+
+    /// Buckets of published ports. Fixed: the bucket of a port is part of the rendering, so it
+    /// must not change with the number of ports (a restart re-renders byte for byte). 32
+    /// keeps each bucket to ~30 rules at 1,000 publishing containers and the chain list short
+    /// (`iptables-restore` lists every chain of a table on each run).
+    package static let bucketCount = 32
 
     /// The prefix is code, not request data, but it is still checked: it becomes chain names
     /// (at most 28 bytes, so at most 16 for the prefix with "-POSTROUTING"), and a prefix
@@ -35,19 +51,45 @@ package struct FirewallChains: Sendable, Equatable {
         postrouting = prefix + "-POSTROUTING"
         dnat = prefix + "-DNAT"
         loopback = prefix + "-LOOPBACK"
+        accept = prefix + "-ACCEPT"
     }
 
-    /// Our chains in the filter table.
-    package var filter: [String] { [forward, isolation] }
-    /// Our chains in the nat table.
+    /// Our fixed chains in the filter table (declared whenever rules are rendered).
+    package var filter: [String] { [forward, isolation, accept] }
+    /// Our fixed chains in the nat table.
     package var nat: [String] { [dnat, postrouting] }
     /// Our chains in the raw table.
     package var raw: [String] { [loopback] }
 
-    /// Every table we have chains in for `family`, in the order the rendering and
-    /// `iptables-save` comparisons use. The raw chain is IPv4's alone (the loopback drop has
-    /// no IPv6 twin), so a kernel without ip6tables' raw table loses nothing.
+    /// filter: ACCEPTs for the published ports of bucket `index`, jumped to from `accept`.
+    package func acceptBucket(_ index: Int) -> String { accept + FirewallChains.suffix(index) }
+    /// nat: DNATs of bucket `index`, jumped to from `dnat`.
+    package func dnatBucket(_ index: Int) -> String { dnat + FirewallChains.suffix(index) }
+    /// nat: hairpin masquerades of bucket `index`, jumped to from `postrouting`.
+    package func hairpinBucket(_ index: Int) -> String { prefix + "-HAIRPIN" + FirewallChains.suffix(index) }
+
+    private static func suffix(_ index: Int) -> String { index < 10 ? "-0\(index)" : "-\(index)" }
+
+    /// Every table we may have chains in for `family`, and every name we may give a chain
+    /// there (bucket chains included, whether they exist or not), in the order the rendering
+    /// and `iptables-save` comparisons use. The raw chain is IPv4's alone (the loopback drop
+    /// has no IPv6 twin), so a kernel without ip6tables' raw table loses nothing.
     package func byTable(family: IPFamily) -> [(table: String, chains: [String])] {
-        family == .v4 ? [("filter", filter), ("nat", nat), ("raw", raw)] : [("filter", filter), ("nat", nat)]
+        let buckets = 0..<FirewallChains.bucketCount
+        let filter = self.filter + buckets.map(acceptBucket)
+        let nat = self.nat + buckets.map(dnatBucket) + buckets.map(hairpinBucket)
+        return family == .v4 ? [("filter", filter), ("nat", nat), ("raw", raw)] : [("filter", filter), ("nat", nat)]
+    }
+
+    /// The bucket of a container address: FNV-1a over its bytes, so that it is the same in
+    /// every process and release (the rendering must not change across a restart).
+    package static func bucket(of address: IPAddress) -> Int {
+        var hash: UInt32 = 2_166_136_261
+        let count = address.family == .v4 ? 4 : 16
+        for index in 0..<count {
+            hash ^= UInt32(truncatingIfNeeded: address.value >> UInt128(8 * (count - 1 - index)))
+            hash = hash &* 16_777_619
+        }
+        return Int(hash % UInt32(bucketCount))
     }
 }

@@ -17,12 +17,17 @@ enum FirewallPatch {
     }
 
     /// The same on parsed renderings (the installed one is kept parsed, see `Firewall`).
+    /// Chains only one of the two declares are bucket chains of published ports: a new one
+    /// is declared (created) before any rule can jump to it, and one that is gone is emptied
+    /// and deleted after the jumps to it are.
     static func between(installed old: [Section], wanted new: [Section]) -> String? {
         guard old.map(\.table) == new.map(\.table) else { return nil }
         var patch = ""
         for (before, after) in zip(old, new) {
-            guard before.chains == after.chains else { return nil }
-            var lines: [String] = []
+            if before == after { continue }
+            let kept = Set(before.chains), wanted = Set(after.chains)
+            let gone = before.chains.filter { !wanted.contains($0) }
+            var lines: [String] = after.chains.filter { !kept.contains($0) }.map { ":\($0) - [0:0]" }
             for chain in after.chains {
                 let was = before.rules[chain] ?? [], now = after.rules[chain] ?? []
                 if was == now { continue }
@@ -33,7 +38,9 @@ enum FirewallPatch {
                     tail += 1
                 }
                 let removed = was[head..<(was.count - tail)], added = now[head..<(now.count - tail)]
-                if removed.count + added.count > max(16, now.count / 2) {
+                if !kept.contains(chain) {
+                    lines += now.map { "-A \(chain) \($0)" }
+                } else if removed.count + added.count > max(16, now.count / 2) {
                     lines.append(":\(chain) - [0:0]")
                     lines += now.map { "-A \(chain) \($0)" }
                 } else {
@@ -41,16 +48,27 @@ enum FirewallPatch {
                     lines += added.enumerated().map { "-I \(chain) \(head + $0.offset + 1) \($0.element)" }
                 }
             }
+            for chain in gone { lines += [":\(chain) - [0:0]", "-X \(chain)"] }
             if !lines.isEmpty { patch += "*\(after.table)\n" + lines.joined(separator: "\n") + "\nCOMMIT\n" }
         }
         return patch
     }
 
     /// One table of a rendering: its declared chains in order and each chain's rules.
-    struct Section {
+    struct Section: Equatable {
         var table: String
         var chains: [String] = []
         var rules: [String: [String]] = [:]
+
+        /// `iptables-restore` input declaring the chains (which empties them) and refilling them.
+        var text: String {
+            var text = "*\(table)\n"
+            for chain in chains { text += ":\(chain) - [0:0]\n" }
+            for chain in chains {
+                for rule in rules[chain] ?? [] { text += "-A \(chain) \(rule)\n" }
+            }
+            return text + "COMMIT\n"
+        }
 
         /// nil for text that is not in `RuleTable.text`'s layout. Reads bytes, not
         /// characters: the text is ASCII (`FirewallState` checks every name), and splitting

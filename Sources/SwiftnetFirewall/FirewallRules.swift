@@ -9,8 +9,14 @@ import SwiftnetAddress
 ///   FORWARD policy (DROP under Docker, ACCEPT without it) decide our traffic.
 /// - filter `P-ISOLATION`: entered for packets leaving a swiftnet bridge for another
 ///   interface; drops those heading for any swiftnet bridge or Docker bridge.
-/// - nat `P-POSTROUTING`, jumped to from POSTROUTING: masquerade.
-/// - nat `P-DNAT`, jumped to from PREROUTING and OUTPUT for local destinations: published ports.
+/// - filter `P-ACCEPT`, jumped to from `P-FORWARD` for packets entering a network with
+///   published ports: jumps to the buckets `P-ACCEPT-NN` that accept them.
+/// - nat `P-POSTROUTING`, jumped to from POSTROUTING: masquerade; jumps to the buckets
+///   `P-HAIRPIN-NN` (containers reaching their own published ports).
+/// - nat `P-DNAT`, jumped to from PREROUTING and OUTPUT for local destinations: jumps to the
+///   buckets `P-DNAT-NN` of published ports.
+/// Buckets group published ports by container address (`FirewallChains.bucket(of:)`) and
+/// exist only while they hold rules.
 /// - raw `P-LOOPBACK`, jumped to from PREROUTING (IPv4): drops packets that arrive on a
 ///   swiftnet bridge addressed to 127.0.0.0/8. Every bridge has `route_localnet=1` so that
 ///   the host's own connections to a port published on 127.0.0.1 can be DNAT'ed out of it;
@@ -34,11 +40,32 @@ package enum FirewallRules {
                               prefix: String = "SWIFTNET") throws(FirewallError) -> String {
         let chains = try FirewallChains(prefix: prefix)
         let state = try FirewallState(networks: networks, bindings: bindings)
-        let published = state.liveBindings(family: family)
+        var cache = FirewallRenderCache()
+        return sections(state, family: family, chains: chains, cache: &cache).map(\.text).joined()
+    }
+
+    /// The rendering of a checked state as sections (see `FirewallPatch`). The rules of the
+    /// published ports are taken from `cache` for every bucket whose bindings did not change
+    /// since the last rendering, so a change costs the rendering of its own bucket and of the
+    /// networks, not of every port on the host.
+    static func sections(_ state: FirewallState, family: IPFamily, chains: FirewallChains,
+                         cache: inout FirewallRenderCache) -> [FirewallPatch.Section] {
         var filter = RuleTable(name: "filter", chains: chains.filter)
         var nat = RuleTable(name: "nat", chains: chains.nat)
         var raw = RuleTable(name: "raw", chains: chains.raw)
         let forward = chains.forward
+
+        var buckets = [[FirewallPortBinding]](repeating: [], count: FirewallChains.bucketCount)
+        var publishing: Set<String> = []
+        var last = ""
+        for binding in state.live where binding.containerIP.family == family {
+            buckets[FirewallChains.bucket(of: binding.containerIP)].append(binding)
+            // Bindings are often all of one network: hash a name once per run of them.
+            if binding.bridge != last {
+                publishing.insert(binding.bridge)
+                last = binding.bridge
+            }
+        }
 
         for network in state.networks {
             let bridge = network.bridge
@@ -62,9 +89,12 @@ package enum FirewallRules {
                 filter.append(forward, "-i \(docker) -o \(bridge) -j DROP")
             }
             filter.append(forward, "-o \(bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
-            let mine = published.filter { $0.bridge == bridge }
-            for binding in mine.sorted(by: byContainer) {
-                filter.append(forward, "-d \(host(binding.containerIP)) -o \(bridge) -p \(binding.proto) -m \(binding.proto) --dport \(binding.containerPort) -j ACCEPT")
+            // Published ports: the bucket chains hold an ACCEPT per port, each naming this
+            // bridge with -o, so only this network's match here. Placed after the isolation
+            // jump, as the ACCEPTs themselves were: a DNAT'ed packet from another swiftnet
+            // network is dropped before it gets here.
+            if publishing.contains(bridge) {
+                filter.append(forward, "-o \(bridge) -j \(chains.accept)")
             }
             // The way out: to the uplink, or any interface that is not a bridge of ours or Docker's.
             filter.append(forward, "-i \(bridge) ! -o \(bridge) -j ACCEPT")
@@ -78,17 +108,10 @@ package enum FirewallRules {
                     nat.append(chains.postrouting, "-s \(subnet) ! -o \(bridge) -j MASQUERADE")
                 }
             }
-            if !mine.isEmpty {
+            if publishing.contains(bridge) {
                 // Host-originated connections to a published port (127.0.0.1:PORT, DNAT'ed into
                 // the bridge with route_localnet=1) need a source the container can answer.
                 nat.append(chains.postrouting, "-o \(bridge) -m addrtype --src-type LOCAL -j MASQUERADE")
-                // A container reaching its own published port: the packet goes back out of the
-                // port it came in by (needs hairpin mode on the bridge port); the source must
-                // change or the container would answer itself directly.
-                for binding in mine.sorted(by: byContainer) {
-                    let address = host(binding.containerIP)
-                    nat.append(chains.postrouting, "-s \(address) -d \(address) -p \(binding.proto) -m \(binding.proto) --dport \(binding.containerPort) -j MASQUERADE")
-                }
             }
         }
 
@@ -101,19 +124,52 @@ package enum FirewallRules {
             }
         }
 
-        // Published ports. No `! -i BRIDGE`: there is no userland proxy behind these rules to
-        // catch what they skip, so a container reaching a published port of its own network
-        // through a host address is DNAT'ed like everyone else; the reply is bridged straight
-        // back and br_netfilter's conntrack undoes the DNAT on it. From another swiftnet
-        // network the DNAT'ed packet is dropped by isolation, as on Docker's own bridges.
-        for binding in published.sorted(by: byHostPort) {
+        // Published ports, per bucket (see `FirewallChains`). Within a bucket the order is the
+        // bindings' own, so the text depends on the set of bindings only. The jumps go into
+        // the buckets unconditionally: the rules of different buckets never match the same
+        // packet (one host port has one binding, one container port one ACCEPT), so the
+        // buckets' order decides nothing.
+        for (index, bindings) in buckets.enumerated() where !bindings.isEmpty {
+            let rules = cache.rules(bucket: index, family: family, bindings: bindings)
+            filter.declare(chains.acceptBucket(index), rules: rules.accept)
+            filter.append(chains.accept, "-j \(chains.acceptBucket(index))")
+            nat.declare(chains.dnatBucket(index), rules: rules.dnat)
+            nat.append(chains.dnat, "-j \(chains.dnatBucket(index))")
+            nat.declare(chains.hairpinBucket(index), rules: rules.hairpin)
+            nat.append(chains.postrouting, "-j \(chains.hairpinBucket(index))")
+        }
+
+        return [filter.section, nat.section] + (family == .v4 ? [raw.section] : [])
+    }
+
+    /// The rules of one bucket's bindings (all of one family, on networks that are not
+    /// internal), deduplicated as `RuleTable.append` does.
+    static func bucketRules(_ bindings: [FirewallPortBinding]) -> FirewallRenderCache.Rules {
+        var accept: [String] = [], dnat: [String] = [], hairpin: [String] = []
+        var seenAccept: Set<String> = [], seenHairpin: Set<String> = []
+        for binding in bindings.sorted(by: byContainer) {
+            let address = host(binding.containerIP)
+            let match = "-p \(binding.proto) -m \(binding.proto) --dport \(binding.containerPort)"
+            let acceptRule = "-d \(address) -o \(binding.bridge) \(match) -j ACCEPT"
+            if seenAccept.insert(acceptRule).inserted { accept.append(acceptRule) }
+            // A container reaching its own published port: the packet goes back out of the
+            // port it came in by (needs hairpin mode on the bridge port); the source must
+            // change or the container would answer itself directly.
+            let hairpinRule = "-s \(address) -d \(address) \(match) -j MASQUERADE"
+            if seenHairpin.insert(hairpinRule).inserted { hairpin.append(hairpinRule) }
+        }
+        // No `! -i BRIDGE`: there is no userland proxy behind these rules to catch what they
+        // skip, so a container reaching a published port of its own network through a host
+        // address is DNAT'ed like everyone else; the reply is bridged straight back and
+        // br_netfilter's conntrack undoes the DNAT on it. From another swiftnet network the
+        // DNAT'ed packet is dropped by isolation, as on Docker's own bridges.
+        for binding in bindings.sorted(by: byHostPort) {
             let destination = binding.hostIP.map { "-d \(host($0)) " } ?? ""
             let target = binding.containerIP.family == .v6 ? "[\(binding.containerIP)]:\(binding.containerPort)"
                                                            : "\(binding.containerIP):\(binding.containerPort)"
-            nat.append(chains.dnat, "\(destination)-p \(binding.proto) -m \(binding.proto) --dport \(binding.hostPort) -j DNAT --to-destination \(target)")
+            dnat.append("\(destination)-p \(binding.proto) -m \(binding.proto) --dport \(binding.hostPort) -j DNAT --to-destination \(target)")
         }
-
-        return filter.text + nat.text + (family == .v4 ? raw.text : "")
+        return FirewallRenderCache.Rules(accept: accept, dnat: dnat, hairpin: hairpin)
     }
 
     /// The jumps from built-in chains into ours, as argument arrays for `iptables -w -C/-I/-D`.

@@ -1,17 +1,20 @@
 import SwiftnetAddress
 
 /// The desired state after every check: every string that will reach the rules text has been
-/// matched against a whitelist, bindings are normalised, and both lists are sorted so that the
-/// rendered text depends on the set of networks and bindings, not on the order the caller
-/// happened to hold them in (a re-render after a restart is then byte-identical).
+/// matched against a whitelist, bindings are normalised, networks are sorted and the rendering
+/// sorts the bindings of each bucket, so that the rendered text depends on the set of networks
+/// and bindings, not on the order the caller happened to hold them in (a re-render after a
+/// restart is then byte-identical).
 ///
 /// Everything is checked for both families in every rendering, so a bad IPv6 binding cannot
 /// slip through because only the IPv4 text was looked at.
 struct FirewallState {
     /// Sorted by bridge name.
     let networks: [FirewallNetwork]
-    /// Normalised (unspecified host address = nil), without exact duplicates, sorted.
-    let bindings: [FirewallPortBinding]
+    /// The bindings that are programmed (not those of internal networks), normalised
+    /// (unspecified host address = nil), without exact duplicates, in the caller's order (which
+    /// the rendering's cache uses to find a bucket unchanged without sorting it).
+    let live: [FirewallPortBinding]
 
     /// Docker's own bridges, matched from our rules to keep the two apart (`+` is iptables'
     /// interface wildcard). A swiftnet bridge may not use these names.
@@ -29,14 +32,37 @@ struct FirewallState {
         }
         self.networks = byBridge.values.sorted { $0.bridge < $1.bridge }
 
-        var checked: Set<FirewallPortBinding> = []
+        // Two different bindings on one host port would make the second DNAT rule dead: refuse,
+        // as dockerd's port allocator does. Bindings of internal networks are never programmed.
+        // One pass, no allocation per binding: this runs on every container start and stop.
+        var live: [FirewallPortBinding] = []
+        live.reserveCapacity(bindings.count)
+        var onPort: [HostPort: FirewallPortBinding] = [:]
+        onPort.reserveCapacity(bindings.count)
+        var moreOnPort: [HostPort: [FirewallPortBinding]] = [:]
+        var last: FirewallNetwork?
         for var binding in bindings {
-            try FirewallState.checkBridge(binding.bridge)
-            guard let network = byBridge[binding.bridge] else { throw .unknownBridge(binding.bridge) }
-            guard ["tcp", "udp", "sctp"].contains(binding.proto) else { throw .invalidProtocol(binding.proto) }
-            for port in [binding.hostPort, binding.containerPort] where !(1...65535).contains(port) {
-                throw .invalidPort(port)
+            // A bridge found among the networks was checked with them.
+            let network: FirewallNetwork
+            if let last, last.bridge == binding.bridge {
+                network = last
+            } else {
+                guard let found = byBridge[binding.bridge] else {
+                    try FirewallState.checkBridge(binding.bridge)
+                    throw .unknownBridge(binding.bridge)
+                }
+                network = found
+                last = found
             }
+            let proto: UInt8
+            switch binding.proto {
+            case "tcp": proto = 6
+            case "udp": proto = 17
+            case "sctp": proto = 132
+            default: throw .invalidProtocol(binding.proto)
+            }
+            if !(1...65535).contains(binding.hostPort) { throw .invalidPort(binding.hostPort) }
+            if !(1...65535).contains(binding.containerPort) { throw .invalidPort(binding.containerPort) }
             // dockerd sends 0.0.0.0 / :: for "every address"; `-d 0.0.0.0/32` would match nothing.
             if let host = binding.hostIP, host.value == 0 { binding.hostIP = nil }
             if let host = binding.hostIP, host.family != binding.containerIP.family {
@@ -45,26 +71,33 @@ struct FirewallState {
             guard network.subnets.contains(where: { $0.contains(binding.containerIP) }) else {
                 throw .containerOutsideNetwork(FirewallState.describe(binding))
             }
-            checked.insert(binding)
-        }
-        self.bindings = checked.sorted(by: FirewallState.order)
-
-        // Two different bindings on one host port would make the second DNAT rule dead: refuse,
-        // as dockerd's port allocator does. Bindings of internal networks are never programmed.
-        var byHostPort: [String: [FirewallPortBinding]] = [:]
-        for binding in self.bindings where byBridge[binding.bridge]?.isInternal == false {
-            let key = "\(binding.containerIP.family) \(binding.proto) \(binding.hostPort)"
-            for other in byHostPort[key, default: []] where other.hostIP == nil || binding.hostIP == nil || other.hostIP == binding.hostIP {
-                throw .portConflict(FirewallState.describe(other), FirewallState.describe(binding))
+            guard !network.isInternal else { continue }
+            let key = HostPort(family: binding.containerIP.family, proto: proto, port: binding.hostPort)
+            if let first = onPort[key] {
+                var duplicate = false
+                for other in [first] + (moreOnPort[key] ?? []) {
+                    // An exact duplicate is one binding.
+                    if other == binding { duplicate = true; break }
+                    if other.hostIP == nil || binding.hostIP == nil || other.hostIP == binding.hostIP {
+                        // Named in a fixed order, whatever order the caller held them in.
+                        let (one, two) = FirewallState.order(other, binding) ? (other, binding) : (binding, other)
+                        throw .portConflict(FirewallState.describe(one), FirewallState.describe(two))
+                    }
+                }
+                if duplicate { continue }
+                moreOnPort[key, default: []].append(binding)
+            } else {
+                onPort[key] = binding
             }
-            byHostPort[key, default: []].append(binding)
+            live.append(binding)
         }
+        self.live = live
     }
 
-    /// The bindings of one family that are programmed (not those of internal networks).
-    func liveBindings(family: IPFamily) -> [FirewallPortBinding] {
-        let internalBridges = Set(networks.filter(\.isInternal).map(\.bridge))
-        return bindings.filter { $0.containerIP.family == family && !internalBridges.contains($0.bridge) }
+    private struct HostPort: Hashable {
+        var family: IPFamily
+        var proto: UInt8
+        var port: Int
     }
 
     /// An interface name iptables takes literally: ASCII letters, digits, '_', '.', '-', at most

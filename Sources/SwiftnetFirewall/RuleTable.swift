@@ -7,14 +7,20 @@
 /// refused line leaves the old rules in place.
 struct RuleTable {
     let name: String
-    let chains: [String]
+    private var chains: Set<String>
     private var rules: [String: [String]] = [:]
     private var seen: [String: Set<String>] = [:]
 
     init(name: String, chains: [String]) {
         self.name = name
-        // iptables-save lists user chains in byte order of their names.
-        self.chains = chains.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        self.chains = Set(chains)
+    }
+
+    /// Declares one more chain (a bucket of published ports), with its rules as rendered
+    /// already (unique, in order).
+    mutating func declare(_ chain: String, rules chainRules: [String]) {
+        precondition(chains.insert(chain).inserted, "chain \(chain) declared twice")
+        if !chainRules.isEmpty { rules[chain] = chainRules }
     }
 
     /// Appends `-A chain rule`; a rule already in the chain is not repeated (two bindings of
@@ -25,13 +31,11 @@ struct RuleTable {
         rules[chain, default: []].append(rule)
     }
 
-    var text: String {
-        var lines = ["*\(name)"]
-        lines += chains.map { ":\($0) - [0:0]" }
-        for chain in chains {
-            lines += (rules[chain] ?? []).map { "-A \(chain) \($0)" }
-        }
-        lines.append("COMMIT")
-        return lines.joined(separator: "\n") + "\n"
+    /// The table as a patchable section; iptables-save lists user chains in byte order of
+    /// their names (String's order, for the ASCII names `FirewallChains` allows).
+    var section: FirewallPatch.Section {
+        FirewallPatch.Section(table: name, chains: chains.sorted(), rules: rules)
     }
+
+    var text: String { section.text }
 }

@@ -7,6 +7,8 @@ struct SavedTables {
     /// Sections filter, nat and raw with our declarations and rules, counters zeroed; a chain that
     /// does not exist is missing from its section.
     let ours: String
+    /// Per table, the names of our chains that exist.
+    let chains: [String: [String]]
     /// Per table, the rules outside our chains that target one of our chains, as printed.
     let jumps: [String: [String]]
     /// Per table and chain outside ours, the rules as printed, in order.
@@ -24,6 +26,7 @@ struct SavedTables {
         let tables = Dictionary(uniqueKeysWithValues: chains.byTable(family: family).map { ($0.table, Set($0.chains)) })
         let targets = Set(chains.byTable(family: family).flatMap(\.chains))
         var declarations: [String: [String]] = [:]
+        var names: [String: [String]] = [:]
         var rules: [String: [String]] = [:]
         var jumps: [String: [String]] = [:]
         var otherRules: [String: [String: [String]]] = [:]
@@ -34,7 +37,10 @@ struct SavedTables {
                 table = String(line.dropFirst())
             } else if line.hasPrefix(":") {
                 let name = String(words[0].dropFirst())
-                if tables[table]?.contains(name) == true { declarations[table, default: []].append(":\(name) - [0:0]") }
+                if tables[table]?.contains(name) == true {
+                    declarations[table, default: []].append(":\(name) - [0:0]")
+                    names[table, default: []].append(name)
+                }
             } else if words.count >= 2, words[0] == "-A" {
                 if tables[table]?.contains(String(words[1])) == true {
                     rules[table, default: []].append(String(line))
@@ -50,6 +56,7 @@ struct SavedTables {
         ours = chains.byTable(family: family).map(\.table).map { name in
             (["*\(name)"] + declarations[name, default: []] + rules[name, default: []] + ["COMMIT"]).joined(separator: "\n") + "\n"
         }.joined()
+        self.chains = names
         self.jumps = jumps
         self.otherRules = otherRules
     }

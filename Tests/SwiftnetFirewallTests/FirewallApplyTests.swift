@@ -125,8 +125,10 @@ final class FirewallApplyTests: XCTestCase {
         for family in [IPFamily.v4, .v6] {
             XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, bindings, family))
         }
-        try HostCommand.must(["/usr/sbin/iptables", "-t", "nat", "-F", "\(prefix)-DNAT"])
-        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", "\(prefix)-DNAT"])
+        // The chains holding the DNATs of bindings 0 (IPv4) and 2 (IPv6): the buckets of their addresses.
+        let chains = try FirewallChains(prefix: prefix)
+        try HostCommand.must(["/usr/sbin/iptables", "-t", "nat", "-F", chains.dnatBucket(FirewallChains.bucket(of: bindings[0].containerIP))])
+        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", chains.dnatBucket(FirewallChains.bucket(of: bindings[2].containerIP))])
         var changed = bindings
         changed[0].hostPort = 40081  // an IPv4 binding: only the IPv4 rendering changes
         XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: changed), 0)
@@ -171,6 +173,42 @@ final class FirewallApplyTests: XCTestCase {
         try check(networks, [], "after a rule was deleted by hand")
     }
 
+    /// Start-up after an upgrade from the layout without buckets (published ports' rules in
+    /// the DNAT, FORWARD and POSTROUTING chains themselves), with a bucket chain the state no
+    /// longer renders left behind as well: `apply` (what reconciliation runs) leaves exactly
+    /// the rendering, the stale chain deleted.
+    func testApplyCleansUpTheOldLayoutAndStaleBucketChains() throws {
+        let (networks, bindings) = state()
+        let chains = try FirewallChains(prefix: prefix)
+        let used = Set(bindings.map { FirewallChains.bucket(of: $0.containerIP) })
+        let stale = try XCTUnwrap((0..<FirewallChains.bucketCount).first { !used.contains($0) })
+        let old = """
+            *filter
+            :\(prefix)-FORWARD - [0:0]
+            :\(prefix)-ISOLATION - [0:0]
+            -A \(prefix)-FORWARD -d 10.250.1.2/32 -o \(bridgeA) -p tcp -m tcp --dport 80 -j ACCEPT
+            -A \(prefix)-FORWARD -o \(bridgeA) -j DROP
+            COMMIT
+            *nat
+            :\(prefix)-DNAT - [0:0]
+            :\(prefix)-POSTROUTING - [0:0]
+            :\(chains.dnatBucket(stale)) - [0:0]
+            -A \(prefix)-DNAT -p tcp -m tcp --dport 40080 -j DNAT --to-destination 10.250.1.2:80
+            -A \(prefix)-DNAT -j \(chains.dnatBucket(stale))
+            -A \(chains.dnatBucket(stale)) -p tcp -m tcp --dport 40999 -j DNAT --to-destination 10.250.1.99:80
+            -A \(prefix)-POSTROUTING -s 10.250.1.2/32 -d 10.250.1.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
+            COMMIT
+
+            """
+        try HostCommand.must(["/usr/sbin/iptables-restore", "--noflush", "-w"], input: old)
+        XCTAssertGreaterThan(try firewall.apply(networks: networks, bindings: bindings), 0)
+        for family in [IPFamily.v4, .v6] {
+            XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, bindings, family), "\(family)")
+        }
+        XCTAssertFalse(HostCommand.run(["/usr/sbin/iptables-save", "-t", "nat"]).stdout.contains(chains.dnatBucket(stale)))
+        XCTAssertEqual(try firewall.apply(networks: networks, bindings: bindings), 0, "converged")
+    }
+
     /// A new state replaces the old one whole: nothing of the old rules survives.
     func testApplyReplacesThePreviousState() throws {
         let (networks, bindings) = state()
@@ -192,6 +230,7 @@ final class FirewallApplyTests: XCTestCase {
         for family in [IPFamily.v4, .v6] {
             XCTAssertEqual(try firewall.savedRules(family: family), """
                 *filter
+                :\(prefix)-ACCEPT - [0:0]
                 :\(prefix)-FORWARD - [0:0]
                 :\(prefix)-ISOLATION - [0:0]
                 COMMIT

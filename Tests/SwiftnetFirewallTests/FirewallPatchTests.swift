@@ -1,3 +1,4 @@
+import SwiftnetAddress
 import XCTest
 @testable import SwiftnetFirewall
 
@@ -22,10 +23,90 @@ final class FirewallPatchTests: XCTestCase {
         XCTAssertEqual(FirewallPatch.between(installed: before, wanted: after), "*filter\n:P-FORWARD - [0:0]\n-A P-FORWARD -j DROP\nCOMMIT\n")
     }
 
-    func testOtherChainsOrTablesGiveNoPatch() {
-        let other = "*filter\n:P-OTHER - [0:0]\nCOMMIT\n*nat\n:P-DNAT - [0:0]\nCOMMIT\n"
-        XCTAssertNil(FirewallPatch.between(installed: Self.text([]), wanted: other))
+    func testOtherTablesGiveNoPatch() {
         XCTAssertNil(FirewallPatch.between(installed: Self.text([]), wanted: "*filter\n:P-FORWARD - [0:0]\nCOMMIT\n"))
         XCTAssertNil(FirewallPatch.between(installed: "garbage", wanted: Self.text([])))
+    }
+}
+
+/// The cost of a container start or stop must not follow the number of published ports on
+/// the host: `iptables-restore` reads every rule of each chain a patch inserts into or
+/// deletes from, so a patch may only touch small chains.
+final class FirewallPatchFlatnessTests: XCTestCase {
+    let network = FirewallNetwork(bridge: "swn-flat", subnets: [IPPrefix("10.60.0.0/16")!])
+
+    func binding(_ n: Int) -> FirewallPortBinding {
+        FirewallPortBinding(bridge: "swn-flat", proto: "tcp", hostPort: 30_000 + n,
+                            containerIP: IPAddress("10.60.\(n / 250).\(n % 250 + 2)")!, containerPort: 80)
+    }
+
+    func sections(_ bindings: [FirewallPortBinding]) throws -> [FirewallPatch.Section] {
+        try XCTUnwrap(FirewallPatch.Section.parse(try FirewallRules.render(networks: [network], bindings: bindings, family: .v4)))
+    }
+
+    /// The chains a patch names, with how many rules each holds in `wanted`.
+    func touched(_ patch: String, wanted: [FirewallPatch.Section]) -> [String: Int] {
+        var sizes: [String: Int] = [:]
+        for line in patch.split(separator: "\n") where line.hasPrefix("-") || line.hasPrefix(":") {
+            let chain = line.hasPrefix(":") ? String(line.dropFirst().split(separator: " ")[0]) : String(line.split(separator: " ")[1])
+            sizes[chain] = wanted.compactMap { $0.rules[chain]?.count }.first ?? 0
+        }
+        return sizes
+    }
+
+    func testAStartOrStopAmongAThousandPublishedPortsPatchesOnlySmallChains() throws {
+        let thousand = (0..<1_000).map(binding)
+        let before = try sections(thousand)
+        let after = try sections(thousand + [binding(1_000)])
+        let start = try XCTUnwrap(FirewallPatch.between(installed: before, wanted: after))
+        let stop = try XCTUnwrap(FirewallPatch.between(installed: after, wanted: before))
+        for (name, patch, wanted) in [("start", start, after), ("stop", stop, before)] {
+            let chains = touched(patch, wanted: wanted)
+            XCTAssertEqual(patch.split(separator: "\n").filter { $0.hasPrefix("-") }.count, 3, "\(name): a DNAT, an ACCEPT, a hairpin\n\(patch)")
+            XCTAssertEqual(chains.count, 3, "\(name): \(chains)")
+            XCTAssertLessThanOrEqual(chains.values.max() ?? 0, 100, "\(name): every chain it touches is small: \(chains)")
+        }
+    }
+
+    /// A bucket's first port creates its chains before the jumps to them; its last port going
+    /// deletes the jumps, then empties and deletes the chains, in the same transaction.
+    func testABucketIsCreatedWithItsFirstPortAndDeletedWithItsLast() throws {
+        let chains = try FirewallChains(prefix: "SWIFTNET")
+        let first = binding(0)
+        let bucket = FirewallChains.bucket(of: first.containerIP)
+        let other = try XCTUnwrap((1..<200).map(binding).first { FirewallChains.bucket(of: $0.containerIP) != bucket })
+        let without = try sections([other]), with = try sections([other, first])
+        let create = try XCTUnwrap(FirewallPatch.between(installed: without, wanted: with)).split(separator: "\n").map(String.init)
+        for chain in [chains.acceptBucket(bucket), chains.dnatBucket(bucket), chains.hairpinBucket(bucket)] {
+            let declared = try XCTUnwrap(create.firstIndex(of: ":\(chain) - [0:0]"), "\(chain) declared\n\(create)")
+            let jump = try XCTUnwrap(create.firstIndex { $0.hasPrefix("-I ") && $0.hasSuffix("-j \(chain)") }, "jump to \(chain)\n\(create)")
+            XCTAssertLessThan(declared, jump)
+        }
+        let delete = try XCTUnwrap(FirewallPatch.between(installed: with, wanted: without)).split(separator: "\n").map(String.init)
+        for chain in [chains.acceptBucket(bucket), chains.dnatBucket(bucket), chains.hairpinBucket(bucket)] {
+            let jump = try XCTUnwrap(delete.firstIndex { $0.hasPrefix("-D ") && $0.hasSuffix("-j \(chain)") }, "jump to \(chain)\n\(delete)")
+            let removed = try XCTUnwrap(delete.firstIndex(of: "-X \(chain)"), "\(chain) deleted\n\(delete)")
+            XCTAssertEqual(delete[removed - 1], ":\(chain) - [0:0]", "emptied first")
+            XCTAssertLessThan(jump, removed)
+        }
+    }
+
+    /// Rendering through one cache across many changes gives exactly what a fresh rendering
+    /// gives: the cache only saves work.
+    func testTheBucketCacheRendersWhatAFreshRenderingDoes() throws {
+        let chains = try FirewallChains(prefix: "SWIFTNET")
+        var cache = FirewallRenderCache()
+        var current: [FirewallPortBinding] = []
+        var generator = SystemRandomNumberGenerator()
+        for step in 0..<300 {
+            if current.isEmpty || Int.random(in: 0..<3, using: &generator) > 0 {
+                current.append(binding(step))
+            } else {
+                current.remove(at: Int.random(in: 0..<current.count, using: &generator))
+            }
+            let state = try FirewallState(networks: [network], bindings: current)
+            let cached = FirewallRules.sections(state, family: .v4, chains: chains, cache: &cache).map(\.text).joined()
+            XCTAssertEqual(cached, try FirewallRules.render(networks: [network], bindings: current, family: .v4), "step \(step)")
+        }
     }
 }

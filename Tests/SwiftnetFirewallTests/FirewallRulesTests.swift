@@ -11,16 +11,21 @@ final class FirewallRulesTests: XCTestCase {
 
     func testOneNetworkWithOnePublishedPort() throws {
         let text = try FirewallRules.render(networks: [web], bindings: [port8080], family: .v4)
+        XCTAssertEqual(FirewallChains.bucket(of: port8080.containerIP), 31)
         XCTAssertEqual(text, """
             *filter
+            :SWIFTNET-ACCEPT - [0:0]
+            :SWIFTNET-ACCEPT-31 - [0:0]
             :SWIFTNET-FORWARD - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
+            -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-31
+            -A SWIFTNET-ACCEPT-31 -d 10.50.0.2/32 -o swn-0123456789 -p tcp -m tcp --dport 80 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
             -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP
             -A SWIFTNET-FORWARD -i br-+ -o swn-0123456789 -j DROP
             -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-            -A SWIFTNET-FORWARD -d 10.50.0.2/32 -o swn-0123456789 -p tcp -m tcp --dport 80 -j ACCEPT
+            -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -o swn-0123456789 -j DROP
             -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
@@ -29,11 +34,15 @@ final class FirewallRulesTests: XCTestCase {
             COMMIT
             *nat
             :SWIFTNET-DNAT - [0:0]
+            :SWIFTNET-DNAT-31 - [0:0]
+            :SWIFTNET-HAIRPIN-31 - [0:0]
             :SWIFTNET-POSTROUTING - [0:0]
-            -A SWIFTNET-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80
+            -A SWIFTNET-DNAT -j SWIFTNET-DNAT-31
+            -A SWIFTNET-DNAT-31 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80
+            -A SWIFTNET-HAIRPIN-31 -s 10.50.0.2/32 -d 10.50.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
             -A SWIFTNET-POSTROUTING -s 10.50.0.0/24 ! -o swn-0123456789 -j MASQUERADE
             -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
-            -A SWIFTNET-POSTROUTING -s 10.50.0.2/32 -d 10.50.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
+            -A SWIFTNET-POSTROUTING -j SWIFTNET-HAIRPIN-31
             COMMIT
             *raw
             :SWIFTNET-LOOPBACK - [0:0]
@@ -47,6 +56,7 @@ final class FirewallRulesTests: XCTestCase {
         for family in [IPFamily.v4, .v6] {
             XCTAssertEqual(try FirewallRules.render(networks: [], bindings: [], family: family, prefix: "SWT000001"), """
                 *filter
+                :SWT000001-ACCEPT - [0:0]
                 :SWT000001-FORWARD - [0:0]
                 :SWT000001-ISOLATION - [0:0]
                 COMMIT
@@ -67,6 +77,7 @@ final class FirewallRulesTests: XCTestCase {
         let text = try FirewallRules.render(networks: [network], bindings: [port8080], family: .v4)
         XCTAssertEqual(text, """
             *filter
+            :SWIFTNET-ACCEPT - [0:0]
             :SWIFTNET-FORWARD - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
@@ -107,10 +118,14 @@ final class FirewallRulesTests: XCTestCase {
             .components(separatedBy: "*nat\n")[1].components(separatedBy: "*raw\n")[0]
         XCTAssertEqual(nat, """
             :SWIFTNET-DNAT - [0:0]
+            :SWIFTNET-DNAT-31 - [0:0]
+            :SWIFTNET-HAIRPIN-31 - [0:0]
             :SWIFTNET-POSTROUTING - [0:0]
-            -A SWIFTNET-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80
+            -A SWIFTNET-DNAT -j SWIFTNET-DNAT-31
+            -A SWIFTNET-DNAT-31 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80
+            -A SWIFTNET-HAIRPIN-31 -s 10.50.0.2/32 -d 10.50.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
             -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
-            -A SWIFTNET-POSTROUTING -s 10.50.0.2/32 -d 10.50.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
+            -A SWIFTNET-POSTROUTING -j SWIFTNET-HAIRPIN-31
             COMMIT
 
             """)
@@ -125,14 +140,18 @@ final class FirewallRulesTests: XCTestCase {
         let text = try FirewallRules.render(networks: [web], bindings: [port8080, v6], family: .v6)
         XCTAssertEqual(text, """
             *filter
+            :SWIFTNET-ACCEPT - [0:0]
+            :SWIFTNET-ACCEPT-14 - [0:0]
             :SWIFTNET-FORWARD - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
+            -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-14
+            -A SWIFTNET-ACCEPT-14 -d fd00:50::2/128 -o swn-0123456789 -p udp -m udp --dport 53 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
             -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP
             -A SWIFTNET-FORWARD -i br-+ -o swn-0123456789 -j DROP
             -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-            -A SWIFTNET-FORWARD -d fd00:50::2/128 -o swn-0123456789 -p udp -m udp --dport 53 -j ACCEPT
+            -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -o swn-0123456789 -j DROP
             -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
@@ -141,11 +160,15 @@ final class FirewallRulesTests: XCTestCase {
             COMMIT
             *nat
             :SWIFTNET-DNAT - [0:0]
+            :SWIFTNET-DNAT-14 - [0:0]
+            :SWIFTNET-HAIRPIN-14 - [0:0]
             :SWIFTNET-POSTROUTING - [0:0]
-            -A SWIFTNET-DNAT -d 2001:db8::1/128 -p udp -m udp --dport 5353 -j DNAT --to-destination [fd00:50::2]:53
+            -A SWIFTNET-DNAT -j SWIFTNET-DNAT-14
+            -A SWIFTNET-DNAT-14 -d 2001:db8::1/128 -p udp -m udp --dport 5353 -j DNAT --to-destination [fd00:50::2]:53
+            -A SWIFTNET-HAIRPIN-14 -s fd00:50::2/128 -d fd00:50::2/128 -p udp -m udp --dport 53 -j MASQUERADE
             -A SWIFTNET-POSTROUTING -s fd00:50::/64 ! -o swn-0123456789 -j MASQUERADE
             -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
-            -A SWIFTNET-POSTROUTING -s fd00:50::2/128 -d fd00:50::2/128 -p udp -m udp --dport 53 -j MASQUERADE
+            -A SWIFTNET-POSTROUTING -j SWIFTNET-HAIRPIN-14
             COMMIT
 
             """, "no raw section: the kernel never accepts ::1 from outside lo, and some have no ip6tables raw table")
@@ -184,8 +207,10 @@ final class FirewallRulesTests: XCTestCase {
             "-A SWIFTNET-ISOLATION -o br-+ -j DROP",
         ])
         XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNAT") }, [
-            "-A SWIFTNET-DNAT -d 127.0.0.1/32 -p sctp -m sctp --dport 9000 -j DNAT --to-destination 10.51.0.7:9000",
-            "-A SWIFTNET-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80",
+            "-A SWIFTNET-DNAT -j SWIFTNET-DNAT-27",
+            "-A SWIFTNET-DNAT -j SWIFTNET-DNAT-31",
+            "-A SWIFTNET-DNAT-27 -d 127.0.0.1/32 -p sctp -m sctp --dport 9000 -j DNAT --to-destination 10.51.0.7:9000",
+            "-A SWIFTNET-DNAT-31 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80",
         ])
         XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD -i swn-aaaaaaaaaa -j SWIFTNET-ISOLATION"))
         XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD -i swn-aaaaaaaaaa -o swn-aaaaaaaaaa -j DROP"))
@@ -204,8 +229,9 @@ final class FirewallRulesTests: XCTestCase {
         let lines = text.split(separator: "\n")
         XCTAssertEqual(lines.filter { $0.contains("--dport 80 -j ACCEPT") }.count, 1)
         XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNAT") }, [
-            "-A SWIFTNET-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80",
-            "-A SWIFTNET-DNAT -d 127.0.0.1/32 -p tcp -m tcp --dport 8081 -j DNAT --to-destination 10.50.0.2:80",
+            "-A SWIFTNET-DNAT -j SWIFTNET-DNAT-31",
+            "-A SWIFTNET-DNAT-31 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80",
+            "-A SWIFTNET-DNAT-31 -d 127.0.0.1/32 -p tcp -m tcp --dport 8081 -j DNAT --to-destination 10.50.0.2:80",
         ])
     }
 
@@ -305,7 +331,7 @@ final class FirewallRulesTests: XCTestCase {
         let start = ContinuousClock.now
         let text = try FirewallRules.render(networks: networks.shuffled(), bindings: bindings.shuffled(), family: .v4)
         let elapsed = ContinuousClock.now - start
-        XCTAssertEqual(text.split(separator: "\n").filter { $0.hasPrefix("-A SWIFTNET-DNAT") }.count, 2000)
+        XCTAssertEqual(text.split(separator: "\n").filter { $0.hasPrefix("-A SWIFTNET-DNAT-") }.count, 2000)
         XCTAssertLessThan(elapsed, .seconds(2))
     }
 }

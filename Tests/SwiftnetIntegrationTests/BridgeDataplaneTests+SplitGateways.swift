@@ -1,4 +1,6 @@
 import Foundation
+import SwiftnetAddress
+import SwiftnetFirewall
 import SwiftnetTestSupport
 import XCTest
 
@@ -47,6 +49,11 @@ extension BridgeDataplaneTests {
             .filter { $0.hasPrefix("-A \(chainPrefix)-DNAT") && $0.contains("--dport \(port) ") }
     }
 
+    /// The chain holding the DNATs of a container address (its bucket, see `FirewallChains`).
+    func dnatBucket(_ address: String) throws -> String {
+        try FirewallChains(prefix: chainPrefix).dnatBucket(FirewallChains.bucket(of: XCTUnwrap(IPAddress(address))))
+    }
+
     func testSplitGatewaysPublishEachPortOncePerFamily() throws {
         let n4 = try createNetwork()
         let n6 = try createIPv6OnlyNetwork()
@@ -63,9 +70,9 @@ extension BridgeDataplaneTests {
                 XCTAssertEqual(answer.status, 200, "\(first) first: \(answer.object)")
             }
             XCTAssertEqual(dnatRules("/usr/sbin/iptables-save", port: port),
-                           ["-A \(chainPrefix)-DNAT -p tcp -m tcp --dport \(port) -j DNAT --to-destination \(v4.address):80"])
+                           ["-A \(try dnatBucket(v4.address)) -p tcp -m tcp --dport \(port) -j DNAT --to-destination \(v4.address):80"])
             XCTAssertEqual(dnatRules("/usr/sbin/ip6tables-save", port: port),
-                           ["-A \(chainPrefix)-DNAT -p tcp -m tcp --dport \(port) -j DNAT --to-destination [\(v6.address)]:80"])
+                           ["-A \(try dnatBucket(v6.address)) -p tcp -m tcp --dport \(port) -j DNAT --to-destination [\(v6.address)]:80"])
             // dockerd repeats a program of the same endpoint (gateway changes): the same bindings.
             XCTAssertEqual(try program(v6.id, on: n6, port: port, noProxy6to4: false).status, 200)
             // A second IPv4 endpoint still cannot take the port in IPv4.
