@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SwiftnetClient
 import SwiftnetFirewall
+import SwiftnetKernel
 
 /// The plugin's own cost of one container's network lifecycle, straight over the socket with
 /// real kernel work: RequestAddress → CreateEndpoint → Join → Leave → DeleteEndpoint →
@@ -11,6 +12,8 @@ import SwiftnetFirewall
 /// forking `ip`, one `ip` per request and with the deletes batched the same way (the target's
 /// reference, see `forkIPCycle`); and, for comparison only, a plugin that forks `ip` the simple
 /// way and deletes each veth in its DeleteEndpoint, waiting out the kernel's grace period.
+/// And the same kernel requests sent by this process over netlink with swiftnet's own
+/// `LinkManager`: the kernel's share of a cycle, which no plugin can go below.
 struct LifecycleBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lifecycle",
                                                     abstract: "Container network lifecycle cost (needs root).")
@@ -108,6 +111,7 @@ struct LifecycleBench: ParsableCommand {
         let macvlan = try LifecycleBench.time(cycles, macvlanCycle)
         let macvlanSteps = steps.medians()
         let bridge = "swn-" + networkID.prefix(10)
+        let kernel = try LifecycleBench.kernelRequests(cycles: cycles, bridge: bridge)
         let forked = try LifecycleBench.forkIPBaseline(cycles: forkCycles, bridge: bridge)
         let simple = try LifecycleBench.time(forkCycles) { try LifecycleBench.simpleForkIPCycle(bridge: bridge) }
 
@@ -116,6 +120,7 @@ struct LifecycleBench: ParsableCommand {
         for (name, result) in [("6 × /Plugin.Activate (transport floor)", floor),
                                ("swiftnet lifecycle (6 calls, netlink)", swiftnet),
                                ("swiftnet lifecycle, macvlan mode", macvlan),
+                               ("same kernel requests, netlink in-process", kernel),
                                ("same kernel work by forking ip (4 forks)", forked),
                                ("simple fork-ip plugin (4 forks, sync delete)", simple)] {
             print(name.padding(toLength: 46, withPad: " ", startingAt: 0)
@@ -125,6 +130,11 @@ struct LifecycleBench: ParsableCommand {
         print("per call, median ms (macvlan): " + macvlanSteps.map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", "))
         print(String(format: "one lifecycle costs %.3f ms: %.1fx the transport floor; the simple fork-ip plugin's cycle costs %.1fx swiftnet's (cycles/s)",
                      swiftnet.p50 * 1000, swiftnet.p50 / floor.p50, swiftnet.rate / simple.rate))
+        // Transport and kernel one after the other, nothing else: what a plugin doing no work of
+        // its own would reach.
+        let bound = 1 / (1 / floor.rate + 1 / kernel.rate)
+        print(String(format: "a plugin with no work of its own (transport floor + kernel requests) would make %.0f cycles/s: %.1fx the same kernel work by forking ip",
+                     bound, bound / forked.rate))
         let ratio = swiftnet.rate / forked.rate
         print(String(format: "target: bridge lifecycle ≥ %.0fx the same kernel work by forking ip (cycles/s, same run): %.0f/s ÷ %.0f/s = %.1fx %@",
                      LifecycleBench.targetRatio, swiftnet.rate, forked.rate, ratio,
@@ -160,10 +170,11 @@ struct LifecycleBench: ParsableCommand {
     /// in the cycle would time the kernel's RCU grace period (~20 ms per veth), not the work.
     static func forkIPBaseline(cycles: Int, bridge: String) throws -> Timing {
         let group = 0x4200_0000 | (UInt32(getpid()) & 0x00FF_FFFE)
-        let reaper = ForkIPReaper(retiredGroup: group | 1)
+        let reaper = BatchedDelete { try? ip(["link", "del", "group", String(group | 1)]) }
         defer {
             reaper.stop()
-            try? ip(["link", "del", "group", String(group)])
+            // Only links a failed cycle left behind; an empty group is not an error here.
+            try? ip(["link", "del", "group", String(group)], output: false)
         }
         return try time(cycles) {
             let name = "swb" + hex(8)
@@ -173,6 +184,28 @@ struct LifecycleBench: ParsableCommand {
             try ip(["link", "set", name, "alias", hex(64)])
             try ip(["-o", "link", "show", name], output: false)
             try ip(["link", "set", name, "group", String(group | 1)])
+            reaper.retired()
+        }
+    }
+
+    /// The kernel requests of `forkIPBaseline`, sent over netlink by swiftnet's `LinkManager`
+    /// from this process: pair on the bridge (bridge lookup, RTM_NEWLINK, alias), alias read,
+    /// retire; batched deletes 50 ms after the first of a batch, on another thread.
+    static func kernelRequests(cycles: Int, bridge: String) throws -> Timing {
+        let links = try LinkManager()
+        let group = 0x4400_0000 | (UInt32(getpid()) & 0x00FF_FFFE)
+        let reaper = BatchedDelete { try? links.deleteGroup(group | 1) }
+        defer {
+            reaper.stop()
+            try? links.deleteGroup(group)
+        }
+        return try time(cycles) {
+            let name = "swk" + hex(8)
+            let mac: [UInt8] = [0x02] + (0..<5).map { _ in UInt8.random(in: 0...255) }
+            try links.createVethPair(host: name, peer: name + "p", mtu: nil, peerMAC: mac, onBridge: bridge,
+                                     group: group, alias: hex(64))
+            guard try links.link(named: name)?.alias != nil else { throw ValidationError("\(name) has no alias") }
+            try links.retire(name, toGroup: group | 1)
             reaper.retired()
         }
     }
@@ -190,14 +223,17 @@ struct LifecycleBench: ParsableCommand {
 
     /// posix_spawn + waitpid: Foundation's Process polls for exit in 50 ms steps here, which
     /// would make a fork-ip baseline look far worse than forking really is. `output: false`
-    /// sends stdout to /dev/null (a plugin would read it; reading it costs no more).
+    /// sends stdout and stderr to /dev/null (a plugin would read stdout; that costs no more).
     static func ip(_ arguments: [String], output: Bool = true) throws {
         let argv = (["/usr/sbin/ip"] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if !output { posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0) }
+        if !output {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         var pid: pid_t = 0
         guard posix_spawn(&pid, "/usr/sbin/ip", &actions, nil, argv, environ) == 0 else { throw ValidationError("cannot spawn ip") }
         var status: Int32 = 0
@@ -222,17 +258,17 @@ final class StepTimes {
     }
 }
 
-/// The fork-ip baseline's deferred delete: `ip link del group RETIRED` 50 ms after the first
-/// link of a batch was retired, on a thread of its own, as swiftnet's reaper does.
-final class ForkIPReaper: @unchecked Sendable {
+/// A baseline's deferred delete: `delete` 50 ms after the first link of a batch was retired,
+/// on a thread of its own, as swiftnet's reaper does.
+final class BatchedDelete: @unchecked Sendable {
     private let condition = NSCondition()
     private var pending = 0
     private var stopping = false
     private var thread: Thread?
-    private let retiredGroup: UInt32
+    private let delete: @Sendable () -> Void
 
-    init(retiredGroup: UInt32) {
-        self.retiredGroup = retiredGroup
+    init(_ delete: @escaping @Sendable () -> Void) {
+        self.delete = delete
         let thread = Thread { [self] in loop() }
         self.thread = thread
         thread.start()
@@ -265,7 +301,7 @@ final class ForkIPReaper: @unchecked Sendable {
             let batch = pending
             pending = 0
             condition.unlock()
-            if batch > 0 { try? LifecycleBench.ip(["link", "del", "group", String(retiredGroup)]) }
+            if batch > 0 { delete() }
             if last { return }
         }
     }
