@@ -104,14 +104,22 @@ struct LifecycleBench: ParsableCommand {
 
         for _ in 0..<50 { try cycle(); try macvlanCycle() }  // warm-up
         steps.reset()
+        // CPU time, unlike wall time, hardly moves with what else runs on the machine: the
+        // server's (its threads, the reaper's batched deletes included) per cycle.
+        let floorCPU = CPUTime.of(process: running.pid)
         let floor = try LifecycleBench.time(cycles, floorCycle)
+        let bridgeCPU = CPUTime.of(process: running.pid)
         let swiftnet = try LifecycleBench.time(cycles, cycle)
+        let macvlanCPU = CPUTime.of(process: running.pid)
         let bridgeSteps = steps.medians()
         steps.reset()
         let macvlan = try LifecycleBench.time(cycles, macvlanCycle)
+        let endCPU = CPUTime.of(process: running.pid)
         let macvlanSteps = steps.medians()
         let bridge = "swn-" + networkID.prefix(10)
+        let kernelCPU = CPUTime.ofThisProcess()
         let kernel = try LifecycleBench.kernelRequests(cycles: cycles, bridge: bridge)
+        let kernelMs = (CPUTime.ofThisProcess() - kernelCPU) * 1000 / Double(cycles)
         let forked = try LifecycleBench.forkIPBaseline(cycles: forkCycles, bridge: bridge)
         let simple = try LifecycleBench.time(forkCycles) { try LifecycleBench.simpleForkIPCycle(bridge: bridge) }
 
@@ -130,6 +138,9 @@ struct LifecycleBench: ParsableCommand {
         print("per call, median ms (macvlan): " + macvlanSteps.map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", "))
         print(String(format: "one lifecycle costs %.3f ms: %.1fx the transport floor; the simple fork-ip plugin's cycle costs %.1fx swiftnet's (cycles/s)",
                      swiftnet.p50 * 1000, swiftnet.p50 / floor.p50, swiftnet.rate / simple.rate))
+        let perCycle = { (from: Double, to: Double) in (to - from) * 1000 / Double(cycles) }
+        print(String(format: "CPU ms per cycle: server, transport floor %.3f; server, bridge %.3f; server, macvlan %.3f; kernel requests alone (this process) %.3f",
+                     perCycle(floorCPU, bridgeCPU), perCycle(bridgeCPU, macvlanCPU), perCycle(macvlanCPU, endCPU), kernelMs))
         // Transport and kernel one after the other, nothing else: what a plugin doing no work of
         // its own would reach.
         let bound = 1 / (1 / floor.rate + 1 / kernel.rate)
@@ -304,5 +315,24 @@ final class BatchedDelete: @unchecked Sendable {
             if batch > 0 { delete() }
             if last { return }
         }
+    }
+}
+
+/// User + system CPU seconds of a process, all its threads (exited ones included).
+enum CPUTime {
+    static func of(process pid: Int32) -> Double {
+        // Fields after the command (which may hold spaces, hence after the last ')'):
+        // utime and stime are the 12th and 13th, in clock ticks.
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    static func ofThisProcess() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }
