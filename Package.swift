@@ -105,7 +105,7 @@ let package = Package(
         // LoadTools: the C load client and floor server (and the naive Python plugin) the
         // benchmark compiles with `cc` (or runs) at run time as its neutral references.
         .executableTarget(name: "swiftnet-bench", dependencies: [
-            "SwiftnetClient", "SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetFirewall",
+            "SwiftnetClient", "SwiftnetStore", "SwiftnetAddress", "SwiftnetIPAM", "SwiftnetFirewall", "SwiftnetKernel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], resources: [.copy("LoadTools")]),
 

@@ -40,6 +40,16 @@ final class BenchmarkRunsTests: XCTestCase {
         XCTAssertTrue(output.contains("with 1 endpoints publishing"), output)
     }
 
+    func testLifecycleBenchmarkPrintsTheTargetAgainstTheSameKernelWork() throws {
+        try XCTSkipUnless(getuid() == 0, "the lifecycle benchmark makes bridges and veths")
+        let output = try run(["lifecycle", "--cycles", "20", "--fork-cycles", "5"])
+        for line in ["swiftnet lifecycle (6 calls, netlink)", "same kernel work by forking ip (4 forks)",
+                     "simple fork-ip plugin (4 forks, sync delete)", "target: bridge lifecycle ≥ 20x the same kernel work by forking ip"] {
+            XCTAssertTrue(output.contains(line), "missing \(line) in:\n\(output)")
+        }
+        XCTAssertTrue(output.contains("(met)") || output.contains("(NOT met)"), output)
+    }
+
     func testStartupBenchmarkPrintsTimeAndRSS() throws {
         let output = try run(["startup", "--allocations", "1000", "--networks", "2", "--endpoints", "4", "--startups", "1"])
         XCTAssertTrue(output.contains("time to first answer"), output)
