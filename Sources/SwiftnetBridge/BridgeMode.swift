@@ -72,20 +72,25 @@ package final class BridgeMode: NetworkMode {
     package func takesMAC(on network: NetworkRecord) -> Bool { true }
 
     package func admitEndpoint(on network: NetworkRecord, records: DriverState, requestsMAC: Bool) throws {
+        try admitEndpoint(on: network, records: records, requestsMAC: requestsMAC, otherPorts: 0)
+    }
+
+    /// `otherPorts`: ports on the bridge that are not endpoints (an overlay network's VXLAN device).
+    package func admitEndpoint(on network: NetworkRecord, records: DriverState, requestsMAC: Bool, otherPorts: Int) throws {
         if takenBridges.withLock({ $0.contains(network.id) }) {
             throw DriverError.bridgeNameInUse(network.bridge, by: "a link swiftnet did not make; free the name, then run swiftnet doctor --fix")
         }
-        if !BridgeMode.hasRoom(endpoints: records.endpoints.liveCount(of: network.id)) {
+        if !BridgeMode.hasRoom(endpoints: records.endpoints.liveCount(of: network.id), otherPorts: otherPorts) {
             throw DriverError.bridgeFull(network: network.id, bridge: network.bridge, limit: LinkManager.maximumBridgePorts)
         }
     }
 
-    /// Whether a bridge with `endpoints` veths on it takes one more: each endpoint is one port,
-    /// and nothing else is put on a swiftnet bridge. (Endpoints being deleted are not counted:
-    /// their veths leave within 50 ms, and if one still holds the port the kernel's refusal
-    /// reads the same, see `createEndpointLinks`.)
-    static func hasRoom(endpoints: Int) -> Bool {
-        endpoints < LinkManager.maximumBridgePorts
+    /// Whether a bridge with `endpoints` veths and `otherPorts` other devices on it takes one
+    /// more veth: each is one port. (Endpoints being deleted are not counted: their veths leave
+    /// within 50 ms, and if one still holds the port the kernel's refusal reads the same, see
+    /// `createEndpointLinks`.)
+    package static func hasRoom(endpoints: Int, otherPorts: Int = 0) -> Bool {
+        endpoints + otherPorts < LinkManager.maximumBridgePorts
     }
 
     package func createEndpointLinks(_ endpoint: EndpointRecord, on network: NetworkRecord) throws {

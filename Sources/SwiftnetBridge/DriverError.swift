@@ -39,8 +39,8 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
         case .hostPortInUse(let what):
             return "host port already in use: \(what)"
         case .bridgeFull(let network, let bridge, let limit):
-            return "network \(network.prefix(12)) is full: its bridge \(bridge) has \(limit) endpoints, the most a Linux bridge "
-                + "can hold (\(limit) ports); connect the container to another network"
+            return "network \(network.prefix(12)) is full: its bridge \(bridge) has all \(limit) ports a Linux bridge can hold "
+                + "in use; connect the container to another network"
         case .localScopeOnly(let call):
             return "\(call) is for swarm (global scope) drivers; swiftnet is a local-scope driver"
         case .bridgeNetfilterUnavailable(let why):

@@ -20,7 +20,8 @@ extension SwiftnetDriver {
 
     /// Renders and applies the firewall for `state` after a change of the records (without
     /// reading the tables back when this process installed the last state; start-up and
-    /// `doctor --fix` read them, see `reapplyFirewall`). Returns how many rules and jumps differed.
+    /// `doctor --fix` read them, see `reapplyFirewall`). Returns 0 when nothing changed, else at
+    /// least 1 (a patched family counts 1, however many rules it changed).
     ///
     /// The endpoint table is handed over as it is rather than copied record by record as
     /// `firewallRecords` does: this runs on every container start and stop.

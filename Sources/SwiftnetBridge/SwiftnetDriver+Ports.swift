@@ -64,12 +64,20 @@ extension SwiftnetDriver {
     package func revokeExternalConnectivity(networkID: String, endpointID: String) throws {
         let revoked: [PublishedPort] = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID], !endpoint.publishedPorts.isEmpty else { return [] }
+            let previous = endpoint
             let ports = endpoint.publishedPorts
             endpoint.publishedPorts = []
             state.endpoints[endpointID] = endpoint
-            try applyFirewall(state)
-            CrashPoint.reach("ports.revoke.firewall")
-            try store.commit(.putEndpoint(endpoint))
+            do {
+                try applyFirewall(state)
+                CrashPoint.reach("ports.revoke.firewall")
+                try store.commit(.putEndpoint(endpoint))
+            } catch {
+                // Memory (and the host-port index) as the store still has it.
+                state.endpoints[endpointID] = previous
+                _ = try? applyFirewall(state)
+                throw error
+            }
             return ports
         }
         logger.info("RevokeExternalConnectivity", metadata: ["endpoint": "\(endpointID.prefix(12))",

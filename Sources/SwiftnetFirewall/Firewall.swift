@@ -7,8 +7,9 @@ import Synchronization
 /// (four for IPv6), and touches nothing else: Docker's chains and rules are never edited,
 /// built-in chains are never flushed.
 ///
-/// `apply` is idempotent and replaces our chains whole, so the server calls it with the full
-/// desired state after each change and once at start-up.
+/// `apply` is idempotent: it reads the tables and replaces our chains whole (start-up, `doctor
+/// --fix`). After a change of the records the server calls `applyChange`, which patches only
+/// the rules that differ from what this process installed.
 package final class Firewall: Sendable {
     package let chains: FirewallChains
     /// apply and remove each run several commands; two at once could interleave a stale
@@ -122,7 +123,7 @@ package final class Firewall: Sendable {
 
     /// The rendering as restore input, plus the deletion of every chain of ours that `existing`
     /// (per table) holds and the rendering does not declare: bucket chains emptied while this
-    /// process did not watch, or any chain left by an older layout's name. Declaring empties
+    /// process did not watch (only names `FirewallChains` knows are seen). Declaring empties
     /// it first, so its rules go with it; the jumps to it are in chains the rendering refills.
     static func restoreInput(_ sections: [FirewallPatch.Section], removing existing: [String: [String]]) -> String {
         sections.map { section in

@@ -70,7 +70,7 @@ enum FirewallPatch {
             return text + "COMMIT\n"
         }
 
-        /// nil for text that is not in `RuleTable.text`'s layout. Reads bytes, not
+        /// nil for text that is not in `Section.text`'s layout. Reads bytes, not
         /// characters: the text is ASCII (`FirewallState` checks every name), and splitting
         /// thousands of lines by grapheme cost more than the restore it saves.
         static func parse(_ text: String) -> [Section]? {

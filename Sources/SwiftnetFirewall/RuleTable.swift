@@ -36,6 +36,4 @@ struct RuleTable {
     var section: FirewallPatch.Section {
         FirewallPatch.Section(table: name, chains: chains.sorted(), rules: rules)
     }
-
-    var text: String { section.text }
 }

@@ -140,7 +140,8 @@ package final class OverlayMode: NetworkMode {
 
     package func endpointLinkNames(endpointID: String) throws -> EndpointLinkNames { try bridge.endpointLinkNames(endpointID: endpointID) }
     package func admitEndpoint(on network: NetworkRecord, records: DriverState, requestsMAC: Bool) throws {
-        try bridge.admitEndpoint(on: network, records: records, requestsMAC: requestsMAC)
+        // The network's VXLAN device is a port of the bridge too.
+        try bridge.admitEndpoint(on: network, records: records, requestsMAC: requestsMAC, otherPorts: 1)
     }
     package func takesMAC(on network: NetworkRecord) -> Bool { true }
     package func createEndpointLinks(_ endpoint: EndpointRecord, on network: NetworkRecord) throws {

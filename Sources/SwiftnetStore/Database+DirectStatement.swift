@@ -20,6 +20,8 @@ extension Database {
     /// The statement is reset before binding and after the step, so GRDB finds it as it left it.
     func run(cached sql: String, _ arguments: DirectArgument...) throws {
         let handle = try cachedStatement(sql: sql).sqliteStatement
+        // GRDB refuses a wrong count; bindings cleared after each run would make it a silent NULL.
+        precondition(Int(sqlite3_bind_parameter_count(handle)) == arguments.count, "\(sql): \(arguments.count) arguments")
         sqlite3_reset(handle)
         for (index, argument) in arguments.enumerated() {
             let position = Int32(index + 1)

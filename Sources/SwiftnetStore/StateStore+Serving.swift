@@ -30,7 +30,7 @@ extension StateStore {
     package func recordCleanStop(at now: Int) throws {
         try setMetaValue(StateStore.stoppedCleanlyKey, String(now))
         // Everything into the database file and the WAL emptied: the next start then has no
-        // WAL to read back (up to `checkpointPages` of it, tens of milliseconds). Not a
+        // WAL to read back (up to `checkpointBytes` of it, tens of milliseconds). Not a
         // failure of the stop if it cannot: the next start reads the WAL instead.
         try? queue.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }

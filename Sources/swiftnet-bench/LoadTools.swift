@@ -6,7 +6,7 @@ import Foundation
 /// (`load_client.c`), the floor server (`floor_server.c`), the naive Python plugin
 /// (`naive_plugin.py`), and the floors of the two libraries swiftnet's answer goes through:
 /// libmicrohttpd answering a canned body (`mhd_floor_server.c`) and one SQLite commit as the
-/// state store makes it (`sqlite_floor.c`). The C programs are compiled with `cc -O2` into
+/// state store makes it (`sqlite_floor.c`). The C programs are compiled with `cc -O2 -pthread` into
 /// `folder` on every run, so the reference is the same code on every machine.
 struct LoadTools {
     let sources: String

@@ -109,9 +109,9 @@ struct PortsBench: ParsableCommand {
             _ = try call("/IpamDriver.ReleaseAddress", #"{"PoolID":"\#(poolID)","Address":"\#(started.address.split(separator: "/")[0])"}"#)
         }
         /// Median seconds of a start with `count` other endpoints publishing a port. Each
-        /// measured start is stopped, and the next is timed only once the stop's work is done:
-        /// its veth is deleted in the background in a batch 50 ms after DeleteEndpoint, and a
-        /// start timed while the kernel deletes it would carry the cost of that stop.
+        /// measured start is stopped, and the next is timed 150 ms later: the stop's veth is
+        /// deleted in the background in a batch 50 ms after DeleteEndpoint, and a start timed
+        /// while the kernel deletes it would carry the cost of that stop.
         var publishing: [(endpointID: String, address: String)] = []
         func medianStart(with count: Int) throws -> Double {
             while publishing.count < count { publishing.append(try start()) }

@@ -28,4 +28,13 @@ final class BridgeCapacityTests: DriverTestCase {
         try driver.deleteEndpoint(networkID: network, endpointID: Self.id(1000))
         XCTAssertNoThrow(try createEndpoint(1_023, network: network, address: Self.address(1_023)))
     }
+
+    /// Other devices on the bridge take ports too: an overlay network's VXLAN device leaves
+    /// room for 1,022 endpoints.
+    func testOtherPortsOnTheBridgeLeaveRoomForFewerEndpoints() {
+        XCTAssertTrue(BridgeMode.hasRoom(endpoints: 1_022))
+        XCTAssertFalse(BridgeMode.hasRoom(endpoints: 1_023))
+        XCTAssertFalse(BridgeMode.hasRoom(endpoints: 1_022, otherPorts: 1))
+        XCTAssertTrue(BridgeMode.hasRoom(endpoints: 1_021, otherPorts: 1))
+    }
 }

@@ -71,6 +71,22 @@ final class PortPublishingTests: DriverTestCase {
         XCTAssertEqual(store.endpoints[endpoint.id]?.publishedPorts, [])
     }
 
+    /// A revoke whose firewall change fails changes nothing: the endpoint keeps its ports in
+    /// memory as in the store, and no other endpoint can take them.
+    func testAFailedRevokeKeepsThePorts() throws {
+        let network = try createNetwork()
+        let first = try createEndpoint(1, network: network, address: "10.1.0.2/24")
+        let second = try createEndpoint(2, network: network, address: "10.1.0.3/24")
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: Self.portMap(container: 80, host: 8080))
+        firewall.setFailing(true)
+        XCTAssertThrowsError(try driver.revokeExternalConnectivity(networkID: network, endpointID: first.id))
+        firewall.setFailing(false)
+        XCTAssertEqual(driver.endpoint(first.id)?.publishedPorts.map(\.hostPort), [8080])
+        XCTAssertEqual(store.endpoints[first.id]?.publishedPorts.map(\.hostPort), [8080])
+        XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: second.id,
+                                                                    options: Self.portMap(container: 80, host: 8080)))
+    }
+
     func testRevokeTakesThePortsOutOfTheFirewall() throws {
         let network = try createNetwork()
         let endpoint = try createEndpoint(1, network: network)
@@ -107,6 +123,11 @@ final class PortPublishingTests: DriverTestCase {
         XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: first.id,
                                                                     options: Self.portMap(container: 80, host: 9090)))
         firewall.setFailing(false)
+        // The failed publish left nothing in the index: another endpoint can take 9090.
+        let third = try createEndpoint(3, network: network, address: "10.1.0.4/24")
+        XCTAssertNoThrow(try driver.programExternalConnectivity(networkID: network, endpointID: third.id,
+                                                                options: Self.portMap(container: 80, host: 9090)))
+        try driver.revokeExternalConnectivity(networkID: network, endpointID: third.id)
         driver = try makeDriver()  // a restart: the index is built from the stored records
         XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: port8080))
         XCTAssertNoThrow(try driver.programExternalConnectivity(networkID: network, endpointID: first.id,

@@ -38,15 +38,18 @@ final class StateStoreTests: XCTestCase {
         do {
             let store = try StateStore(path: statePath)
             XCTAssertEqual(try store.queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") }, StateStore.pageSize)
-            XCTAssertEqual(try store.queue.read { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }, StateStore.checkpointPages)
+            XCTAssertEqual(try store.queue.read { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }, 4_000)
         }
         let oldPath = folder + "/old.db"
         do {
-            let old = try DatabaseQueue(path: oldPath)
+            var configuration = Configuration()
+            configuration.journalMode = .wal  // as an earlier swiftnet made it
+            let old = try DatabaseQueue(path: oldPath, configuration: configuration)
             try old.write { try $0.execute(sql: "CREATE TABLE before_swiftnet (x INTEGER)") }
         }
         let store = try StateStore(path: oldPath)
         XCTAssertEqual(try store.queue.read { try Int.fetchOne($0, sql: "PRAGMA page_size") }, 4096)
+        XCTAssertEqual(try store.queue.read { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") }, 1_000, "its WAL no larger than before")
         try store.commit(.createPool(PoolRecord(id: "p", addressSpace: "LocalDefault", prefix: IPPrefix("10.9.0.0/24")!, subPool: nil, options: [:])))
         try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.2")!, kind: .dynamic, sequence: 1), sticky: nil))
         XCTAssertEqual(try store.loadIPAM().used["p"], [IPAddress("10.9.0.2")!])
