@@ -1,10 +1,16 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetFirewall
 
 /// A `swiftnet serve` started for a measurement; init returns once it answers.
 final class BenchServer {
     let socket: String
     private let process: Process
+    /// The chain prefix this server was given when the caller named none: a benchmark must
+    /// never rewrite the chains of a swiftnet serving on the same host (`SWIFTNET-…`). Its
+    /// chains are removed at `stop` when the server ran in the host's namespace.
+    private let ownChains: String?
+    private let removesChains: Bool
 
     init(binary: String, folder: String, statePath: String? = nil, socketPath: String? = nil,
          extraArguments: [String] = [], logLevel: String = "warning", launcher: [String] = []) throws {
@@ -13,7 +19,11 @@ final class BenchServer {
         process = Process()
         // A launcher (`ip netns exec NS`) execs the server, so the pid stays the server's.
         process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
-        process.arguments = launcher.dropFirst() + (launcher.isEmpty ? [] : [binary]) + ["serve", "--socket", socket, "--state", statePath ?? folder + "/state.db", "--log-level", logLevel] + extraArguments
+        ownChains = extraArguments.contains("--chain-prefix") ? nil : "SWB" + String(UInt32.random(in: 0...UInt32.max), radix: 16).uppercased()
+        removesChains = ownChains != nil && launcher.isEmpty
+        let chainArguments = ownChains.map { ["--chain-prefix", $0] } ?? []
+        process.arguments = launcher.dropFirst() + (launcher.isEmpty ? [] : [binary])
+            + ["serve", "--socket", socket, "--state", statePath ?? folder + "/state.db", "--log-level", logLevel] + extraArguments + chainArguments
         // A file, as journald or a log pipe would take it: writing the log is part of the cost.
         _ = FileManager.default.createFile(atPath: folder + "/server.log", contents: nil)
         process.standardError = FileHandle(forWritingAtPath: folder + "/server.log")
@@ -35,8 +45,10 @@ final class BenchServer {
     var pid: Int32 { process.processIdentifier }
 
     func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        process.waitUntilExit()
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        if removesChains, let ownChains { try? Firewall(prefix: ownChains).remove() }
     }
 }
