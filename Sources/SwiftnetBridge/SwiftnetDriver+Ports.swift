@@ -42,16 +42,7 @@ extension SwiftnetDriver {
             let previous = endpoint
             endpoint.requestedPorts = wanted
             endpoint.publishedPorts = chosen
-            state.endpoints[endpointID] = endpoint
-            do {
-                try applyFirewall(state)
-                CrashPoint.reach("ports.program.firewall")
-                try store.commit(.putEndpoint(endpoint))
-            } catch {
-                state.endpoints[endpointID] = previous
-                _ = try? applyFirewall(state)
-                throw error
-            }
+            try replacePorts(of: previous, with: endpoint, in: &state, crashPoint: "ports.program.firewall")
             if !chosen.isEmpty { mode.portsPublished(endpoint) }
             return chosen
         }
@@ -65,23 +56,29 @@ extension SwiftnetDriver {
         let revoked: [PublishedPort] = try state.withLock { state in
             guard var endpoint = state.endpoints[endpointID], !endpoint.publishedPorts.isEmpty else { return [] }
             let previous = endpoint
-            let ports = endpoint.publishedPorts
             endpoint.publishedPorts = []
-            state.endpoints[endpointID] = endpoint
-            do {
-                try applyFirewall(state)
-                CrashPoint.reach("ports.revoke.firewall")
-                try store.commit(.putEndpoint(endpoint))
-            } catch {
-                // Memory (and the host-port index) as the store still has it.
-                state.endpoints[endpointID] = previous
-                _ = try? applyFirewall(state)
-                throw error
-            }
-            return ports
+            try replacePorts(of: previous, with: endpoint, in: &state, crashPoint: "ports.revoke.firewall")
+            return previous.publishedPorts
         }
         logger.info("RevokeExternalConnectivity", metadata: ["endpoint": "\(endpointID.prefix(12))",
                                                              "ports": "\(revoked.map(\.description).joined(separator: ","))"])
+    }
+
+    /// Puts `updated` (the endpoint with its new ports) in memory, the firewall and the store,
+    /// in that order; if the firewall or the commit fails, memory (and the host-port index)
+    /// and the firewall go back to `previous`, as the store still has it.
+    private func replacePorts(of previous: EndpointRecord, with updated: EndpointRecord, in state: inout DriverState,
+                              crashPoint: StaticString) throws {
+        state.endpoints[updated.id] = updated
+        do {
+            try applyFirewall(state)
+            CrashPoint.reach(crashPoint)
+            try store.commit(.putEndpoint(updated))
+        } catch {
+            state.endpoints[updated.id] = previous
+            _ = try? applyFirewall(state)
+            throw error
+        }
     }
 
     /// The address families an endpoint has addresses in.
