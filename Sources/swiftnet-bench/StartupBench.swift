@@ -29,6 +29,9 @@ struct StartupBench: ParsableCommand {
     @Option(help: "Start-ups to take the median of.")
     var startups = 5
 
+    @Flag(help: "Keep the state folder and the namespace afterwards (to profile a start by hand); prints where they are.")
+    var keep = false
+
     func run() throws {
         let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("swiftnet").path
@@ -37,6 +40,7 @@ struct StartupBench: ParsableCommand {
         let networks = root ? max(1, self.networks) : 0
         let folder = "/tmp/swn-bench-start-\(getpid())"
         let namespace = "swnbench-\(LifecycleBench.hex(8))"
+        let chainPrefix = "SWBS" + LifecycleBench.hex(4).uppercased()
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         if root {
@@ -45,10 +49,19 @@ struct StartupBench: ParsableCommand {
             }
         }
         defer {
-            if root { _ = DockerRunBench.exec("/usr/sbin/ip", ["netns", "delete", namespace]) }
-            try? FileManager.default.removeItem(atPath: folder)
+            if keep {
+                print("kept: state \(folder)/state.db" + (root ? ", namespace \(namespace), chain prefix \(chainPrefix)" : ""))
+            } else {
+                if root { _ = DockerRunBench.exec("/usr/sbin/ip", ["netns", "delete", namespace]) }
+                try? FileManager.default.removeItem(atPath: folder)
+            }
         }
         let launcher = root ? ["/usr/sbin/ip", "netns", "exec", namespace] : []
+        // Every server here is the same plugin started again: one chain prefix for all, so a
+        // start finds the chains the previous one left, as a restart does. (Each server with a
+        // prefix of its own would make every start build its chains anew beside the stale ones.)
+        // (Without root the server runs in the host's namespace: BenchServer's own prefix, removed at stop.)
+        let chains = root ? ["--chain-prefix", chainPrefix] : []
         let statePath = folder + "/state.db"
 
         // Allocations straight into the store, as the server would have committed them.
@@ -60,7 +73,8 @@ struct StartupBench: ParsableCommand {
             try store.bulkInsertAllocations(poolID: pool.id, first: pool.prefix.network, count: allocations)
         }
         if endpoints > 0 {
-            let running = try BenchServer(binary: binary, folder: folder, statePath: statePath, launcher: launcher)
+            let running = try BenchServer(binary: binary, folder: folder, statePath: statePath,
+                                          extraArguments: chains, launcher: launcher)
             defer { running.stop() }
             let client = try UnixHTTPClient(socketPath: running.socket)
             defer { client.close() }
@@ -89,7 +103,8 @@ struct StartupBench: ParsableCommand {
         var times: [Double] = [], rss: [Int] = [], peak: [Int] = []
         for _ in 0..<startups {
             let started = DispatchTime.now()
-            let running = try BenchServer(binary: binary, folder: folder, statePath: statePath, launcher: launcher)
+            let running = try BenchServer(binary: binary, folder: folder, statePath: statePath,
+                                          extraArguments: chains, launcher: launcher)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e6)
             let status = (try? String(contentsOfFile: "/proc/\(running.pid)/status", encoding: .utf8)) ?? ""
             rss.append(StartupBench.kilobytes("VmRSS", in: status))
