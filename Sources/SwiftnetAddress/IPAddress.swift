@@ -25,12 +25,12 @@ package struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// Parses address text given as UTF-8 bytes (no String needed: start-up reads 100,000).
     package init?(utf8 bytes: UnsafeRawBufferPointer) {
-        let slice = ArraySlice(bytes.bindMemory(to: UInt8.self))
-        if slice.contains(UInt8(ascii: ":")) {
-            guard let value = IPAddress.parseV6(slice) else { return nil }
+        if bytes.contains(UInt8(ascii: ":")) {
+            guard let value = IPAddress.parseV6(ArraySlice(bytes)) else { return nil }
             self.init(family: .v6, value: value)
         } else {
-            guard let value = IPAddress.parseV4(slice) else { return nil }
+            // IPv4 is parsed from the bytes in place (start-up parses every address held).
+            guard let value = IPAddress.parseV4(bytes) else { return nil }
             self.init(family: .v4, value: UInt128(value))
         }
     }
@@ -64,7 +64,7 @@ package struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     // MARK: parsing
 
-    static func parseV4(_ s: ArraySlice<UInt8>) -> UInt32? {
+    static func parseV4(_ s: some Sequence<UInt8>) -> UInt32? {
         var result: UInt32 = 0
         var octets = 0
         var current: UInt32 = 0

@@ -17,17 +17,14 @@ extension StateStore: IPAMStore {
                 snapshot.pools.append(PoolRecord(id: id, addressSpace: row[1], prefix: prefix, subPool: subPool,
                                                  options: options))
             }
-            // One range scan of the primary key per pool; addresses are parsed from the row's
-            // bytes without making a String each.
+            // One range scan of the primary key per pool; addresses are parsed from SQLite's
+            // bytes in place, without a String or Data each.
             for pool in snapshot.pools {
                 var used: [IPAddress] = []
-                let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT address FROM allocation WHERE pool_id = ?"),
-                                               arguments: [pool.id])
-                while let row = try rows.next() {
-                    let address = try row.withUnsafeData(atIndex: 0) { data in
-                        data.flatMap { $0.withUnsafeBytes { IPAddress(utf8: $0) } }
+                try db.forEachRow(cached: "SELECT address FROM allocation WHERE pool_id = ?", .text(pool.id)) { row in
+                    guard let address = row.withText(0, { $0.flatMap(IPAddress.init(utf8:)) }) else {
+                        throw StateStoreError.corrupt("an address in pool \(pool.id)")
                     }
-                    guard let address else { throw StateStoreError.corrupt("an address in pool \(pool.id)") }
                     used.append(address)
                 }
                 snapshot.used[pool.id] = used

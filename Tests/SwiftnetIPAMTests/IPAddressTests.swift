@@ -15,6 +15,17 @@ final class IPAddressTests: XCTestCase {
         }
     }
 
+    /// The start-up scan parses addresses from SQLite's bytes in place: it must agree with the
+    /// String parser on every input, good or bad.
+    func testParsingFromUTF8BytesAgreesWithParsingText() {
+        let inputs = ["0.0.0.0", "10.0.0.1", "172.18.255.254", "255.255.255.255", "", "1.2.3", "1.2.3.4.5", "256.1.1.1",
+                      "01.2.3.4", "1..2.3", "a.b.c.d", "1.2.3.4 ", "2001:db8::5:7", "::", "::ffff:10.1.2.3", "1::2::3", "g::1", ":"]
+        for text in inputs {
+            let fromBytes = Array(text.utf8).withUnsafeBytes { IPAddress(utf8: $0) }
+            XCTAssertEqual(fromBytes, IPAddress(text), text)
+        }
+    }
+
     func testIPv6FormatsLikeGo() {
         let cases = [
             ("2001:DB8::5:7", "2001:db8::5:7"),

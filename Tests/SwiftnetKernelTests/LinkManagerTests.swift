@@ -239,6 +239,26 @@ final class LinkManagerTests: XCTestCase {
         XCTAssertThrowsError(try manager.setHairpin(newName(), true))
     }
 
+    /// An address dump asks the kernel for one interface's addresses (strict checking, switched
+    /// off again on the pooled socket): each link gets only its own, and a dump of every link
+    /// on the same socket still works afterwards.
+    func testAddressesOfOneLinkLeaveOutOtherLinksAndTheSocketStaysUsable() throws {
+        let first = newName(), second = newName()
+        let third = try Self.freeIPv4Subnet()
+        let a = IPAddress("10.213.\(third).1")!, b = IPAddress("10.213.\(third).129")!
+        for (bridge, address) in [(first, a), (second, b)] {
+            try manager.createBridge(name: bridge)
+            try manager.addAddress(address, prefixLength: 25, to: bridge)
+        }
+        for _ in 0..<3 {
+            XCTAssertEqual(try manager.addresses(of: first).map(\.address), [a])
+            XCTAssertEqual(try manager.addresses(of: second).map(\.address), [b])
+            let names = try manager.links().map(\.name)
+            XCTAssertTrue(names.contains(first) && names.contains(second))
+            XCTAssertNotNil(try manager.link(named: first))
+        }
+    }
+
     func testAddressesIPv4AndIPv6() throws {
         let bridge = newName()
         try manager.createBridge(name: bridge)

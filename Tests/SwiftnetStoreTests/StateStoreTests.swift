@@ -90,6 +90,32 @@ final class StateStoreTests: XCTestCase {
         XCTAssertEqual(loaded.used["p"], [second.address], "the statements are usable again after a failure")
     }
 
+    /// The start-up scan of every address held runs through SQLite's C API: it reads each
+    /// pool's rows, refuses a row that is not an address, and leaves the statement usable.
+    func testTheAddressScanReadsEachPoolsRowsAndRefusesGarbage() throws {
+        let store = try StateStore(path: statePath)
+        for (id, prefix) in [("a", "10.9.0.0/24"), ("b", "fd00:9::/64")] {
+            try store.commit(.createPool(PoolRecord(id: id, addressSpace: "LocalDefault", prefix: IPPrefix(prefix)!, subPool: nil, options: [:])))
+        }
+        let inA = (2..<300).map { IPAddress("10.9.\($0 / 250).\($0 % 250)")! }
+        let inB = [IPAddress("fd00:9::2")!, IPAddress("fd00:9::ffff")!]
+        try store.commit(inA.map { .allocate(AllocationRecord(poolID: "a", address: $0, kind: .dynamic), sticky: nil) }
+                         + inB.map { .allocate(AllocationRecord(poolID: "b", address: $0, kind: .dynamic), sticky: nil) })
+        for _ in 0..<2 {  // the cached statement runs again
+            let loaded = try store.loadIPAM()
+            XCTAssertEqual(Set(loaded.used["a"] ?? []), Set(inA))
+            XCTAssertEqual(Set(loaded.used["b"] ?? []), Set(inB))
+        }
+        try store.queue.write { db in
+            try db.execute(sql: "INSERT INTO allocation (pool_id, address, kind) VALUES ('a', 'not an address', 'dynamic')")
+        }
+        XCTAssertThrowsError(try store.loadIPAM()) { error in
+            XCTAssertTrue("\(error)".contains("an address in pool a"), "\(error)")
+        }
+        try store.queue.write { db in try db.execute(sql: "DELETE FROM allocation WHERE address = 'not an address'") }
+        XCTAssertEqual(Set(try store.loadIPAM().used["a"] ?? []), Set(inA), "usable again after a row that failed")
+    }
+
     /// The server holds the file in exclusive locking mode: another writer cannot slip in.
     func testSecondOpenWhileHeldFails() throws {
         let store = try StateStore(path: statePath, busyTimeout: 0.1)
