@@ -17,7 +17,7 @@ final class BenchServer {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         socket = socketPath ?? folder + "/swiftnet.sock"
         process = Process()
-        // A launcher (`ip netns exec NS`) execs the server, so the pid stays the server's.
+        // A launcher (`nsenter --net=…`, `ip netns exec NS`) execs the server, so the pid stays the server's.
         process.executableURL = URL(fileURLWithPath: launcher.first ?? binary)
         ownChains = extraArguments.contains("--chain-prefix") ? nil : "SWB" + String(UInt32.random(in: 0...UInt32.max), radix: 16).uppercased()
         removesChains = ownChains != nil && launcher.isEmpty
