@@ -27,7 +27,7 @@ package final class IPAMService: Sendable {
         }
     }
 
-    private let state: Mutex<State>
+    private let state: BlockingMutex<State>
     private let store: any IPAMStore
     private let committer: GroupCommit
     private let routes: any HostRouteSource
@@ -46,7 +46,7 @@ package final class IPAMService: Sendable {
         let snapshot = try store.loadIPAM()
         let (allocator, forgotten) = IPAMAllocator.restoring(configuration: configuration, snapshot: snapshot)
         if !forgotten.isEmpty { try store.commit(.forgetSticky(forgotten)) }
-        self.state = Mutex(State(allocator: allocator))
+        self.state = BlockingMutex(State(allocator: allocator))
         self.store = store
         self.committer = GroupCommit(store: store)
         self.routes = routes
