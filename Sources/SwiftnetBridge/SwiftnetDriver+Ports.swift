@@ -71,7 +71,7 @@ extension SwiftnetDriver {
                               crashPoint: StaticString) throws {
         state.endpoints[updated.id] = updated
         do {
-            try applyFirewall(state)
+            try applyFirewall(state, replacing: previous, with: updated)
             CrashPoint.reach(crashPoint)
             try store.commit(.putEndpoint(updated))
         } catch {
