@@ -99,7 +99,7 @@ package final class Firewall: Sendable {
         try serial.withLock { memory throws(FirewallError) -> Int in
             // Moved out, so that editing it does not copy it; `install` puts it back.
             var state: FirewallState
-            if var last = memory.state.take(), last.hasNetworks(networks), removing.allSatisfy({ last.remove($0) }) {
+            if var last = memory.state.take(), last.hasNetworks(networks), last.remove(removing) {
                 for binding in adding { try last.insert(binding) }
                 state = last
             } else {

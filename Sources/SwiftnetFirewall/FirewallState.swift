@@ -103,43 +103,55 @@ struct FirewallState {
         }
     }
 
-    /// Takes away one copy of a binding `insert` was given. Returns false when the state
-    /// does not hold it (what the caller removes is not what it added): the state is then
-    /// unchanged and no longer the caller's, to be built anew.
-    mutating func remove(_ binding: FirewallPortBinding) -> Bool {
-        let normalised: (FirewallPortBinding, HostPort)?
-        do { normalised = try checked(binding) } catch { return false }
-        guard let (binding, key) = normalised else { return true }  // internal: never held
-        guard var first = onPort[key] else { return false }
-        if first.binding == binding {
-            first.count -= 1
-            if first.count > 0 { onPort[key] = first; return true }
-            if var more = moreOnPort[key], !more.isEmpty {
-                onPort[key] = more.removeFirst()
-                moreOnPort[key] = more.isEmpty ? nil : more
+    /// Takes away one copy of each of `bindings`, which `insert` was given. Returns false when
+    /// the state does not hold one of them (what the caller removes is not what it added):
+    /// the state is then no longer the caller's, to be built anew. The buckets are filtered
+    /// once rather than searched per binding: one container may publish thousands of ports,
+    /// all in the bucket of its address.
+    mutating func remove(_ bindings: [FirewallPortBinding]) -> Bool {
+        // The bindings whose last copy goes, by bucket (IPv6 after IPv4's).
+        var gone: [Int: Set<FirewallPortBinding>] = [:]
+        for binding in bindings {
+            let normalised: (FirewallPortBinding, HostPort)?
+            do { normalised = try checked(binding) } catch { return false }
+            guard let (binding, key) = normalised else { continue }  // internal: never held
+            guard var first = onPort[key] else { return false }
+            if first.binding == binding {
+                first.count -= 1
+                if first.count > 0 { onPort[key] = first; continue }
+                if var more = moreOnPort[key], !more.isEmpty {
+                    onPort[key] = more.removeFirst()
+                    moreOnPort[key] = more.isEmpty ? nil : more
+                } else {
+                    onPort[key] = nil
+                }
             } else {
-                onPort[key] = nil
+                guard var more = moreOnPort[key], let index = more.firstIndex(where: { $0.binding == binding }) else { return false }
+                more[index].count -= 1
+                if more[index].count > 0 { moreOnPort[key] = more; continue }
+                more.remove(at: index)
+                moreOnPort[key] = more.isEmpty ? nil : more
             }
-        } else {
-            guard var more = moreOnPort[key], let index = more.firstIndex(where: { $0.binding == binding }) else { return false }
-            more[index].count -= 1
-            if more[index].count > 0 { moreOnPort[key] = more; return true }
-            more.remove(at: index)
-            moreOnPort[key] = more.isEmpty ? nil : more
+            let bucket = FirewallChains.bucket(of: binding.containerIP)
+            gone[key.family == .v4 ? bucket : FirewallChains.bucketCount + bucket, default: []].insert(binding)
         }
-        let bucket = FirewallChains.bucket(of: binding.containerIP)
-        if key.family == .v4 {
-            FirewallState.take(binding, from: &bucketsV4[bucket], counts: &publishingV4)
-        } else {
-            FirewallState.take(binding, from: &bucketsV6[bucket], counts: &publishingV6)
+        for (slot, removed) in gone {
+            if slot < FirewallChains.bucketCount {
+                FirewallState.take(removed, from: &bucketsV4[slot], counts: &publishingV4)
+            } else {
+                FirewallState.take(removed, from: &bucketsV6[slot - FirewallChains.bucketCount], counts: &publishingV6)
+            }
         }
         return true
     }
 
-    private static func take(_ binding: FirewallPortBinding, from bucket: inout [FirewallPortBinding], counts: inout [String: Int]) {
-        if let index = bucket.firstIndex(of: binding) { bucket.remove(at: index) }
-        let left = (counts[binding.bridge] ?? 1) - 1
-        counts[binding.bridge] = left > 0 ? left : nil
+    private static func take(_ removed: Set<FirewallPortBinding>, from bucket: inout [FirewallPortBinding],
+                             counts: inout [String: Int]) {
+        bucket.removeAll { removed.contains($0) }
+        for binding in removed {
+            let left = (counts[binding.bridge] ?? 1) - 1
+            counts[binding.bridge] = left > 0 ? left : nil
+        }
     }
 
     /// The binding normalised with its host-port key, nil for one of an internal network.

@@ -55,11 +55,11 @@ final class FirewallStateTests: XCTestCase {
                 current.append(added)
             } else {
                 let removed = current.remove(at: Int.random(in: 0..<current.count, using: &generator))
-                XCTAssertTrue(state.remove(removed), "step \(step)")
+                XCTAssertTrue(state.remove([removed]), "step \(step)")
             }
             XCTAssertEqual(try rendered(state, cache: &cache), try fresh(current), "step \(step)")
         }
-        for binding in current { XCTAssertTrue(state.remove(binding)) }
+        XCTAssertTrue(state.remove(current))
         XCTAssertEqual(try rendered(state, cache: &cache), try fresh([]))
     }
 
@@ -81,14 +81,31 @@ final class FirewallStateTests: XCTestCase {
 
     /// Removing what is not there says so (the caller then builds the state anew).
     func testRemovingABindingNotThereIsReported() throws {
-        var state = try FirewallState(networks: networks, bindings: [binding(0)])
-        XCTAssertFalse(state.remove(binding(6)))
-        XCTAssertFalse(state.remove(FirewallPortBinding(bridge: "swn-gone", proto: "tcp", hostPort: 1, containerIP: IPAddress("10.9.0.2")!,
-                                                        containerPort: 1)))
-        XCTAssertTrue(state.remove(binding(0)))
-        XCTAssertFalse(state.remove(binding(0)))
+        let state = try FirewallState(networks: networks, bindings: [binding(0), binding(1)])
+        var edited = state
+        XCTAssertFalse(edited.remove([binding(6)]))
+        edited = state
+        XCTAssertFalse(edited.remove([FirewallPortBinding(bridge: "swn-gone", proto: "tcp", hostPort: 1,
+                                                          containerIP: IPAddress("10.9.0.2")!, containerPort: 1)]))
+        edited = state
+        XCTAssertFalse(edited.remove([binding(0), binding(0)]), "one copy given, two taken")
+        edited = state
+        XCTAssertTrue(edited.remove([binding(0)]))
+        XCTAssertFalse(edited.remove([binding(0)]))
         // An internal network's binding is never programmed: there is nothing to remove.
-        XCTAssertTrue(state.remove(binding(4)))
+        edited = state
+        XCTAssertTrue(edited.remove([binding(4)]))
+    }
+
+    /// Thousands of ports of one container (one bucket) go in one pass.
+    func testAContainersThousandsOfPortsGoAtOnce() throws {
+        let many = (0..<5_000).map {
+            FirewallPortBinding(bridge: "swn-a", proto: "tcp", hostPort: 20_000 + $0, containerIP: IPAddress("10.70.0.2")!, containerPort: 20_000 + $0)
+        }
+        var state = try FirewallState(networks: networks, bindings: many + [binding(6)])
+        XCTAssertTrue(state.remove(many))
+        var cache = FirewallRenderCache()
+        XCTAssertEqual(try rendered(state, cache: &cache), try fresh([binding(6)]))
     }
 
     func testNetworksAreComparedWhateverTheirOrder() throws {
