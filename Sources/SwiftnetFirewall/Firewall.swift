@@ -21,8 +21,9 @@ package final class Firewall: Sendable {
     private struct Memory {
         var installed: [IPFamily: [FirewallPatch.Section]] = [:]
         var cache = FirewallRenderCache()
-        /// The state `applyChange` last installed, which the next change of a few bindings
-        /// edits instead of checking every binding on the host again; nil when unknown.
+        /// The state `apply` or `applyChange` last installed, which the next change of a few
+        /// bindings edits instead of checking every binding on the host again; nil when
+        /// unknown (nothing installed yet, or the last attempt failed).
         var state: FirewallState?
     }
 
@@ -87,8 +88,8 @@ package final class Firewall: Sendable {
     }
 
     /// `applyChange` for a change of a few bindings (a container's ports published or
-    /// revoked): `removing` are the bindings that go, `adding` those that come, of the same
-    /// state the previous `applyChange` was given. The state remembered from it is edited
+    /// revoked): `removing` are the bindings that go, `adding` those that come, relative to
+    /// the state last given to `apply` or `applyChange`. The state remembered from it is edited
     /// instead of built from every binding on the host; `all` (the bindings after the change,
     /// every one) builds it anew when nothing is remembered, the networks differ from the
     /// remembered ones, or a binding to remove is not there. Invalid bindings throw as in
@@ -97,7 +98,7 @@ package final class Firewall: Sendable {
     package func applyChange(networks: [FirewallNetwork], removing: [FirewallPortBinding], adding: [FirewallPortBinding],
                              all: () -> [FirewallPortBinding]) throws(FirewallError) -> Int {
         try serial.withLock { memory throws(FirewallError) -> Int in
-            // Moved out, so that editing it does not copy it; `install` puts it back.
+            // Moved out, so that editing it does not copy it; `install` remembers the result.
             var state: FirewallState
             if var last = memory.state.take(), last.hasNetworks(networks), last.remove(removing) {
                 for binding in adding { try last.insert(binding) }
