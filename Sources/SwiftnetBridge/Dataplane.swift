@@ -64,6 +64,12 @@ package protocol FirewallProgrammer: Sendable {
     /// copying every record (this runs on every container start and stop).
     @discardableResult
     func applyChange(networks: [NetworkRecord], endpointTable: EndpointTable) throws -> Int
+    /// `applyChange` after one endpoint changed from `previous` to `updated` (its ports
+    /// published or revoked) and nothing the firewall renders changed since the last
+    /// `apply` or `applyChange`: a programmer may change only that endpoint's rules.
+    @discardableResult
+    func applyChange(networks: [NetworkRecord], endpointTable: EndpointTable, replacing previous: EndpointRecord,
+                     with updated: EndpointRecord) throws -> Int
     /// Repairs the jumps into swiftnet's chains (missing, or no longer first).
     func ensureJumps() throws
     /// How the installed chains and jumps differ from what `networks` and `endpoints` render
@@ -82,5 +88,12 @@ extension FirewallProgrammer {
     package func applyChange(networks: [NetworkRecord], endpointTable: EndpointTable) throws -> Int {
         let ids = Set(networks.map(\.id))
         return try applyChange(networks: networks, endpoints: endpointTable.values.filter { ids.contains($0.networkID) })
+    }
+
+    /// A programmer that cannot change one endpoint's rules alone applies the whole table.
+    @discardableResult
+    package func applyChange(networks: [NetworkRecord], endpointTable: EndpointTable, replacing previous: EndpointRecord,
+                             with updated: EndpointRecord) throws -> Int {
+        try applyChange(networks: networks, endpointTable: endpointTable)
     }
 }

@@ -5,6 +5,8 @@ import SwiftnetLANModel
 package struct DriverState: Sendable {
     package var networks: [String: NetworkRecord] = [:]
     package var endpoints = EndpointTable()
+    /// Where the next search for any host port starts; memory only, not in the store.
+    var portHints = EphemeralPortHints()
 
     package init(networks: [NetworkRecord] = [], endpoints: [EndpointRecord] = []) {
         for network in networks { self.networks[network.id] = network }

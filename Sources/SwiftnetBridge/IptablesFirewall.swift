@@ -30,6 +30,19 @@ package struct IptablesFirewall: FirewallProgrammer {
         return try firewall.applyChange(networks: rules, bindings: bindings)
     }
 
+    /// Hands the firewall the bindings of the one endpoint that changed (see
+    /// `Firewall.applyChange(networks:removing:adding:all:)`): building the bindings of every
+    /// endpoint and checking them again cost more than the rest of a container start.
+    @discardableResult
+    package func applyChange(networks: [NetworkRecord], endpointTable: EndpointTable, replacing previous: EndpointRecord,
+                             with updated: EndpointRecord) throws -> Int {
+        let (rules, removing) = IptablesFirewall.desired(networks: networks, endpoints: [previous])
+        let adding = IptablesFirewall.desired(networks: networks, endpoints: [updated]).1
+        return try firewall.applyChange(networks: rules, removing: removing, adding: adding) {
+            IptablesFirewall.desired(networks: networks, endpoints: endpointTable.values).1
+        }
+    }
+
     package func ensureJumps() throws {
         try firewall.ensureJumps()
     }

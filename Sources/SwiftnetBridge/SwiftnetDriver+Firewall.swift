@@ -27,12 +27,25 @@ extension SwiftnetDriver {
     /// `firewallRecords` does: this runs on every container start and stop.
     @discardableResult
     func applyFirewall(_ state: DriverState) throws -> Int {
+        try firewall.applyChange(networks: firewallNetworks(state), endpointTable: state.endpoints)
+    }
+
+    /// `applyFirewall` after `previous` became `updated` in `state` and nothing else the
+    /// firewall renders changed since the last apply (every other change of the records that
+    /// the firewall renders is followed by `applyFirewall`): the firewall may change that
+    /// endpoint's rules alone.
+    @discardableResult
+    func applyFirewall(_ state: DriverState, replacing previous: EndpointRecord, with updated: EndpointRecord) throws -> Int {
+        try firewall.applyChange(networks: firewallNetworks(state), endpointTable: state.endpoints, replacing: previous, with: updated)
+    }
+
+    private func firewallNetworks(_ state: DriverState) -> [NetworkRecord] {
         var networks: [NetworkRecord] = []
         for mode in modes.all {
             let own = state.networks.values.filter { $0.mode == mode.driverMode }
             // Modes choose networks; their endpoints are those of the networks chosen.
             networks += mode.firewallRecords(networks: own, endpoints: [], links: nil).networks
         }
-        return try firewall.applyChange(networks: networks, endpointTable: state.endpoints)
+        return networks
     }
 }

@@ -36,8 +36,8 @@ extension SwiftnetDriver {
             // asked to publish the full port list (the IPv4 one with no_proxy_6to4, which
             // swiftnet honours by never forwarding across families).
             let chosen = try chooseHostPorts(wanted, taken: state.endpoints.hostPorts, endpointID: endpointID,
-                                             endpointFamilies: SwiftnetDriver.families(of: endpoint),
-                                             defaultHostIP: network.options.hostBindingIPv4)
+                                             current: endpoint.publishedPorts, endpointFamilies: SwiftnetDriver.families(of: endpoint),
+                                             defaultHostIP: network.options.hostBindingIPv4, hints: &state.portHints)
             guard chosen != endpoint.publishedPorts else { return chosen }
             let previous = endpoint
             endpoint.requestedPorts = wanted
@@ -71,7 +71,7 @@ extension SwiftnetDriver {
                               crashPoint: StaticString) throws {
         state.endpoints[updated.id] = updated
         do {
-            try applyFirewall(state)
+            try applyFirewall(state, replacing: previous, with: updated)
             CrashPoint.reach(crashPoint)
             try store.commit(.putEndpoint(updated))
         } catch {
@@ -86,22 +86,31 @@ extension SwiftnetDriver {
         Set([endpoint.address, endpoint.addressIPv6].compactMap { $0?.address.family })
     }
 
-    /// First acceptable host port per request that clashes with no other binding and that no
+    /// An acceptable host port per request that clashes with no other binding and that no
     /// socket on the host holds, in each family the binding serves.
     ///
-    /// Costs one lookup per candidate: requests for any port (`-p 80`) of one protocol and
-    /// host address resume where the previous one stopped (the ports before were taken or
+    /// A request the endpoint already has a binding for (same protocol, host address and
+    /// container port, its host port still acceptable) keeps that host port if it is still
+    /// free: a container published anew must not move. Otherwise a range takes its first
+    /// free port, and any port (`-p 80`) the first free one going round the ephemeral range
+    /// from `hints` (see `EphemeralPortHints`), which it moves past the port handed out.
+    ///
+    /// Costs one lookup per candidate: requests for any port of one protocol, host address
+    /// and families resume where the previous one stopped (the ports before were taken or
     /// held, and a binding of the same call only adds to what is taken), so N such requests
-    /// walk the ephemeral range once instead of N times.
+    /// go round the ephemeral range at most once instead of N times.
     /// `taken`: every live endpoint's bindings, the index kept with the records; the
     /// endpoint's own (`endpointID`, which it is publishing anew) do not count.
-    func chooseHostPorts(_ requests: [PortBindingRequest], taken: TakenHostPorts, endpointID: String,
-                         endpointFamilies: Set<IPFamily>, defaultHostIP: IPAddress?) throws -> [PublishedPort] {
+    func chooseHostPorts(_ requests: [PortBindingRequest], taken: TakenHostPorts, endpointID: String, current: [PublishedPort],
+                         endpointFamilies: Set<IPFamily>, defaultHostIP: IPAddress?,
+                         hints: inout EphemeralPortHints) throws -> [PublishedPort] {
         // This call's choices apart: inserting into `taken` would copy the whole index.
         var chosenHere = TakenHostPorts()
         var chosen: [PublishedPort] = []
         chosen.reserveCapacity(requests.count)
-        var resumeAt: [EphemeralCursor: Int] = [:]
+        var keepable = current
+        // Per search, the next port to look at and how many of the range are left unseen.
+        var walks: [EphemeralCursor: (next: Int, left: Int)] = [:]
         let ephemeral = hostPorts.ephemeralRange
         for request in requests {
             // `host_binding_ipv4` is the default for IPv4 only.
@@ -110,38 +119,50 @@ extension SwiftnetDriver {
             // the IPv6-only endpoint of a split-gateway container) publishes nothing here;
             // the endpoint of the other family publishes it.
             if let hostIP, !endpointFamilies.contains(hostIP.family) { continue }
-            let cursor = request.acceptableHostPorts == nil ? EphemeralCursor(proto: request.proto, hostIP: hostIP) : nil
-            var candidates = request.acceptableHostPorts ?? ephemeral
-            if let cursor, let next = resumeAt[cursor] {
-                candidates = next <= ephemeral.upperBound ? next...ephemeral.upperBound : ephemeral.upperBound...ephemeral.upperBound
-            }
-            var found: PublishedPort?
-            for port in candidates {
+            let families = hostIP.map { endpointFamilies.intersection([$0.family]) } ?? endpointFamilies
+            func take(_ port: Int) -> PublishedPort? {
                 let binding = PublishedPort(proto: request.proto, hostIP: hostIP, hostPort: port, containerPort: request.containerPort)
-                let families = binding.families(onEndpointWith: endpointFamilies)
                 if taken.clashes(binding, families: families, except: endpointID)
-                    || chosenHere.clashes(binding, families: families, except: nil) { continue }
-                if !families.allSatisfy({ hostPorts.isFree(proto: request.proto, hostIP: hostIP, family: $0, port: port) }) { continue }
-                found = binding
+                    || chosenHere.clashes(binding, families: families, except: nil) { return nil }
+                if !families.allSatisfy({ hostPorts.isFree(proto: request.proto, hostIP: hostIP, family: $0, port: port) }) { return nil }
                 chosenHere.insert(binding, families: families, endpointID: endpointID)
-                break
+                return binding
+            }
+            let acceptable = request.acceptableHostPorts ?? ephemeral
+            var found: PublishedPort?
+            if let index = keepable.firstIndex(where: {
+                $0.proto == request.proto && $0.hostIP == hostIP && $0.containerPort == request.containerPort
+                    && acceptable.contains($0.hostPort)
+            }) {
+                found = take(keepable[index].hostPort)
+                keepable.remove(at: index)
+            }
+            if found == nil, let range = request.acceptableHostPorts {
+                for port in range {
+                    found = take(port)
+                    if found != nil { break }
+                }
+            } else if found == nil {
+                let cursor = EphemeralCursor(proto: request.proto, hostIP: hostIP, families: families)
+                var walk = walks[cursor] ?? (hints.start(for: cursor, in: ephemeral), ephemeral.count)
+                while found == nil, walk.left > 0 {
+                    let port = walk.next
+                    walk.next = port >= ephemeral.upperBound ? ephemeral.lowerBound : port + 1
+                    walk.left -= 1
+                    found = take(port)
+                }
+                walks[cursor] = walk
+                if let found { hints.handedOut(found.hostPort, for: cursor, in: ephemeral) }
             }
             guard let found else {
-                let what = "\(hostIP?.description ?? "*"):\(request.hostPort == 0 ? "any" : "\(candidates)")/\(request.proto.rawValue)"
+                let what = "\(hostIP?.description ?? "*"):\(request.acceptableHostPorts.map { "\($0)" } ?? "any")/\(request.proto.rawValue)"
                 if request.acceptableHostPorts?.count == 1 { throw DriverError.hostPortInUse(what) }
                 throw DriverError.noFreeHostPort(what)
             }
-            if let cursor { resumeAt[cursor] = found.hostPort + 1 }
             chosen.append(found)
         }
         return chosen
     }
-}
-
-/// Where the next request for any port of one protocol and host address starts looking.
-struct EphemeralCursor: Hashable {
-    var proto: TransportProtocol
-    var hostIP: IPAddress?
 }
 
 /// Host ports bindings hold, by protocol and port, with the families each serves and whose

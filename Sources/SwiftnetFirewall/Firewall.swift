@@ -21,6 +21,10 @@ package final class Firewall: Sendable {
     private struct Memory {
         var installed: [IPFamily: [FirewallPatch.Section]] = [:]
         var cache = FirewallRenderCache()
+        /// The state `apply` or `applyChange` last installed, which the next change of a few
+        /// bindings edits instead of checking every binding on the host again; nil when
+        /// unknown (nothing installed yet, or the last attempt failed).
+        var state: FirewallState?
     }
 
     /// `prefix` names our chains (`SWIFTNET-FORWARD`…); tests use a unique one. It is code,
@@ -52,11 +56,13 @@ package final class Firewall: Sendable {
     package func apply(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
         let state = try FirewallState(networks: networks, bindings: bindings)
         return try serial.withLock { memory throws(FirewallError) -> Int in
+            memory.state = nil
             var changed = 0
             for family in [IPFamily.v4, .v6] {
                 let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache)
                 changed += try applyChecked(sections, family: family, installed: &memory.installed)
             }
+            memory.state = state
             return changed
         }
     }
@@ -77,30 +83,61 @@ package final class Firewall: Sendable {
     package func applyChange(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
         let state = try FirewallState(networks: networks, bindings: bindings)
         return try serial.withLock { memory throws(FirewallError) -> Int in
-            var changed = 0
-            for family in [IPFamily.v4, .v6] {
-                let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache)
-                guard let last = memory.installed[family] else {
-                    changed += try applyChecked(sections, family: family, installed: &memory.installed)
-                    continue
-                }
-                if last == sections { continue }
-                memory.installed[family] = nil  // unknown until the restore succeeds
-                if let patch = FirewallPatch.between(installed: last, wanted: sections) {
-                    do throws(FirewallError) {
-                        try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: patch)
-                        memory.installed[family] = sections
-                        changed += 1
-                        continue
-                    } catch {
-                        // Our chains are not what this process installed (a -D found no rule):
-                        // read them and restore whole.
-                    }
-                }
-                changed += try applyChecked(sections, family: family, installed: &memory.installed)
-            }
-            return changed
+            try install(state, memory: &memory)
         }
+    }
+
+    /// `applyChange` for a change of a few bindings (a container's ports published or
+    /// revoked): `removing` are the bindings that go, `adding` those that come, relative to
+    /// the state last given to `apply` or `applyChange`. The state remembered from it is edited
+    /// instead of built from every binding on the host; `all` (the bindings after the change,
+    /// every one) builds it anew when nothing is remembered, the networks differ from the
+    /// remembered ones, or a binding to remove is not there. Invalid bindings throw as in
+    /// `applyChange`, leaving nothing remembered.
+    @discardableResult
+    package func applyChange(networks: [FirewallNetwork], removing: [FirewallPortBinding], adding: [FirewallPortBinding],
+                             all: () -> [FirewallPortBinding]) throws(FirewallError) -> Int {
+        try serial.withLock { memory throws(FirewallError) -> Int in
+            // Moved out, so that editing it does not copy it; `install` remembers the result.
+            var state: FirewallState
+            if var last = memory.state.take(), last.hasNetworks(networks), last.remove(removing) {
+                for binding in adding { try last.insert(binding) }
+                state = last
+            } else {
+                state = try FirewallState(networks: networks, bindings: all())
+            }
+            return try install(state, memory: &memory)
+        }
+    }
+
+    /// The rendering of `state` installed family by family, patching what this process
+    /// installed last (see `applyChange`); remembers `state` once every family is in.
+    private func install(_ state: FirewallState, memory: inout Memory) throws(FirewallError) -> Int {
+        memory.state = nil
+        var changed = 0
+        for family in [IPFamily.v4, .v6] {
+            let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache)
+            guard let last = memory.installed[family] else {
+                changed += try applyChecked(sections, family: family, installed: &memory.installed)
+                continue
+            }
+            if last == sections { continue }
+            memory.installed[family] = nil  // unknown until the restore succeeds
+            if let patch = FirewallPatch.between(installed: last, wanted: sections) {
+                do throws(FirewallError) {
+                    try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: patch)
+                    memory.installed[family] = sections
+                    changed += 1
+                    continue
+                } catch {
+                    // Our chains are not what this process installed (a -D found no rule):
+                    // read them and restore whole.
+                }
+            }
+            changed += try applyChecked(sections, family: family, installed: &memory.installed)
+        }
+        memory.state = state
+        return changed
     }
 
     /// One family of `apply`: reads the tables, restores our chains if they differ, repairs
@@ -192,6 +229,7 @@ package final class Firewall: Sendable {
     package func remove() throws(FirewallError) {
         try serial.withLock { memory throws(FirewallError) in
             memory.installed = [:]
+            memory.state = nil
             var firstError: FirewallError?
             func attempt(_ step: () throws(FirewallError) -> Void) {
                 do throws(FirewallError) { try step() } catch { if firstError == nil { firstError = error } }

@@ -10,10 +10,20 @@ struct FirewallRenderCache {
         var hairpin: [String]
     }
 
+    /// One binding's own rules (its ACCEPT and hairpin may be another binding's too: one
+    /// container port published on two host addresses).
+    struct BindingRules {
+        var accept: String
+        var hairpin: String
+        var dnat: String
+    }
+
     private struct Entry {
-        /// In the order they came last time (the records' order, which rarely changes).
+        /// In the order they came last time (the order they were added in, which rarely changes).
         var bindings: [FirewallPortBinding]
         var rules: Rules
+        /// Each binding's rules: a re-rendering renders only the bindings new to the bucket.
+        var each: [FirewallPortBinding: BindingRules]
     }
 
     private var entries: [IPFamily: [Int: Entry]] = [:]
@@ -29,8 +39,8 @@ struct FirewallRenderCache {
                 return entry.rules
             }
         }
-        let rules = FirewallRules.bucketRules(bindings)
-        entries[family, default: [:]][bucket] = Entry(bindings: bindings, rules: rules)
-        return rules
+        let rendered = FirewallRules.bucketRules(bindings, known: entries[family]?[bucket]?.each ?? [:])
+        entries[family, default: [:]][bucket] = Entry(bindings: bindings, rules: rendered.rules, each: rendered.each)
+        return rendered.rules
     }
 }

@@ -55,18 +55,6 @@ package enum FirewallRules {
         var raw = RuleTable(name: "raw", chains: chains.raw)
         let forward = chains.forward
 
-        var buckets = [[FirewallPortBinding]](repeating: [], count: FirewallChains.bucketCount)
-        var publishing: Set<String> = []
-        var last = ""
-        for binding in state.live where binding.containerIP.family == family {
-            buckets[FirewallChains.bucket(of: binding.containerIP)].append(binding)
-            // Bindings are often all of one network: hash a name once per run of them.
-            if binding.bridge != last {
-                publishing.insert(binding.bridge)
-                last = binding.bridge
-            }
-        }
-
         for network in state.networks {
             let bridge = network.bridge
             // IPv6 needs no such rule: the kernel never accepts ::1 from outside `lo`.
@@ -93,7 +81,7 @@ package enum FirewallRules {
             // bridge with -o, so only this network's match here. Placed after the isolation
             // jump, as the ACCEPTs themselves were: a DNAT'ed packet from another swiftnet
             // network is dropped before it gets here.
-            if publishing.contains(bridge) {
+            if state.publishes(bridge, family: family) {
                 filter.append(forward, "-o \(bridge) -j \(chains.accept)")
             }
             // The way out: to the uplink, or any interface that is not a bridge of ours or Docker's.
@@ -108,7 +96,7 @@ package enum FirewallRules {
                     nat.append(chains.postrouting, "-s \(subnet) ! -o \(bridge) -j MASQUERADE")
                 }
             }
-            if publishing.contains(bridge) {
+            if state.publishes(bridge, family: family) {
                 // Host-originated connections to a published port (127.0.0.1:PORT, DNAT'ed into
                 // the bridge with route_localnet=1) need a source the container can answer.
                 nat.append(chains.postrouting, "-o \(bridge) -m addrtype --src-type LOCAL -j MASQUERADE")
@@ -129,7 +117,9 @@ package enum FirewallRules {
         // the buckets unconditionally: the rules of different buckets never match the same
         // packet (one host port has one binding, one container port one ACCEPT), so the
         // buckets' order decides nothing.
-        for (index, bindings) in buckets.enumerated() where !bindings.isEmpty {
+        for index in 0..<FirewallChains.bucketCount {
+            let bindings = state.bucket(index, family: family)
+            guard !bindings.isEmpty else { continue }
             let rules = cache.rules(bucket: index, family: family, bindings: bindings)
             filter.declare(chains.acceptBucket(index), rules: rules.accept)
             filter.append(chains.accept, "-j \(chains.acceptBucket(index))")
@@ -145,31 +135,55 @@ package enum FirewallRules {
     /// The rules of one bucket's bindings (all of one family, on networks that are not
     /// internal), deduplicated as `RuleTable.append` does.
     static func bucketRules(_ bindings: [FirewallPortBinding]) -> FirewallRenderCache.Rules {
+        bucketRules(bindings, known: [:]).rules
+    }
+
+    /// The same, taking each binding's own rules from `known` where it has them (the
+    /// bucket's last rendering): a change re-renders only its own bindings' text. Returns
+    /// each binding's rules as well, for the next time.
+    static func bucketRules(_ bindings: [FirewallPortBinding], known: [FirewallPortBinding: FirewallRenderCache.BindingRules])
+        -> (rules: FirewallRenderCache.Rules, each: [FirewallPortBinding: FirewallRenderCache.BindingRules]) {
+        var each: [FirewallPortBinding: FirewallRenderCache.BindingRules] = [:]
+        each.reserveCapacity(bindings.count)
+        var rendered: [(binding: FirewallPortBinding, rules: FirewallRenderCache.BindingRules)] = []
+        rendered.reserveCapacity(bindings.count)
+        for binding in bindings {
+            let rules = known[binding] ?? each[binding] ?? bindingRules(binding)
+            each[binding] = rules
+            rendered.append((binding, rules))
+        }
         var accept: [String] = [], dnat: [String] = [], hairpin: [String] = []
         var seenAccept: Set<String> = [], seenHairpin: Set<String> = []
-        for binding in bindings.sorted(by: byContainer) {
-            let address = host(binding.containerIP)
-            let match = "-p \(binding.proto) -m \(binding.proto) --dport \(binding.containerPort)"
-            let acceptRule = "-d \(address) -o \(binding.bridge) \(match) -j ACCEPT"
-            if seenAccept.insert(acceptRule).inserted { accept.append(acceptRule) }
-            // A container reaching its own published port: the packet goes back out of the
-            // port it came in by (needs hairpin mode on the bridge port); the source must
-            // change or the container would answer itself directly.
-            let hairpinRule = "-s \(address) -d \(address) \(match) -j MASQUERADE"
-            if seenHairpin.insert(hairpinRule).inserted { hairpin.append(hairpinRule) }
+        rendered.sort { byContainer($0.binding, $1.binding) }
+        for (_, rules) in rendered {
+            if seenAccept.insert(rules.accept).inserted { accept.append(rules.accept) }
+            if seenHairpin.insert(rules.hairpin).inserted { hairpin.append(rules.hairpin) }
         }
-        // No `! -i BRIDGE`: there is no userland proxy behind these rules to catch what they
-        // skip, so a container reaching a published port of its own network through a host
-        // address is DNAT'ed like everyone else; the reply is bridged straight back and
-        // br_netfilter's conntrack undoes the DNAT on it. From another swiftnet network the
-        // DNAT'ed packet is dropped by isolation, as on Docker's own bridges.
-        for binding in bindings.sorted(by: byHostPort) {
-            let destination = binding.hostIP.map { "-d \(host($0)) " } ?? ""
-            let target = binding.containerIP.family == .v6 ? "[\(binding.containerIP)]:\(binding.containerPort)"
-                                                           : "\(binding.containerIP):\(binding.containerPort)"
-            dnat.append("\(destination)-p \(binding.proto) -m \(binding.proto) --dport \(binding.hostPort) -j DNAT --to-destination \(target)")
-        }
-        return FirewallRenderCache.Rules(accept: accept, dnat: dnat, hairpin: hairpin)
+        rendered.sort { byHostPort($0.binding, $1.binding) }
+        for (_, rules) in rendered { dnat.append(rules.dnat) }
+        return (FirewallRenderCache.Rules(accept: accept, dnat: dnat, hairpin: hairpin), each)
+    }
+
+    /// One binding's ACCEPT, hairpin masquerade and DNAT.
+    static func bindingRules(_ binding: FirewallPortBinding) -> FirewallRenderCache.BindingRules {
+        let address = host(binding.containerIP)
+        let match = "-p \(binding.proto) -m \(binding.proto) --dport \(binding.containerPort)"
+        // A container reaching its own published port: the packet goes back out of the
+        // port it came in by (needs hairpin mode on the bridge port); the source must
+        // change or the container would answer itself directly.
+        //
+        // No `! -i BRIDGE` on the DNAT: there is no userland proxy behind these rules to
+        // catch what they skip, so a container reaching a published port of its own network
+        // through a host address is DNAT'ed like everyone else; the reply is bridged straight
+        // back and br_netfilter's conntrack undoes the DNAT on it. From another swiftnet
+        // network the DNAT'ed packet is dropped by isolation, as on Docker's own bridges.
+        let destination = binding.hostIP.map { "-d \(host($0)) " } ?? ""
+        let target = binding.containerIP.family == .v6 ? "[\(binding.containerIP)]:\(binding.containerPort)"
+                                                       : "\(binding.containerIP):\(binding.containerPort)"
+        return FirewallRenderCache.BindingRules(
+            accept: "-d \(address) -o \(binding.bridge) \(match) -j ACCEPT",
+            hairpin: "-s \(address) -d \(address) \(match) -j MASQUERADE",
+            dnat: "\(destination)-p \(binding.proto) -m \(binding.proto) --dport \(binding.hostPort) -j DNAT --to-destination \(target)")
     }
 
     /// The jumps from built-in chains into ours, as argument arrays for `iptables -w -C/-I/-D`.

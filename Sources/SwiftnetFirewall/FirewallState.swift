@@ -8,13 +8,34 @@ import SwiftnetAddress
 ///
 /// Everything is checked for both families in every rendering, so a bad IPv6 binding cannot
 /// slip through because only the IPv4 text was looked at.
+///
+/// Bindings can be added and removed one by one (`insert`, `remove`) with the same checks as
+/// the initialiser: a container start changes its own bindings, and building the state anew
+/// from every binding on the host cost more than the rest of the change.
 struct FirewallState {
     /// Sorted by bridge name.
     let networks: [FirewallNetwork]
+    private let byBridge: [String: FirewallNetwork]
     /// The bindings that are programmed (not those of internal networks), normalised
-    /// (unspecified host address = nil), without exact duplicates, in the caller's order (which
-    /// the rendering's cache uses to find a bucket unchanged without sorting it).
-    let live: [FirewallPortBinding]
+    /// (unspecified host address = nil), without exact duplicates, per family and bucket
+    /// (`FirewallChains.bucket(of:)`), each bucket in the order its bindings came (which the
+    /// rendering's cache uses to find a bucket unchanged without sorting it).
+    private var bucketsV4: [[FirewallPortBinding]]
+    private var bucketsV6: [[FirewallPortBinding]]
+    /// Per family, how many programmed bindings each bridge has.
+    private var publishingV4: [String: Int] = [:]
+    private var publishingV6: [String: Int] = [:]
+    /// The programmed bindings by family, protocol and host port, each with how many times
+    /// it was given (an exact duplicate is one binding, there until its last copy goes).
+    /// Most ports have one binding; the few with more (one per host address) keep the rest
+    /// apart, so that a binding costs no allocation of its own.
+    private var onPort: [HostPort: Holding] = [:]
+    private var moreOnPort: [HostPort: [Holding]] = [:]
+
+    private struct Holding {
+        var binding: FirewallPortBinding
+        var count: Int
+    }
 
     /// Docker's own bridges, matched from our rules to keep the two apart (`+` is iptables'
     /// interface wildcard). A swiftnet bridge may not use these names.
@@ -30,68 +51,142 @@ struct FirewallState {
             }
             byBridge[network.bridge] = network
         }
+        self.byBridge = byBridge
         self.networks = byBridge.values.sorted { $0.bridge < $1.bridge }
-
-        // Two different bindings on one host port would make the second DNAT rule dead: refuse,
-        // as dockerd's port allocator does. Bindings of internal networks are never programmed.
-        // One pass, no allocation per binding: this runs on every container start and stop.
-        var live: [FirewallPortBinding] = []
-        live.reserveCapacity(bindings.count)
-        var onPort: [HostPort: FirewallPortBinding] = [:]
+        bucketsV4 = Array(repeating: [], count: FirewallChains.bucketCount)
+        bucketsV6 = bucketsV4
         onPort.reserveCapacity(bindings.count)
-        var moreOnPort: [HostPort: [FirewallPortBinding]] = [:]
-        var last: FirewallNetwork?
-        for var binding in bindings {
-            // A bridge found among the networks was checked with them.
-            let network: FirewallNetwork
-            if let last, last.bridge == binding.bridge {
-                network = last
-            } else {
-                guard let found = byBridge[binding.bridge] else {
-                    try FirewallState.checkBridge(binding.bridge)
-                    throw .unknownBridge(binding.bridge)
-                }
-                network = found
-                last = found
+        for binding in bindings { try insert(binding) }
+    }
+
+    /// Whether `networks` are this state's (in any order): then bindings can be added to and
+    /// removed from it instead of building it anew.
+    func hasNetworks(_ networks: [FirewallNetwork]) -> Bool {
+        networks.count == self.networks.count && networks.allSatisfy { byBridge[$0.bridge] == $0 }
+    }
+
+    /// The programmed bindings of `family`'s bucket `index`.
+    func bucket(_ index: Int, family: IPFamily) -> [FirewallPortBinding] {
+        family == .v4 ? bucketsV4[index] : bucketsV6[index]
+    }
+
+    /// Whether a programmed binding of `family` is on `bridge`.
+    func publishes(_ bridge: String, family: IPFamily) -> Bool {
+        (family == .v4 ? publishingV4[bridge] : publishingV6[bridge]) != nil
+    }
+
+    /// Adds a binding after the checks; one of an internal network is checked and left out
+    /// (never programmed). Two different bindings on one host port would make the second
+    /// DNAT rule dead: refused, as dockerd's port allocator does. On a throw the state is
+    /// unchanged.
+    mutating func insert(_ binding: FirewallPortBinding) throws(FirewallError) {
+        guard let (binding, key) = try checked(binding) else { return }
+        if let first = onPort[key] {
+            if first.binding == binding { onPort[key]?.count += 1; return }
+            try FirewallState.checkNoConflict(binding, with: first.binding)
+            let more = moreOnPort[key] ?? []
+            for (index, other) in more.enumerated() {
+                if other.binding == binding { moreOnPort[key]?[index].count += 1; return }
+                try FirewallState.checkNoConflict(binding, with: other.binding)
             }
-            let proto: UInt8
-            switch binding.proto {
-            case "tcp": proto = 6
-            case "udp": proto = 17
-            case "sctp": proto = 132
-            default: throw .invalidProtocol(binding.proto)
-            }
-            if !(1...65535).contains(binding.hostPort) { throw .invalidPort(binding.hostPort) }
-            if !(1...65535).contains(binding.containerPort) { throw .invalidPort(binding.containerPort) }
-            // dockerd sends 0.0.0.0 / :: for "every address"; `-d 0.0.0.0/32` would match nothing.
-            if let host = binding.hostIP, host.value == 0 { binding.hostIP = nil }
-            if let host = binding.hostIP, host.family != binding.containerIP.family {
-                throw .familyMismatch(FirewallState.describe(binding))
-            }
-            guard network.subnets.contains(where: { $0.contains(binding.containerIP) }) else {
-                throw .containerOutsideNetwork(FirewallState.describe(binding))
-            }
-            guard !network.isInternal else { continue }
-            let key = HostPort(family: binding.containerIP.family, proto: proto, port: binding.hostPort)
-            if let first = onPort[key] {
-                var duplicate = false
-                for other in [first] + (moreOnPort[key] ?? []) {
-                    // An exact duplicate is one binding.
-                    if other == binding { duplicate = true; break }
-                    if other.hostIP == nil || binding.hostIP == nil || other.hostIP == binding.hostIP {
-                        // Named in a fixed order, whatever order the caller held them in.
-                        let (one, two) = FirewallState.order(other, binding) ? (other, binding) : (binding, other)
-                        throw .portConflict(FirewallState.describe(one), FirewallState.describe(two))
-                    }
-                }
-                if duplicate { continue }
-                moreOnPort[key, default: []].append(binding)
-            } else {
-                onPort[key] = binding
-            }
-            live.append(binding)
+            moreOnPort[key, default: []].append(Holding(binding: binding, count: 1))
+        } else {
+            onPort[key] = Holding(binding: binding, count: 1)
         }
-        self.live = live
+        let bucket = FirewallChains.bucket(of: binding.containerIP)
+        if key.family == .v4 {
+            bucketsV4[bucket].append(binding)
+            publishingV4[binding.bridge, default: 0] += 1
+        } else {
+            bucketsV6[bucket].append(binding)
+            publishingV6[binding.bridge, default: 0] += 1
+        }
+    }
+
+    /// Takes away one copy of each of `bindings`, which `insert` was given. Returns false when
+    /// the state does not hold one of them (what the caller removes is not what it added):
+    /// the state is then no longer the caller's, to be built anew. The buckets are filtered
+    /// once rather than searched per binding: one container may publish thousands of ports,
+    /// all in the bucket of its address.
+    mutating func remove(_ bindings: [FirewallPortBinding]) -> Bool {
+        // The bindings whose last copy goes, by bucket (IPv6 after IPv4's).
+        var gone: [Int: Set<FirewallPortBinding>] = [:]
+        for binding in bindings {
+            let normalised: (FirewallPortBinding, HostPort)?
+            do { normalised = try checked(binding) } catch { return false }
+            guard let (binding, key) = normalised else { continue }  // internal: never held
+            guard var first = onPort[key] else { return false }
+            if first.binding == binding {
+                first.count -= 1
+                if first.count > 0 { onPort[key] = first; continue }
+                if var more = moreOnPort[key], !more.isEmpty {
+                    onPort[key] = more.removeFirst()
+                    moreOnPort[key] = more.isEmpty ? nil : more
+                } else {
+                    onPort[key] = nil
+                }
+            } else {
+                guard var more = moreOnPort[key], let index = more.firstIndex(where: { $0.binding == binding }) else { return false }
+                more[index].count -= 1
+                if more[index].count > 0 { moreOnPort[key] = more; continue }
+                more.remove(at: index)
+                moreOnPort[key] = more.isEmpty ? nil : more
+            }
+            let bucket = FirewallChains.bucket(of: binding.containerIP)
+            gone[key.family == .v4 ? bucket : FirewallChains.bucketCount + bucket, default: []].insert(binding)
+        }
+        for (slot, removed) in gone {
+            if slot < FirewallChains.bucketCount {
+                FirewallState.take(removed, from: &bucketsV4[slot], counts: &publishingV4)
+            } else {
+                FirewallState.take(removed, from: &bucketsV6[slot - FirewallChains.bucketCount], counts: &publishingV6)
+            }
+        }
+        return true
+    }
+
+    private static func take(_ removed: Set<FirewallPortBinding>, from bucket: inout [FirewallPortBinding],
+                             counts: inout [String: Int]) {
+        bucket.removeAll { removed.contains($0) }
+        for binding in removed {
+            let left = (counts[binding.bridge] ?? 1) - 1
+            counts[binding.bridge] = left > 0 ? left : nil
+        }
+    }
+
+    /// The binding normalised with its host-port key, nil for one of an internal network.
+    private func checked(_ binding: FirewallPortBinding) throws(FirewallError) -> (FirewallPortBinding, HostPort)? {
+        var binding = binding
+        guard let network = byBridge[binding.bridge] else {
+            try FirewallState.checkBridge(binding.bridge)
+            throw .unknownBridge(binding.bridge)
+        }
+        let proto: UInt8
+        switch binding.proto {
+        case "tcp": proto = 6
+        case "udp": proto = 17
+        case "sctp": proto = 132
+        default: throw .invalidProtocol(binding.proto)
+        }
+        if !(1...65535).contains(binding.hostPort) { throw .invalidPort(binding.hostPort) }
+        if !(1...65535).contains(binding.containerPort) { throw .invalidPort(binding.containerPort) }
+        // dockerd sends 0.0.0.0 / :: for "every address"; `-d 0.0.0.0/32` would match nothing.
+        if let host = binding.hostIP, host.value == 0 { binding.hostIP = nil }
+        if let host = binding.hostIP, host.family != binding.containerIP.family {
+            throw .familyMismatch(FirewallState.describe(binding))
+        }
+        guard network.subnets.contains(where: { $0.contains(binding.containerIP) }) else {
+            throw .containerOutsideNetwork(FirewallState.describe(binding))
+        }
+        guard !network.isInternal else { return nil }
+        return (binding, HostPort(family: binding.containerIP.family, proto: proto, port: binding.hostPort))
+    }
+
+    private static func checkNoConflict(_ binding: FirewallPortBinding, with other: FirewallPortBinding) throws(FirewallError) {
+        guard other.hostIP == nil || binding.hostIP == nil || other.hostIP == binding.hostIP else { return }
+        // Named in a fixed order, whatever order the caller held them in.
+        let (one, two) = FirewallState.order(other, binding) ? (other, binding) : (binding, other)
+        throw .portConflict(FirewallState.describe(one), FirewallState.describe(two))
     }
 
     private struct HostPort: Hashable {

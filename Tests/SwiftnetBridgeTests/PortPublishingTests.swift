@@ -154,4 +154,81 @@ final class PortPublishingTests: DriverTestCase {
             guard case DriverError.noFreeHostPort = error else { return XCTFail("\(error)") }
         }
     }
+
+    func hostPorts(of endpoint: (id: String, mac: MACAddress?)) -> [Int] {
+        driver.endpoint(endpoint.id)?.publishedPorts.map(\.hostPort) ?? []
+    }
+
+    /// Any port goes round the ephemeral range (49000…49003 here) from after the last one
+    /// handed out, as Docker's allocator does, instead of from its start: a port just freed
+    /// is not handed out again at once, and the end of the range wraps to its start.
+    func testAnyPortContinuesAfterTheLastOneHandedOutAndWrapsAround() throws {
+        let network = try createNetwork()
+        let endpoints = try (1...3).map { try createEndpoint($0, network: network, address: "10.1.0.\($0 + 1)/24") }
+        try driver.programExternalConnectivity(networkID: network, endpointID: endpoints[0].id, options: Self.portMap(container: 80))
+        XCTAssertEqual(hostPorts(of: endpoints[0]), [49_000])
+        try driver.revokeExternalConnectivity(networkID: network, endpointID: endpoints[0].id)
+        try driver.programExternalConnectivity(networkID: network, endpointID: endpoints[1].id, options: Self.portMap(container: 80))
+        XCTAssertEqual(hostPorts(of: endpoints[1]), [49_001])
+        try driver.programExternalConnectivity(networkID: network, endpointID: endpoints[2].id, options: Self.portMap(container: 80))
+        XCTAssertEqual(hostPorts(of: endpoints[2]), [49_002])
+        hostPorts.hold(49_003)
+        try driver.programExternalConnectivity(networkID: network, endpointID: endpoints[0].id, options: Self.portMap(container: 80))
+        XCTAssertEqual(hostPorts(of: endpoints[0]), [49_000], "49003 is held: round to the start")
+    }
+
+    /// Wherever the search starts, a port another endpoint or a socket holds is never handed
+    /// out, and a full range is refused.
+    func testAnyPortNeverTakesAHeldPortWhereverItStarts() throws {
+        let network = try createNetwork()
+        let endpoints = try (1...5).map { try createEndpoint($0, network: network, address: "10.1.0.\($0 + 1)/24") }
+        for endpoint in endpoints.prefix(4) {
+            try driver.programExternalConnectivity(networkID: network, endpointID: endpoint.id, options: Self.portMap(container: 80))
+        }
+        XCTAssertEqual(endpoints.prefix(4).flatMap { hostPorts(of: $0) }, [49_000, 49_001, 49_002, 49_003])
+        XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: endpoints[4].id,
+                                                                    options: Self.portMap(container: 80))) { error in
+            guard case DriverError.noFreeHostPort = error else { return XCTFail("\(error)") }
+        }
+        try driver.revokeExternalConnectivity(networkID: network, endpointID: endpoints[2].id)
+        try driver.programExternalConnectivity(networkID: network, endpointID: endpoints[4].id, options: Self.portMap(container: 80))
+        XCTAssertEqual(hostPorts(of: endpoints[4]), [49_002])
+        try driver.revokeExternalConnectivity(networkID: network, endpointID: endpoints[0].id)
+        hostPorts.hold(49_000)
+        XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: endpoints[2].id,
+                                                                    options: Self.portMap(container: 80)))
+    }
+
+    /// An endpoint published again (dockerd repeats ProgramExternalConnectivity) keeps the
+    /// host ports it has, though the search for a new one would now start elsewhere or find
+    /// a lower port free; a request it had no port for gets a new one.
+    func testAnEndpointPublishedAgainKeepsItsPorts() throws {
+        let network = try createNetwork()
+        let first = try createEndpoint(1, network: network, address: "10.1.0.2/24")
+        let second = try createEndpoint(2, network: network, address: "10.1.0.3/24")
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: Self.portMap(container: 80, host: 8080))
+        try driver.programExternalConnectivity(networkID: network, endpointID: second.id, options: Self.portMap(container: 80))
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: Self.portMap(container: 80))
+        XCTAssertEqual(hostPorts(of: second), [49_000])
+        XCTAssertEqual(hostPorts(of: first), [49_001])
+        // 8080 is free again and 49000's search would start at 49002.
+        try driver.revokeExternalConnectivity(networkID: network, endpointID: second.id)
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: Self.portMap(container: 80))
+        XCTAssertEqual(hostPorts(of: first), [49_001])
+        let both: JSONObject = [PortBindingRequest.portMapKey: .array([81, 80].map { port in .object([
+            "Proto": .number(6), "Port": .number(Double(port)), "HostIP": .string(""), "HostPort": .number(0), "HostPortEnd": .number(0),
+        ]) })]
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id, options: both)
+        XCTAssertEqual(hostPorts(of: first), [49_002, 49_001])
+        // A range keeps its port too, though the range's first port is free now.
+        try driver.programExternalConnectivity(networkID: network, endpointID: second.id, options: Self.portMap(container: 90, host: 9000))
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id,
+                                               options: Self.portMap(container: 90, host: 9000, hostEnd: 9002))
+        XCTAssertEqual(hostPorts(of: first), [9_001])
+        try driver.revokeExternalConnectivity(networkID: network, endpointID: second.id)
+        try driver.programExternalConnectivity(networkID: network, endpointID: first.id,
+                                               options: Self.portMap(container: 90, host: 9000, hostEnd: 9002))
+        XCTAssertEqual(hostPorts(of: first), [9_001])
+        XCTAssertEqual(store.endpoints[first.id]?.publishedPorts.map(\.hostPort), [9_001])
+    }
 }

@@ -173,6 +173,45 @@ final class FirewallApplyTests: XCTestCase {
         try check(networks, [], "after a rule was deleted by hand")
     }
 
+    /// Changes handed over as the bindings that go and come leave exactly the rendering of
+    /// all the bindings installed, also when the remembered state cannot be edited (nothing
+    /// remembered yet, other networks, a binding to remove it does not hold, a refused
+    /// change before) and is built from all of them instead.
+    func testChangesHandedOverBindingByBindingLeaveExactlyTheRendering() throws {
+        let (networks, bindings) = state()
+        var current = bindings
+        func change(_ networks: [FirewallNetwork], removing: [FirewallPortBinding], adding: [FirewallPortBinding],
+                    _ what: String) throws {
+            current.removeAll { removing.contains($0) }
+            current += adding
+            try firewall.applyChange(networks: networks, removing: removing, adding: adding) { current }
+            for family in [IPFamily.v4, .v6] {
+                XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, current, family), "\(what), \(family)")
+            }
+        }
+        func port(_ n: Int) -> FirewallPortBinding {
+            FirewallPortBinding(bridge: bridgeA, proto: "tcp", hostPort: 41_000 + n, containerIP: IPAddress("10.250.1.\(20 + n)")!,
+                                containerPort: 80)
+        }
+        try change(networks, removing: [], adding: [], "nothing remembered")
+        for n in 0..<5 { try change(networks, removing: [], adding: [port(n)], "added \(n)") }
+        try change(networks, removing: [port(2)], adding: [], "removed one")
+        var moved = port(3)
+        moved.hostPort = 42_000
+        try change(networks, removing: [port(3)], adding: [moved], "moved to another host port")
+        try change(networks, removing: [bindings[2]], adding: [], "an IPv6 one removed")
+        let more = networks + [FirewallNetwork(bridge: "swt\(hex)c", subnets: [IPPrefix("10.250.3.0/24")!])]
+        let onC = FirewallPortBinding(bridge: "swt\(hex)c", proto: "tcp", hostPort: 43_000, containerIP: IPAddress("10.250.3.2")!,
+                                      containerPort: 80)
+        try change(more, removing: [], adding: [onC], "a network added")
+        try change(more, removing: [port(9)], adding: [], "removing what is not there")
+        var clash = port(0)
+        clash.containerIP = IPAddress("10.250.1.99")!
+        XCTAssertThrowsError(try firewall.applyChange(networks: more, removing: [], adding: [clash]) { current + [clash] })
+        try change(more, removing: [port(0)], adding: [], "after a refused change")
+        try change(networks, removing: [onC], adding: [], "the network gone with its port")
+    }
+
     /// Start-up after an upgrade from the layout without buckets (published ports' rules in
     /// the DNAT, FORWARD and POSTROUTING chains themselves), with a bucket chain the state no
     /// longer renders left behind as well: `apply` (what reconciliation runs) leaves exactly
