@@ -108,7 +108,12 @@ extension SwiftnetDriver {
         var chosenHere = TakenHostPorts()
         var chosen: [PublishedPort] = []
         chosen.reserveCapacity(requests.count)
-        var keepable = current
+        // The endpoint's current host ports by what a request names, so that a range
+        // published anew (up to 65,535 bindings) finds each of its own in one lookup.
+        var keepable: [KeptPortKey: [Int]] = [:]
+        for port in current {
+            keepable[KeptPortKey(proto: port.proto, hostIP: port.hostIP, containerPort: port.containerPort), default: []].append(port.hostPort)
+        }
         // Per search, the next port to look at and how many of the range are left unseen.
         var walks: [EphemeralCursor: (next: Int, left: Int)] = [:]
         let ephemeral = hostPorts.ephemeralRange
@@ -130,12 +135,9 @@ extension SwiftnetDriver {
             }
             let acceptable = request.acceptableHostPorts ?? ephemeral
             var found: PublishedPort?
-            if let index = keepable.firstIndex(where: {
-                $0.proto == request.proto && $0.hostIP == hostIP && $0.containerPort == request.containerPort
-                    && acceptable.contains($0.hostPort)
-            }) {
-                found = take(keepable[index].hostPort)
-                keepable.remove(at: index)
+            let key = KeptPortKey(proto: request.proto, hostIP: hostIP, containerPort: request.containerPort)
+            if let index = keepable[key]?.firstIndex(where: { acceptable.contains($0) }) {
+                found = take(keepable[key]!.remove(at: index))
             }
             if found == nil, let range = request.acceptableHostPorts {
                 for port in range {
@@ -163,6 +165,13 @@ extension SwiftnetDriver {
         }
         return chosen
     }
+}
+
+/// What a port request names of a binding the endpoint already has: its host port is kept.
+private struct KeptPortKey: Hashable {
+    var proto: TransportProtocol
+    var hostIP: IPAddress?
+    var containerPort: Int
 }
 
 /// Host ports bindings hold, by protocol and port, with the families each serves and whose
