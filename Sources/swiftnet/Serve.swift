@@ -52,8 +52,8 @@ struct Serve: ParsableCommand {
                                valueName: "base=CIDR,size=N"))
     var globalPools: [String] = []
 
-    @Option(help: "HTTP worker threads.")
-    var threads = 4
+    @Option(help: "HTTP worker threads (default: one per core, 2 to 16).")
+    var threads: Int?
 
     @Option(help: ArgumentHelp("Also answer GET /metrics and /healthz over TCP here (e.g. 127.0.0.1:9513; [::1]:9513).",
                                valueName: "host:port"))
@@ -93,7 +93,7 @@ struct Serve: ParsableCommand {
         if let metricsListen, TCPListeningSocket.parse(metricsListen) == nil {
             throw ValidationError("--metrics-listen must be an IP address and port, e.g. 127.0.0.1:9513")
         }
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1 to 64") }
+        if let threads, !(1...64).contains(threads) { throw ValidationError("--threads must be 1 to 64") }
         guard let size = RotatingLogFile.bytes(logRotateSize), size >= 4096 else {
             throw ValidationError("--log-rotate-size must be a size of at least 4K, e.g. 10M")
         }
@@ -161,7 +161,7 @@ struct Serve: ParsableCommand {
                                                           "softBefore": "\(limit.softBefore)"])
         }
         var http = HTTPServerConfiguration()
-        http.threads = threads
+        http.threads = threads ?? HTTPServerConfiguration.defaultThreads
         var options = PluginServer.Options(
             socketPath: socket, statePath: state,
             localPools: localPools.isEmpty ? nil : localPools.compactMap(PoolBase.init(flag:)),

@@ -280,6 +280,14 @@ final class HTTPTransportTests: HTTPServerTestCase {
         XCTAssertThrowsError(try client())
     }
 
+    /// One worker per core, never fewer than 2 (a slow call holds up only its own worker's
+    /// connections) nor more than 16.
+    func testDefaultThreadsFollowTheCoresWithinBounds() {
+        let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        XCTAssertEqual(HTTPServerConfiguration.defaultThreads, min(16, max(2, cores)))
+        XCTAssertEqual(HTTPServerConfiguration().threads, HTTPServerConfiguration.defaultThreads)
+    }
+
     func testStartFailureReportsReasonAndClosesDescriptor() throws {
         // Not a listening socket: the accept loop refuses it before anything is served.
         let fd = open("/dev/null", O_RDWR | O_CLOEXEC)
