@@ -27,9 +27,15 @@ package final class Firewall: Sendable {
         var state: FirewallState?
     }
 
+    /// Told when a patch did not fit the chains this process installed and they were read and
+    /// restored whole instead (someone changed them): the server logs it, so that an operator
+    /// learns that something else edits swiftnet's chains.
+    private let patchRefused: (@Sendable (IPFamily, FirewallError) -> Void)?
+
     /// `prefix` names our chains (`SWIFTNET-FORWARD`…); tests use a unique one. It is code,
     /// not request data: an invalid prefix is a programming error and stops the process.
-    package init(prefix: String = "SWIFTNET") {
+    package init(prefix: String = "SWIFTNET", patchRefused: (@Sendable (IPFamily, FirewallError) -> Void)? = nil) {
+        self.patchRefused = patchRefused
         do {
             chains = try FirewallChains(prefix: prefix)
         } catch {
@@ -132,6 +138,7 @@ package final class Firewall: Sendable {
                 } catch {
                     // Our chains are not what this process installed (a -D found no rule):
                     // read them and restore whole.
+                    patchRefused?(family, error)
                 }
             }
             changed += try applyChecked(sections, family: family, installed: &memory.installed)

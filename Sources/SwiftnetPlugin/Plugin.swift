@@ -72,9 +72,17 @@ package final class Plugin: Sendable {
                                 ipvlan: LANMode(.ipvlan, dataplane: lanDataplane, logger: logger),
                                 overlay: overlay)
         driver = try SwiftnetDriver(store: store, modes: modes,
-                                    links: dataplane, firewall: IptablesFirewall(firewall: Firewall(prefix: prefix)),
+                                    links: dataplane, firewall: IptablesFirewall(firewall: Plugin.firewall(prefix: prefix, logger: logger)),
                                     hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
         probe.attach(driver)
+    }
+
+    /// The firewall, logging a patch that did not fit the chains (they are then restored whole).
+    static func firewall(prefix: String, logger: Logger) -> Firewall {
+        Firewall(prefix: prefix) { family, error in
+            logger.warning("the \(family) firewall chains were not as this server left them (changed by something else?); restored them whole",
+                           metadata: ["refused": "\(error)"])
+        }
     }
 
     /// The server's start, after reconciliation: records it, and after an unclean stop of the

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SwiftnetAddress
 import XCTest
 @testable import SwiftnetFirewall
@@ -11,6 +12,8 @@ final class FirewallApplyTests: XCTestCase {
     var hex = ""
     var prefix: String { "SWT\(hex.uppercased())" }
     var firewall: Firewall!
+    /// The families whose patch did not fit, as the firewall reported them.
+    var refusedPatches = RefusedPatches()
 
     override func setUpWithError() throws {
         guard HostCommand.isRoot else { throw XCTSkip("needs root") }
@@ -18,7 +21,9 @@ final class FirewallApplyTests: XCTestCase {
             guard HostCommand.hasTool("/usr/sbin/\(tool)") else { throw XCTSkip("no /usr/sbin/\(tool)") }
         }
         hex = HostCommand.uniqueHex()
-        firewall = Firewall(prefix: prefix)
+        let refused = RefusedPatches()
+        refusedPatches = refused
+        firewall = Firewall(prefix: prefix) { family, _ in refused.families.withLock { $0.append(family) } }
     }
 
     override func tearDownWithError() throws {
@@ -170,7 +175,9 @@ final class FirewallApplyTests: XCTestCase {
         let dnat = try firewall.savedRules(family: .v4).split(separator: "\n").first { $0.hasPrefix("-A \(prefix)-DNAT") }
         let rule = try XCTUnwrap(dnat).dropFirst(3).split(separator: " ").dropFirst().joined(separator: " ")
         try HostCommand.must(["/bin/sh", "-c", "/usr/sbin/iptables -t nat -D \(prefix)-DNAT \(rule)"])
+        XCTAssertEqual(refusedPatches.families.withLock { $0 }, [], "every patch so far fitted")
         try check(networks, [], "after a rule was deleted by hand")
+        XCTAssertEqual(refusedPatches.families.withLock { $0 }, [.v4], "the refused patch is reported, for the family whose chains were changed")
     }
 
     /// Changes handed over as the bindings that go and come leave exactly the rendering of
@@ -384,4 +391,8 @@ final class FirewallApplyTests: XCTestCase {
         times.sort()
         print(String(format: "apply, one binding changed: median %.1f ms, min %.1f ms, max %.1f ms (10 runs)", times[5], times[0], times[9]))
     }
+}
+
+final class RefusedPatches: Sendable {
+    let families = Mutex<[IPFamily]>([])
 }
