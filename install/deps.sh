@@ -7,7 +7,8 @@ runtime=(libmicrohttpd12 libnl-3-200 libnl-route-3-200 libsqlite3-0 iptables ipr
 build=(libmicrohttpd-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config)
 # dpkg-dev: dpkg-shlibdeps for install/package.sh (the Debian package test builds one).
 # etcd-server: the etcd and multi-host tests start their own etcd on loopback.
-testing=(docker.io busybox-static procps curl systemd dpkg-dev etcd-server)
+# nftables: `nft -a` shows the kernel's rule handles, which tell whether a re-apply rewrote rules.
+testing=(docker.io busybox-static procps curl systemd dpkg-dev etcd-server nftables)
 
 want=("${runtime[@]}" "${build[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${testing[@]}")

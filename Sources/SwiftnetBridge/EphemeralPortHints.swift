@@ -9,7 +9,9 @@ import SwiftnetNetworkModel
 ///
 /// A hint only orders the search: every candidate is still checked against the bindings and
 /// the host's sockets. Memory only: after a restart the search starts at the beginning of
-/// the range again.
+/// the range again. Nor is a hint rolled back when the call that moved it fails (a firewall
+/// or store error after the choice): the next search then starts past a port nobody took,
+/// which only changes the order ports are handed out in.
 struct EphemeralPortHints: Sendable {
     private var next: [EphemeralCursor: Int] = [:]
 

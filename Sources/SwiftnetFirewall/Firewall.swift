@@ -27,9 +27,9 @@ package final class Firewall: Sendable {
         var state: FirewallState?
     }
 
-    /// Told when a patch did not fit the chains this process installed and they were read and
-    /// restored whole instead (someone changed them): the server logs it, so that an operator
-    /// learns that something else edits swiftnet's chains.
+    /// Told when a patch was refused and the chains are read and restored whole instead: most
+    /// often something else changed them (a rule the patch deletes is gone), which the server
+    /// logs so that an operator learns of it; any other failure of the restore lands here too.
     private let patchRefused: (@Sendable (IPFamily, FirewallError) -> Void)?
 
     /// `prefix` names our chains (`SWIFTNET-FORWARD`…); tests use a unique one. It is code,
@@ -136,8 +136,8 @@ package final class Firewall: Sendable {
                     changed += 1
                     continue
                 } catch {
-                    // Our chains are not what this process installed (a -D found no rule):
-                    // read them and restore whole.
+                    // Our chains are not what this process installed (a -D found no rule), or
+                    // the restore failed otherwise: read them and restore whole.
                     patchRefused?(family, error)
                 }
             }

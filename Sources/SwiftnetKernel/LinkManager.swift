@@ -42,7 +42,7 @@ package final class LinkManager: Sendable {
         // Kept only after success: a failure part-way through a libnl receive may leave
         // answers behind that would be read as the next call's (sequence mismatch).
         idleSockets.withLock { idle in
-            if idle.count < LinkManager.maximumIdleSockets { idle.append(socket) }
+            if socket.isReusable && idle.count < LinkManager.maximumIdleSockets { idle.append(socket) }
         }
         return result
     }
@@ -426,9 +426,10 @@ extension LinkManager {
         // only on a socket that asks for strict checking (Linux 4.20+). A host with 1,000
         // containers holds thousands of addresses, and start-up looks at every bridge's. The
         // socket is pooled and libnl's other dumps send a header strict checking refuses, so it
-        // is switched off again. Where the kernel does not filter, the index is checked below.
+        // is switched off again (a socket where that fails is not pooled again). Where the
+        // kernel does not filter, the index is checked below.
         let strict = setStrictChecking(sk, true)
-        defer { if strict { _ = setStrictChecking(sk, false) } }
+        defer { if strict && !setStrictChecking(sk, false) { sk.isReusable = false } }
         let rc = InterruptedDump.retrying {
             nl_cache_clear(cache)
             guard let message = nlmsg_alloc_simple(Int32(RTM_GETADDR), NLM_F_REQUEST | NLM_F_DUMP) else { return -NLE_NOMEM }

@@ -7,6 +7,9 @@ import Glibc
 /// used by one thread at a time (taken out of the list, used, put back), never shared.
 final class NetlinkSocket: @unchecked Sendable {
     let handle: OpaquePointer
+    /// False once a call left the socket in a mode other calls cannot use (strict checking
+    /// it could not switch off): the free list then drops it instead of keeping it.
+    var isReusable = true
 
     init() throws {
         guard let socket = nl_socket_alloc() else { throw KernelError.netlink("nl_socket_alloc", code: -NLE_NOMEM) }

@@ -77,10 +77,12 @@ package final class Plugin: Sendable {
         probe.attach(driver)
     }
 
-    /// The firewall, logging a patch that did not fit the chains (they are then restored whole).
+    /// The firewall, logging a refused patch (the chains are then read and restored whole).
     static func firewall(prefix: String, logger: Logger) -> Firewall {
         Firewall(prefix: prefix) { family, error in
-            logger.warning("the \(family) firewall chains were not as this server left them (changed by something else?); restored them whole",
+            // Most often something else changed our chains (a -D found no rule), but any refused
+            // restore lands here (a missing tool, a lock held too long), so it claims neither.
+            logger.warning("a patch of the \(family) firewall chains was refused; reading them and restoring them whole",
                            metadata: ["refused": "\(error)"])
         }
     }
