@@ -41,9 +41,9 @@ struct IPAMBench: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let tools = try LoadTools(sources: self.tools, folder: folder)
         let warmup = max(0.05, seconds / 5)
-        func measure(_ socket: String, _ pool: String) throws -> (serial: LoadResult, parallel: LoadResult) {
-            (try tools.load(socket: socket, pool: pool, connections: 1, seconds: seconds, warmup: warmup),
-             try tools.load(socket: socket, pool: pool, connections: connections, seconds: seconds, warmup: warmup))
+        func measure(_ socket: String, _ pool: String, _ serverPID: Int32) throws -> (serial: LoadResult, parallel: LoadResult) {
+            (try tools.load(socket: socket, pool: pool, connections: 1, seconds: seconds, warmup: warmup, serverPID: serverPID),
+             try tools.load(socket: socket, pool: pool, connections: connections, seconds: seconds, warmup: warmup, serverPID: serverPID))
         }
         let poolRequest = #"{"AddressSpace":"LocalDefault","Pool":"10.0.0.0/8","SubPool":"","Options":null,"V6":false}"#
 
@@ -51,12 +51,12 @@ struct IPAMBench: ParsableCommand {
         print("client: C, one write per request, keep-alive, \(String(format: "%.1f", seconds)) s per measurement")
 
         let floorServer = try ReferenceServer(program: tools.floor, arguments: [folder + "/floor.sock"], socket: folder + "/floor.sock")
-        let floor = try measure(floorServer.socket, "LocalDefault/10.0.0.0/8")
+        let floor = try measure(floorServer.socket, "LocalDefault/10.0.0.0/8", floorServer.pid)
         floorServer.stop()
 
         // The floors of the two libraries every answer of swiftnet goes through.
         let libraryServer = try ReferenceServer(program: tools.libraryFloor, arguments: [folder + "/mhd.sock", "4"], socket: folder + "/mhd.sock")
-        let library = try measure(libraryServer.socket, "LocalDefault/10.0.0.0/8")
+        let library = try measure(libraryServer.socket, "LocalDefault/10.0.0.0/8", libraryServer.pid)
         libraryServer.stop()
         let commit = (small: try tools.commitMicroseconds(folder: folder, pageSize: StateStore.pageSize, seconds: seconds / 2),
                       large: try tools.commitMicroseconds(folder: folder, pageSize: 4096, seconds: seconds / 2))
@@ -70,7 +70,7 @@ struct IPAMBench: ParsableCommand {
                 let client = try UnixHTTPClient(socketPath: socket)
                 let pool = try IPAMBench.poolID(client.post("/IpamDriver.RequestPool", json: poolRequest))
                 client.close()
-                python = try measure(socket, pool)
+                python = try measure(socket, pool, plugin.pid)
             } else {
                 print("(no Python baseline: \(self.python) did not start the naive plugin)")
             }
@@ -80,18 +80,18 @@ struct IPAMBench: ParsableCommand {
         let setup = try UnixHTTPClient(socketPath: running.socket)
         let pool = try IPAMBench.poolID(setup.post("/IpamDriver.RequestPool", json: poolRequest))
         setup.close()
-        let swiftnet = try measure(running.socket, pool)
+        let swiftnet = try measure(running.socket, pool, running.pid)
         running.stop()
 
         print("")
-        print(IPAMBench.row("server", "pairs/s", "÷ floor", "p50 µs", "p99 µs", "max µs"))
+        print(IPAMBench.row("server", "pairs/s", "÷ floor", "p50 µs", "p99 µs", "max µs", "CPU µs/req"))
         func rows(_ name: String, _ result: (serial: LoadResult, parallel: LoadResult)) {
             for (label, value, reference) in [("1 connection", result.serial, floor.serial),
                                               ("\(connections) connections", result.parallel, floor.parallel)] {
                 print(IPAMBench.row("\(name), \(label)", String(format: "%.0f", value.rate),
                                     String(format: "%.0f %%", 100 * value.rate / reference.rate),
                                     String(format: "%.0f", value.p50), String(format: "%.0f", value.p99),
-                                    String(format: "%.0f", value.max)))
+                                    String(format: "%.0f", value.max), String(format: "%.1f", value.serverCPUPerRequest)))
             }
         }
         rows("floor (C, canned answer)", floor)
@@ -108,6 +108,13 @@ struct IPAMBench: ParsableCommand {
                      commit.large, perRequest(swiftnet.serial) - perRequest(library.serial) - commit.small, perRequest(swiftnet.serial)))
         print(String(format: "  85 %% of the floor allows %.1f µs per request; libmicrohttpd and one commit alone take %.1f",
                      budget, perRequest(library.serial) + commit.small))
+        // With many connections the cores are the limit, so the server's CPU per request is
+        // what decides the rate; libmicrohttpd's own answers many requests per wake-up.
+        print(String(format: "server CPU per request (µs): 1 connection: floor %.1f, libmicrohttpd %.1f, swiftnet %.1f (its own work %.1f); %d connections: floor %.1f, libmicrohttpd %.1f, swiftnet %.1f (its own work %.1f)",
+                     floor.serial.serverCPUPerRequest, library.serial.serverCPUPerRequest, swiftnet.serial.serverCPUPerRequest,
+                     swiftnet.serial.serverCPUPerRequest - library.serial.serverCPUPerRequest, connections,
+                     floor.parallel.serverCPUPerRequest, library.parallel.serverCPUPerRequest, swiftnet.parallel.serverCPUPerRequest,
+                     swiftnet.parallel.serverCPUPerRequest - library.parallel.serverCPUPerRequest))
         print("")
         print(String(format: "targets: serial ≥ 85 %% of floor: %.0f %% %@; %d connections ≥ 40 %% of floor: %.0f %% %@; p99 ≤ 1000 µs at %d connections: %.0f µs %@",
                      100 * swiftnet.serial.rate / floor.serial.rate, IPAMBench.verdict(swiftnet.serial.rate / floor.serial.rate >= 0.85),
@@ -132,7 +139,7 @@ struct IPAMBench: ParsableCommand {
 
     static func row(_ cells: String...) -> String {
         cells[0].padding(toLength: 46, withPad: " ", startingAt: 0)
-            + cells.dropFirst().map { String(repeating: " ", count: max(0, 10 - $0.count)) + $0 }.joined()
+            + cells.dropFirst().map { String(repeating: " ", count: max(0, 11 - $0.count)) + $0 }.joined()
     }
 }
 

@@ -44,12 +44,16 @@ struct LoadTools {
 
     var pythonPlugin: String { sources + "/naive_plugin.py" }
 
-    /// Runs the load client against `socket` and reads its summary line.
-    func load(socket: String, pool: String, connections: Int, seconds: Double, warmup: Double) throws -> LoadResult {
+    /// Runs the load client against `socket` and reads its summary line, with the CPU time the
+    /// server (`serverPID`) spent while the client ran.
+    func load(socket: String, pool: String, connections: Int, seconds: Double, warmup: Double, serverPID: Int32) throws -> LoadResult {
+        let cpuBefore = CPUTime.of(process: serverPID)
         let run = DockerRunBench.exec(client, [socket, pool, String(connections), String(seconds), String(warmup)])
-        guard run.status == 0, let result = LoadResult(line: run.output) else {
+        let cpuAfter = CPUTime.of(process: serverPID)
+        guard run.status == 0, var result = LoadResult(line: run.output) else {
             throw ValidationError("load client against \(socket) failed: \(run.output)")
         }
+        result.serverCPU = cpuAfter - cpuBefore
         return result
     }
 }
@@ -61,6 +65,14 @@ struct LoadResult {
     var p50: Double
     var p99: Double
     var max: Double
+    /// Every pair answered while the client ran, the warm-up's included.
+    var allPairs: Int
+    /// Seconds of CPU the server used while the client ran (user and system, all its threads).
+    var serverCPU = 0.0
+
+    /// The server's CPU time per request, µs: what it costs whatever else runs on the machine,
+    /// where the rate also moves with how the scheduler shares the cores with the client.
+    var serverCPUPerRequest: Double { allPairs > 0 ? serverCPU * 1e6 / Double(2 * allPairs) : 0 }
 
     init?(line: String) {
         var fields: [String: String] = [:]
@@ -73,6 +85,7 @@ struct LoadResult {
               let max = fields["max_us"].flatMap({ Double($0) })
         else { return nil }
         (self.pairs, self.rate, self.p50, self.p99, self.max) = (pairs, rate, p50, p99, max)
+        allPairs = fields["all_pairs"].flatMap { Int($0) } ?? pairs
     }
 }
 
@@ -80,6 +93,7 @@ struct LoadResult {
 final class ReferenceServer {
     private let process: Process
     let socket: String
+    var pid: Int32 { process.processIdentifier }
 
     init(program: String, arguments: [String], socket: String) throws {
         self.socket = socket
