@@ -109,7 +109,7 @@ struct IPAMBench: ParsableCommand {
         print(String(format: "  85 %% of the floor allows %.1f µs per request; libmicrohttpd and one commit alone take %.1f",
                      budget, perRequest(library.serial) + commit.small))
         // With many connections the cores are the limit, so the server's CPU per request is
-        // what decides the rate; libmicrohttpd's own answers many requests per wake-up.
+        // what decides the rate (the floors' falls with more connections; swiftnet's hardly).
         print(String(format: "server CPU per request (µs): 1 connection: floor %.1f, libmicrohttpd %.1f, swiftnet %.1f (its own work %.1f); %d connections: floor %.1f, libmicrohttpd %.1f, swiftnet %.1f (its own work %.1f)",
                      floor.serial.serverCPUPerRequest, library.serial.serverCPUPerRequest, swiftnet.serial.serverCPUPerRequest,
                      swiftnet.serial.serverCPUPerRequest - library.serial.serverCPUPerRequest, connections,

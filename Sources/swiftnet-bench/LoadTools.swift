@@ -70,8 +70,8 @@ struct LoadResult {
     /// Seconds of CPU the server used while the client ran (user and system, all its threads).
     var serverCPU = 0.0
 
-    /// The server's CPU time per request, µs: what it costs whatever else runs on the machine,
-    /// where the rate also moves with how the scheduler shares the cores with the client.
+    /// The server's CPU time per request, µs. It moves less than the rate with what else runs on
+    /// the machine and with how the scheduler shares the cores between client and server.
     var serverCPUPerRequest: Double { allPairs > 0 ? serverCPU * 1e6 / Double(2 * allPairs) : 0 }
 
     init?(line: String) {
