@@ -49,16 +49,16 @@ struct LoadTools {
     func load(socket: String, pool: String, connections: Int, seconds: Double, warmup: Double, serverPID: Int32) throws -> LoadResult {
         let cpuBefore = CPUTime.of(process: serverPID)
         let run = DockerRunBench.exec(client, [socket, pool, String(connections), String(seconds), String(warmup)])
-        let cpuAfter = CPUTime.of(process: serverPID)
-        guard run.status == 0, var result = LoadResult(line: run.output) else {
+        let serverCPU = CPUTime.of(process: serverPID) - cpuBefore
+        guard run.status == 0, let result = LoadResult(line: run.output, serverCPU: serverCPU) else {
             throw ValidationError("load client against \(socket) failed: \(run.output)")
         }
-        result.serverCPU = cpuAfter - cpuBefore
         return result
     }
 }
 
-/// One load client run: `pairs=… seconds=… rate=… p50_us=… p99_us=… max_us=… errors=…`.
+/// One load client run: `pairs=… seconds=… rate=… p50_us=… p99_us=… max_us=… errors=… all_pairs=…`,
+/// and the server's CPU time while it ran.
 struct LoadResult {
     var pairs: Int
     var rate: Double
@@ -68,13 +68,13 @@ struct LoadResult {
     /// Every pair answered while the client ran, the warm-up's included.
     var allPairs: Int
     /// Seconds of CPU the server used while the client ran (user and system, all its threads).
-    var serverCPU = 0.0
+    var serverCPU: Double
 
     /// The server's CPU time per request, µs. It moves less than the rate with what else runs on
     /// the machine and with how the scheduler shares the cores between client and server.
     var serverCPUPerRequest: Double { allPairs > 0 ? serverCPU * 1e6 / Double(2 * allPairs) : 0 }
 
-    init?(line: String) {
+    init?(line: String, serverCPU: Double) {
         var fields: [String: String] = [:]
         for pair in line.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
             let parts = pair.split(separator: "=", maxSplits: 1)
@@ -82,10 +82,10 @@ struct LoadResult {
         }
         guard let pairs = fields["pairs"].flatMap({ Int($0) }), let rate = fields["rate"].flatMap({ Double($0) }),
               let p50 = fields["p50_us"].flatMap({ Double($0) }), let p99 = fields["p99_us"].flatMap({ Double($0) }),
-              let max = fields["max_us"].flatMap({ Double($0) })
+              let max = fields["max_us"].flatMap({ Double($0) }), let allPairs = fields["all_pairs"].flatMap({ Int($0) })
         else { return nil }
         (self.pairs, self.rate, self.p50, self.p99, self.max) = (pairs, rate, p50, p99, max)
-        allPairs = fields["all_pairs"].flatMap { Int($0) } ?? pairs
+        (self.allPairs, self.serverCPU) = (allPairs, serverCPU)
     }
 }
 

@@ -70,28 +70,25 @@ package final class EtcdServer: @unchecked Sendable {
     }
 
     /// Freezes it (SIGSTOP): connections still open at the kernel, nothing answers. Returns
-    /// once every thread of etcd is stopped (at most 5 s): `kill` returns when the signal is
-    /// queued, and the stop spreads to the other threads only when the one chosen to take it
-    /// runs; on a busy host another thread answered a request in between (a CI run saw a
-    /// "frozen" etcd commit a claim).
+    /// once the stop has reached every thread of etcd (at most 5 s): `kill` returns when the
+    /// signal is queued, and on a busy host another thread answered a request before the stop
+    /// reached it (a CI run saw a "frozen" etcd commit a claim). The kernel reports a child as
+    /// stopped (`waitid` with WSTOPPED) only once all its threads are.
     package func freeze() {
         guard let pid else { return }
         kill(pid, SIGSTOP)
         let deadline = Date().addingTimeInterval(5)
-        while !Self.everyThreadStopped(pid), Date() < deadline { usleep(1_000) }
+        while !Self.reportsStopped(pid), Date() < deadline { usleep(1_000) }
     }
 
     package func thaw() { if let pid { kill(pid, SIGCONT) } }
 
-    /// Every thread of `pid` in state T (stopped), read from /proc.
-    static func everyThreadStopped(_ pid: Int32) -> Bool {
-        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task"), !threads.isEmpty else { return false }
-        return threads.allSatisfy { thread in
-            // "PID (COMM) STATE …": the command may hold spaces and parentheses, the state follows the last ")".
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return false }
-            return stat[close...].dropFirst(2).first == "T"
-        }
+    /// Whether the kernel has a stop of child `pid` to report; takes that report. WSTOPPED
+    /// alone: an exit stays for `Process` to reap.
+    private static func reportsStopped(_ pid: Int32) -> Bool {
+        var info = siginfo_t()
+        return waitid(P_PID, id_t(pid), &info, WSTOPPED | WNOHANG) == 0
+            && info.si_signo == SIGCHLD && info.si_code == Int32(CLD_STOPPED)
     }
 
     package var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
