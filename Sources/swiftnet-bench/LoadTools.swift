@@ -60,7 +60,6 @@ struct LoadTools {
 /// One load client run: `pairs=… seconds=… rate=… p50_us=… p99_us=… max_us=… errors=… all_pairs=…`,
 /// and the server's CPU time while it ran.
 struct LoadResult {
-    var pairs: Int
     var rate: Double
     var p50: Double
     var p99: Double
@@ -80,11 +79,11 @@ struct LoadResult {
             let parts = pair.split(separator: "=", maxSplits: 1)
             if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
         }
-        guard let pairs = fields["pairs"].flatMap({ Int($0) }), let rate = fields["rate"].flatMap({ Double($0) }),
+        guard let rate = fields["rate"].flatMap({ Double($0) }),
               let p50 = fields["p50_us"].flatMap({ Double($0) }), let p99 = fields["p99_us"].flatMap({ Double($0) }),
               let max = fields["max_us"].flatMap({ Double($0) }), let allPairs = fields["all_pairs"].flatMap({ Int($0) })
         else { return nil }
-        (self.pairs, self.rate, self.p50, self.p99, self.max) = (pairs, rate, p50, p99, max)
+        (self.rate, self.p50, self.p99, self.max) = (rate, p50, p99, max)
         (self.allPairs, self.serverCPU) = (allPairs, serverCPU)
     }
 }
