@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 
 /* An entry handed to MHD that MHD never started (it closes the fd without a callback when it
- * fails that early) is dropped after this long; it is only bookkeeping, no fd is touched. */
+ * fails that early) is dropped after this long. No fd is touched. But an entry MHD has only
+ * not started yet, because its worker has been in one handler all this time, is dropped too,
+ * and its connection then no longer counts against the limits. */
 #define HANDOFF_FORGOTTEN_MS 60000u
 
 int registry_init(struct connection_registry *registry, const struct registry_policy *policy)

@@ -238,8 +238,8 @@ static enum MHD_Result on_request(void *cls,
         if (!state->too_large
             && !append_body(state, upload_data, *upload_data_size, server->max_body_bytes)) {
             /* MHD accepts a response only before the body or after all of it, so a chunked
-             * body that outgrows the limit is drained (bounded by the body deadline) and
-             * answered 413 at its end. */
+             * body that outgrows the limit is drained (bounded by the body deadline, when one
+             * is set) and answered 413 at its end. */
             state->too_large = true;
             free(state->body);
             state->body = NULL;

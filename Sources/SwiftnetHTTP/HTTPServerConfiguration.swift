@@ -24,7 +24,8 @@ package struct HTTPServerConfiguration: Sendable, Equatable {
     /// A new connection whose first request head is not complete this long after it was
     /// accepted gets 408 and is closed (clients that connect and then say nothing, or trickle).
     package var headerDeadlineSeconds: Int
-    /// A request whose body has not fully arrived this long after its head is aborted.
+    /// A request whose body has not fully arrived this long after its head is aborted; 0: no
+    /// deadline (a client that keeps sending holds its connection).
     package var requestDeadlineSeconds: Int
     /// Larger bodies get 413 and the connection is closed.
     package var maxBodyBytes: Int
