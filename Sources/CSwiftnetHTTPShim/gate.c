@@ -236,15 +236,6 @@ static void accept_pending(struct gate *gate)
             case EINTR:
             case ECONNABORTED:
             case EPROTO:
-            /* On a TCP listener, accept(2) also hands over network errors already pending on
-             * the new connection; its manual says to retry these like EAGAIN. */
-            case ENETDOWN:
-            case ENOPROTOOPT:
-            case EHOSTDOWN:
-            case ENONET:
-            case EHOSTUNREACH:
-            case EOPNOTSUPP:
-            case ENETUNREACH:
                 continue;
             case EAGAIN:
 #if EWOULDBLOCK != EAGAIN

@@ -176,9 +176,10 @@ static enum head_verdict check_field_line(const uint8_t *line, size_t len, unsig
     }
     skip_leading_space(&value, &value_len);
     if (equals_caseless(line, name_len, "cookie")) {
-        /* MHD stores each cookie as a field of its own in the connection's memory. */
+        /* MHD stores each cookie as a field of its own in the connection's memory; it splits
+         * them at commas as well as semicolons (0.9.75, parse_cookie_header). */
         for (i = 0; i < value_len; i++)
-            *fields += ';' == value[i];
+            *fields += ';' == value[i] || ',' == value[i];
     }
     /* "Content-Length: 2 " would get MHD's HTML 400, and "Transfer-Encoding: chunked " a body
      * MHD neither decodes nor ends, so no answer at all. */
