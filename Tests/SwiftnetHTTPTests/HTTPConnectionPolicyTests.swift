@@ -349,6 +349,41 @@ final class HTTPConnectionPolicyTests: HTTPServerTestCase {
         }
     }
 
+    /// Every spelling of the framing headers on a grid (value, white space before and after,
+    /// the name's case) gets an answer, and the answer is JSON: nothing reaches libmicrohttpd
+    /// that it would answer with its HTML page or not at all.
+    func testEveryFramingVariantGetsAJSONAnswer() throws {
+        try startServer()
+        let lengths = ["2", "02", "+2", "2x", "", "2,2", "-1", "2 2", "99999999999999999999"]
+        let encodings = ["chunked", "Chunked", "CHUNKED", "gzip", "chunked, chunked", "gzip, chunked", "identity", "",
+                         "chunked;x=1"]
+        var heads: [(framing: String, payload: String)] = []
+        for before in ["", " ", "\t", " \t"] {
+            for after in ["", " ", "\t"] {
+                for (index, value) in lengths.enumerated() {
+                    let name = ["Content-Length", "content-length", "CONTENT-LENGTH"][index % 3]
+                    heads.append(("\(name):\(before)\(value)\(after)", "{}"))
+                }
+                for (index, value) in encodings.enumerated() {
+                    let name = ["Transfer-Encoding", "transfer-encoding", "TRANSFER-ENCODING"][index % 3]
+                    heads.append(("\(name):\(before)\(value)\(after)", "2\r\n{}\r\n0\r\n\r\n"))
+                }
+                heads.append(("Cookie:\(before)a=1,b=2;c=3\(after)\r\nContent-Length: 2", "{}"))
+            }
+        }
+        for (framing, payload) in heads {
+            let connection = try RawUnixConnection(path: socketPath)
+            connection.send("POST /ping HTTP/1.1\r\nHost: x\r\n\(framing)\r\n\r\n\(payload)")
+            let head = framing.debugDescription
+            guard connection.waitForResponse(seconds: 5), let response = connection.response else {
+                XCTFail("no answer to \(head): \(String(decoding: connection.received, as: UTF8.self))")
+                continue
+            }
+            XCTAssertEqual(response.headers["content-type"], "application/json", "\(head) got \(response.status)")
+        }
+        XCTAssertEqual(heads.count, 12 * (lengths.count + encodings.count + 1))
+    }
+
     func testHeadAtTheLimitsIsServed() throws {
         try startServer()
         let requestLine = "POST /ping HTTP/1.1\r\n"
