@@ -147,6 +147,7 @@ static enum head_verdict check_field_line(const uint8_t *line, size_t len, unsig
     size_t i = 0, name_len;
     const uint8_t *value;
     size_t value_len;
+    bool is_length, is_encoding;
 
     if (' ' == line[0] || '\t' == line[0]) {
         refusal->status = 400;
@@ -181,16 +182,17 @@ static enum head_verdict check_field_line(const uint8_t *line, size_t len, unsig
         for (i = 0; i < value_len; i++)
             *fields += ';' == value[i] || ',' == value[i];
     }
-    /* "Content-Length: 2 " would get MHD's HTML 400, and "Transfer-Encoding: chunked " a body
-     * MHD neither decodes nor ends, so no answer at all. */
-    if (equals_caseless(line, name_len, "content-length")) {
-        if (ends_in_space(value, value_len))
-            return refuse(refusal, 400, "malformed Content-Length header: white space after the number");
+    is_length = equals_caseless(line, name_len, "content-length");
+    is_encoding = !is_length && equals_caseless(line, name_len, "transfer-encoding");
+    /* MHD would answer "Content-Length: 2 " with its HTML 400 and read "Transfer-Encoding:
+     * chunked " as a body it neither decodes nor ends. The value checks below refuse both
+     * already (the white space is part of the value); this names the cause. */
+    if ((is_length || is_encoding) && ends_in_space(value, value_len))
+        return refuse(refusal, 400, is_length ? "malformed Content-Length header: white space after the number"
+                                              : "malformed Transfer-Encoding header: white space after the value");
+    if (is_length)
         return note_content_length(value, value_len, framing, refusal);
-    }
-    if (equals_caseless(line, name_len, "transfer-encoding")) {
-        if (ends_in_space(value, value_len))
-            return refuse(refusal, 400, "malformed Transfer-Encoding header: white space after the value");
+    if (is_encoding) {
         if (!equals_caseless(value, value_len, "chunked"))
             return refuse(refusal, 400, "unsupported Transfer-Encoding: only chunked is accepted");
         framing->has_transfer_encoding = true;

@@ -337,41 +337,32 @@ final class HTTPConnectionPolicyTests: HTTPServerTestCase {
         XCTAssertLessThan(timeToAnswerNewClient(), 2)
     }
 
-    /// Leading white space is what libmicrohttpd takes off a value itself: such framing is served.
-    func testFramingValuesWithLeadingWhiteSpaceAreServed() throws {
-        try startServer()
-        for framing in ["Content-Length:\t 2\r\n\r\n{}", "Transfer-Encoding:  Chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"] {
-            let connection = try RawUnixConnection(path: socketPath)
-            connection.send("POST /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + framing)
-            XCTAssertTrue(connection.readUntilClosed(seconds: 5), "the answer did not end the connection")
-            XCTAssertEqual(connection.response?.status, 200, String(decoding: connection.received, as: UTF8.self))
-            XCTAssertEqual(connection.response?.body, #"{"Path":"/ping"}"#)
-        }
-    }
-
     /// Every spelling of the framing headers on a grid (value, white space before and after,
     /// the name's case) gets an answer, and the answer is JSON: nothing reaches libmicrohttpd
-    /// that it would answer with its HTML page or not at all.
+    /// that it would answer with its HTML page or not at all. Leading white space is all that
+    /// libmicrohttpd takes off a value itself, so a valid value with only that is served.
     func testEveryFramingVariantGetsAJSONAnswer() throws {
         try startServer()
         let lengths = ["2", "02", "+2", "2x", "", "2,2", "-1", "2 2", "99999999999999999999"]
         let encodings = ["chunked", "Chunked", "CHUNKED", "gzip", "chunked, chunked", "gzip, chunked", "identity", "",
                          "chunked;x=1"]
-        var heads: [(framing: String, payload: String)] = []
-        for before in ["", " ", "\t", " \t"] {
+        var heads: [(framing: String, payload: String, status: Int)] = []
+        for before in ["", " ", "\t", " \t", "\t "] {
             for after in ["", " ", "\t"] {
                 for (index, value) in lengths.enumerated() {
                     let name = ["Content-Length", "content-length", "CONTENT-LENGTH"][index % 3]
-                    heads.append(("\(name):\(before)\(value)\(after)", "{}"))
+                    let status = !after.isEmpty ? 400 : ["2", "02"].contains(value) ? 200 : value == lengths.last ? 413 : 400
+                    heads.append(("\(name):\(before)\(value)\(after)", "{}", status))
                 }
                 for (index, value) in encodings.enumerated() {
                     let name = ["Transfer-Encoding", "transfer-encoding", "TRANSFER-ENCODING"][index % 3]
-                    heads.append(("\(name):\(before)\(value)\(after)", "2\r\n{}\r\n0\r\n\r\n"))
+                    let status = after.isEmpty && value.lowercased() == "chunked" ? 200 : 400
+                    heads.append(("\(name):\(before)\(value)\(after)", "2\r\n{}\r\n0\r\n\r\n", status))
                 }
-                heads.append(("Cookie:\(before)a=1,b=2;c=3\(after)\r\nContent-Length: 2", "{}"))
+                heads.append(("Cookie:\(before)a=1,b=2;c=3\(after)\r\nContent-Length: 2", "{}", 200))
             }
         }
-        for (framing, payload) in heads {
+        for (framing, payload, status) in heads {
             let connection = try RawUnixConnection(path: socketPath)
             connection.send("POST /ping HTTP/1.1\r\nHost: x\r\n\(framing)\r\n\r\n\(payload)")
             let head = framing.debugDescription
@@ -379,9 +370,9 @@ final class HTTPConnectionPolicyTests: HTTPServerTestCase {
                 XCTFail("no answer to \(head): \(String(decoding: connection.received, as: UTF8.self))")
                 continue
             }
+            XCTAssertEqual(response.status, status, head)
             XCTAssertEqual(response.headers["content-type"], "application/json", "\(head) got \(response.status)")
         }
-        XCTAssertEqual(heads.count, 12 * (lengths.count + encodings.count + 1))
     }
 
     func testHeadAtTheLimitsIsServed() throws {
