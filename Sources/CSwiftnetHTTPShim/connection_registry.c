@@ -3,12 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
-/* An entry handed to MHD that MHD never started (it closes the fd without a callback when it
- * fails that early) is dropped after this long. No fd is touched. But an entry MHD has only
- * not started yet, because its worker has been in one handler all this time, is dropped too,
- * and its connection then no longer counts against the limits. */
-#define HANDOFF_FORGOTTEN_MS 60000u
+/* An entry handed to MHD counts against the limits until MHD starts it (registry_attach) or
+ * the connection is gone. MHD closes the fd without any callback when it fails before
+ * starting it, and it may also simply not have started it yet: its worker can spend any time
+ * in one handler first. Only the fd tells the two apart, so it is looked at this often: gone,
+ * or now another file, means MHD closed it. A timer alone would drop entries whose
+ * connections are still waiting, and the gate could then pass MHD more connections than the
+ * hard limit, which a 0.9.75 worker past its own limit may never recover from. */
+#define HANDOFF_CHECK_MS 1000u
 
 int registry_init(struct connection_registry *registry, const struct registry_policy *policy)
 {
@@ -165,13 +169,32 @@ bool registry_make_room(struct connection_registry *registry)
     return NULL != victim;
 }
 
-void registry_hand_off(struct connection_registry *registry, struct tracked_connection *entry,
+bool registry_hand_off(struct connection_registry *registry, struct tracked_connection *entry,
                        uint64_t now_ms)
 {
+    struct stat socket_stat;
+
+    if (0 != fstat(entry->fd, &socket_stat))
+        return false;
     pthread_mutex_lock(&registry->lock);
     entry->phase = PHASE_HANDOFF;
     entry->since_ms = now_ms;
+    entry->socket_device = socket_stat.st_dev;
+    entry->socket_inode = socket_stat.st_ino;
+    entry->next_check_ms = now_ms + HANDOFF_CHECK_MS;
     pthread_mutex_unlock(&registry->lock);
+    return true;
+}
+
+/* Lock held. Whether the fd of a PHASE_HANDOFF entry still is the socket handed off. The
+ * kernel numbers socket inodes from a counter, so another file that got the same fd number
+ * has another inode (short of 2^32 inodes made in between). */
+static bool still_handed_off(const struct tracked_connection *entry)
+{
+    struct stat socket_stat;
+
+    return 0 == fstat(entry->fd, &socket_stat) && socket_stat.st_dev == entry->socket_device
+           && socket_stat.st_ino == entry->socket_inode;
 }
 
 void registry_remove(struct connection_registry *registry, struct tracked_connection *entry)
@@ -192,7 +215,8 @@ struct tracked_connection *registry_attach(struct connection_registry *registry,
             break;
     }
     if (NULL == entry) {
-        /* Dropped as forgotten while MHD was slow to start it: track it anew. */
+        /* Every connection MHD starts was handed off by the gate, and its entry stays until
+         * the fd is closed; should one still be missing, it is tracked so that it counts. */
         entry = calloc(1, sizeof *entry);
         if (NULL != entry) {
             entry->fd = fd;
@@ -230,7 +254,7 @@ static uint64_t deadline_of(const struct registry_policy *policy,
 
     switch (entry->phase) {
     case PHASE_HEAD: limit = policy->header_deadline_ms; break;
-    case PHASE_HANDOFF: limit = HANDOFF_FORGOTTEN_MS; break;
+    case PHASE_HANDOFF: return entry->next_check_ms;
     case PHASE_IDLE: limit = policy->idle_limit_ms; break;
     case PHASE_BODY: limit = policy->body_deadline_ms; break;
     default: limit = 0; break;
@@ -261,8 +285,14 @@ uint64_t registry_sweep(struct connection_registry *registry, uint64_t now_ms)
             registry->counters.head_deadlines++;
             break;
         case PHASE_HANDOFF:
-            unlink_entry(registry, entry);
-            free(entry);
+            if (still_handed_off(entry)) {
+                entry->next_check_ms = now_ms + HANDOFF_CHECK_MS;
+                if (entry->next_check_ms < next_deadline)
+                    next_deadline = entry->next_check_ms;
+            } else {
+                unlink_entry(registry, entry);
+                free(entry);
+            }
             break;
         case PHASE_IDLE:
             end_connection(registry, entry, RELEASE_EVICTED);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 /* Every open client connection, where it is in its life, and since when: the one place that
  * decides which connection must go (a deadline passed, or room is needed for a new client).
@@ -40,6 +41,11 @@ struct tracked_connection {
     int fd;
     enum connection_phase phase;
     uint64_t since_ms;
+    /* PHASE_HANDOFF: the socket the fd was when handed off (fstat), and when the registry
+     * next checks that the fd still is that socket. */
+    dev_t socket_device;
+    ino_t socket_inode;
+    uint64_t next_check_ms;
     /* Shut down, waiting for MHD to close it; no longer counts as active. */
     bool closing;
     struct sockaddr_storage address;
@@ -86,8 +92,9 @@ struct tracked_connection *registry_admit(struct connection_registry *registry, 
 /* Gate: ends the oldest connection not being served, for when accept(2) runs out of file
  * descriptors. Returns false if there is none. */
 bool registry_make_room(struct connection_registry *registry);
-/* Gate: the entry's head is complete and it goes to MHD next. */
-void registry_hand_off(struct connection_registry *registry, struct tracked_connection *entry,
+/* Gate: the entry's head is complete and it goes to MHD next. Returns false, changing
+ * nothing, if the fd cannot be identified (fstat failed): the caller drops the connection. */
+bool registry_hand_off(struct connection_registry *registry, struct tracked_connection *entry,
                        uint64_t now_ms);
 /* Gate or MHD: the connection is gone (the caller closes the fd, or MHD does right after). */
 void registry_remove(struct connection_registry *registry, struct tracked_connection *entry);

@@ -146,7 +146,12 @@ static void hand_off(struct gate *gate, struct tracked_connection *entry)
 
     if (entry->in_gate_epoll)
         (void) epoll_ctl(gate->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
-    registry_hand_off(gate->registry, entry, gate_monotonic_ms());
+    if (!registry_hand_off(gate->registry, entry, gate_monotonic_ms())) {
+        gate_logf(gate, "could not identify a connection's socket (fstat): %s; closed it",
+                  strerror(errno));
+        drop(gate, entry);
+        return;
+    }
     /* From here on MHD may start, serve and close the connection on its own threads: the entry
      * is MHD's unless the call fails, in which case MHD has closed the fd already. */
     if (MHD_YES != MHD_add_connection(gate->daemon, fd, (const struct sockaddr *) &address,

@@ -34,4 +34,10 @@ struct head_refusal {
 enum head_verdict request_head_check(const uint8_t *bytes, size_t len, size_t max_body_bytes,
                                      struct head_refusal *refusal);
 
+/* NULL if MHD decodes a body framed by this Transfer-Encoding value (leading white space
+ * already taken off, as MHD takes it off), else why the request must be refused (400).
+ * `value` need not be NUL-terminated. MHD 0.9.75 reads any other value as a body of unknown
+ * length that it neither decodes nor ends: the client would get no answer at all. */
+const char *transfer_encoding_refusal(const uint8_t *value, size_t len);
+
 #endif

@@ -7,7 +7,8 @@
  * kept-alive connection (MHD reads it from the socket before any callback of ours runs, and
  * its version check and memory limit answer with compiled-in pages that no option in 0.9.75
  * changes; only a byte-copying proxy in front of MHD could intercept them), and a malformed
- * chunked body (refused in the middle of the body). dockerd sends neither. */
+ * chunked body (refused in the middle of the body). dockerd sends neither. A Transfer-Encoding
+ * that MHD would not decode reaches our access handler, which refuses it in JSON. */
 #define _GNU_SOURCE
 #include "swiftnet_http_shim.h"
 
@@ -25,6 +26,7 @@
 
 #include "connection_registry.h"
 #include "gate.h"
+#include "request_head.h"
 
 struct swiftnet_http_reply {
     struct MHD_Response *response;
@@ -181,6 +183,26 @@ static bool enter_phase(struct swiftnet_http_server *server, struct MHD_Connecti
     return NULL == entry || registry_enter(&server->registry, entry, phase, gate_monotonic_ms());
 }
 
+/* An answer queued on the access handler's first call, before the body is read: MHD then
+ * skips the body and closes the connection. `message` must need no JSON escaping. */
+static enum MHD_Result queue_refusal(struct swiftnet_http_server *server,
+                                     struct MHD_Connection *connection, unsigned int status,
+                                     const char *message)
+{
+    char json[256];
+    struct MHD_Response *response;
+    enum MHD_Result queued;
+
+    (void) enter_phase(server, connection, PHASE_HANDLING);
+    snprintf(json, sizeof json, "{\"Err\":\"%s\"}", message);
+    response = make_static_response(json, true);
+    if (NULL == response)
+        return MHD_NO;
+    queued = MHD_queue_response(connection, status, response);
+    MHD_destroy_response(response);
+    return queued;
+}
+
 static enum MHD_Result on_request(void *cls,
                                   struct MHD_Connection *connection,
                                   const char *url,
@@ -199,7 +221,7 @@ static enum MHD_Result on_request(void *cls,
 
     if (NULL == state) {
         /* Headers complete, body not yet read: the body deadline starts. */
-        const char *length;
+        const char *length, *encoding;
 
         if (!enter_phase(server, connection, PHASE_BODY))
             return MHD_NO;
@@ -207,6 +229,18 @@ static enum MHD_Result on_request(void *cls,
         if (NULL == state)
             return MHD_NO;
         *req_cls = state;
+        /* The gate checked this already for a connection's first request, not for later
+         * ones on a kept-alive connection: without this, MHD would wait for the end of a
+         * body it cannot find, and the client would get no answer. */
+        encoding = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                               MHD_HTTP_HEADER_TRANSFER_ENCODING);
+        if (NULL != encoding) {
+            const char *why = transfer_encoding_refusal((const uint8_t *) encoding,
+                                                        strlen(encoding));
+
+            if (NULL != why)
+                return queue_refusal(server, connection, MHD_HTTP_BAD_REQUEST, why);
+        }
         length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
                                              MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (NULL != length) {

@@ -2,10 +2,11 @@ import CSwiftnetSpawn
 import Glibc
 
 /// One run of a program through posix_spawn: `input` on its stdin (or /dev/null), stdout and
-/// stderr collected, the exit status. A server that runs iptables every few seconds for
-/// months must not lose a descriptor per run, so every descriptor made here is closed on
-/// every path, errors included, and the child gets exactly 0, 1 and 2: nothing else of the
-/// server (listening socket, state file, netlink sockets) reaches the tool.
+/// stderr collected, the exit status; killed if it outlives its time limit. A server that runs
+/// iptables every few seconds for months must not lose a descriptor per run, so every
+/// descriptor made here is closed on every path, errors included, and the child gets exactly
+/// 0, 1 and 2: nothing else of the server (listening socket, state file, netlink sockets)
+/// reaches the tool.
 struct ChildProcess {
     struct Result {
         /// The exit code, or nil if a signal ended the program.
@@ -14,6 +15,9 @@ struct ChildProcess {
         var signal: Int32?
         var stdout: [UInt8]
         var stderr: [UInt8]
+        /// The program was still running at its time limit and was killed (SIGKILL); the
+        /// output is what it wrote until then.
+        var timedOut = false
     }
 
     /// A system call that failed before the program ran; nothing is left open.
@@ -24,8 +28,11 @@ struct ChildProcess {
     }
 
     /// Runs `path` with `arguments` (argv[1...]) and exactly `environment` ("NAME=value").
+    /// A program still running `timeLimit` after its start is killed, so that no tool can
+    /// hold the caller (and every request waiting behind it) for good.
     static func run(path: String, arguments: [String], environment: [String],
-                    input: [UInt8]?) throws(LaunchError) -> Result {
+                    input: [UInt8]?, timeLimit: Duration? = nil) throws(LaunchError) -> Result {
+        let deadline = timeLimit.map { ContinuousClock.now.advanced(by: $0) }
         var descriptors = Descriptors()
         defer { descriptors.closeAll() }
 
@@ -41,13 +48,15 @@ struct ChildProcess {
 
         // From here the child exists: whatever happens, it is waited for (no zombie).
         var collected = Exchange(input: input ?? [], stdin: stdin?.write, stdout: stdout.read, stderr: stderr.read)
-        collected.run(&descriptors)
+        let finished = collected.run(&descriptors, until: deadline)
+        // The pid is ours until waitpid reaps it (a zombie at worst), so this kills nothing else.
+        if !finished { kill(pid, SIGKILL) }
         descriptors.closeAll()
         let status = waitForExit(pid)
         let terminatingSignal = status & 0x7f
         return Result(exitCode: terminatingSignal == 0 ? (status >> 8) & 0xff : nil,
                       signal: terminatingSignal == 0 ? nil : terminatingSignal,
-                      stdout: collected.stdoutBytes, stderr: collected.stderrBytes)
+                      stdout: collected.stdoutBytes, stderr: collected.stderrBytes, timedOut: !finished)
     }
 
     private static func spawn(path: String, arguments: [String], environment: [String],
@@ -157,10 +166,11 @@ extension ChildProcess {
         }
 
         /// Until the tool closed stdout and stderr (it exited) and took its input or went
-        /// away. A write to a pipe whose reader exited raises SIGPIPE, which would kill the
-        /// whole server: it is blocked on this thread meanwhile, and a SIGPIPE left pending by
-        /// our write is consumed before the old mask comes back.
-        mutating func run(_ descriptors: inout Descriptors) {
+        /// away: true then; false if `deadline` came first. A write to a pipe whose reader
+        /// exited raises SIGPIPE, which would kill the whole server: it is blocked on this
+        /// thread meanwhile, and a SIGPIPE left pending by our write is consumed before the old
+        /// mask comes back.
+        mutating func run(_ descriptors: inout Descriptors, until deadline: ContinuousClock.Instant?) -> Bool {
             var pipeSignal = sigset_t()
             sigemptyset(&pipeSignal)
             sigaddset(&pipeSignal, SIGPIPE)
@@ -186,12 +196,21 @@ extension ChildProcess {
                 if let fd = stdin { watched.append(pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)) }
                 if let fd = stdout { watched.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
                 if let fd = stderr { watched.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
-                let ready = poll(&watched, nfds_t(watched.count), -1)
+                var timeout: Int32 = -1
+                if let deadline {
+                    let left = ContinuousClock.now.duration(to: deadline)
+                    guard left > .zero else { return false }
+                    // Rounded up: a timeout of 0 would spin until the deadline.
+                    let (seconds, attoseconds) = left.components
+                    let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+                    timeout = Int32(clamping: milliseconds)
+                }
+                let ready = poll(&watched, nfds_t(watched.count), timeout)
                 if ready < 0 {
                     if errno == EINTR { continue }
                     // Nothing sensible is left to wait for: closing our ends makes the tool
                     // see end of file or EPIPE and exit.
-                    return
+                    return true
                 }
                 for entry in watched where entry.revents != 0 {
                     if entry.fd == stdin {
@@ -203,6 +222,7 @@ extension ChildProcess {
                     }
                 }
             }
+            return true
         }
 
         private mutating func writeInput(_ descriptors: inout Descriptors) {

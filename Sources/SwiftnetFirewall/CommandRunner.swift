@@ -29,16 +29,25 @@ enum CommandRunner {
     /// The whole environment of a tool run.
     static let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
 
+    /// How long one tool run may take before it is killed. The largest batch measured (the
+    /// rules of a 10,000-port range) takes under a second, so this is room for a slow host,
+    /// not for a tool that waits: `-w` without a number waits for the xtables lock as long as
+    /// another program holds it, and every request behind this one would wait with it.
+    static let timeLimitSeconds = 30
+
     /// Runs the tool and returns its status and output, whatever the status. A tool killed by
-    /// a signal reports 128 + the signal, as a shell would.
-    static func run(_ path: String, _ arguments: [String], input: String? = nil) throws(FirewallError) -> Output {
+    /// a signal reports 128 + the signal, as a shell would; one killed at its time limit
+    /// throws `timedOut`.
+    static func run(_ path: String, _ arguments: [String], input: String? = nil,
+                    timeLimitSeconds: Int = timeLimitSeconds) throws(FirewallError) -> Output {
         let result: ChildProcess.Result
         do {
             result = try ChildProcess.run(path: path, arguments: arguments, environment: environment,
-                                          input: input.map { Array($0.utf8) })
+                                          input: input.map { Array($0.utf8) }, timeLimit: .seconds(timeLimitSeconds))
         } catch {
             throw .launchFailed(command: describe(path, arguments), reason: error.description)
         }
+        guard !result.timedOut else { throw .timedOut(command: describe(path, arguments), seconds: timeLimitSeconds) }
         var errText = String(decoding: result.stderr, as: UTF8.self)
         var status = result.exitCode ?? 0
         if let signal = result.signal {
@@ -50,8 +59,9 @@ enum CommandRunner {
 
     /// Runs the tool and throws, with its stderr, unless it exits 0.
     @discardableResult
-    static func check(_ path: String, _ arguments: [String], input: String? = nil) throws(FirewallError) -> Output {
-        let output = try run(path, arguments, input: input)
+    static func check(_ path: String, _ arguments: [String], input: String? = nil,
+                      timeLimitSeconds: Int = timeLimitSeconds) throws(FirewallError) -> Output {
+        let output = try run(path, arguments, input: input, timeLimitSeconds: timeLimitSeconds)
         guard output.status == 0 else {
             throw .commandFailed(command: describe(path, arguments), status: output.status, stderr: output.stderr)
         }

@@ -16,6 +16,7 @@ package enum FirewallError: Error, Sendable, Equatable, CustomStringConvertible 
     case toolMissing(String)
     case launchFailed(command: String, reason: String)
     case commandFailed(command: String, status: Int32, stderr: String)
+    case timedOut(command: String, seconds: Int)
 
     package var description: String {
         switch self {
@@ -46,6 +47,8 @@ package enum FirewallError: Error, Sendable, Equatable, CustomStringConvertible 
         case .commandFailed(let command, let status, let stderr):
             let message = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             return "\(command) exited with status \(status)" + (message.isEmpty ? "" : ": \(message)")
+        case .timedOut(let command, let seconds):
+            return "\(command) did not finish within \(seconds) s and was killed (is another program holding the xtables lock?)"
         }
     }
 }

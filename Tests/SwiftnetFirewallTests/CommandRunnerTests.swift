@@ -70,6 +70,30 @@ final class CommandRunnerTests: XCTestCase {
         XCTAssertTrue(output.stderr.contains("(killed by signal 9)"), output.stderr)
     }
 
+    /// `-w` waits for the xtables lock as long as another program holds it; every request
+    /// behind the tool run would wait too. A run past its limit is killed and reaped, and
+    /// gives back its descriptors, also while its input is still being written.
+    func testAToolStillRunningAtItsTimeLimitIsKilled() throws {
+        let before = openDescriptors()
+        let started = ContinuousClock.now
+        XCTAssertThrowsError(try CommandRunner.run("/bin/sleep", ["30"], input: String(repeating: "x", count: 1 << 20),
+                                                   timeLimitSeconds: 1)) { error in
+            XCTAssertEqual(error as? FirewallError, .timedOut(command: "sleep 30", seconds: 1))
+        }
+        let result = try ChildProcess.run(path: "/bin/sh", arguments: ["-c", "echo $$; exec sleep 30"],
+                                          environment: [], input: nil, timeLimit: .seconds(1))
+        XCTAssertLessThan(started.duration(to: .now), .seconds(10))
+        XCTAssertTrue(result.timedOut)
+        XCTAssertEqual(result.signal, SIGKILL)
+        let pid = try XCTUnwrap(Int32(String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertEqual(kill(pid, 0), -1, "the killed tool is still there (not reaped)")
+        XCTAssertEqual(errno, ESRCH)
+        XCTAssertEqual(openDescriptors(), before, "descriptors left open by killed runs")
+        // A tool that finishes within its limit is untouched.
+        let quick = try CommandRunner.check("/bin/sh", ["-c", "sleep 0.2; echo done"], timeLimitSeconds: 5)
+        XCTAssertEqual(quick.stdout, "done\n")
+    }
+
     func testAMissingToolIsALaunchFailure() {
         XCTAssertThrowsError(try CommandRunner.run("/nonexistent/tool", ["x"])) { error in
             guard case .launchFailed(let command, let reason)? = error as? FirewallError else { return XCTFail("\(error)") }

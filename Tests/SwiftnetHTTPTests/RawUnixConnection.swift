@@ -61,6 +61,9 @@ final class RawUnixConnection {
     /// What the server sent, as far as `isClosedByServer` or `readUntilClosed` have read.
     private(set) var received: [UInt8] = []
 
+    /// Drops what was received so far, so that `response` is the next one.
+    func forgetReceived() { received = [] }
+
     /// Reads until the server closes or `seconds` pass; returns whether it closed.
     func readUntilClosed(seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
