@@ -11,7 +11,7 @@
  * in one handler first. Only the fd tells the two apart, so it is looked at this often: gone,
  * or now another file, means MHD closed it. A timer alone would drop entries whose
  * connections are still waiting, and the gate could then pass MHD more connections than the
- * hard limit, which a 0.9.75 worker past its own limit may never recover from. */
+ * hard limit (MHD's own limit, set above it in shim.c, is then the only bound left). */
 #define HANDOFF_CHECK_MS 1000u
 
 int registry_init(struct connection_registry *registry, const struct registry_policy *policy)

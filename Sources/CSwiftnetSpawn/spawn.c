@@ -2,6 +2,7 @@
 #include "swiftnet_spawn.h"
 
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int swiftnet_pipe_cloexec(int fds[2])
@@ -12,4 +13,9 @@ int swiftnet_pipe_cloexec(int fds[2])
 int swiftnet_spawn_add_closefrom(posix_spawn_file_actions_t *actions, int from)
 {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+
+int swiftnet_pidfd_open(pid_t pid)
+{
+    return (int) syscall(SYS_pidfd_open, pid, 0);
 }

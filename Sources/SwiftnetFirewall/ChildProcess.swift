@@ -16,7 +16,7 @@ struct ChildProcess {
         var stdout: [UInt8]
         var stderr: [UInt8]
         /// The program was still running at its time limit and was killed (SIGKILL); the
-        /// output is what it wrote until then.
+        /// output is what was read of it until then.
         var timedOut = false
     }
 
@@ -41,6 +41,10 @@ struct ChildProcess {
         let stderr = try descriptors.makePipe()
         let pid = try spawn(path: path, arguments: arguments, environment: environment,
                             stdin: stdin?.read, stdout: stdout.write, stderr: stderr.write)
+        // Taken before anything can reap the child, so it names this child. Without one (a
+        // kernel before 5.3) the exit is polled for instead.
+        let exitWatch = timeLimit == nil ? -1 : swiftnet_pidfd_open(pid)
+        if exitWatch >= 0 { descriptors.adopt(exitWatch) }
         // The child has its copies; ours of its ends must go, or we never see end of file.
         if let stdin { descriptors.close(stdin.read) }
         descriptors.close(stdout.write)
@@ -48,15 +52,20 @@ struct ChildProcess {
 
         // From here the child exists: whatever happens, it is waited for (no zombie).
         var collected = Exchange(input: input ?? [], stdin: stdin?.write, stdout: stdout.read, stderr: stderr.read)
-        let finished = collected.run(&descriptors, until: deadline)
+        let outputEnded = collected.run(&descriptors, until: deadline)
+        // Closing its output is not exiting: the exit is waited for within the same limit. A
+        // tool that exited while something it started still holds the pipes is not killed.
+        var status = outputEnded ? waitForExit(pid, until: deadline, exitWatch: exitWatch) : exitStatusIfExited(pid)
+        let timedOut = status == nil
         // The pid is ours until waitpid reaps it (a zombie at worst), so this kills nothing else.
-        if !finished { kill(pid, SIGKILL) }
+        if timedOut { kill(pid, SIGKILL) }
         descriptors.closeAll()
-        let status = waitForExit(pid)
-        let terminatingSignal = status & 0x7f
-        return Result(exitCode: terminatingSignal == 0 ? (status >> 8) & 0xff : nil,
+        if status == nil { status = waitForExit(pid) }
+        let exit = status ?? 0xFF00
+        let terminatingSignal = exit & 0x7f
+        return Result(exitCode: terminatingSignal == 0 ? (exit >> 8) & 0xff : nil,
                       signal: terminatingSignal == 0 ? nil : terminatingSignal,
-                      stdout: collected.stdoutBytes, stderr: collected.stderrBytes, timedOut: !finished)
+                      stdout: collected.stdoutBytes, stderr: collected.stderrBytes, timedOut: timedOut)
     }
 
     private static func spawn(path: String, arguments: [String], environment: [String],
@@ -107,6 +116,41 @@ struct ChildProcess {
         }
         return status
     }
+
+    /// The wait status once the child has exited, or nil if `deadline` comes first. Without
+    /// a deadline this is `waitForExit`. `exitWatch` is the child's pidfd, or -1: the exit is
+    /// then polled for every millisecond.
+    private static func waitForExit(_ pid: pid_t, until deadline: ContinuousClock.Instant?, exitWatch: Int32) -> Int32? {
+        guard let deadline else { return waitForExit(pid) }
+        while true {
+            if let status = exitStatusIfExited(pid) { return status }
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { return nil }
+            if exitWatch >= 0 {
+                var watched = pollfd(fd: exitWatch, events: Int16(POLLIN), revents: 0)
+                _ = poll(&watched, 1, Int32(clamping: milliseconds(roundingUp: left)))
+            } else {
+                usleep(1000)
+            }
+        }
+    }
+
+    /// The wait status if the child has exited (and is now reaped), else nil.
+    private static func exitStatusIfExited(_ pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid { return status }
+            if reaped == 0 { return nil }
+            if errno != EINTR { return 0xFF00 }  // as in waitForExit
+        }
+    }
+
+    /// Rounded up: a poll timeout of 0 before the deadline would spin until it.
+    static func milliseconds(roundingUp duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
+    }
 }
 
 extension ChildProcess {
@@ -131,6 +175,9 @@ extension ChildProcess {
             }
             return (ends[0], ends[1])
         }
+
+        /// A descriptor made elsewhere, closed with the others.
+        mutating func adopt(_ fd: Int32) { open.append(fd) }
 
         mutating func close(_ fd: Int32) {
             guard let index = open.firstIndex(of: fd) else { return }
@@ -200,10 +247,7 @@ extension ChildProcess {
                 if let deadline {
                     let left = ContinuousClock.now.duration(to: deadline)
                     guard left > .zero else { return false }
-                    // Rounded up: a timeout of 0 would spin until the deadline.
-                    let (seconds, attoseconds) = left.components
-                    let milliseconds = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-                    timeout = Int32(clamping: milliseconds)
+                    timeout = Int32(clamping: ChildProcess.milliseconds(roundingUp: left))
                 }
                 let ready = poll(&watched, nfds_t(watched.count), timeout)
                 if ready < 0 {

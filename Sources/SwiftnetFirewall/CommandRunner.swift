@@ -31,8 +31,9 @@ enum CommandRunner {
 
     /// How long one tool run may take before it is killed. The largest batch measured (the
     /// rules of a 10,000-port range) takes under a second, so this is room for a slow host,
-    /// not for a tool that waits: `-w` without a number waits for the xtables lock as long as
-    /// another program holds it, and every request behind this one would wait with it.
+    /// not for a tool that waits: every request behind this one would wait with it. (With
+    /// the legacy backend, `-w` without a number waits for the xtables lock as long as
+    /// another program holds it; iptables-nft takes `-w` and ignores it.)
     static let timeLimitSeconds = 30
 
     /// Runs the tool and returns its status and output, whatever the status. A tool killed by

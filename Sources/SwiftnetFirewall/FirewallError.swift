@@ -48,7 +48,7 @@ package enum FirewallError: Error, Sendable, Equatable, CustomStringConvertible 
             let message = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             return "\(command) exited with status \(status)" + (message.isEmpty ? "" : ": \(message)")
         case .timedOut(let command, let seconds):
-            return "\(command) did not finish within \(seconds) s and was killed (is another program holding the xtables lock?)"
+            return "\(command) did not finish within \(seconds) s and was killed"
         }
     }
 }

@@ -70,9 +70,9 @@ final class CommandRunnerTests: XCTestCase {
         XCTAssertTrue(output.stderr.contains("(killed by signal 9)"), output.stderr)
     }
 
-    /// `-w` waits for the xtables lock as long as another program holds it; every request
-    /// behind the tool run would wait too. A run past its limit is killed and reaped, and
-    /// gives back its descriptors, also while its input is still being written.
+    /// A tool that waits (for the xtables lock, say) would hold up every request behind it.
+    /// A run past its limit is killed and reaped, and gives back its descriptors: while its
+    /// input is still being written, and after it closed its output but went on running.
     func testAToolStillRunningAtItsTimeLimitIsKilled() throws {
         let before = openDescriptors()
         let started = ContinuousClock.now
@@ -86,12 +86,25 @@ final class CommandRunnerTests: XCTestCase {
         XCTAssertTrue(result.timedOut)
         XCTAssertEqual(result.signal, SIGKILL)
         let pid = try XCTUnwrap(Int32(String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
-        XCTAssertEqual(kill(pid, 0), -1, "the killed tool is still there (not reaped)")
-        XCTAssertEqual(errno, ESRCH)
+        let signalled = kill(pid, 0), code = errno
+        XCTAssertEqual(signalled, -1, "the killed tool is still there (not reaped)")
+        XCTAssertEqual(code, ESRCH)
+        let silent = try ChildProcess.run(path: "/bin/sh", arguments: ["-c", "exec >/dev/null 2>&1; sleep 30"],
+                                          environment: [], input: nil, timeLimit: .seconds(1))
+        XCTAssertTrue(silent.timedOut, "a tool that closed its output was waited for without a limit")
+        XCTAssertEqual(silent.signal, SIGKILL)
+        XCTAssertLessThan(started.duration(to: .now), .seconds(15))
         XCTAssertEqual(openDescriptors(), before, "descriptors left open by killed runs")
-        // A tool that finishes within its limit is untouched.
+        // A tool that finishes within its limit is untouched, and so is one that exited while
+        // something it started (here a 2 s sleep) still holds its output open.
         let quick = try CommandRunner.check("/bin/sh", ["-c", "sleep 0.2; echo done"], timeLimitSeconds: 5)
         XCTAssertEqual(quick.stdout, "done\n")
+        let parent = try ChildProcess.run(path: "/bin/sh", arguments: ["-c", "echo started; sleep 2 & exit 3"],
+                                          environment: [], input: nil, timeLimit: .seconds(1))
+        XCTAssertFalse(parent.timedOut)
+        XCTAssertEqual(parent.exitCode, 3)
+        XCTAssertEqual(String(decoding: parent.stdout, as: UTF8.self), "started\n")
+        XCTAssertEqual(openDescriptors(), before, "descriptors left open")
     }
 
     func testAMissingToolIsALaunchFailure() {

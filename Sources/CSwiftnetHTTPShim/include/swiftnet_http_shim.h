@@ -77,10 +77,10 @@ struct swiftnet_http_limits {
  *
  * A connection's first request head is checked by the server's own accept loop before
  * libmicrohttpd sees the connection, so malformed heads, unsupported versions (400) and
- * oversize heads (431, over 8192 bytes or 100 fields) get a JSON {"Err": ...} answer; later
- * requests on a kept-alive connection are parsed by libmicrohttpd alone, and only their
- * Transfer-Encoding is checked again, so other malformed heads there get its HTML page (see
- * shim.c).
+ * oversize heads (431, over 8192 bytes or 100 fields) get a JSON {"Err": ...} answer. Later
+ * requests on a kept-alive connection are parsed by libmicrohttpd, which answers what it
+ * refuses there with its HTML page; a Transfer-Encoding it would not decode and an oversize
+ * body still get JSON (see shim.c).
  *
  * log: may be NULL.
  *
