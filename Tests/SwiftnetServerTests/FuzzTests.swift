@@ -60,9 +60,7 @@ final class FuzzTests: XCTestCase {
 
     func testMutatedRequestsAlwaysGetAnAnswerAndNeverStopTheServer() throws {
         let environment = ProcessInfo.processInfo.environment
-        let seed = environment["SWIFTNET_FUZZ_SEED"].flatMap { text in
-            text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
-        } ?? FuzzTests.defaultSeed
+        let seed = SplitMix64.seed(default: FuzzTests.defaultSeed)
         requestLimit = environment["SWIFTNET_FUZZ_REQUESTS"].flatMap { Int($0) } ?? 8000
         let seconds = environment["SWIFTNET_FUZZ_SECONDS"].flatMap { Double($0) } ?? 80
         mutator = FuzzMutator(random: SplitMix64(seed: seed))
