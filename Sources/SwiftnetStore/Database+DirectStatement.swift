@@ -83,4 +83,14 @@ struct DirectRow {
         }
         return try body(UnsafeRawBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, column))))
     }
+
+    /// The column as an integer, nil for NULL.
+    func integer(_ column: Int32) -> Int64? {
+        sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, column)
+    }
+
+    /// The column as a String, nil for NULL.
+    func text(_ column: Int32) -> String? {
+        withText(column) { $0.map { String(decoding: $0, as: UTF8.self) } }
+    }
 }

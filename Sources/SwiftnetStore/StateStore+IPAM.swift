@@ -17,27 +17,26 @@ extension StateStore: IPAMStore {
                 snapshot.pools.append(PoolRecord(id: id, addressSpace: row[1], prefix: prefix, subPool: subPool,
                                                  options: options))
             }
-            // One range scan of the primary key per pool; addresses are parsed from SQLite's
-            // bytes in place, without a String or Data each.
+            // One range scan of the primary key per pool, which also finds the pool's cursor
+            // (the allocation with the highest sequence) and its named allocations: separate
+            // queries for those scanned all allocations twice more (a tenth of start-up with
+            // 100,000 of them). Addresses are parsed from SQLite's bytes in place, without a
+            // String or Data each.
             for pool in snapshot.pools {
                 var used: [IPAddress] = []
-                try db.forEachRow(cached: "SELECT address FROM allocation WHERE pool_id = ?", .text(pool.id)) { row in
+                var cursor: (address: IPAddress, sequence: Int64)?
+                var named: [(address: IPAddress, name: String)] = []
+                try db.forEachRow(cached: "SELECT address, sequence, name FROM allocation WHERE pool_id = ?", .text(pool.id)) { row in
                     guard let address = row.withText(0, { $0.flatMap(IPAddress.init(utf8:)) }) else {
                         throw StateStoreError.corrupt("an address in pool \(pool.id)")
                     }
                     used.append(address)
+                    if let sequence = row.integer(1), sequence > cursor?.sequence ?? .min { cursor = (address, sequence) }
+                    if let name = row.text(2) { named.append((address, name)) }
                 }
                 snapshot.used[pool.id] = used
-            }
-            let cursors = try Row.fetchCursor(db, sql: """
-                SELECT pool_id, address, max(sequence) FROM allocation WHERE sequence IS NOT NULL GROUP BY pool_id
-                """)
-            while let row = try cursors.next() {
-                if let address = IPAddress(row[1] as String) { snapshot.cursors[row[0]] = (address, row[2]) }
-            }
-            let named = try Row.fetchCursor(db, sql: "SELECT pool_id, address, name FROM allocation WHERE name IS NOT NULL")
-            while let row = try named.next() {
-                if let address = IPAddress(row[1] as String) { snapshot.named[row[0], default: []].append((address, row[2])) }
+                if let cursor { snapshot.cursors[pool.id] = cursor }
+                if !named.isEmpty { snapshot.named[pool.id] = named }
             }
             let sticky = try Row.fetchCursor(db, sql: "SELECT pool_id, name, address, last_use FROM sticky ORDER BY pool_id, last_use")
             while let row = try sticky.next() {

@@ -164,6 +164,30 @@ final class StateStoreTests: XCTestCase {
                        "10.40.0.128/24", "sticky name survives the restart")
     }
 
+    /// The start-up scan reads each pool's rows once and finds the pool's cursor and named
+    /// allocations in them: each pool gets its own, and only its own.
+    func testEachPoolsCursorAndNamedAllocationsAreLoadedWithItsAddresses() throws {
+        let configuration = IPAMConfiguration.dockerDefaults(ulaGlobalID: 1)
+        let routes = FixedRoutes()
+        let (first, second): (String, String)
+        do {
+            let service = try IPAMService(configuration: configuration, store: try StateStore(path: statePath), routes: routes)
+            first = try service.requestPool(.init(addressSpace: "LocalDefault", pool: "10.42.0.0/24")).id
+            second = try service.requestPool(.init(addressSpace: "LocalDefault", pool: "10.43.0.0/24")).id
+            _ = try service.requestAddress(.init(poolID: first, options: ["com.docker.network.endpoint.name": "web"]))
+            _ = try service.requestAddress(.init(poolID: second))
+            _ = try service.requestAddress(.init(poolID: first))
+            _ = try service.requestAddress(.init(poolID: second))
+            _ = try service.requestAddress(.init(poolID: first, address: "10.42.0.200"))
+        }
+        let snapshot = try StateStore(path: statePath).loadIPAM()
+        XCTAssertEqual(snapshot.cursors[first]?.address.description, "10.42.0.2")
+        XCTAssertEqual(snapshot.cursors[second]?.address.description, "10.43.0.2")
+        XCTAssertEqual(snapshot.named[first]?.map { "\($0.address) \($0.name)" }, ["10.42.0.1 web"])
+        XCTAssertNil(snapshot.named[second])
+        XCTAssertEqual(snapshot.used[first]?.map(\.description).sorted(), ["10.42.0.1", "10.42.0.2", "10.42.0.200"])
+    }
+
     /// What `gc` may consider: dynamic allocations old enough, never gateways or requested ones.
     func testDynamicAllocationsByAge() throws {
         let store = try StateStore(path: statePath)
