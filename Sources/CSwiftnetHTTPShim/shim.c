@@ -241,8 +241,11 @@ static enum MHD_Result on_request(void *cls,
             if (NULL != why)
                 return queue_refusal(server, connection, MHD_HTTP_BAD_REQUEST, why);
         }
-        length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                             MHD_HTTP_HEADER_CONTENT_LENGTH);
+        /* With a Transfer-Encoding, MHD neither reads nor checks Content-Length: the body is
+         * chunked whatever it says, and its size is judged as it arrives. */
+        length = NULL != encoding ? NULL
+                 : MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                               MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (NULL != length) {
             /* MHD has already refused a malformed Content-Length; an out-of-range one
              * saturates to ULLONG_MAX here, which is over any limit. */

@@ -453,6 +453,15 @@ final class HTTPConnectionPolicyTests: HTTPServerTestCase {
                 }
             }
         }
+        // With a Transfer-Encoding, libmicrohttpd ignores Content-Length (the gate refuses
+        // both on a first request): the chunked body is what counts, not a length beside it.
+        let connection = try RawUnixConnection(path: socketPath)
+        connection.send("POST /ping HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        XCTAssertTrue(connection.waitForResponse(seconds: 5))
+        connection.forgetReceived()
+        connection.send("POST /ping HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 99999999999\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+        XCTAssertTrue(connection.waitForResponse(seconds: 5))
+        XCTAssertEqual(connection.response?.status, 200, String(decoding: connection.received, as: UTF8.self))
     }
 
     func testHeadAtTheLimitsIsServed() throws {
