@@ -181,7 +181,6 @@ bool registry_hand_off(struct connection_registry *registry, struct tracked_conn
     entry->since_ms = now_ms;
     entry->socket_device = socket_stat.st_dev;
     entry->socket_inode = socket_stat.st_ino;
-    entry->next_check_ms = now_ms + HANDOFF_CHECK_MS;
     pthread_mutex_unlock(&registry->lock);
     return true;
 }
@@ -254,7 +253,7 @@ static uint64_t deadline_of(const struct registry_policy *policy,
 
     switch (entry->phase) {
     case PHASE_HEAD: limit = policy->header_deadline_ms; break;
-    case PHASE_HANDOFF: return entry->next_check_ms;
+    case PHASE_HANDOFF: limit = HANDOFF_CHECK_MS; break;
     case PHASE_IDLE: limit = policy->idle_limit_ms; break;
     case PHASE_BODY: limit = policy->body_deadline_ms; break;
     default: limit = 0; break;
@@ -286,9 +285,9 @@ uint64_t registry_sweep(struct connection_registry *registry, uint64_t now_ms)
             break;
         case PHASE_HANDOFF:
             if (still_handed_off(entry)) {
-                entry->next_check_ms = now_ms + HANDOFF_CHECK_MS;
-                if (entry->next_check_ms < next_deadline)
-                    next_deadline = entry->next_check_ms;
+                entry->since_ms = now_ms;
+                if (now_ms + HANDOFF_CHECK_MS < next_deadline)
+                    next_deadline = now_ms + HANDOFF_CHECK_MS;
             } else {
                 unlink_entry(registry, entry);
                 free(entry);

@@ -40,12 +40,12 @@ struct tracked_connection {
     bool in_gate_epoll;
     int fd;
     enum connection_phase phase;
+    /* When the entry entered its phase; in PHASE_HANDOFF, when the fd was last found to be
+     * the socket handed off. */
     uint64_t since_ms;
-    /* PHASE_HANDOFF: the socket the fd was when handed off (fstat), and when the registry
-     * next checks that the fd still is that socket. */
+    /* PHASE_HANDOFF: the socket the fd was when handed off (fstat). */
     dev_t socket_device;
     ino_t socket_inode;
-    uint64_t next_check_ms;
     /* Shut down, waiting for MHD to close it; no longer counts as active. */
     bool closing;
     struct sockaddr_storage address;

@@ -184,21 +184,29 @@ static bool enter_phase(struct swiftnet_http_server *server, struct MHD_Connecti
 }
 
 /* An answer queued on the access handler's first call, before the body is read: MHD then
- * skips the body and closes the connection. `message` must need no JSON escaping. */
-static enum MHD_Result queue_refusal(struct swiftnet_http_server *server,
-                                     struct MHD_Connection *connection, unsigned int status,
-                                     const char *message)
+ * skips the body and closes the connection. */
+static enum MHD_Result answer_before_body(struct swiftnet_http_server *server,
+                                          struct MHD_Connection *connection, unsigned int status,
+                                          struct MHD_Response *response)
+{
+    (void) enter_phase(server, connection, PHASE_HANDLING);
+    return MHD_queue_response(connection, status, response);
+}
+
+/* `message` must need no JSON escaping. */
+static enum MHD_Result refuse_before_body(struct swiftnet_http_server *server,
+                                          struct MHD_Connection *connection, unsigned int status,
+                                          const char *message)
 {
     char json[256];
     struct MHD_Response *response;
     enum MHD_Result queued;
 
-    (void) enter_phase(server, connection, PHASE_HANDLING);
     snprintf(json, sizeof json, "{\"Err\":\"%s\"}", message);
     response = make_static_response(json, true);
     if (NULL == response)
         return MHD_NO;
-    queued = MHD_queue_response(connection, status, response);
+    queued = answer_before_body(server, connection, status, response);
     MHD_destroy_response(response);
     return queued;
 }
@@ -239,7 +247,7 @@ static enum MHD_Result on_request(void *cls,
                                                         strlen(encoding));
 
             if (NULL != why)
-                return queue_refusal(server, connection, MHD_HTTP_BAD_REQUEST, why);
+                return refuse_before_body(server, connection, MHD_HTTP_BAD_REQUEST, why);
         }
         /* With a Transfer-Encoding, MHD neither reads nor checks Content-Length: the body is
          * chunked whatever it says, and its size is judged as it arrives. */
@@ -251,12 +259,9 @@ static enum MHD_Result on_request(void *cls,
              * saturates to ULLONG_MAX here, which is over any limit. */
             unsigned long long announced = strtoull(length, NULL, 10);
 
-            if (announced > server->max_body_bytes) {
-                /* Queued before the body is read: MHD then skips the body and closes. */
-                (void) enter_phase(server, connection, PHASE_HANDLING);
-                return MHD_queue_response(connection, MHD_HTTP_CONTENT_TOO_LARGE,
+            if (announced > server->max_body_bytes)
+                return answer_before_body(server, connection, MHD_HTTP_CONTENT_TOO_LARGE,
                                           server->too_large);
-            }
             if (announced > 0) {
                 size_t cap = (size_t) announced;
 

@@ -135,10 +135,9 @@ package final class Firewall: Sendable {
                     memory.installed[family] = sections
                     changed += 1
                     continue
-                } catch .timedOut(let command, let seconds) {
-                    // Whatever held it up would hold up the whole restore as well.
-                    throw .timedOut(command: command, seconds: seconds)
                 } catch {
+                    // Whatever held it up would hold up the whole restore as well.
+                    if case .timedOut = error { throw error }
                     // Our chains are not what this process installed (a -D found no rule), or
                     // the restore failed otherwise: read them and restore whole.
                     patchRefused?(family, error)
