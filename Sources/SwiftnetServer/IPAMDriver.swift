@@ -39,7 +39,7 @@ struct IPAMDriver: Sendable {
             guard let multiHost else {
                 throw PluginError.failed("\(MultiHostIPAM.nameOption)=\(name): multi-host networks need swiftnet serve --etcd-endpoints")
             }
-            let pool = try multiHostRefusing { try multiHost.requestPool(name: name, subnet: request.pool, v6: request.v6) }
+            let pool = try PluginError.failedOnError { try multiHost.requestPool(name: name, subnet: request.pool, v6: request.v6) }
             logger.info("RequestPool", metadata: ["poolID": "\(pool.poolID)", "pool": "\(pool.pool)", "multiHost": "\(name)"])
             return IPAMAPI.RequestPoolResponse(poolID: pool.poolID, pool: pool.pool.description).json.serialized
         }
@@ -54,7 +54,7 @@ struct IPAMDriver: Sendable {
     func releasePool(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.ReleasePoolRequest.self, from: body, call: "ReleasePool")
         if MultiHostIPAM.isMultiHost(poolID: request.poolID), let multiHost {
-            let released = try multiHostRefusing { try multiHost.releasePool(request.poolID) }
+            let released = try PluginError.failedOnError { try multiHost.releasePool(request.poolID) }
             logger.info(released ? "ReleasePool" : "ReleasePool of a pool not held; nothing to do", metadata: ["poolID": "\(request.poolID)"])
             return IPAMDriver.empty
         }
@@ -69,7 +69,7 @@ struct IPAMDriver: Sendable {
     func requestAddress(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.RequestAddressRequest.self, from: body, call: "RequestAddress")
         if MultiHostIPAM.isMultiHost(poolID: request.poolID), let multiHost {
-            let cidr = try multiHostRefusing {
+            let cidr = try PluginError.failedOnError {
                 try multiHost.requestAddress(poolID: request.poolID, address: request.address, options: request.options)
             }
             logger.info("RequestAddress", metadata: ["poolID": "\(request.poolID)", "address": "\(cidr)"])
@@ -85,7 +85,7 @@ struct IPAMDriver: Sendable {
     func releaseAddress(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.ReleaseAddressRequest.self, from: body, call: "ReleaseAddress")
         if MultiHostIPAM.isMultiHost(poolID: request.poolID), let multiHost {
-            let released = try multiHostRefusing { try multiHost.releaseAddress(poolID: request.poolID, address: request.address) }
+            let released = try PluginError.failedOnError { try multiHost.releaseAddress(poolID: request.poolID, address: request.address) }
             logger.info(released ? "ReleaseAddress" : "ReleaseAddress of an address not held here; nothing to do",
                         metadata: ["poolID": "\(request.poolID)", "address": "\(request.address)"])
             return IPAMDriver.empty
@@ -103,17 +103,6 @@ struct IPAMDriver: Sendable {
         case .unknownPool: logger.notice("ReleaseAddress in a pool not held; nothing to do", metadata: metadata)
         }
         return IPAMDriver.empty
-    }
-
-    /// Multi-host failures (etcd's included: their text names etcd) become 500 `{"Err"}`.
-    private func multiHostRefusing<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as PluginError {
-            throw error
-        } catch {
-            throw PluginError.failed("\(error)")
-        }
     }
 
     /// IPAM refusals become 500 `{"Err"}`; the router logs them once.

@@ -43,7 +43,7 @@ struct NetworkDriver: Sendable {
 
     func createNetwork(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.CreateNetworkRequest.self, from: body, call: "CreateNetwork")
-        try refusing {
+        try PluginError.failedOnError {
             var options = try NetworkOptions(json: request.options)
             var subnets: [NetworkSubnet] = []
             var auxAddresses: [String: IPAddress] = [:]
@@ -74,20 +74,20 @@ struct NetworkDriver: Sendable {
     /// answers the gateway every host shares).
     func gatewayAllocationCheck(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.GatewayAllocationCheckRequest.self, from: body, call: "GwAllocCheck")
-        let options = try refusing { try NetworkOptions(json: request.options) }
+        let options = try PluginError.failedOnError { try NetworkOptions(json: request.options) }
         let skip = options.mode == .macvlan || options.mode == .ipvlan
         return NetworkDriverAPI.GatewayAllocationCheckResponse(skipIPv4: skip, skipIPv6: skip).json.serialized
     }
 
     func deleteNetwork(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.NetworkRequest.self, from: body, call: "DeleteNetwork")
-        try refusing { try driver.deleteNetwork(id: request.networkID) }
+        try PluginError.failedOnError { try driver.deleteNetwork(id: request.networkID) }
         return NetworkDriver.empty
     }
 
     func createEndpoint(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.CreateEndpointRequest.self, from: body, call: "CreateEndpoint")
-        let mac = try refusing {
+        let mac = try PluginError.failedOnError {
             try driver.createEndpoint(.init(networkID: request.networkID, endpointID: request.endpointID,
                                             address: request.address, addressIPv6: request.addressIPv6,
                                             macAddress: request.macAddress, options: request.options))
@@ -97,7 +97,7 @@ struct NetworkDriver: Sendable {
 
     func deleteEndpoint(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.EndpointRequest.self, from: body, call: "DeleteEndpoint")
-        try refusing { try driver.deleteEndpoint(networkID: request.networkID, endpointID: request.endpointID) }
+        try PluginError.failedOnError { try driver.deleteEndpoint(networkID: request.networkID, endpointID: request.endpointID) }
         return NetworkDriver.empty
     }
 
@@ -116,7 +116,7 @@ struct NetworkDriver: Sendable {
 
     func join(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.JoinRequest.self, from: body, call: "Join")
-        let answer = try refusing {
+        let answer = try PluginError.failedOnError {
             try driver.join(networkID: request.networkID, endpointID: request.endpointID,
                             sandboxKey: request.sandboxKey, options: request.options)
         }
@@ -129,13 +129,13 @@ struct NetworkDriver: Sendable {
 
     func leave(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.EndpointRequest.self, from: body, call: "Leave")
-        try refusing { try driver.leave(networkID: request.networkID, endpointID: request.endpointID) }
+        try PluginError.failedOnError { try driver.leave(networkID: request.networkID, endpointID: request.endpointID) }
         return NetworkDriver.empty
     }
 
     func programExternalConnectivity(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.EndpointRequest.self, from: body, call: "ProgramExternalConnectivity")
-        try refusing {
+        try PluginError.failedOnError {
             try driver.programExternalConnectivity(networkID: request.networkID, endpointID: request.endpointID,
                                                    options: request.options)
         }
@@ -144,18 +144,7 @@ struct NetworkDriver: Sendable {
 
     func revokeExternalConnectivity(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.EndpointRequest.self, from: body, call: "RevokeExternalConnectivity")
-        try refusing { try driver.revokeExternalConnectivity(networkID: request.networkID, endpointID: request.endpointID) }
+        try PluginError.failedOnError { try driver.revokeExternalConnectivity(networkID: request.networkID, endpointID: request.endpointID) }
         return NetworkDriver.empty
-    }
-
-    /// Driver refusals and kernel failures become 500 `{"Err"}`; the router logs them.
-    private func refusing<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as PluginError {
-            throw error
-        } catch {
-            throw PluginError.failed("\(error)")
-        }
     }
 }

@@ -18,3 +18,17 @@ enum PluginError: Error, CustomStringConvertible {
         }
     }
 }
+
+extension PluginError {
+    /// Runs `body`; any error it throws that is not already a `PluginError` (a driver's refusal,
+    /// a kernel or etcd failure: their text says which) becomes `.failed`, a 500 `{"Err"}`.
+    static func failedOnError<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PluginError {
+            throw error
+        } catch {
+            throw PluginError.failed("\(error)")
+        }
+    }
+}
