@@ -141,6 +141,22 @@ package enum Diagnosis {
         }
     }
 
+    /// An endpoint of multi-host network `network` uses `address`, which etcd holds for
+    /// `holder` (another host) or for nobody.
+    package static func unclaimed(address: IPAddress, network: String, networkID: String, endpointID: String,
+                                  holder: String?) -> Finding {
+        if let holder {
+            return Finding(kind: .addressUnclaimed, subject: address.description, networkID: networkID, endpointID: endpointID,
+                           problem: "endpoint \(short(endpointID)) uses \(address) of multi-host network \(network), which host \(holder) holds in etcd",
+                           meaning: "two containers share the address (its claim here was freed, by gc --node while this host was away, and given again)",
+                           repair: "remove one of the two containers (docker rm -f), then \(fixCommand) here", fixable: false)
+        }
+        return Finding(kind: .addressUnclaimed, subject: address.description, networkID: networkID, endpointID: endpointID,
+                       problem: "endpoint \(short(endpointID)) uses \(address) of multi-host network \(network), which etcd holds for no host",
+                       meaning: "another host can be given the same address",
+                       repair: "\(fixCommand) (claims it again for this host)")
+    }
+
     static func check(network: NetworkRecord, link: ObservedLink?, linkGroup: UInt32) -> [Finding] {
         let id = network.id, bridge = network.bridge
         guard network.state == .ready else {

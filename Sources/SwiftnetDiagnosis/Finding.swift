@@ -28,6 +28,8 @@ package struct Finding: Sendable, Equatable {
         case etcdUnreachable = "etcd-unreachable"
         case vxlanMissing = "vxlan-missing"
         case forwardingDrift = "fdb-drift"
+        /// Multi-host: an endpoint here uses an address etcd does not hold for this host.
+        case addressUnclaimed = "address-unclaimed"
         /// macvlan/ipvlan: the network's parent link is not there, or down.
         case parentMissing = "parent-missing"
         case parentDown = "parent-down"

@@ -2,8 +2,9 @@ import SwiftnetAddress
 
 /// Pure: what a new logical network gets, given every network etcd already has.
 ///
-/// Subnet: the one asked for (not overlapping any other logical network), or else the first
-/// `/automaticPrefixLength` of `automaticPool` that overlaps none. VNI: a hash of the name
+/// Subnet: the one asked for (not overlapping any other logical network, nor a special-purpose
+/// range), or else the first `/automaticPrefixLength` of `automaticPool` that overlaps none
+/// (`/N` instead for Docker 29's size-only `0.0.0.0/N`). VNI: a hash of the name
 /// into `LogicalNetwork.vniRange`, probing upwards past VNIs in use, so a network usually gets
 /// the same VNI whichever host creates it.
 package struct LogicalNetworkPlan: Sendable {
@@ -27,10 +28,20 @@ package struct LogicalNetworkPlan: Sendable {
         if let requested = requestedSubnet {
             guard requested.family == .v4 else { throw .invalidSubnet(requested, reason: "only IPv4 multi-host networks are supported") }
             guard requested.length <= 30 else { throw .invalidSubnet(requested, reason: "smaller than a /30 leaves no endpoint address") }
-            if let clash = existing.first(where: { $0.subnet.overlaps(requested) }) {
-                throw .subnetOverlaps(requested: requested, network: clash.name, subnet: clash.subnet)
+            if let length = Self.sizeOnly(requested) {
+                guard length >= automaticPool.length else {
+                    throw .invalidSubnet(requested, reason: "larger than the automatic pool \(automaticPool)")
+                }
+                subnet = try automaticSubnet(avoiding: existing.map(\.subnet), length: length)
+            } else {
+                if let range = requested.specialPurposeRange {
+                    throw .invalidSubnet(requested, reason: "\(range), a special-purpose range no network can use")
+                }
+                if let clash = existing.first(where: { $0.subnet.overlaps(requested) }) {
+                    throw .subnetOverlaps(requested: requested, network: clash.name, subnet: clash.subnet)
+                }
+                subnet = requested
             }
-            subnet = requested
         } else {
             subnet = try automaticSubnet(avoiding: existing.map(\.subnet))
         }
@@ -40,8 +51,14 @@ package struct LogicalNetworkPlan: Sendable {
                               vni: try vni(for: name, taken: Set(existing.map(\.vni))), createdBy: host)
     }
 
-    func automaticSubnet(avoiding taken: [IPPrefix]) throws(MultiHostError) -> IPPrefix {
-        let length = automaticPrefixLength
+    /// The size of Docker 29's size-only request (`--subnet 0.0.0.0/N`: any free /N), or nil
+    /// for a subnet meant as given.
+    package static func sizeOnly(_ requested: IPPrefix) -> Int? {
+        requested.network.value == 0 && requested.length > 0 ? requested.length : nil
+    }
+
+    func automaticSubnet(avoiding taken: [IPPrefix], length: Int? = nil) throws(MultiHostError) -> IPPrefix {
+        let length = length ?? automaticPrefixLength
         guard length >= automaticPool.length, length <= automaticPool.family.bitWidth else {
             throw .poolExhausted(automaticPool, prefixLength: length)
         }

@@ -20,17 +20,20 @@ package struct NetworkRegistry: Sendable {
     }
 
     /// The logical network `name`, created now if etcd has none. With `subnet`, an existing
-    /// network must have exactly that subnet.
+    /// network must have exactly that subnet (or, for a size-only `0.0.0.0/N`, that size).
     package func ensure(name: String, subnet requested: IPPrefix?, host: String) throws(MultiHostError) -> LogicalNetwork {
         try LogicalNetwork.validate(name: name)
         for _ in 0..<Self.maximumAttempts {
-            let (networks, revision) = try all()
-            if let existing = networks.first(where: { $0.name == name }) {
-                if let requested, requested != existing.subnet {
+            // Its own record first: an unreadable record of another network must not stop
+            // hosts from joining this one.
+            if let existing = try network(named: name) {
+                if let requested, requested != existing.subnet, LogicalNetworkPlan.sizeOnly(requested) != existing.subnet.length {
                     throw .subnetMismatch(network: name, existing: existing.subnet, requested: requested)
                 }
                 return existing
             }
+            let (networks, revision) = try all()
+            if networks.contains(where: { $0.name == name }) { continue }  // created since the read above
             let network = try plan.plan(name: name, requestedSubnet: requested, host: host, existing: networks)
             let key = keys.network(name)
             let result = try MultiHostError.etcd { () throws(EtcdError) in

@@ -71,6 +71,11 @@ package struct NetworkOptions: Sendable, Equatable {
         } else if generic[NetworkOptions.multiHostNetworkKey] != nil {
             mode = .overlay
         }
+        // Refused, not ignored, as every option of another mode: it would quietly make a local network.
+        if let name = generic[NetworkOptions.multiHostNetworkKey], mode != .overlay {
+            throw .invalidOption(key: NetworkOptions.multiHostNetworkKey, value: name,
+                                 expected: "no value with \(DriverMode.key)=\(mode.rawValue): it names a multi-host network (\(DriverMode.key)=overlay)")
+        }
         if let name = generic[NetworkOptions.bridgeNameKey] {
             try InterfaceNames.checkUserBridgeName(name)
             bridgeName = name

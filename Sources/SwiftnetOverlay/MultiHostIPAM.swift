@@ -9,8 +9,10 @@ import SwiftnetStore
 /// The IPAM's side of multi-host networks. A RequestPool with `swiftnet.network=NAME` asks
 /// etcd for the logical network and answers a pool id starting `swiftnet-mh/`; addresses of
 /// such pools are claimed and released in etcd (create-if-absent, see `AddressAllocator`).
-/// Each claim is recorded in the state before etcd sees it and completed after, so that a
-/// restart after a crash frees the claims no answer reached dockerd for (`reconcile`).
+/// Each claim is recorded in the state before etcd sees it and completed after; a release
+/// deletes the record before etcd sees it. `settle` (at start-up, and after any call etcd
+/// failed) then frees the claims in etcd that no completed record holds, and claims again the
+/// addresses a container here still uses when etcd lost them.
 package final class MultiHostIPAM: Sendable {
     package static let poolPrefix = "swiftnet-mh/"
     package static let nameOption = "swiftnet.network"
@@ -23,10 +25,20 @@ package final class MultiHostIPAM: Sendable {
     let logger: Logger
     /// Pools by id, as recorded.
     private let pools: Mutex<[String: MultiHostPoolRecord]>
-    /// Claims made by this run carry it in their owner: a reconciliation never takes one of
-    /// them for a leftover of an earlier run.
+    /// Claims made by this run carry it in their owner, with a sequence number: `settle`
+    /// tells this run's calls still in flight from those that ended.
     let runID: String
-    private let counter = Atomic<UInt64>(0)
+    private let calls = Mutex(ClaimCalls())
+    /// Set at start (an earlier run may have left claims unanswered) and when etcd fails a
+    /// claim or a release: the periodic `settleIfNeeded` has work.
+    private let unsettled = Atomic<Bool>(true)
+
+    /// The owners of this run's claims: the next sequence number, and the owners whose
+    /// RequestAddress has not returned yet.
+    private struct ClaimCalls {
+        var next: UInt64 = 0
+        var inFlight: Set<String> = []
+    }
 
     package init(multiHost: MultiHost, store: StateStore, logger: Logger) throws {
         self.multiHost = multiHost
@@ -50,8 +62,11 @@ package final class MultiHostIPAM: Sendable {
     // MARK: pools
 
     /// The logical network `name` (created if new); `subnet` must match an existing one.
-    package func requestPool(name: String, subnet text: String, v6: Bool) throws -> (poolID: String, pool: IPPrefix) {
+    package func requestPool(name: String, subnet text: String, subPool: String, v6: Bool) throws -> (poolID: String, pool: IPPrefix) {
         guard !v6 else { throw OverlayError.ipv4Only }
+        guard subPool.isEmpty else {
+            throw MultiHostIPAMError.invalid("multi-host network \(name) takes no --ip-range (\(subPool)): every host allocates from the whole subnet")
+        }
         var requested: IPPrefix?
         if !text.isEmpty {
             guard let prefix = IPPrefix(text) else { throw MultiHostIPAMError.invalid("pool \(text) is not a CIDR prefix") }
@@ -84,9 +99,6 @@ package final class MultiHostIPAM: Sendable {
     package func requestAddress(poolID: String, address text: String, options: [String: String]) throws -> String {
         let pool = try self.pool(poolID)
         let length = pool.subnet.length
-        if options[Self.addressTypeOption] == Self.gatewayType {
-            return "\(pool.gateway)/\(length)"
-        }
         var preferred: IPAddress?
         if !text.isEmpty {
             guard let address = IPAddress(text) ?? IPAddress(text.split(separator: "/").first.map(String.init) ?? "") else {
@@ -95,17 +107,31 @@ package final class MultiHostIPAM: Sendable {
             if address == pool.gateway { return "\(pool.gateway)/\(length)" }
             preferred = address
         }
-        let owner = "\(multiHost.settings.node):\(runID):\(counter.wrappingAdd(1, ordering: .relaxed).newValue)"
+        if options[Self.addressTypeOption] == Self.gatewayType {
+            // The gateway is the same on every host, fixed when the first one created the network.
+            if let preferred {
+                throw MultiHostIPAMError.invalid("multi-host network \(pool.network) has gateway \(pool.gateway) on every host, not \(preferred)")
+            }
+            return "\(pool.gateway)/\(length)"
+        }
+        // Issued and marked in flight under one lock: `settle` never sees an owner of this run
+        // below its horizon that has not been marked yet.
+        let owner = calls.withLock { calls in
+            calls.next += 1
+            let owner = "\(multiHost.settings.node):\(runID):\(calls.next)"
+            calls.inFlight.insert(owner)
+            return owner
+        }
+        defer { _ = calls.withLock { $0.inFlight.remove(owner) } }
         let name = options[Self.endpointNameOption]
         try store.beginMultiHostClaim(owner: owner, network: pool.network, name: name, at: Int(Date().timeIntervalSince1970))
-        let logical = LogicalNetwork(name: pool.network, subnet: pool.subnet, gateway: pool.gateway, vni: pool.vni, createdBy: "")
         let claim: AddressClaim
         do {
-            claim = try multiHost.allocator.allocate(in: logical, owner: owner, preferred: preferred)
+            claim = try multiHost.allocator.allocate(in: pool.logical, owner: owner, preferred: preferred)
         } catch {
-            // etcd's own failure may have committed the claim all the same: the record stays
-            // for `reconcile` to settle. A refusal claimed nothing.
-            if case .etcd = error {} else { try? store.deleteMultiHostClaims(owners: [owner]) }
+            // etcd's own failure may have committed the claim all the same (a request etcd
+            // reads after the client gave up): the record stays for `settle`. A refusal claimed nothing.
+            if case .etcd = error { unsettled.store(true, ordering: .relaxed) } else { try? store.deleteMultiHostClaims(owners: [owner]) }
             throw error
         }
         CrashPoint.reach("multihost.claim.claimed")
@@ -115,21 +141,41 @@ package final class MultiHostIPAM: Sendable {
     }
 
     /// Frees the address in etcd if this host holds it; the gateway and addresses this host
-    /// does not hold are left (false).
-    package func releaseAddress(poolID: String, address text: String) throws -> Bool {
+    /// does not hold are left (`.notHeld`). The records go first: when etcd then fails, the
+    /// release is still done as far as dockerd is concerned, and `settle` frees the claim in
+    /// etcd once it answers (dockerd never asks twice).
+    package func releaseAddress(poolID: String, address text: String) throws -> Release {
         let pool = try self.pool(poolID)
         guard let address = IPAddress(text) ?? IPAddress(text.split(separator: "/").first.map(String.init) ?? "") else {
             throw MultiHostIPAMError.invalid("address \(text) is not an IP address")
         }
-        if address == pool.gateway { return false }
+        if address == pool.gateway { return .notHeld }
         let held = try store.multiHostClaims(network: pool.network, address: address)
-        var released = false
-        for claim in held {
-            released = try multiHost.allocator.release(address, in: pool.network, owner: claim.owner) || released
-            try store.deleteMultiHostClaims(owners: [claim.owner])
+        guard !held.isEmpty else { return .notHeld }
+        try store.deleteMultiHostClaims(owners: held.map(\.owner))
+        multiHost.setContainerName(nil, network: pool.network, address: address)
+        do {
+            for claim in held {
+                do {
+                    try multiHost.allocator.release(address, in: pool.network, owner: claim.owner)
+                } catch .notHolder {
+                    // A stale record (etcd freed or gave the address to someone else since): not ours to free.
+                }
+            }
+        } catch {
+            guard case .etcd = error else { throw error }
+            unsettled.store(true, ordering: .relaxed)
+            return .pending(error)
         }
-        if !held.isEmpty { multiHost.setContainerName(nil, network: pool.network, address: address) }
-        return released
+        return .released
+    }
+
+    package enum Release: Sendable {
+        case released
+        /// This host held no claim of the address.
+        case notHeld
+        /// Released here; etcd failed (the error), so `settle` frees the claim there later.
+        case pending(MultiHostError)
     }
 
     /// This host's answered claims made before `cutoff` (seconds since 1970), by pool id: the
@@ -150,7 +196,8 @@ package final class MultiHostIPAM: Sendable {
         let pool = try self.pool(poolID)
         let held = try store.multiHostClaims(network: pool.network, address: address)
         guard !held.isEmpty, held.allSatisfy({ $0.createdAt < cutoff }) else { return false }
-        return try releaseAddress(poolID: poolID, address: address.description)
+        if case .pending(let error) = try releaseAddress(poolID: poolID, address: address.description) { throw error }
+        return true
     }
 
     private func pool(_ poolID: String) throws -> MultiHostPoolRecord {
@@ -160,40 +207,100 @@ package final class MultiHostIPAM: Sendable {
         return pool
     }
 
-    // MARK: restart
+    // MARK: settling with etcd
 
-    package struct Reconciliation: Sendable, Equatable {
-        /// Claims in etcd no answer reached dockerd for, released.
+    package struct Settlement: Sendable, Equatable {
+        /// Claims in etcd no completed record holds (never answered, or released while etcd
+        /// failed), freed.
         package var released: [String] = []
-        /// Local records etcd no longer has (gc --node, or never made), dropped.
+        /// Records whose claim etcd no longer has (gc --node, or never made), dropped.
         package var dropped: [String] = []
+        /// Addresses a container here uses whose claim etcd had lost, claimed again.
+        package var reclaimed: [String] = []
+        /// Addresses a container here uses that another host holds now: two containers on one
+        /// address, which only removing one of them mends.
+        package var conflicts: [String] = []
     }
 
-    /// Compares this host's claims in etcd with the state's records of earlier runs: a claim
-    /// in etcd without a completed record of that owner and address was never answered, and
-    /// is released; a record whose claim etcd does not have is dropped. Claims of this run
-    /// are never touched.
-    package func reconcile() throws -> Reconciliation {
-        let records = try store.multiHostClaims().filter { !$0.owner.contains(":\(runID):") }
-        let claims = try multiHost.allocator.claims().filter { $0.host == multiHost.settings.node && !$0.owner.contains(":\(runID):") }
+    /// Whether an endpoint on this host uses the address of the logical network.
+    package typealias EndpointUse = @Sendable (_ network: String, _ address: IPAddress) -> Bool
+
+    /// Compares this host's claims in etcd with its records: a claim without a completed
+    /// record of that owner and address is freed; a record whose claim etcd does not have is
+    /// claimed again when a container here uses the address, and dropped otherwise. Calls still
+    /// in flight, and those begun after it looked, are left alone.
+    package func settle(inUse: EndpointUse) throws -> Settlement {
+        unsettled.store(false, ordering: .relaxed)
+        do {
+            return try settleNow(inUse: inUse)
+        } catch {
+            unsettled.store(true, ordering: .relaxed)
+            throw error
+        }
+    }
+
+    /// `settle`, only when a call etcd failed left something to settle (cheap otherwise).
+    package func settleIfNeeded(inUse: EndpointUse) throws -> Settlement? {
+        guard unsettled.load(ordering: .relaxed) else { return nil }
+        return try settle(inUse: inUse)
+    }
+
+    private func settleNow(inUse: EndpointUse) throws -> Settlement {
+        // Before etcd is read: an owner of this run below the horizon and not in flight now
+        // ended before the read, so etcd and the records both show all it did.
+        let (horizon, inFlight) = calls.withLock { ($0.next, $0.inFlight) }
+        let thisRun = ":\(runID):"
+        func ended(_ owner: String) -> Bool {
+            guard let range = owner.range(of: thisRun) else { return true }
+            guard let sequence = UInt64(owner[range.upperBound...]) else { return false }
+            return sequence <= horizon && !inFlight.contains(owner)
+        }
+        let node = multiHost.settings.node
+        let claims = try multiHost.allocator.claims().filter { $0.host == node && ended($0.owner) }
+        let records = try store.multiHostClaims().filter { ended($0.owner) }
         let completed = Dictionary(records.compactMap { record in record.address.map { (record.owner, $0) } },
                                    uniquingKeysWith: { first, _ in first })
-        var result = Reconciliation()
+        var result = Settlement()
         var confirmed: Set<String> = []
         for claim in claims {
             if completed[claim.owner] == claim.address {
                 confirmed.insert(claim.owner)
                 continue
             }
-            if try multiHost.allocator.release(claim.address, in: claim.network, owner: claim.owner) {
-                result.released.append("\(claim.network)/\(claim.address)")
+            let release = Result { () throws(MultiHostError) in
+                try multiHost.allocator.release(claim.address, in: claim.network, owner: claim.owner)
+            }
+            switch release {
+            case .success(true): result.released.append("\(claim.network)/\(claim.address)")
+            case .success(false), .failure(.notHolder): break  // freed, or freed and claimed again, since the read
+            case .failure(let error): throw error
             }
         }
-        let stale = records.filter { !confirmed.contains($0.owner) }
+        let logical = Dictionary(pools.withLock { $0.values.map { ($0.network, $0.logical) } }, uniquingKeysWith: { first, _ in first })
+        var stale: [MultiHostClaimRecord] = []
+        for record in records where !confirmed.contains(record.owner) {
+            guard let address = record.address, let network = logical[record.network], inUse(record.network, address) else {
+                stale.append(record)
+                continue
+            }
+            let claim = Result { () throws(MultiHostError) in
+                try multiHost.allocator.allocate(in: network, owner: record.owner, preferred: address)
+            }
+            switch claim {
+            case .success: result.reclaimed.append("\(record.network)/\(address)")
+            case .failure(.addressHeld(_, _, let host, _)): result.conflicts.append("\(record.network)/\(address) (held by host \(host))")
+            case .failure(.etcd(let failure)): throw MultiHostError.etcd(failure)
+            case .failure: stale.append(record)  // outside the subnet or reserved: not an address to hold
+            }
+        }
         try store.deleteMultiHostClaims(owners: stale.map(\.owner))
-        result.dropped = stale.filter { $0.address != nil }.map { "\($0.network)/\($0.address!)" }
+        result.dropped = stale.compactMap { record in record.address.map { "\(record.network)/\($0)" } }
         return result
     }
+}
+
+extension MultiHostPoolRecord {
+    var logical: LogicalNetwork { LogicalNetwork(name: network, subnet: subnet, gateway: gateway, vni: vni, createdBy: "") }
 }
 
 package enum MultiHostIPAMError: Error, Sendable, CustomStringConvertible {

@@ -269,6 +269,10 @@ package final class OverlayMode: NetworkMode {
                                         repair: "swiftnet doctor --fix"))
                 continue
             }
+            if let finding = vxlanSettingsFinding(network, device: device) {
+                findings.append(finding)
+                continue
+            }
             guard let name = network.options.multiHostNetwork else { continue }
             do {
                 if let drift = try multiHost.forwarding.drift(network: name), !drift.isEmpty {
@@ -283,5 +287,19 @@ package final class OverlayMode: NetworkMode {
             }
         }
         return findings
+    }
+
+    /// The device is there, but with another VNI, local address or port than `ensureVXLAN`
+    /// makes (as someone re-creating it by hand would leave it): no traffic to other hosts.
+    private func vxlanSettingsFinding(_ network: NetworkRecord, device: String) -> Finding? {
+        guard let vni = Self.vni(network),
+              let info = try? multiHost.forwarding.withLinks({ links in try links.vxlan(named: device) }) else { return nil }
+        let settings = multiHost.settings
+        guard info.vni != vni || info.local != settings.advertiseAddress || info.port != settings.vxlanPort else { return nil }
+        return Finding(kind: .vxlanMissing, subject: device, networkID: network.id,
+                       problem: "VXLAN device \(device) has VNI \(info.vni), local \(info.local?.description ?? "-"), port \(info.port); "
+                           + "the network needs VNI \(vni), local \(settings.advertiseAddress), port \(settings.vxlanPort)",
+                       meaning: "containers of this network cannot reach those on other hosts",
+                       repair: "swiftnet doctor --fix")
     }
 }

@@ -121,6 +121,35 @@ package final class Plugin: Sendable {
         return reconciliation.repairs + release(reconciliation.freed) + releaseLeakedAddresses()
     }
 
+    /// `MultiHostIPAM.settle` as repairs (none without etcd), for `doctor --fix`. The server
+    /// settles in the background at its start and after each call etcd failed (`PluginServer`):
+    /// its start must not wait for an etcd that does not answer.
+    private func settleMultiHostClaims() -> [Repair] {
+        guard let multiHostIPAM else { return [] }
+        do {
+            return Plugin.repairs(of: try multiHostIPAM.settle(inUse: multiHostAddressInUse))
+        } catch {
+            return [.failed("multi-host claims", "compare this host's claims with etcd", error)]
+        }
+    }
+
+    package static func repairs(of settlement: MultiHostIPAM.Settlement) -> [Repair] {
+        settlement.released.map { Repair(subject: "address \($0)", action: "released \($0) in etcd: no answered claim here held it") }
+            + settlement.dropped.map { Repair(subject: "address \($0)", action: "forgot \($0): etcd no longer has this host's claim") }
+            + settlement.reclaimed.map { Repair(subject: "address \($0)", action: "claimed \($0) in etcd again: a container here uses it") }
+            + settlement.conflicts.map { .failed("address \($0)", "claim \($0) again for the container here that uses it",
+                                                 MultiHostIPAMError.invalid("two containers share the address; remove one of them")) }
+    }
+
+    /// Whether an endpoint of this host's network on logical network `network` uses `address`.
+    package var multiHostAddressInUse: MultiHostIPAM.EndpointUse {
+        { [driver] network, address in
+            let records = driver.records
+            let ids = Set(records.networks.filter { $0.options.multiHostNetwork == network }.map(\.id))
+            return records.endpoints.contains { ids.contains($0.networkID) && $0.address?.address == address }
+        }
+    }
+
     /// The phase of `reconcile` after the driver's: addresses no endpoint holds that are at
     /// least `leakMinimumAge` old go back to their pools.
     private func releaseLeakedAddresses() -> [Repair] {
@@ -186,7 +215,27 @@ package final class Plugin: Sendable {
         var report = try driver.diagnose()
         let age = Plugin.leakMinimumAge
         report.findings += Diagnosis.findings(leaked: try leakedAddresses(minimumAge: age).leaks, minimumAge: age)
+        report.findings += multiHostClaimFindings()
         return report
+    }
+
+    /// Endpoints of multi-host networks whose address etcd does not hold for this host (one
+    /// read of etcd per network; nothing when etcd does not answer, which the overlay reports).
+    func multiHostClaimFindings() -> [Finding] {
+        guard let multiHost else { return [] }
+        let records = driver.records
+        var findings: [Finding] = []
+        for network in records.networks where network.state == .ready {
+            guard let name = network.options.multiHostNetwork,
+                  let claims = try? multiHost.allocator.claims(in: name) else { continue }
+            let holders = Dictionary(claims.map { ($0.address, $0.host) }, uniquingKeysWith: { first, _ in first })
+            for endpoint in records.endpoints where endpoint.networkID == network.id {
+                guard let address = endpoint.address?.address, holders[address] != multiHost.settings.node else { continue }
+                findings.append(Diagnosis.unclaimed(address: address, network: name, networkID: network.id, endpointID: endpoint.id,
+                                                    holder: holders[address]))
+            }
+        }
+        return findings
     }
 
     func leakedAddresses(minimumAge: Int) throws -> (leaks: [LeakedAddress], cutoff: Int) {
@@ -250,7 +299,7 @@ package final class Plugin: Sendable {
     /// `swiftnet doctor --fix`: the findings, the reconciliation, and the findings after it.
     package func repair() throws -> DoctorReport {
         let before = try diagnose().findings
-        let repairs = reconcile()
+        let repairs = reconcile() + settleMultiHostClaims()
         var after = try diagnose()
         after.before = before
         after.repairs = repairs
@@ -286,8 +335,13 @@ package final class Plugin: Sendable {
                 let subject = "address \(address)"
                 do {
                     try? multiHost.membership.withdraw(network: name, address: address)
-                    if try multiHostIPAM.releaseAddress(poolID: MultiHostIPAM.poolPrefix + name, address: address.description) {
+                    switch try multiHostIPAM.releaseAddress(poolID: MultiHostIPAM.poolPrefix + name, address: address.description) {
+                    case .released:
                         repairs.append(Repair(subject: subject, action: "released \(address) of a gone endpoint in multi-host network \(name)"))
+                    case .pending:
+                        repairs.append(Repair(subject: subject, action: "released \(address) of a gone endpoint in multi-host network \(name) here; etcd gets it once it answers"))
+                    case .notHeld:
+                        break
                     }
                 } catch {
                     repairs.append(.failed(subject, "release \(address) in multi-host network \(name)", error))

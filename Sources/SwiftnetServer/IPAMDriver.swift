@@ -39,7 +39,7 @@ struct IPAMDriver: Sendable {
             guard let multiHost else {
                 throw PluginError.failed("\(MultiHostIPAM.nameOption)=\(name): multi-host networks need swiftnet serve --etcd-endpoints")
             }
-            let pool = try PluginError.failedOnError { try multiHost.requestPool(name: name, subnet: request.pool, v6: request.v6) }
+            let pool = try PluginError.failedOnError { try multiHost.requestPool(name: name, subnet: request.pool, subPool: request.subPool, v6: request.v6) }
             logger.info("RequestPool", metadata: ["poolID": "\(pool.poolID)", "pool": "\(pool.pool)", "multiHost": "\(name)"])
             return IPAMAPI.RequestPoolResponse(poolID: pool.poolID, pool: pool.pool.description).json.serialized
         }
@@ -85,9 +85,16 @@ struct IPAMDriver: Sendable {
     func releaseAddress(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(IPAMAPI.ReleaseAddressRequest.self, from: body, call: "ReleaseAddress")
         if MultiHostIPAM.isMultiHost(poolID: request.poolID), let multiHost {
-            let released = try PluginError.failedOnError { try multiHost.releaseAddress(poolID: request.poolID, address: request.address) }
-            logger.info(released ? "ReleaseAddress" : "ReleaseAddress of an address not held here; nothing to do",
-                        metadata: ["poolID": "\(request.poolID)", "address": "\(request.address)"])
+            let release = try PluginError.failedOnError { try multiHost.releaseAddress(poolID: request.poolID, address: request.address) }
+            let metadata: Logger.Metadata = ["poolID": "\(request.poolID)", "address": "\(request.address)"]
+            switch release {
+            case .released: logger.info("ReleaseAddress", metadata: metadata)
+            case .notHeld: logger.info("ReleaseAddress of an address not held here; nothing to do", metadata: metadata)
+            case .pending(let error):
+                // dockerd never asks again: the release stands here, and etcd gets it when it answers.
+                logger.warning("ReleaseAddress: released here; etcd failed, so the claim there is freed once etcd answers",
+                               metadata: metadata.merging(["error": "\(error)"]) { first, _ in first })
+            }
             return IPAMDriver.empty
         }
         let plan: IPAMAllocator.ReleasePlan

@@ -7,6 +7,7 @@ import SwiftnetOperator
 import SwiftnetOverlay
 import SwiftnetPlugin
 import SwiftnetPluginAPI
+import Synchronization
 
 /// Everything `swiftnet serve` runs: the runtime (state lock, store, drivers), the HTTP
 /// server on the plugin socket and, if asked, a TCP listener for metrics. Start-up order
@@ -49,6 +50,8 @@ package final class PluginServer: Sendable {
     private let metricsHTTP: HTTPServer?
     /// Dispatch sources are thread-safe; Dispatch just does not say so to Swift 6.
     nonisolated(unsafe) private let firewallGuard: any DispatchSourceTimer
+    /// Settles this host's multi-host claims with etcd: at start-up, and after a call etcd failed.
+    nonisolated(unsafe) private let claimSettler: (any DispatchSourceTimer)?
     private let watchdog: ResourceWatchdog
     private let ownsSocketFile: Bool
     private let started = ContinuousClock.now
@@ -71,7 +74,9 @@ package final class PluginServer: Sendable {
         metrics.repaired(repairs.count, by: "startup")
         if let multiHost = runtime.multiHost, let multiHostIPAM = runtime.multiHostIPAM {
             multiHost.start()
-            PluginServer.reconcileClaims(multiHostIPAM, logger: logger)
+            claimSettler = PluginServer.settleClaims(multiHostIPAM, inUse: runtime.multiHostAddressInUse, logger: logger)
+        } else {
+            claimSettler = nil
         }
         let retries = try runtime.beginServing()
         if retries > 0 { logger.notice("the previous server did not stop cleanly; \(retries) of its last answers may be asked for again") }
@@ -121,6 +126,7 @@ package final class PluginServer: Sendable {
     /// Stops serving and removes the socket file; the state stays as committed.
     package func stop() {
         firewallGuard.cancel()
+        claimSettler?.cancel()
         watchdog.stop()
         metricsHTTP?.stop()
         http.stop()
@@ -131,23 +137,34 @@ package final class PluginServer: Sendable {
         if ownsSocketFile { UnixListeningSocket.remove(path: options.socketPath) }
     }
 
-    /// This host's claims in etcd against its records (see `MultiHostIPAM.reconcile`), in the
-    /// background until etcd answers: claims of this run are never touched, so serving meanwhile is safe.
-    static func reconcileClaims(_ ipam: MultiHostIPAM, logger: Logger) {
-        DispatchQueue(label: "swiftnet.multihost.reconcile").async {
-            for attempt in 0..<100_000 {
-                do {
-                    let result = try ipam.reconcile()
-                    for address in result.released { logger.notice("multi-host: released \(address): claimed by a server that stopped before answering") }
-                    for address in result.dropped { logger.notice("multi-host: forgot \(address): etcd no longer has this host's claim") }
-                    return
-                } catch {
-                    if attempt == 0 { logger.warning("multi-host: cannot compare claims with etcd yet; retrying", metadata: ["error": "\(error)"]) }
-                    Thread.sleep(forTimeInterval: 2)
+    /// Every `settleSeconds`, settles this host's claims with etcd when something is left to
+    /// settle (see `MultiHostIPAM.settle`): the first time at start-up, then after each call
+    /// etcd failed, until etcd answers. Calls in flight are never touched, so serving meanwhile is safe.
+    static func settleClaims(_ ipam: MultiHostIPAM, inUse: @escaping MultiHostIPAM.EndpointUse, logger: Logger) -> any DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "swiftnet.multihost.settle"))
+        let failing = Mutex(false)
+        timer.schedule(deadline: .now(), repeating: .seconds(settleSeconds), leeway: .milliseconds(500))
+        timer.setEventHandler {
+            do {
+                guard let result = try ipam.settleIfNeeded(inUse: inUse) else { return }
+                failing.withLock { $0 = false }
+                for address in result.released { logger.notice("multi-host: released \(address) in etcd: no answered claim here held it") }
+                for address in result.dropped { logger.notice("multi-host: forgot \(address): etcd no longer has this host's claim") }
+                for address in result.reclaimed { logger.warning("multi-host: claimed \(address) again: etcd had lost the claim of a container here") }
+                for address in result.conflicts {
+                    logger.error("multi-host: \(address) is used by a container here too: two containers share the address; remove one of them")
+                }
+            } catch {
+                if !failing.withLock({ failing in defer { failing = true }; return failing }) {
+                    logger.warning("multi-host: cannot settle claims with etcd yet; retrying every \(settleSeconds) s", metadata: ["error": "\(error)"])
                 }
             }
         }
+        timer.resume()
+        return timer
     }
+
+    static let settleSeconds = 2
 
     static func milliseconds(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components

@@ -23,6 +23,24 @@ final class NetworkRegistryTests: EtcdTestCase {
         XCTAssertEqual(try h2.network(named: "blue"), blue)
     }
 
+    /// Another network's unreadable record (a hand-made key) stops only new networks, whose
+    /// subnet and VNI cannot be checked against it; hosts keep joining existing ones. A
+    /// size-only `0.0.0.0/N` joins an existing network of that size.
+    func testAnUnreadableRecordDoesNotStopHostsJoiningOtherNetworks() throws {
+        let registry = NetworkRegistry(etcd: client())
+        let blue = try registry.ensure(name: "blue", subnet: IPPrefix("10.70.0.0/16"), host: "h1")
+        _ = try client().put(MultiHostKeys().network("bad"),
+                             #"{"name":"bad","subnet":"10.97.0.0/24","gateway":"10.97.0.1","vni":0,"createdBy":"x"}"#)
+        XCTAssertEqual(try registry.ensure(name: "blue", subnet: nil, host: "h2"), blue)
+        XCTAssertEqual(try registry.ensure(name: "blue", subnet: IPPrefix("0.0.0.0/16"), host: "h2"), blue)
+        XCTAssertThrowsError(try registry.ensure(name: "blue", subnet: IPPrefix("0.0.0.0/24"), host: "h2")) {
+            XCTAssertTrue("\($0)".contains("exists with subnet 10.70.0.0/16"), "\($0)")
+        }
+        XCTAssertThrowsError(try registry.ensure(name: "green", subnet: nil, host: "h2")) {
+            XCTAssertTrue("\($0)".contains("/swiftnet/v1/nets/bad"), "names the record in the way: \($0)")
+        }
+    }
+
     func testHostsCreatingAtOnceAgreeOnEachNetworkAndNeverShareASubnetOrVNI() throws {
         let names = (0..<8).map { "net\($0)" }
         let results = Mutex<[String: [LogicalNetwork]]>([:])

@@ -26,6 +26,25 @@ final class PlanningTests: XCTestCase {
         }
     }
 
+    func testSpecialPurposeSubnetsAreRefusedAndSizeOnlyOnesAreAnyFreeSubnetOfThatSize() throws {
+        let plan = LogicalNetworkPlan()
+        for subnet in ["127.0.0.0/24", "224.0.0.0/24", "169.254.0.0/24", "240.0.0.0/24", "0.0.1.0/24"] {
+            XCTAssertThrowsError(try plan.plan(name: "x", requestedSubnet: IPPrefix(subnet), host: "h1", existing: []), subnet) {
+                guard case .invalidSubnet(_, let reason)? = $0 as? MultiHostError else { return XCTFail("\($0)") }
+                XCTAssertTrue(reason.contains("special-purpose"), reason)
+            }
+        }
+        // Docker 29's `--subnet 0.0.0.0/26`: any free /26 of the automatic pool, past those taken.
+        let taken = [network("a", "10.208.0.0/20")]
+        XCTAssertEqual(try plan.plan(name: "z", requestedSubnet: IPPrefix("0.0.0.0/26"), host: "h", existing: taken).subnet,
+                       IPPrefix("10.208.16.0/26"))
+        XCTAssertThrowsError(try plan.plan(name: "big", requestedSubnet: IPPrefix("0.0.0.0/8"), host: "h", existing: [])) {
+            XCTAssertTrue("\($0)".contains("larger than the automatic pool"), "\($0)")
+        }
+        XCTAssertEqual(LogicalNetworkPlan.sizeOnly(IPPrefix("0.0.0.0/26")!), 26)
+        XCTAssertNil(LogicalNetworkPlan.sizeOnly(IPPrefix("10.0.0.0/26")!))
+    }
+
     func testAutomaticSubnetsComeFromThePoolInOrderSkippingTakenOnesUntilExhausted() throws {
         let plan = LogicalNetworkPlan(automaticPool: IPPrefix("10.208.0.0/22")!, automaticPrefixLength: 24)
         let taken = [network("a", "10.208.0.0/24"), network("b", "10.208.2.0/23", vni: 5001)]

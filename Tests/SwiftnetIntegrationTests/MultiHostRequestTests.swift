@@ -1,0 +1,58 @@
+import Foundation
+import SwiftnetMultiHost
+import SwiftnetTestSupport
+import XCTest
+
+/// What a multi-host network cannot honour is refused over the socket, naming why, and
+/// changes nothing in etcd; what the doctor sees of its VXLAN device.
+final class MultiHostRequestTests: MultiHostTestCase {
+    func testAGatewayOrIPRangeItCannotHonourAndSpecialPurposeSubnetsAreRefused() throws {
+        let host = try addHost()
+        let network = try createNetwork(on: host, name: "race", subnet: "10.89.\(octet).0/24")
+        let gatewayType = #"{"RequestAddressType":"com.docker.network.gateway"}"#
+        XCTAssertEqual(try host.client.requestAddress(pool: network.poolID, address: network.gateway, options: gatewayType),
+                       "\(network.gateway)/24", "the network's own gateway is fine")
+        for asked in ["10.89.\(octet).254", "10.99.0.1"] {
+            let (status, object) = try host.client.call("/IpamDriver.RequestAddress",
+                #"{"PoolID":"\#(network.poolID)","Address":"\#(asked)","Options":\#(gatewayType)}"#)
+            XCTAssertEqual(status, 500, asked)
+            XCTAssertEqual("\(object["Err"] ?? "")", "multi-host network race has gateway \(network.gateway) on every host, not \(asked)")
+        }
+        let (rangeStatus, rangeObject) = try host.client.call("/IpamDriver.RequestPool",
+            #"{"AddressSpace":"GlobalDefault","Pool":"10.98.\#(octet).0/24","SubPool":"10.98.\#(octet).0/25","Options":{"swiftnet.network":"ranged"},"V6":false}"#)
+        XCTAssertEqual(rangeStatus, 500)
+        XCTAssertTrue("\(rangeObject["Err"] ?? "")".contains("takes no --ip-range"), "\(rangeObject)")
+        for subnet in ["127.0.0.0/24", "224.0.0.0/24", "169.254.0.0/24", "0.0.1.0/24"] {
+            let (status, object) = try host.client.call("/IpamDriver.RequestPool",
+                #"{"AddressSpace":"GlobalDefault","Pool":"\#(subnet)","SubPool":"","Options":{"swiftnet.network":"special"},"V6":false}"#)
+            XCTAssertEqual(status, 500, subnet)
+            XCTAssertTrue("\(object["Err"] ?? "")".contains("special-purpose"), "\(subnet): \(object)")
+        }
+        let registry = NetworkRegistry(etcd: etcdClient())
+        XCTAssertNil(try registry.network(named: "special"), "a refused pool leaves no logical network behind")
+        XCTAssertNil(try registry.network(named: "ranged"))
+        // Docker 29's size-only subnet: any free subnet of that size.
+        let sized = try host.client.requestPool("0.0.0.0/26", options: #"{"swiftnet.network":"sized"}"#)
+        XCTAssertTrue(sized.pool.hasSuffix("/26") && !sized.pool.hasPrefix("0."), sized.pool)
+    }
+
+    /// A VXLAN device re-made by hand with another VNI: reported (traffic to other hosts stops),
+    /// then re-made by `doctor --fix`.
+    func testTheDoctorSeesAVXLANDeviceWithAnotherVNI() throws {
+        let host = try addHost()
+        let network = try createNetwork(on: host, name: "teal", subnet: "10.90.\(octet).0/24")
+        XCTAssertFalse(try doctorFindings(host).contains("vxlan-missing"))
+        try sh(Shell.ip("-n", host.namespace, "link", "del", network.vxlan))
+        try sh(Shell.ip("-n", host.namespace, "link", "add", network.vxlan, "type", "vxlan", "id", "12345", "local", host.address,
+                        "dstport", "4789", "nolearning", "proxy"))
+        try sh(Shell.ip("-n", host.namespace, "link", "set", network.vxlan, "master", network.bridge, "mtu", "1450", "up"))
+        let response = try host.client.get("/doctor")
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+        let findings = (object["findings"] as? [[String: Any]]) ?? []
+        XCTAssertEqual(findings.compactMap { $0["kind"] as? String }, ["vxlan-missing"], "\(findings)")
+        XCTAssertTrue("\(findings.first?["problem"] ?? "")".contains("has VNI 12345"), "\(findings)")
+        XCTAssertEqual(try host.client.call("/Swiftnet.Repair", "{}").status, 200)
+        XCTAssertEqual(try doctorFindings(host), [])
+        XCTAssertFalse(inHost(host, "/usr/sbin/ip", "-d", "link", "show", network.vxlan).output.contains("id 12345"))
+    }
+}
