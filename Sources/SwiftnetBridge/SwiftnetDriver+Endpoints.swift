@@ -242,6 +242,9 @@ extension SwiftnetDriver {
             try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.join.recorded")
             state.endpoints[endpointID] = endpoint
+            let now = ContinuousClock.now
+            state.joinedAt = state.joinedAt.filter { now - $0.value < SwiftnetDriver.joinSettling }
+            state.joinedAt[endpointID] = now
             return (modes[network].joinAnswer(for: endpoint, on: network), endpoint, network)
         }
         modes[network].endpointJoined(joined, on: network)

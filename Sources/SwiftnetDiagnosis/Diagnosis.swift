@@ -222,8 +222,14 @@ package enum Diagnosis {
                             meaning: "dockerd was never answered for it",
                             repair: "\(fixCommand) (removes it, as a restart of swiftnet would)")]
         }
-        if endpoint.bootID != bootID || links[veth] == nil {
-            let why = endpoint.bootID != bootID ? "was recorded in an earlier boot" : "has lost its veth \(veth)"
+        // A joined endpoint's container end back in the host's namespace: dockerd released the
+        // container's sandbox (see BridgeMode.goneReason); for a few milliseconds after a Join
+        // it is there too, before dockerd moves it.
+        let back = endpoint.sandboxKey != nil && links[endpoint.containerVeth]?.mayBelong(toEndpoint: id) == true
+        if endpoint.bootID != bootID || links[veth] == nil || back {
+            let why = endpoint.bootID != bootID ? "was recorded in an earlier boot"
+                : links[veth] == nil ? "has lost its veth \(veth)"
+                : "was joined, but its container's interface \(endpoint.containerVeth) is back in the host's namespace"
             return [Finding(kind: .endpointStale, subject: veth, networkID: endpoint.networkID, endpointID: id,
                             problem: "endpoint \(short(id)) \(why): its container is gone",
                             meaning: "its address\(held.isEmpty ? "" : " \(held)") stays allocated until freed",

@@ -94,10 +94,20 @@ package final class LinkManager: Sendable {
             guard let link = rtnl_link_bridge_alloc() else { throw LinkManager.noMemory(name, operation) }
             defer { rtnl_link_put(link) }
             rtnl_link_set_name(link, name)
-            if let mtu { rtnl_link_set_mtu(link, UInt32(mtu)) }
             if group != 0 { rtnl_link_set_group(link, group) }
             try LinkManager.setHardwareAddress(link, address, name: name, operation: operation)
             try LinkManager.check(rtnl_link_add(sk.handle, link, NLM_F_CREATE | NLM_F_EXCL), name, operation)
+        }
+        // Not in the creating request: the kernel takes an MTU given there for its own choice
+        // and sets 1500 again when the last port leaves. A change afterwards is the user's and
+        // stays (a "change" to the MTU the bridge has already does nothing, hence not at creation).
+        if let mtu {
+            do {
+                try setMTU(name, mtu)
+            } catch {
+                _ = try? deleteLink(name)
+                throw error
+            }
         }
     }
 

@@ -202,7 +202,7 @@ struct GarbageCollect: ParsableCommand {
                 for address in addresses { print("  \(address)") }
             }
         } catch {
-            FileHandle.standardError.write(Data("swiftnet gc --node: \(error)\n".utf8))
+            printError("gc --node \(node): \(error)")
             throw ExitCode(1)
         }
     }

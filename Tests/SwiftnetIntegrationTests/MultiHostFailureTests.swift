@@ -32,7 +32,7 @@ final class MultiHostFailureTests: MultiHostTestCase {
         // Its addresses hang on no lease: freed only by gc --node, refused for a live host.
         let live = Shell.run(ServerProcess.binary, ["gc", "--node", h1.name, "--etcd-endpoints", etcd.url])
         XCTAssertFalse(live.succeeded)
-        XCTAssertTrue(live.error.contains("host h1 is alive"), live.both)
+        XCTAssertTrue(live.error.hasPrefix("swiftnet: error: gc --node h1: ") && live.error.contains("host h1 is alive"), live.both)
         let dry = Shell.run(ServerProcess.binary, ["gc", "--node", h2.name, "--etcd-endpoints", etcd.url, "--dry-run"])
         XCTAssertTrue(dry.succeeded && dry.output.contains("would free 1 address(es)") && dry.output.contains("red/\(c2.address)"), dry.both)
         let freed = Shell.run(ServerProcess.binary, ["gc", "--node", h2.name, "--etcd-endpoints", etcd.url])

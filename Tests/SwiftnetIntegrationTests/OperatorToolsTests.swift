@@ -238,6 +238,58 @@ extension BridgeDataplaneTests {
 }
 
 extension BridgeDataplaneTests {
+    /// dockerd stops a container while swiftnet is down for longer than it retries: it moves
+    /// the container's interface back into the host's namespace (under its first name) and
+    /// gives up on Leave, DeleteEndpoint and ReleaseAddress. The doctor reports it, `gc` frees
+    /// it with its address and published port; an endpoint just joined, whose interface dockerd
+    /// has not moved yet, is left alone.
+    func testAJoinedEndpointWhoseInterfaceIsBackInTheHostIsFreedWithItsPort() throws {
+        let network = try createNetwork()
+        let live = try addContainer(to: network)
+        let stopped = try addContainer(to: network)
+        let hostPort = Int.random(in: 20000...29999)
+        try publish(stopped, on: network, hostPort: hostPort, containerPort: 80)
+        let containerEnd = "swc" + stopped.endpointID.prefix(11)
+        for step in [
+            Shell.inNamespace(stopped.namespace, ["/usr/sbin/ip", "link", "set", "eth0", "down"]),
+            Shell.inNamespace(stopped.namespace, ["/usr/sbin/ip", "link", "set", "eth0", "name", containerEnd]),
+            Shell.inNamespace(stopped.namespace, ["/usr/sbin/ip", "link", "set", containerEnd, "netns", "1"]),
+        ] {
+            XCTAssertTrue(step.succeeded, step.both)
+        }
+        Shell.ip("netns", "del", stopped.namespace)
+        namespaces.removeAll { $0 == stopped.namespace }
+        XCTAssertTrue(Shell.linkNames().contains(containerEnd))
+
+        let doctor = swiftnet(["doctor"])
+        XCTAssertEqual(doctor.status, 1, doctor.both)
+        XCTAssertTrue(doctor.output.contains("[endpoint-stale] endpoint \(stopped.endpointID.prefix(12)) was joined, but its container's interface "
+                                             + "\(containerEnd) is back in the host's namespace"), doctor.output)
+        // Past the few seconds after its Join in which this server never takes it for gone
+        // (in use, the server was down far longer).
+        usleep(5_200_000)
+        // Just joined: the interface is still here until dockerd moves it.
+        let joining = Shell.randomHex(64)
+        let cidr = try client.requestAddress(pool: network.poolID)
+        XCTAssertEqual(try client.call("/NetworkDriver.CreateEndpoint",
+            #"{"EndpointID":"\#(joining)","Interface":{"Address":"\#(cidr)","AddressIPv6":"","MacAddress":""},"NetworkID":"\#(network.id)","Options":{}}"#).status, 200)
+        XCTAssertEqual(try client.call("/NetworkDriver.Join",
+            #"{"EndpointID":"\#(joining)","NetworkID":"\#(network.id)","Options":{},"SandboxKey":"/var/run/docker/netns/test"}"#).status, 200)
+
+        let freed = swiftnet(["gc"])
+        XCTAssertTrue(freed.succeeded, freed.both)
+        XCTAssertEqual(freed.output, "freed endpoint \(stopped.endpointID.prefix(12)) of network \(network.id.prefix(12)) "
+                       + "(swv\(stopped.endpointID.prefix(11))): its container's interface \(containerEnd) is back in the host's namespace; "
+                       + "address \(stopped.address)\n")
+        XCTAssertFalse(Shell.linkNames().contains(containerEnd), "the veth pair is deleted")
+        XCTAssertFalse(Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.contains("--dport \(hostPort) "), "its published port is gone")
+        XCTAssertEqual(try client.requestAddress(pool: network.poolID, address: stopped.address), stopped.cidr, "its address is free again")
+        XCTAssertTrue(ping(from: live.namespace, network.gateway).succeeded)
+        XCTAssertEqual(try client.call("/NetworkDriver.Leave", #"{"EndpointID":"\#(joining)","NetworkID":"\#(network.id)"}"#).status, 200)
+        XCTAssertEqual(try client.call("/NetworkDriver.DeleteEndpoint", #"{"EndpointID":"\#(joining)","NetworkID":"\#(network.id)"}"#).status, 200)
+        XCTAssertEqual(swiftnet(["doctor"]).status, 0, swiftnet(["doctor"]).output)
+    }
+
     /// The habits of Docker's CLI: `inspect` prints an indented JSON array (one object per
     /// network named), `--format` takes a Go-template subset on ls/inspect/pools and refuses
     /// the rest before asking the server, `ls -q` prints ids, and every failure starts with

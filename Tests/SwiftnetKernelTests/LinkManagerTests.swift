@@ -134,6 +134,17 @@ final class LinkManagerTests: XCTestCase {
         }
     }
 
+    /// The kernel takes an MTU given at creation for its own choice and, when the last port
+    /// leaves, sets 1500 again; a bridge of a network with `-o …mtu` keeps its MTU.
+    func testABridgeKeepsItsMTUWhenItsLastPortLeaves() throws {
+        let bridge = newName(), host = newName(), peer = newName()
+        try manager.createBridge(name: bridge, mtu: 1400)
+        try manager.createVethPair(host: host, peer: peer, mtu: 1400)
+        try manager.setMaster(host, bridge: bridge)
+        XCTAssertTrue(try manager.deleteLink(host))
+        XCTAssertEqual(try manager.link(named: bridge)?.mtu, 1400)
+    }
+
     // MARK: veth pairs
 
     func testVethPairWithMTUAndPeerMACEnslavedAndUp() throws {
