@@ -34,11 +34,24 @@ package final class BridgeMode: NetworkMode {
     }
 
     package func admit(_ network: NetworkRecord, records: DriverState) throws -> NetworkRecord {
+        // macvlan and ipvlan options (`-o parent=…`) are refused, not ignored: without
+        // `swiftnet.mode` they would quietly make a bridge.
+        _ = try LANNetworkOptions(generic: network.options.generic)
         if let owner = records.networks.values.first(where: { $0.bridge == network.bridge }) {
             throw DriverError.bridgeNameInUse(network.bridge, by: "swiftnet network \(owner.id.prefix(12))")
         }
         if try dataplane.linkExists(network.bridge) {
             throw DriverError.bridgeNameInUse(network.bridge, by: "an existing interface")
+        }
+        // Two bridges on one subnet would both route it (and may carry one gateway twice), as
+        // Docker's bridge driver refuses. Reached only through another IPAM: swiftnet's own
+        // refuses overlapping pools first.
+        for other in records.networks.values where other.id != network.id && (other.mode == .bridge || other.mode == .overlay) {
+            for subnet in network.subnets {
+                if let clash = other.subnets.first(where: { $0.pool.overlaps(subnet.pool) }) {
+                    throw DriverError.subnetInUse(subnet.pool.description, clash: clash.pool.description, network: other.id, bridge: other.bridge)
+                }
+            }
         }
         // Before anything is recorded: a network whose isolation cannot work is refused.
         if !network.options.interContainer {

@@ -4,6 +4,9 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
     case unknownEndpoint(String)
     case networkExists(String)
     case bridgeNameInUse(String, by: String)
+    case subnetInUse(String, clash: String, network: String, bridge: String)
+    case addressNotInNetwork(String, network: String, subnets: String)
+    case addressInUse(String, network: String, by: String)
     case endpointExists(String)
     case vethNameInUse(String, endpointID: String, by: String)
     case macInUse(String, network: String)
@@ -27,6 +30,12 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
             return "network \(id.prefix(12)) already exists with different settings"
         case .bridgeNameInUse(let name, let owner):
             return "bridge name \(name) is in use by \(owner); choose another with -o com.docker.network.bridge.name=NAME"
+        case .subnetInUse(let subnet, let clash, let network, let bridge):
+            return "subnet \(subnet) overlaps \(clash) of swiftnet network \(network.prefix(12)) (\(bridge)); choose another --subnet"
+        case .addressNotInNetwork(let what, let network, let subnets):
+            return "\(what) is not in a subnet of network \(network.prefix(12)) (\(subnets.isEmpty ? "none" : subnets))"
+        case .addressInUse(let address, let network, let other):
+            return "address \(address) is held by endpoint \(other.prefix(12)) of network \(network.prefix(12))"
         case .endpointExists(let id):
             return "endpoint \(id.prefix(12)) already exists with different addresses"
         case .macInUse(let mac, let network):

@@ -17,6 +17,13 @@ package struct DriverState: Sendable {
         for endpoint in endpoints { self.endpoints[endpoint.id] = endpoint }
     }
 
+    /// Endpoint `id` if it is on network `networkID` and not being deleted: a call naming it
+    /// with another network (dockerd never sends one) acts on nothing, as for an unknown id.
+    package func liveEndpoint(_ id: String, on networkID: String) -> EndpointRecord? {
+        guard let endpoint = endpoints[id], endpoint.networkID == networkID, endpoint.state != .deleting else { return nil }
+        return endpoint
+    }
+
     /// Endpoints of `networkID` that are not being deleted: one being deleted has lost its
     /// rules already and only waits for the batch delete of its links, so its ports and its
     /// MAC are free for the next container.

@@ -28,6 +28,24 @@ extension SwiftnetDriver {
 
     static let macOptionKey = "com.docker.network.endpoint.macaddress"
 
+    /// Each address in a subnet of the network, of its field's family, and no other endpoint's
+    /// there: dockerd's IPAM answers never break this; a hand-made or mixed-up request could.
+    static func checkAddresses(_ address: InterfaceAddress?, _ addressIPv6: InterfaceAddress?, endpointID: String,
+                               on network: NetworkRecord, in state: DriverState) throws {
+        for (value, family, field) in [(address, IPFamily.v4, "Interface.Address"), (addressIPv6, IPFamily.v6, "Interface.AddressIPv6")] {
+            guard let value else { continue }
+            guard value.address.family == family, network.subnets.contains(where: { $0.pool.contains(value.address) }) else {
+                throw DriverError.addressNotInNetwork("\(field) \(value)", network: network.id,
+                                                      subnets: network.subnets.map(\.pool.description).joined(separator: ", "))
+            }
+            if let other = state.liveEndpoints(of: network.id).first(where: { other in
+                other.id != endpointID && (other.address?.address == value.address || other.addressIPv6?.address == value.address)
+            }) {
+                throw DriverError.addressInUse(value.address.description, network: network.id, by: other.id)
+            }
+        }
+    }
+
     /// Creates the endpoint's links. Returns the MAC to report, or nil when dockerd chose it.
     package func createEndpoint(_ request: EndpointRequest) throws -> MACAddress? {
         let address = try SwiftnetDriver.interfaceAddress(request.address, field: "Interface.Address")
@@ -50,6 +68,7 @@ extension SwiftnetDriver {
                 return existing.macFromDocker || !mode.takesMAC(on: network) ? nil : existing.mac
             }
             try mode.admitEndpoint(on: network, records: state, requestsMAC: fromDocker && !request.macAddress.isEmpty)
+            try SwiftnetDriver.checkAddresses(address, addressIPv6, endpointID: request.endpointID, on: network, in: state)
             // Link names carry 11 hex digits of the id: two ids that share them would share
             // the links (and a roll-back would take the other's). Refused before any change.
             if let other = state.endpoints.linkOwner(host: names.host, container: names.container, except: request.endpointID) {
@@ -157,7 +176,7 @@ extension SwiftnetDriver {
     package func deleteEndpoint(networkID: String, endpointID: String) throws {
         var left: (EndpointRecord, NetworkRecord)?
         let deleted: (endpoint: EndpointRecord, mode: DriverMode)? = try state.withLock { state in
-            guard var endpoint = state.endpoints[endpointID], endpoint.state != .deleting else { return nil }
+            guard var endpoint = state.liveEndpoint(endpointID, on: networkID) else { return nil }
             if let network = state.networks[endpoint.networkID] { left = (endpoint, network) }
             endpoint.state = .deleting
             try store.commit(.putEndpoint(endpoint))
@@ -234,7 +253,7 @@ extension SwiftnetDriver {
 
     package func join(networkID: String, endpointID: String, sandboxKey: String, options: JSONObject?) throws -> JoinAnswer {
         let (answer, joined, network): (JoinAnswer, EndpointRecord, NetworkRecord) = try state.withLock { state in
-            guard var endpoint = state.endpoints[endpointID] else { throw DriverError.unknownEndpoint(endpointID) }
+            guard var endpoint = state.liveEndpoint(endpointID, on: networkID) else { throw DriverError.unknownEndpoint(endpointID) }
             guard let network = state.networks[endpoint.networkID] else { throw DriverError.unknownNetwork(endpoint.networkID) }
             endpoint.sandboxKey = sandboxKey
             // dockerd ≤ 20.10 repeats the port map in Join's sandbox options.
@@ -255,7 +274,7 @@ extension SwiftnetDriver {
 
     package func leave(networkID: String, endpointID: String) throws {
         let left: (EndpointRecord, NetworkRecord?)? = try state.withLock { state in
-            guard var endpoint = state.endpoints[endpointID] else { return nil }
+            guard var endpoint = state.liveEndpoint(endpointID, on: networkID) else { return nil }
             endpoint.sandboxKey = nil
             try store.commit(.putEndpoint(endpoint))
             state.endpoints[endpointID] = endpoint

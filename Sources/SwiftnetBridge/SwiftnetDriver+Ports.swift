@@ -18,7 +18,7 @@ extension SwiftnetDriver {
     package func programExternalConnectivity(networkID: String, endpointID: String, options: JSONObject?) throws {
         let requests = try PortBindingRequest.list(from: options)
         let published: [PublishedPort]? = try state.withLock { state in
-            guard var endpoint = state.endpoints[endpointID] else { throw DriverError.unknownEndpoint(endpointID) }
+            guard var endpoint = state.liveEndpoint(endpointID, on: networkID) else { throw DriverError.unknownEndpoint(endpointID) }
             guard let network = state.networks[endpoint.networkID] else { throw DriverError.unknownNetwork(endpoint.networkID) }
             let mode = modes[network]
             guard mode.publishesPorts(on: network) else {
@@ -54,7 +54,7 @@ extension SwiftnetDriver {
 
     package func revokeExternalConnectivity(networkID: String, endpointID: String) throws {
         let revoked: [PublishedPort] = try state.withLock { state in
-            guard var endpoint = state.endpoints[endpointID], !endpoint.publishedPorts.isEmpty else { return [] }
+            guard var endpoint = state.liveEndpoint(endpointID, on: networkID), !endpoint.publishedPorts.isEmpty else { return [] }
             let previous = endpoint
             endpoint.publishedPorts = []
             try replacePorts(of: previous, with: endpoint, in: &state, crashPoint: "ports.revoke.firewall")

@@ -14,6 +14,7 @@ package struct NetworkOptions: Sendable, Equatable {
     package static let interfacePrefixKey = "com.docker.network.container_iface_prefix"
     package static let internalKey = "com.docker.network.internal"
     package static let ipv6Key = "com.docker.network.enable_ipv6"
+    package static let ipv4Key = "com.docker.network.enable_ipv4"
     /// `-o swiftnet.network=NAME`: the logical multi-host network this one is on this host;
     /// implies `swiftnet.mode=overlay`.
     package static let multiHostNetworkKey = "swiftnet.network"
@@ -41,6 +42,8 @@ package struct NetworkOptions: Sendable, Equatable {
         guard let options else { return }
         isInternal = try NetworkOptions.flag(options[NetworkOptions.internalKey], key: NetworkOptions.internalKey) ?? false
         ipv6 = try NetworkOptions.flag(options[NetworkOptions.ipv6Key], key: NetworkOptions.ipv6Key) ?? false
+        // Docker 28+ sends it; the subnets dockerd passes already say which families there are.
+        _ = try NetworkOptions.flag(options[NetworkOptions.ipv4Key], key: NetworkOptions.ipv4Key)
         switch options[NetworkOptions.genericKey] {
         case nil, .null?:
             break

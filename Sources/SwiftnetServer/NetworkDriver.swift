@@ -47,8 +47,8 @@ struct NetworkDriver: Sendable {
             var options = try NetworkOptions(json: request.options)
             var subnets: [NetworkSubnet] = []
             var auxAddresses: [String: IPAddress] = [:]
-            for data in request.ipv4Data + request.ipv6Data {
-                subnets.append(try NetworkSubnet(ipamPool: data.pool, gateway: data.gateway))
+            for (data, family) in request.ipv4Data.map({ ($0, IPFamily.v4) }) + request.ipv6Data.map({ ($0, IPFamily.v6) }) {
+                subnets.append(try NetworkSubnet(ipamPool: data.pool, gateway: data.gateway, family: family))
                 for (name, text) in data.auxAddresses {
                     // dockerd sends them as CIDRs (address/pool length).
                     guard let address = InterfaceAddress(cidr: text)?.address ?? IPAddress(text) else {
@@ -106,7 +106,7 @@ struct NetworkDriver: Sendable {
     func endpointOperInfo(_ body: [UInt8]) throws -> [UInt8] {
         let request = try PluginCodec.decode(NetworkDriverAPI.EndpointRequest.self, from: body, call: "EndpointOperInfo")
         var value = JSONObject()
-        if let endpoint = driver.endpoint(request.endpointID) {
+        if let endpoint = driver.endpoint(request.endpointID), endpoint.networkID == request.networkID {
             value["swiftnet.veth"] = .string(endpoint.hostVeth)
             value["swiftnet.mac"] = .string(endpoint.mac.description)
             value["swiftnet.published"] = .array(endpoint.publishedPorts.map { .string($0.description) })
