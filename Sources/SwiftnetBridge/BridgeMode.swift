@@ -130,14 +130,13 @@ package final class BridgeMode: NetworkMode {
 
     /// The host veth goes with the container's namespace. A link of its name whose alias names
     /// another endpoint is not its veth. A joined endpoint whose container end is back in the
-    /// host's namespace lost its container too: dockerd moves it back when it releases the
-    /// container's sandbox, and when swiftnet did not answer the Leave and DeleteEndpoint
-    /// that follow (stopped for longer than dockerd retries) nothing else frees it.
-    package func goneReason(_ endpoint: EndpointRecord, links: [String: ObservedLink]) -> String? {
+    /// host's namespace lost its container too (see `EndpointRecord.lostItsContainer`).
+    package func goneReason(_ endpoint: EndpointRecord, links: [String: ObservedLink], now: Int) -> String? {
         guard let veth = links[endpoint.hostVeth], veth.mayBelong(toEndpoint: endpoint.id) else {
             return "its veth \(endpoint.hostVeth) is gone"
         }
-        if endpoint.sandboxKey != nil, let back = links[endpoint.containerVeth], back.mayBelong(toEndpoint: endpoint.id) {
+        let inHost = links[endpoint.containerVeth]?.mayBelong(toEndpoint: endpoint.id) == true
+        if endpoint.lostItsContainer(interfaceInHost: inHost, now: now) {
             return "its container's interface \(endpoint.containerVeth) is back in the host's namespace"
         }
         return nil

@@ -7,10 +7,6 @@ package struct DriverState: Sendable {
     package var endpoints = EndpointTable()
     /// Where the next search for any host port starts; memory only, not in the store.
     var portHints = EphemeralPortHints()
-    /// When this server answered each recent Join; memory only. Right after Join the
-    /// container's interface is still in the host's namespace (dockerd moves it next), which
-    /// would otherwise look like a container gone (`BridgeMode.goneReason`).
-    var joinedAt: [String: ContinuousClock.Instant] = [:]
 
     package init(networks: [NetworkRecord] = [], endpoints: [EndpointRecord] = []) {
         for network in networks { self.networks[network.id] = network }

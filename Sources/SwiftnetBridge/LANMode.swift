@@ -192,7 +192,7 @@ package final class LANMode: NetworkMode {
 
     /// The child lives in the container's namespace while it runs, so the host's links cannot
     /// show it gone: only an earlier boot (the driver's own check) frees such an endpoint.
-    package func goneReason(_ endpoint: EndpointRecord, links: [String: ObservedLink]) -> String? { nil }
+    package func goneReason(_ endpoint: EndpointRecord, links: [String: ObservedLink], now: Int) -> String? { nil }
 
     // MARK: Join, ports, firewall
 

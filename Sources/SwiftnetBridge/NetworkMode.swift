@@ -60,7 +60,8 @@ package protocol NetworkMode: Sendable {
     func deleteRetiredLinks() throws
     /// Why the endpoint's container is gone as far as `links` (the host namespace) show it,
     /// or nil when it may still be there. Endpoints of an earlier boot are gone anyway.
-    func goneReason(_ endpoint: EndpointRecord, links: [String: ObservedLink]) -> String?
+    /// `now`: unix seconds, for how long ago the endpoint was joined.
+    func goneReason(_ endpoint: EndpointRecord, links: [String: ObservedLink], now: Int) -> String?
 
     // MARK: Join, ports, firewall
 

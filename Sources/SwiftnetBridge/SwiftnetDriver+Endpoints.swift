@@ -1,3 +1,4 @@
+import Glibc
 import Dispatch
 import SwiftnetAddress
 import SwiftnetCrashPoints
@@ -256,14 +257,12 @@ extension SwiftnetDriver {
             guard var endpoint = state.liveEndpoint(endpointID, on: networkID) else { throw DriverError.unknownEndpoint(endpointID) }
             guard let network = state.networks[endpoint.networkID] else { throw DriverError.unknownNetwork(endpoint.networkID) }
             endpoint.sandboxKey = sandboxKey
+            endpoint.joinedAt = Int(time(nil))
             // dockerd ≤ 20.10 repeats the port map in Join's sandbox options.
             if endpoint.requestedPorts.isEmpty { endpoint.requestedPorts = try PortBindingRequest.list(from: options) }
             try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.join.recorded")
             state.endpoints[endpointID] = endpoint
-            let now = ContinuousClock.now
-            state.joinedAt = state.joinedAt.filter { now - $0.value < SwiftnetDriver.joinSettling }
-            state.joinedAt[endpointID] = now
             return (modes[network].joinAnswer(for: endpoint, on: network), endpoint, network)
         }
         modes[network].endpointJoined(joined, on: network)
@@ -276,6 +275,7 @@ extension SwiftnetDriver {
         let left: (EndpointRecord, NetworkRecord?)? = try state.withLock { state in
             guard var endpoint = state.liveEndpoint(endpointID, on: networkID) else { return nil }
             endpoint.sandboxKey = nil
+            endpoint.joinedAt = nil
             try store.commit(.putEndpoint(endpoint))
             state.endpoints[endpointID] = endpoint
             return (endpoint, state.networks[endpoint.networkID])

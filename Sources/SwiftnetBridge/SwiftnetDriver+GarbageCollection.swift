@@ -1,11 +1,8 @@
+import Glibc
 import SwiftnetDiagnosis
 import SwiftnetNetworkModel
 
 extension SwiftnetDriver {
-    /// How long after its Join an endpoint is never taken for gone: dockerd moves the
-    /// container's interface out of the host's namespace within milliseconds of the answer.
-    static let joinSettling: Duration = .seconds(5)
-
     /// Endpoints whose container is gone: from an earlier boot (every namespace went with
     /// it), or whose links show it gone (see `NetworkMode.goneReason`). Unless `dryRun`, their
     /// records and links are deleted; the caller returns their addresses to the IPAM.
@@ -18,8 +15,7 @@ extension SwiftnetDriver {
             let reason: String
             if endpoint.bootID != bootID {
                 reason = "recorded in an earlier boot"
-            } else if let gone = mode.goneReason(endpoint, links: links),
-                      state.joinedAt[endpoint.id].map({ ContinuousClock.now - $0 >= SwiftnetDriver.joinSettling }) ?? true {
+            } else if let gone = mode.goneReason(endpoint, links: links, now: Int(time(nil))) {
                 reason = gone
             } else {
                 continue

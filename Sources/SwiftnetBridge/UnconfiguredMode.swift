@@ -42,8 +42,8 @@ package struct UnconfiguredMode: NetworkMode {
     package func deleteEndpointLinks(_ endpoint: EndpointRecord) throws -> Bool { try bridge.deleteEndpointLinks(endpoint) }
     package func retireEndpointLinks(_ endpoint: EndpointRecord) throws { try bridge.retireEndpointLinks(endpoint) }
     package func deleteRetiredLinks() throws { try bridge.deleteRetiredLinks() }
-    package func goneReason(_ endpoint: EndpointRecord, links: [String: ObservedLink]) -> String? {
-        bridge.goneReason(endpoint, links: links)
+    package func goneReason(_ endpoint: EndpointRecord, links: [String: ObservedLink], now: Int) -> String? {
+        bridge.goneReason(endpoint, links: links, now: now)
     }
     package func joinAnswer(for endpoint: EndpointRecord, on network: NetworkRecord) -> JoinAnswer {
         bridge.joinAnswer(for: endpoint, on: network)

@@ -1,3 +1,4 @@
+import Glibc
 import SwiftnetAddress
 import SwiftnetIPAM
 import SwiftnetNetworkModel
@@ -19,9 +20,11 @@ package enum Diagnosis {
 
     /// Bridge networks and their endpoints against the kernel's links: missing or foreign
     /// bridges, veths gone or detached, links nobody's record owns. `ownedElsewhere`: links
-    /// the records of other kinds of network own (they carry the same link group).
+    /// the records of other kinds of network own (they carry the same link group). `now`:
+    /// unix seconds, for how long ago an endpoint was joined.
     package static func findings(networks: [NetworkRecord], endpoints: [EndpointRecord], links: [ObservedLink],
-                                bootID: String, linkGroup: UInt32, ownedElsewhere: Set<String> = []) -> [Finding] {
+                                bootID: String, linkGroup: UInt32, ownedElsewhere: Set<String> = [],
+                                now: Int = Int(time(nil))) -> [Finding] {
         let byName = Dictionary(links.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var findings: [Finding] = []
         let sortedNetworks = networks.sorted { $0.id < $1.id }
@@ -36,7 +39,7 @@ package enum Diagnosis {
         }
         let networkByID = Dictionary(networks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for endpoint in sortedEndpoints {
-            findings += check(endpoint: endpoint, network: networkByID[endpoint.networkID], links: byName, bootID: bootID)
+            findings += check(endpoint: endpoint, network: networkByID[endpoint.networkID], links: byName, bootID: bootID, now: now)
         }
 
         // Links nobody's record owns: made by this swiftnet (its link group), or attached to
@@ -213,7 +216,8 @@ package enum Diagnosis {
         return findings
     }
 
-    static func check(endpoint: EndpointRecord, network: NetworkRecord?, links: [String: ObservedLink], bootID: String) -> [Finding] {
+    static func check(endpoint: EndpointRecord, network: NetworkRecord?, links: [String: ObservedLink], bootID: String,
+                      now: Int) -> [Finding] {
         let id = endpoint.id, veth = endpoint.hostVeth
         let held = [endpoint.address, endpoint.addressIPv6].compactMap { $0?.address.description }.joined(separator: ", ")
         guard endpoint.state == .ready else {
@@ -222,10 +226,7 @@ package enum Diagnosis {
                             meaning: "dockerd was never answered for it",
                             repair: "\(fixCommand) (removes it, as a restart of swiftnet would)")]
         }
-        // A joined endpoint's container end back in the host's namespace: dockerd released the
-        // container's sandbox (see BridgeMode.goneReason); for a few milliseconds after a Join
-        // it is there too, before dockerd moves it.
-        let back = endpoint.sandboxKey != nil && links[endpoint.containerVeth]?.mayBelong(toEndpoint: id) == true
+        let back = endpoint.lostItsContainer(interfaceInHost: links[endpoint.containerVeth]?.mayBelong(toEndpoint: id) == true, now: now)
         if endpoint.bootID != bootID || links[veth] == nil || back {
             let why = endpoint.bootID != bootID ? "was recorded in an earlier boot"
                 : links[veth] == nil ? "has lost its veth \(veth)"

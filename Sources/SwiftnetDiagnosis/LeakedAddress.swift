@@ -2,7 +2,8 @@ import SwiftnetAddress
 import SwiftnetIPAM
 import SwiftnetNetworkModel
 
-/// A dynamic address in a swiftnet network's pool that no endpoint holds: dockerd asked for
+/// An address in a swiftnet network's pool that no endpoint holds (dynamic, or a named
+/// container's `--ip`; see `StateStore.collectable`): dockerd asked for
 /// it, swiftnet committed it, and the answer never arrived (swiftnet died in between), so
 /// dockerd neither used nor released it.
 package struct LeakedAddress: Sendable, Equatable {
@@ -16,10 +17,10 @@ package struct LeakedAddress: Sendable, Equatable {
         self.networkID = networkID
     }
 
-    /// `dynamic` must hold only allocations old enough that no call can still be on its way
+    /// `collectable` must hold only allocations old enough that no call can still be on its way
     /// to claim them (the caller filters by age). Pools of other drivers' networks
     /// (`--ipam-driver swiftnet -d bridge`) have no endpoints here and are never considered.
-    package static func find(dynamic: [(poolID: String, address: IPAddress)], pools: [PoolRecord],
+    package static func find(collectable: [(poolID: String, address: IPAddress)], pools: [PoolRecord],
                             networks: [NetworkRecord], endpoints: [EndpointRecord]) -> [LeakedAddress] {
         // swiftnet is a local-scope driver: dockerd takes its networks' pools from the local
         // space. A global pool with the same prefix belongs to some other network.
@@ -32,7 +33,7 @@ package struct LeakedAddress: Sendable, Equatable {
             }
         }
         var leaked: [LeakedAddress] = []
-        for allocation in dynamic {
+        for allocation in collectable {
             guard let prefix = prefixes[allocation.poolID],
                   let network = networks.first(where: { $0.state == .ready && $0.subnets.contains { $0.pool == prefix } }),
                   held[network.id]?.contains(allocation.address) != true

@@ -197,12 +197,17 @@ package final class IPAMService: Sendable {
     /// The address a named request got from the previous process, if this is that request
     /// again: given once, only while it is still allocated under the name and no endpoint
     /// holds it. A name whose address someone holds otherwise gets a new address: the other
-    /// holder is another container (renamed, or not yet removed) that keeps its own.
+    /// holder is another container (renamed, or not yet removed) that keeps its own. A request
+    /// by value (`--ip`) is that request again only if it names the same address.
     private func answerRetry(_ request: IPAMAllocator.AddressRequest, in state: inout State) throws -> (address: IPAddress, cidr: String)? {
-        guard !state.retries.isEmpty, request.address.isEmpty, !request.isGateway, let name = request.endpointName,
+        guard !state.retries.isEmpty, !request.isGateway, let name = request.endpointName,
               let pool = state.allocator.pool(request.poolID),
               let address = state.retries.address(poolID: pool.id, name: name, now: clock())
         else { return nil }
+        if !request.address.isEmpty {
+            let asked = IPAddress(request.address) ?? InterfaceAddress(cidr: request.address)?.address
+            guard asked == address else { return nil }
+        }
         state.retries.forget(poolID: pool.id, name: name)
         guard state.allocator.holderName(poolID: pool.id, address: address) == name,
               state.heldByEndpoint?(address) != true
@@ -254,13 +259,14 @@ package final class IPAMService: Sendable {
         }
     }
 
-    /// Releases a dynamic address no endpoint holds (`gc`), only if the store still has the
-    /// allocation from before `cutoff`: one released and handed out again meanwhile stays.
+    /// Releases an address no endpoint holds (`gc`: dynamic, or a named container's `--ip`),
+    /// only if the store still has the allocation from before `cutoff`: one released and
+    /// handed out again meanwhile stays.
     package func releaseLeaked(poolID: String, address: IPAddress, allocatedBefore cutoff: Int) throws -> Bool {
         try state.withLock { state in
             try settle(&state)
             guard case .release(let change) = try state.allocator.planReleaseAddress(poolID: poolID, address: address.description),
-                  try store.releaseDynamic(poolID: poolID, address: address, ifAllocatedBefore: cutoff)
+                  try store.releaseCollectable(poolID: poolID, address: address, ifAllocatedBefore: cutoff)
             else { return false }
             state.apply(release: change)
             return true

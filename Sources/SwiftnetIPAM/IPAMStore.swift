@@ -8,10 +8,10 @@ package protocol IPAMStore: Sendable {
     func commit(_ change: IPAMChange) throws
     /// Commits `changes` in order, all or none, at the strongest durability among them.
     func commit(_ changes: [IPAMChange]) throws
-    /// Deletes a dynamic allocation only if it was handed out before `cutoff` (unix seconds):
-    /// the check that a leaked address is still the allocation `gc` saw, not a newer one of
-    /// the same address. Returns whether it deleted.
-    func releaseDynamic(poolID: String, address: IPAddress, ifAllocatedBefore cutoff: Int) throws -> Bool
+    /// Deletes an allocation `gc` may free (dynamic, or a named container's `--ip`) only if it
+    /// was handed out before `cutoff` (unix seconds): the check that a leaked address is still
+    /// the allocation `gc` saw, not a newer one of the same address. Returns whether it deleted.
+    func releaseCollectable(poolID: String, address: IPAddress, ifAllocatedBefore cutoff: Int) throws -> Bool
     /// Marks an allocation as handed out now (a repeated request got it again).
     func refreshAllocationTime(poolID: String, address: IPAddress) throws
     /// Named dynamic allocations and pools committed at or after `since` (unix seconds), in

@@ -14,7 +14,7 @@ package struct RetryCandidates: Sendable {
     /// plugin call for about 15 s (backoff 1, 2, 4, 8 s); the rest is margin.
     package static let window = 60
 
-    /// A named container's dynamic address, committed at `committedAt` (unix seconds).
+    /// A named container's address (dynamic, or asked for by value: `--ip`), committed at `committedAt` (unix seconds).
     package struct Address: Sendable, Equatable {
         package var poolID: String
         package var name: String

@@ -69,6 +69,9 @@ package struct EndpointRecord: Sendable, Equatable {
     /// `/proc/sys/kernel/random/boot_id` when the veth was made: an endpoint of an earlier boot is stale.
     package var bootID: String
     package var sandboxKey: String?
+    /// When Join was committed (unix seconds); nil when not joined, or joined by a version
+    /// that did not record it.
+    package var joinedAt: Int?
     /// Ports asked for at create/join, programmed by ProgramExternalConnectivity.
     package var requestedPorts: [PortBindingRequest]
     package var publishedPorts: [PublishedPort]
@@ -76,8 +79,8 @@ package struct EndpointRecord: Sendable, Equatable {
 
     package init(id: String, networkID: String, hostVeth: String, containerVeth: String, address: InterfaceAddress?,
                 addressIPv6: InterfaceAddress?, mac: MACAddress, macFromDocker: Bool, bootID: String,
-                sandboxKey: String? = nil, requestedPorts: [PortBindingRequest] = [], publishedPorts: [PublishedPort] = [],
-                state: LifecycleState) {
+                sandboxKey: String? = nil, joinedAt: Int? = nil, requestedPorts: [PortBindingRequest] = [],
+                publishedPorts: [PublishedPort] = [], state: LifecycleState) {
         self.id = id
         self.networkID = networkID
         self.hostVeth = hostVeth
@@ -88,9 +91,27 @@ package struct EndpointRecord: Sendable, Equatable {
         self.macFromDocker = macFromDocker
         self.bootID = bootID
         self.sandboxKey = sandboxKey
+        self.joinedAt = joinedAt
         self.requestedPorts = requestedPorts
         self.publishedPorts = publishedPorts
         self.state = state
+    }
+}
+
+extension EndpointRecord {
+    /// Seconds after its Join during which a joined endpoint whose container interface is
+    /// still in the host's namespace may be waiting for dockerd to move it: the Join was
+    /// committed but its answer lost, and dockerd retries a plugin call for about 15 s (the
+    /// rest is margin, as `RetryCandidates.window`).
+    package static let joinRetrySeconds = 60
+
+    /// Joined, and its container interface back in the host's namespace, long enough after
+    /// the Join (`joinRetrySeconds`) that dockerd released the container's sandbox: it moves
+    /// the interface back then, and when swiftnet did not answer the Leave and DeleteEndpoint
+    /// that follow (stopped for longer than dockerd retries) nothing else frees the endpoint.
+    package func lostItsContainer(interfaceInHost: Bool, now: Int) -> Bool {
+        guard sandboxKey != nil, interfaceInHost else { return false }
+        return now - (joinedAt ?? 0) >= EndpointRecord.joinRetrySeconds
     }
 }
 

@@ -151,8 +151,8 @@ package final class OverlayMode: NetworkMode {
     package func deleteEndpointLinks(_ endpoint: EndpointRecord) throws -> Bool { try bridge.deleteEndpointLinks(endpoint) }
     package func retireEndpointLinks(_ endpoint: EndpointRecord) throws { try bridge.retireEndpointLinks(endpoint) }
     package func deleteRetiredLinks() throws { try bridge.deleteRetiredLinks() }
-    package func goneReason(_ endpoint: EndpointRecord, links: [String: ObservedLink]) -> String? {
-        bridge.goneReason(endpoint, links: links)
+    package func goneReason(_ endpoint: EndpointRecord, links: [String: ObservedLink], now: Int) -> String? {
+        bridge.goneReason(endpoint, links: links, now: now)
     }
 
     // MARK: Join, Leave, ports, firewall

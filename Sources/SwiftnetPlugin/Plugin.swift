@@ -270,10 +270,10 @@ package final class Plugin: Sendable {
         guard !candidates.isEmpty else { return ([], cutoff) }
         // The store before the endpoints: an endpoint recorded after this read holds a younger
         // address (or one handed out again, whose time `requestAddress` refreshed).
-        let dynamic = try store.dynamicAllocations(inPools: candidates, allocatedBefore: cutoff)
-        guard !dynamic.isEmpty else { return ([], cutoff) }
+        let collectable = try store.collectableAllocations(inPools: candidates, allocatedBefore: cutoff)
+        guard !collectable.isEmpty else { return ([], cutoff) }
         let records = driver.records
-        return (LeakedAddress.find(dynamic: dynamic, pools: pools, networks: records.networks, endpoints: records.endpoints), cutoff)
+        return (LeakedAddress.find(collectable: collectable, pools: pools, networks: records.networks, endpoints: records.endpoints), cutoff)
     }
 
     /// Releases a leaked address if it is still the allocation that was found (see

@@ -97,11 +97,16 @@ extension StateStore: IPAMStore {
 }
 
 extension StateStore {
-    package func releaseDynamic(poolID: String, address: IPAddress, ifAllocatedBefore cutoff: Int) throws -> Bool {
+    /// What `gc` may free when no endpoint holds it: dynamic allocations, and addresses asked
+    /// for by value under a container's name (Docker 29's `--ip`). Gateways and unnamed ones
+    /// (`--aux-address`, and Docker ≤ 28's `--ip`, which it sends unnamed) never.
+    static let collectable = "(kind = 'dynamic' OR (kind = 'requested' AND name IS NOT NULL))"
+
+    package func releaseCollectable(poolID: String, address: IPAddress, ifAllocatedBefore cutoff: Int) throws -> Bool {
         try write(.processCrashSafe) { db in
             try db.execute(sql: """
                 DELETE FROM allocation
-                WHERE pool_id = ? AND address = ? AND kind = 'dynamic' AND (allocated_at IS NULL OR allocated_at < ?)
+                WHERE pool_id = ? AND address = ? AND \(StateStore.collectable) AND (allocated_at IS NULL OR allocated_at < ?)
                 """, arguments: [poolID, address.description, cutoff])
             return db.changesCount > 0
         }
@@ -119,7 +124,7 @@ extension StateStore {
             var addresses: [RetryCandidates.Address] = []
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT pool_id, name, address, allocated_at FROM allocation
-                WHERE name IS NOT NULL AND kind = 'dynamic' AND allocated_at >= ?
+                WHERE name IS NOT NULL AND kind IN ('dynamic', 'requested') AND allocated_at >= ?
                 ORDER BY allocated_at, sequence
                 """, arguments: [since])
             while let row = try rows.next() {
@@ -135,14 +140,14 @@ extension StateStore {
         }
     }
 
-    /// Dynamic allocations of `pools` handed out before `cutoff` (unix seconds), or before
-    /// allocation times were recorded: what `gc` may free when no endpoint holds them.
-    package func dynamicAllocations(inPools pools: [String], allocatedBefore cutoff: Int) throws -> [(poolID: String, address: IPAddress)] {
+    /// Collectable allocations (see `collectable`) of `pools` handed out before `cutoff` (unix
+    /// seconds), or before allocation times were recorded: what `gc` may free when no endpoint holds them.
+    package func collectableAllocations(inPools pools: [String], allocatedBefore cutoff: Int) throws -> [(poolID: String, address: IPAddress)] {
         try queue.read { db in
             var result: [(poolID: String, address: IPAddress)] = []
             let statement = try db.cachedStatement(sql: """
                 SELECT address FROM allocation
-                WHERE pool_id = ? AND kind = 'dynamic' AND (allocated_at IS NULL OR allocated_at < ?)
+                WHERE pool_id = ? AND \(StateStore.collectable) AND (allocated_at IS NULL OR allocated_at < ?)
                 """)
             for pool in pools {
                 let rows = try Row.fetchCursor(statement, arguments: [pool, cutoff])

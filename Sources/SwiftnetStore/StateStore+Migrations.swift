@@ -124,6 +124,11 @@ extension StateStore {
             try db.execute(sql: "ALTER TABLE network ADD COLUMN owns_link INTEGER NOT NULL DEFAULT 0")
             try db.execute(sql: "ALTER TABLE network ADD COLUMN host_shim TEXT")
         }
+        migrator.registerMigration("v9-endpoint-joined-at") { db in
+            // When Join was committed: a joined endpoint whose container interface is back in
+            // the host's namespace is stale only well after it (EndpointRecord.lostItsContainer).
+            try db.execute(sql: "ALTER TABLE endpoint ADD COLUMN joined_at INTEGER")
+        }
         return migrator
     }
 }

@@ -44,7 +44,7 @@ extension StateStore: NetworkStore {
                     address: (row["address"] as String?).flatMap { InterfaceAddress(cidr: $0) },
                     addressIPv6: (row["address6"] as String?).flatMap { InterfaceAddress(cidr: $0) },
                     mac: mac, macFromDocker: row["mac_from_docker"], bootID: row["boot_id"], sandboxKey: row["sandbox_key"],
-                    requestedPorts: StateStore.decodeRequests(row["requested_ports"]),
+                    joinedAt: row["joined_at"], requestedPorts: StateStore.decodeRequests(row["requested_ports"]),
                     publishedPorts: StateStore.decodePublished(row["published_ports"]),
                     state: LifecycleState(rawValue: row["state"]) ?? .creating))
             }
@@ -91,23 +91,23 @@ extension StateStore: NetworkStore {
             // also keeps created_at, which orders the endpoints at load, at the creation time.
             try db.cachedStatement(sql: """
                 UPDATE endpoint SET container_veth = ?, address = ?, address6 = ?, mac = ?, mac_from_docker = ?,
-                                    boot_id = ?, sandbox_key = ?, requested_ports = ?, published_ports = ?, state = ?
+                                    boot_id = ?, sandbox_key = ?, joined_at = ?, requested_ports = ?, published_ports = ?, state = ?
                 WHERE id = ? AND network_id = ? AND host_veth = ?
                 """).execute(arguments: [
                     endpoint.containerVeth, endpoint.address?.description, endpoint.addressIPv6?.description,
-                    endpoint.mac.description, endpoint.macFromDocker, endpoint.bootID, endpoint.sandboxKey,
+                    endpoint.mac.description, endpoint.macFromDocker, endpoint.bootID, endpoint.sandboxKey, endpoint.joinedAt,
                     StateStore.encode(endpoint.requestedPorts), StateStore.encode(endpoint.publishedPorts),
                     endpoint.state.rawValue, endpoint.id, endpoint.networkID, endpoint.hostVeth])
             // A new endpoint, or one whose network or host veth changed: the whole row.
             guard db.changesCount == 0 else { break }
             try db.cachedStatement(sql: """
                 INSERT OR REPLACE INTO endpoint (id, network_id, host_veth, container_veth, address, address6, mac,
-                                                 mac_from_docker, boot_id, sandbox_key, requested_ports, published_ports, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                 mac_from_docker, boot_id, sandbox_key, joined_at, requested_ports, published_ports, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
                     endpoint.id, endpoint.networkID, endpoint.hostVeth, endpoint.containerVeth,
                     endpoint.address?.description, endpoint.addressIPv6?.description, endpoint.mac.description,
-                    endpoint.macFromDocker, endpoint.bootID, endpoint.sandboxKey,
+                    endpoint.macFromDocker, endpoint.bootID, endpoint.sandboxKey, endpoint.joinedAt,
                     StateStore.encode(endpoint.requestedPorts), StateStore.encode(endpoint.publishedPorts),
                     endpoint.state.rawValue])
         case .deleteEndpoint(let id):

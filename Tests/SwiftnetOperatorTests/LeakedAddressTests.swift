@@ -22,7 +22,7 @@ final class LeakedAddressTests: XCTestCase {
                                 subPool: nil, options: [:])
         let dynamic = allocations([(pool.id, "10.77.0.9"), (pool.id, "10.77.0.2"), (pool.id, "10.77.0.3"),
                                    (foreign.id, "10.88.0.5"), ("gone-pool", "10.99.0.2"), (global.id, "10.77.0.20")])
-        let leaked = LeakedAddress.find(dynamic: dynamic, pools: [pool, foreign, global], networks: [Fixtures.network],
+        let leaked = LeakedAddress.find(collectable: dynamic, pools: [pool, foreign, global], networks: [Fixtures.network],
                                         endpoints: Fixtures.endpoints)
         XCTAssertEqual(leaked, [LeakedAddress(poolID: pool.id, address: IPAddress("10.77.0.9")!, networkID: Fixtures.networkID)])
         let findings = Diagnosis.findings(leaked: leaked, minimumAge: 60)
@@ -34,7 +34,7 @@ final class LeakedAddressTests: XCTestCase {
     func testANetworkBeingCreatedOrDeletedIsLeftAlone() {
         var network = Fixtures.network
         network.state = .deleting
-        XCTAssertEqual(LeakedAddress.find(dynamic: allocations([(pool.id, "10.77.0.9")]), pools: [pool], networks: [network],
+        XCTAssertEqual(LeakedAddress.find(collectable: allocations([(pool.id, "10.77.0.9")]), pools: [pool], networks: [network],
                                           endpoints: []), [])
     }
 

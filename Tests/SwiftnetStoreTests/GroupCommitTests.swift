@@ -119,8 +119,8 @@ private final class GatedStore: IPAMStore, @unchecked Sendable {
     }
 
     func loadIPAM() throws -> IPAMSnapshot { try inner.loadIPAM() }
-    func releaseDynamic(poolID: String, address: IPAddress, ifAllocatedBefore cutoff: Int) throws -> Bool {
-        try inner.releaseDynamic(poolID: poolID, address: address, ifAllocatedBefore: cutoff)
+    func releaseCollectable(poolID: String, address: IPAddress, ifAllocatedBefore cutoff: Int) throws -> Bool {
+        try inner.releaseCollectable(poolID: poolID, address: address, ifAllocatedBefore: cutoff)
     }
     func refreshAllocationTime(poolID: String, address: IPAddress) throws { try inner.refreshAllocationTime(poolID: poolID, address: address) }
     func loadRetryCandidates(since: Int) throws -> RetryCandidates { try inner.loadRetryCandidates(since: since) }

@@ -56,6 +56,21 @@ final class RetryAndStickyStoreTests: XCTestCase {
         XCTAssertEqual(ipam.snapshot().usage(ofPool: pool.id)?.allocated, 2)
     }
 
+    /// Docker 29's `--ip` carries the name too: the retry of an unanswered one gets its
+    /// address again once; a request of the name for another address is not that retry.
+    func testAnUnansweredAddressAskedForByValueIsGivenAgainOnceAfterACrash() throws {
+        let store = try StateStore(path: statePath)
+        let pool = try service(store).requestPool(.init(addressSpace: "LocalDefault", pool: "10.57.0.0/24"))
+        let first = try service(store).requestAddress(.init(poolID: pool.id, address: "10.57.0.50", options: web)).address
+        clock.now += 5
+        let ipam = try restartAfterCrash(store)
+        XCTAssertThrowsError(try ipam.requestAddress(.init(poolID: pool.id, address: "10.57.0.50", options: ["com.docker.network.endpoint.name": "db"])),
+                             "another container's request for it is no retry")
+        XCTAssertEqual(try ipam.requestAddress(.init(poolID: pool.id, address: "10.57.0.50", options: web)).address, first, "the retry")
+        XCTAssertThrowsError(try ipam.requestAddress(.init(poolID: pool.id, address: "10.57.0.50", options: web)), "given once")
+        XCTAssertEqual(ipam.snapshot().usage(ofPool: pool.id)?.allocated, 1)
+    }
+
     func testNoRetryAnswerForAnAddressAnEndpointHolds() throws {
         let store = try StateStore(path: statePath)
         let pool = try service(store).requestPool(.init(addressSpace: "LocalDefault", pool: "10.52.0.0/24"))
@@ -165,7 +180,7 @@ final class RetryAndStickyStoreTests: XCTestCase {
         _ = try ipam.requestAddress(.init(poolID: pool.id, options: web))
         let now = Int(Date().timeIntervalSince1970)
         let recent = try store.loadRetryCandidates(since: now - 60)
-        XCTAssertEqual(recent.count, 2, "the pool and the one named dynamic address")
+        XCTAssertEqual(recent.count, 2, "the pool and web's newest address (a name keeps its newest)")
         XCTAssertTrue(try store.loadRetryCandidates(since: now + 60).isEmpty)
     }
 

@@ -188,7 +188,8 @@ final class StateStoreTests: XCTestCase {
         XCTAssertEqual(snapshot.used[first]?.map(\.description).sorted(), ["10.42.0.1", "10.42.0.2", "10.42.0.200"])
     }
 
-    /// What `gc` may consider: dynamic allocations old enough, never gateways or requested ones.
+    /// What `gc` may consider: dynamic allocations and named requested ones (Docker 29's
+    /// `--ip`) old enough, never gateways or unnamed requested ones (`--aux-address`).
     func testDynamicAllocationsByAge() throws {
         let store = try StateStore(path: statePath)
         let pool = PoolRecord(id: "p", addressSpace: "LocalDefault", prefix: IPPrefix("10.9.0.0/24")!, subPool: nil, options: [:])
@@ -196,15 +197,16 @@ final class StateStoreTests: XCTestCase {
         try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.1")!, kind: .gateway), sticky: nil))
         try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.2")!, kind: .dynamic, sequence: 1), sticky: nil))
         try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.3")!, kind: .requested), sticky: nil))
+        try store.commit(.allocate(AllocationRecord(poolID: "p", address: IPAddress("10.9.0.4")!, kind: .requested, name: "web"), sticky: nil))
         let now = Int(Date().timeIntervalSince1970)
-        let old = try store.dynamicAllocations(inPools: ["p", "other"], allocatedBefore: now + 5)
-        XCTAssertEqual(old.map(\.poolID), ["p"])
-        XCTAssertEqual(old.map(\.address), [IPAddress("10.9.0.2")!])
-        XCTAssertEqual(try store.dynamicAllocations(inPools: ["p"], allocatedBefore: now - 5).count, 0, "handed out just now: not old")
+        let old = try store.collectableAllocations(inPools: ["p", "other"], allocatedBefore: now + 5)
+        XCTAssertEqual(old.map(\.poolID), ["p", "p"])
+        XCTAssertEqual(Set(old.map(\.address)), [IPAddress("10.9.0.2")!, IPAddress("10.9.0.4")!])
+        XCTAssertEqual(try store.collectableAllocations(inPools: ["p"], allocatedBefore: now - 5).count, 0, "handed out just now: not old")
         // Rows from before allocation times were recorded count as old.
         try store.queue.write { try $0.execute(sql: "UPDATE allocation SET allocated_at = NULL") }
-        XCTAssertEqual(try store.dynamicAllocations(inPools: ["p"], allocatedBefore: now - 5).count, 1)
-        XCTAssertEqual(try store.dynamicAllocations(inPools: [], allocatedBefore: now + 5).count, 0, "only the pools asked for")
+        XCTAssertEqual(try store.collectableAllocations(inPools: ["p"], allocatedBefore: now - 5).count, 2)
+        XCTAssertEqual(try store.collectableAllocations(inPools: [], allocatedBefore: now + 5).count, 0, "only the pools asked for")
     }
 
     func testPoolOptionsRoundTripAndOptionsWrittenByEarlierVersionsStillRead() throws {
