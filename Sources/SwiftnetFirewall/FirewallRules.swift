@@ -55,6 +55,16 @@ package enum FirewallRules {
         var raw = RuleTable(name: "raw", chains: chains.raw)
         let forward = chains.forward
 
+        // A published port is the host's: reached through a host address from any container,
+        // as Docker's default userland proxy makes it (from another network, or from its own
+        // with enable_icc=false; checked against dockerd 20.10). So before the isolation and
+        // icc rules: a DNAT'ed packet to a published port, and the rest of its connection both
+        // ways. A container's own address stays isolated: only DNAT'ed packets pass here.
+        if state.networks.contains(where: { state.publishes($0.bridge, family: family) }) {
+            filter.append(forward, "-m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+            filter.append(forward, "-m conntrack --ctstate DNAT -j \(chains.accept)")
+        }
+
         for network in state.networks {
             let bridge = network.bridge
             // IPv6 needs no such rule: the kernel never accepts ::1 from outside `lo`.
@@ -78,9 +88,8 @@ package enum FirewallRules {
             }
             filter.append(forward, "-o \(bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
             // Published ports: the bucket chains hold an ACCEPT per port, each naming this
-            // bridge with -o, so only this network's match here. Placed after the isolation
-            // jump, as the ACCEPTs themselves were: a DNAT'ed packet from another swiftnet
-            // network is dropped before it gets here.
+            // bridge with -o, so only this network's match here: packets routed to a
+            // container's published port without DNAT (DNAT'ed ones were taken above).
             if state.publishes(bridge, family: family) {
                 filter.append(forward, "-o \(bridge) -j \(chains.accept)")
             }
@@ -175,8 +184,9 @@ package enum FirewallRules {
         // No `! -i BRIDGE` on the DNAT: there is no userland proxy behind these rules to
         // catch what they skip, so a container reaching a published port of its own network
         // through a host address is DNAT'ed like everyone else; the reply is bridged straight
-        // back and br_netfilter's conntrack undoes the DNAT on it. From another swiftnet
-        // network the DNAT'ed packet is dropped by isolation, as on Docker's own bridges.
+        // back and br_netfilter's conntrack undoes the DNAT on it. From another network the
+        // DNAT'ed packet is accepted before the isolation (see `sections`), as Docker's
+        // userland proxy would take it.
         let destination = binding.hostIP.map { "-d \(host($0)) " } ?? ""
         let target = binding.containerIP.family == .v6 ? "[\(binding.containerIP)]:\(binding.containerPort)"
                                                        : "\(binding.containerIP):\(binding.containerPort)"

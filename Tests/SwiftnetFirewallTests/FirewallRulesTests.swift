@@ -20,6 +20,8 @@ final class FirewallRulesTests: XCTestCase {
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-31
             -A SWIFTNET-ACCEPT-31 -d 10.50.0.2/32 -o swn-0123456789 -p tcp -m tcp --dport 80 -j ACCEPT
+            -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
             -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP
@@ -146,6 +148,8 @@ final class FirewallRulesTests: XCTestCase {
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-14
             -A SWIFTNET-ACCEPT-14 -d fd00:50::2/128 -o swn-0123456789 -p udp -m udp --dport 53 -j ACCEPT
+            -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
             -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP

@@ -225,6 +225,17 @@ final class BridgeDataplaneTests: XCTestCase {
             }
         }
 
+        // Another network: the published port through a host address, as Docker's userland
+        // proxy lets it through (checked with dockerd 20.10), but never the container's own address.
+        let otherNetwork = try createNetwork()
+        let stranger = try addContainer(to: otherNetwork)
+        for address in [otherNetwork.gateway, testHost.hostSide] {
+            let across = Shell.inNamespace(stranger.namespace, ["/usr/bin/curl", "-s", "-m", "3", "http://\(address):\(hostPort)/"], timeout: 8)
+            XCTAssertEqual(across.output, "hello from swiftnet\n", "another network via \(address):\(hostPort): \(across.both)")
+        }
+        let direct = Shell.inNamespace(stranger.namespace, ["/usr/bin/curl", "-s", "-m", "2", "http://\(web.address):8080/"], timeout: 6)
+        XCTAssertFalse(direct.succeeded, "another network reached the container's own address: \(direct.both)")
+
         // Masquerade: the test host has no route to the container subnet, so only a
         // masqueraded ping can be answered.
         XCTAssertTrue(ping(from: web.namespace, testHost.farSide).succeeded, ping(from: web.namespace, testHost.farSide).both)
