@@ -2,7 +2,7 @@ import SwiftnetAddress
 import SwiftnetNetworkModel
 
 /// The endpoint records by id, with what creating and publishing an endpoint must check kept
-/// beside them: the host ports, link names and MACs of the others, and how many live endpoints
+/// beside them: the host ports, link names, MACs and addresses of the others, and how many live endpoints
 /// each network has. Every change of a record goes through the subscript, so the indexes are
 /// never stale and a container start never walks the other endpoints.
 package struct EndpointTable: Sendable {
@@ -16,6 +16,8 @@ package struct EndpointTable: Sendable {
     private var macs: [String: [MACAddress: Int]] = [:]
     /// Per network, how many endpoints are not being deleted.
     private var live: [String: Int] = [:]
+    /// Per network, the addresses of its live endpoints and which endpoint has each.
+    private var addresses: [String: [IPAddress: String]] = [:]
 
     package init() {}
 
@@ -35,6 +37,9 @@ package struct EndpointTable: Sendable {
         guard endpoint.state != .deleting else { return }
         macs[endpoint.networkID, default: [:]][endpoint.mac, default: 0] += 1
         live[endpoint.networkID, default: 0] += 1
+        for address in [endpoint.address, endpoint.addressIPv6].compactMap({ $0?.address }) {
+            addresses[endpoint.networkID, default: [:]][address] = endpoint.id
+        }
     }
 
     private mutating func unindex(_ endpoint: EndpointRecord) {
@@ -49,6 +54,11 @@ package struct EndpointTable: Sendable {
         if macs[endpoint.networkID]?.isEmpty == true { macs[endpoint.networkID] = nil }
         let remaining = (live[endpoint.networkID] ?? 1) - 1
         live[endpoint.networkID] = remaining > 0 ? remaining : nil
+        for address in [endpoint.address, endpoint.addressIPv6].compactMap({ $0?.address })
+            where addresses[endpoint.networkID]?[address] == endpoint.id {
+            addresses[endpoint.networkID]?[address] = nil
+        }
+        if addresses[endpoint.networkID]?.isEmpty == true { addresses[endpoint.networkID] = nil }
     }
 
     /// An endpoint other than `id` with this host link name or this container link name
@@ -65,6 +75,11 @@ package struct EndpointTable: Sendable {
     /// The MACs of the live endpoints of `networkID`.
     package func macsInUse(on networkID: String) -> Set<MACAddress> {
         macs[networkID].map { Set($0.keys) } ?? []
+    }
+
+    /// The live endpoint of `networkID` that has `address`, if any.
+    package func addressHolder(_ address: IPAddress, on networkID: String) -> String? {
+        addresses[networkID]?[address]
     }
 
     /// How many endpoints of `networkID` are not being deleted.

@@ -39,10 +39,8 @@ extension SwiftnetDriver {
                 throw DriverError.addressNotInNetwork("\(field) \(value)", network: network.id,
                                                       subnets: network.subnets.map(\.pool.description).joined(separator: ", "))
             }
-            if let other = state.liveEndpoints(of: network.id).first(where: { other in
-                other.id != endpointID && (other.address?.address == value.address || other.addressIPv6?.address == value.address)
-            }) {
-                throw DriverError.addressInUse(value.address.description, network: network.id, by: other.id)
+            if let other = state.endpoints.addressHolder(value.address, on: network.id), other != endpointID {
+                throw DriverError.addressInUse(value.address.description, network: network.id, by: other)
             }
         }
     }

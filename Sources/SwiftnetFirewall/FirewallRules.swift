@@ -55,14 +55,18 @@ package enum FirewallRules {
         var raw = RuleTable(name: "raw", chains: chains.raw)
         let forward = chains.forward
 
-        // A published port is the host's: reached through a host address from any container,
-        // as Docker's default userland proxy makes it (from another network, or from its own
-        // with enable_icc=false; checked against dockerd 20.10). So before the isolation and
-        // icc rules: a DNAT'ed packet to a published port, and the rest of its connection both
-        // ways. A container's own address stays isolated: only DNAT'ed packets pass here.
+        // A published port is the host's: reached through a host address from the containers
+        // of every swiftnet network that is not internal, as Docker's default userland proxy
+        // makes it (from another network, or from its own with enable_icc=false; checked
+        // against dockerd 20.10). So before the isolation and icc rules, per such bridge: a
+        // DNAT'ed packet from it to a published port, and the replies back into it. A
+        // container's own address stays isolated (only DNAT'ed packets pass here), internal
+        // networks and Docker's bridges get nothing, and no other traffic is decided here.
         if state.networks.contains(where: { state.publishes($0.bridge, family: family) }) {
-            filter.append(forward, "-m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
-            filter.append(forward, "-m conntrack --ctstate DNAT -j \(chains.accept)")
+            for network in state.networks where !network.isInternal {
+                filter.append(forward, "-i \(network.bridge) -m conntrack --ctstate DNAT -j \(chains.accept)")
+                filter.append(forward, "-o \(network.bridge) -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+            }
         }
 
         for network in state.networks {

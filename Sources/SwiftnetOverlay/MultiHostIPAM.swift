@@ -32,6 +32,18 @@ package final class MultiHostIPAM: Sendable {
     /// Set at start (an earlier run may have left claims unanswered) and when etcd fails a
     /// claim or a release: the periodic `settleIfNeeded` has work.
     private let unsettled = Atomic<Bool>(true)
+    /// Held by `settle`: one at a time.
+    private let settling = Mutex(())
+    /// Unix seconds before which `settleIfNeeded` waits, when only waiting is left to do.
+    private let notBefore = Atomic<Int>(0)
+    /// How often a settle that is only waiting (for a late claim, or the end of a conflict) looks again.
+    static let waitingSeconds = 30
+
+    /// A call etcd failed, or that left a claim unanswered: settle at the next tick.
+    private func markUnsettled() {
+        notBefore.store(0, ordering: .relaxed)
+        unsettled.store(true, ordering: .relaxed)
+    }
 
     /// The owners of this run's claims: the next sequence number, and the owners whose
     /// RequestAddress has not returned yet.
@@ -122,20 +134,32 @@ package final class MultiHostIPAM: Sendable {
             calls.inFlight.insert(owner)
             return owner
         }
-        defer { _ = calls.withLock { $0.inFlight.remove(owner) } }
+        // Set once the owner is out of flight: a settle running meanwhile skips it, and must
+        // not clear the flag before it can see it.
+        var needsSettling = false
+        defer {
+            _ = calls.withLock { $0.inFlight.remove(owner) }
+            if needsSettling { markUnsettled() }
+        }
         let name = options[Self.endpointNameOption]
-        try store.beginMultiHostClaim(owner: owner, network: pool.network, name: name, at: Int(Date().timeIntervalSince1970))
+        try store.beginMultiHostClaim(owner: owner, network: pool.network, name: name, byValue: preferred != nil,
+                                      at: Int(Date().timeIntervalSince1970))
         let claim: AddressClaim
         do {
             claim = try multiHost.allocator.allocate(in: pool.logical, owner: owner, preferred: preferred)
         } catch {
             // etcd's own failure may have committed the claim all the same (a request etcd
             // reads after the client gave up): the record stays for `settle`. A refusal claimed nothing.
-            if case .etcd = error { unsettled.store(true, ordering: .relaxed) } else { try? store.deleteMultiHostClaims(owners: [owner]) }
+            if case .etcd = error { needsSettling = true } else { try? store.deleteMultiHostClaims(owners: [owner]) }
             throw error
         }
         CrashPoint.reach("multihost.claim.claimed")
-        try store.completeMultiHostClaim(owner: owner, address: claim.address)
+        do {
+            try store.completeMultiHostClaim(owner: owner, address: claim.address)
+        } catch {
+            needsSettling = true  // claimed in etcd, unanswered here: settle frees it
+            throw error
+        }
         if let name { multiHost.setContainerName(name, network: pool.network, address: claim.address) }
         return "\(claim.address)/\(length)"
     }
@@ -163,14 +187,15 @@ package final class MultiHostIPAM: Sendable {
                 }
             }
         } catch {
+            // The records are gone: whatever failed, `settle` frees what etcd still holds.
+            markUnsettled()
             guard case .etcd = error else { throw error }
-            unsettled.store(true, ordering: .relaxed)
             return .pending(error)
         }
         return .released
     }
 
-    package enum Release: Sendable {
+    package enum Release: Sendable, Equatable {
         case released
         /// This host held no claim of the address.
         case notHeld
@@ -179,13 +204,16 @@ package final class MultiHostIPAM: Sendable {
     }
 
     /// This host's answered claims made before `cutoff` (seconds since 1970), by pool id: the
-    /// candidates for leaks (an answer lost when the server died after recording it).
+    /// candidates for leaks (an answer lost when the server died after recording it). Claims
+    /// asked for by value without a name are never candidates: an `--aux-address` (or a
+    /// Docker <= 28 `--ip`, which looks the same) is held by no endpoint.
     package func answeredClaims(before cutoff: Int) throws -> [(poolID: String, network: String, address: IPAddress)] {
         let byNetwork = pools.withLock { pools in
             Dictionary(pools.values.map { ($0.network, $0.poolID) }, uniquingKeysWith: { first, _ in first })
         }
         return try store.multiHostClaims().compactMap { record in
-            guard record.createdAt < cutoff, let address = record.address, let poolID = byNetwork[record.network] else { return nil }
+            guard record.createdAt < cutoff, !record.byValue || record.name != nil,
+                  let address = record.address, let poolID = byNetwork[record.network] else { return nil }
             return (poolID, record.network, address)
         }
     }
@@ -196,8 +224,8 @@ package final class MultiHostIPAM: Sendable {
         let pool = try self.pool(poolID)
         let held = try store.multiHostClaims(network: pool.network, address: address)
         guard !held.isEmpty, held.allSatisfy({ $0.createdAt < cutoff }) else { return false }
-        if case .pending(let error) = try releaseAddress(poolID: poolID, address: address.description) { throw error }
-        return true
+        // `.pending`: released here, and in etcd by `settle` once it answers.
+        return try releaseAddress(poolID: poolID, address: address.description) != .notHeld
     }
 
     private func pool(_ poolID: String) throws -> MultiHostPoolRecord {
@@ -227,25 +255,40 @@ package final class MultiHostIPAM: Sendable {
 
     /// Compares this host's claims in etcd with its records: a claim without a completed
     /// record of that owner and address is freed; a record whose claim etcd does not have is
-    /// claimed again when a container here uses the address, and dropped otherwise. Calls still
-    /// in flight, and those begun after it looked, are left alone.
+    /// claimed again when a container here uses the address, and dropped otherwise (a claim
+    /// that failed with etcd's error is kept `lateClaimSeconds`, in case etcd applies it late).
+    /// Calls still in flight, and those begun after it looked, are left alone. One at a time
+    /// (the timer and `doctor --fix` may ask together). Asks to be run again while a claim may
+    /// still come late or a conflict remains.
     package func settle(inUse: EndpointUse) throws -> Settlement {
-        unsettled.store(false, ordering: .relaxed)
-        do {
-            return try settleNow(inUse: inUse)
-        } catch {
-            unsettled.store(true, ordering: .relaxed)
-            throw error
+        try settling.withLock { _ in
+            unsettled.store(false, ordering: .relaxed)
+            do {
+                let (result, again) = try settleNow(inUse: inUse)
+                if again {
+                    // Only waiting (a late claim, a conflict): not every pass, unless a call fails meanwhile.
+                    notBefore.store(Int(Date().timeIntervalSince1970) + Self.waitingSeconds, ordering: .relaxed)
+                    unsettled.store(true, ordering: .relaxed)
+                }
+                return result
+            } catch {
+                unsettled.store(true, ordering: .relaxed)
+                throw error
+            }
         }
     }
 
+    /// How long a claim that failed with etcd's error may still be applied by etcd (a request
+    /// a stopped or partitioned member reads later): its record waits that long.
+    static let lateClaimSeconds = 300
+
     /// `settle`, only when a call etcd failed left something to settle (cheap otherwise).
     package func settleIfNeeded(inUse: EndpointUse) throws -> Settlement? {
-        guard unsettled.load(ordering: .relaxed) else { return nil }
+        guard unsettled.load(ordering: .relaxed), Int(Date().timeIntervalSince1970) >= notBefore.load(ordering: .relaxed) else { return nil }
         return try settle(inUse: inUse)
     }
 
-    private func settleNow(inUse: EndpointUse) throws -> Settlement {
+    private func settleNow(inUse: EndpointUse) throws -> (Settlement, again: Bool) {
         // Before etcd is read: an owner of this run below the horizon and not in flight now
         // ended before the read, so etcd and the records both show all it did.
         let (horizon, inFlight) = calls.withLock { ($0.next, $0.inFlight) }
@@ -277,9 +320,16 @@ package final class MultiHostIPAM: Sendable {
             }
         }
         let logical = Dictionary(pools.withLock { $0.values.map { ($0.network, $0.logical) } }, uniquingKeysWith: { first, _ in first })
+        let now = Int(Date().timeIntervalSince1970)
         var stale: [MultiHostClaimRecord] = []
+        var again = false
         for record in records where !confirmed.contains(record.owner) {
-            guard let address = record.address, let network = logical[record.network], inUse(record.network, address) else {
+            guard let address = record.address else {
+                // etcd may still apply it: then the next pass frees the claim (no completed record).
+                if now - record.createdAt < Self.lateClaimSeconds { again = true } else { stale.append(record) }
+                continue
+            }
+            guard let network = logical[record.network], inUse(record.network, address) else {
                 stale.append(record)
                 continue
             }
@@ -287,15 +337,24 @@ package final class MultiHostIPAM: Sendable {
                 try multiHost.allocator.allocate(in: network, owner: record.owner, preferred: address)
             }
             switch claim {
-            case .success: result.reclaimed.append("\(record.network)/\(address)")
-            case .failure(.addressHeld(_, _, let host, _)): result.conflicts.append("\(record.network)/\(address) (held by host \(host))")
+            case .success, .failure(.addressHeld(_, _, _, record.owner)):
+                // A release of it since the read deleted the record: then the claim is no one's.
+                if try store.multiHostClaims(network: record.network, address: address).contains(where: { $0.owner == record.owner }) {
+                    result.reclaimed.append("\(record.network)/\(address)")
+                } else {
+                    try multiHost.allocator.release(address, in: record.network, owner: record.owner)
+                }
+            case .failure(.addressHeld(_, _, let host, _)):
+                // Looked at again until one of the two containers goes.
+                result.conflicts.append("\(record.network)/\(address) (held by host \(host))")
+                again = true
             case .failure(.etcd(let failure)): throw MultiHostError.etcd(failure)
             case .failure: stale.append(record)  // outside the subnet or reserved: not an address to hold
             }
         }
         try store.deleteMultiHostClaims(owners: stale.map(\.owner))
         result.dropped = stale.compactMap { record in record.address.map { "\(record.network)/\($0)" } }
-        return result
+        return (result, again)
     }
 }
 

@@ -221,15 +221,16 @@ package final class Plugin: Sendable {
 
     /// Endpoints of multi-host networks whose address etcd does not hold for this host (one
     /// read of etcd per network; nothing when etcd does not answer, which the overlay reports).
+    /// Endpoints being deleted are left out: their address is released before their veth goes.
     func multiHostClaimFindings() -> [Finding] {
-        guard let multiHost else { return [] }
+        guard let multiHost, multiHost.etcdStatus() == nil else { return [] }
         let records = driver.records
         var findings: [Finding] = []
         for network in records.networks where network.state == .ready {
             guard let name = network.options.multiHostNetwork,
                   let claims = try? multiHost.allocator.claims(in: name) else { continue }
             let holders = Dictionary(claims.map { ($0.address, $0.host) }, uniquingKeysWith: { first, _ in first })
-            for endpoint in records.endpoints where endpoint.networkID == network.id {
+            for endpoint in records.endpoints where endpoint.networkID == network.id && endpoint.state == .ready {
                 guard let address = endpoint.address?.address, holders[address] != multiHost.settings.node else { continue }
                 findings.append(Diagnosis.unclaimed(address: address, network: name, networkID: network.id, endpointID: endpoint.id,
                                                     holder: holders[address]))

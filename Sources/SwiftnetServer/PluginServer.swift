@@ -143,6 +143,8 @@ package final class PluginServer: Sendable {
     static func settleClaims(_ ipam: MultiHostIPAM, inUse: @escaping MultiHostIPAM.EndpointUse, logger: Logger) -> any DispatchSourceTimer {
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "swiftnet.multihost.settle"))
         let failing = Mutex(false)
+        // A conflict stays until a container goes, and each pass finds it again: said once.
+        let reported = Mutex(Set<String>())
         timer.schedule(deadline: .now(), repeating: .seconds(settleSeconds), leeway: .milliseconds(500))
         timer.setEventHandler {
             do {
@@ -151,7 +153,11 @@ package final class PluginServer: Sendable {
                 for address in result.released { logger.notice("multi-host: released \(address) in etcd: no answered claim here held it") }
                 for address in result.dropped { logger.notice("multi-host: forgot \(address): etcd no longer has this host's claim") }
                 for address in result.reclaimed { logger.warning("multi-host: claimed \(address) again: etcd had lost the claim of a container here") }
-                for address in result.conflicts {
+                let new = reported.withLock { reported in
+                    defer { reported = Set(result.conflicts) }
+                    return result.conflicts.filter { !reported.contains($0) }
+                }
+                for address in new {
                     logger.error("multi-host: \(address) is used by a container here too: two containers share the address; remove one of them")
                 }
             } catch {

@@ -129,6 +129,11 @@ extension StateStore {
             // the host's namespace is stale only well after it (EndpointRecord.lostItsContainer).
             try db.execute(sql: "ALTER TABLE endpoint ADD COLUMN joined_at INTEGER")
         }
+        migrator.registerMigration("v10-multihost-claim-by-value") { db in
+            // A claim asked for by value with no name (`--aux-address`, Docker <= 28's `--ip`)
+            // is never taken for a leak: no endpoint ever holds an aux address.
+            try db.execute(sql: "ALTER TABLE mh_claim ADD COLUMN by_value INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

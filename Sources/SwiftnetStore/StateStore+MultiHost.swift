@@ -27,13 +27,16 @@ package struct MultiHostClaimRecord: Sendable, Equatable {
     package var address: IPAddress?
     /// The container's name when dockerd sent it (`com.docker.network.endpoint.name`).
     package var name: String?
+    /// Asked for by value (`--aux-address`, `--ip`), not chosen by swiftnet.
+    package var byValue: Bool
     package var createdAt: Int
 
-    package init(owner: String, network: String, address: IPAddress?, name: String?, createdAt: Int) {
+    package init(owner: String, network: String, address: IPAddress?, name: String?, byValue: Bool = false, createdAt: Int) {
         self.owner = owner
         self.network = network
         self.address = address
         self.name = name
+        self.byValue = byValue
         self.createdAt = createdAt
     }
 }
@@ -64,10 +67,10 @@ extension StateStore {
     }
 
     /// The claim about to be made (before etcd sees it).
-    package func beginMultiHostClaim(owner: String, network: String, name: String?, at now: Int) throws {
+    package func beginMultiHostClaim(owner: String, network: String, name: String?, byValue: Bool, at now: Int) throws {
         try write(.processCrashSafe) { db in
-            try db.execute(sql: "INSERT INTO mh_claim (owner, network, address, name, created_at) VALUES (?, ?, NULL, ?, ?)",
-                           arguments: [owner, network, name, now])
+            try db.execute(sql: "INSERT INTO mh_claim (owner, network, address, name, by_value, created_at) VALUES (?, ?, NULL, ?, ?, ?)",
+                           arguments: [owner, network, name, byValue, now])
         }
     }
 
@@ -90,7 +93,7 @@ extension StateStore {
             try Row.fetchAll(db, sql: "SELECT * FROM mh_claim ORDER BY created_at, owner").map { row in
                 MultiHostClaimRecord(owner: row["owner"], network: row["network"],
                                      address: (row["address"] as String?).flatMap { IPAddress($0) },
-                                     name: row["name"], createdAt: row["created_at"])
+                                     name: row["name"], byValue: row["by_value"], createdAt: row["created_at"])
             }
         }
     }
@@ -101,7 +104,7 @@ extension StateStore {
             try Row.fetchAll(db, sql: "SELECT * FROM mh_claim WHERE network = ? AND address = ?",
                              arguments: [network, address.description]).map { row in
                 MultiHostClaimRecord(owner: row["owner"], network: row["network"], address: address,
-                                     name: row["name"], createdAt: row["created_at"])
+                                     name: row["name"], byValue: row["by_value"], createdAt: row["created_at"])
             }
         }
     }

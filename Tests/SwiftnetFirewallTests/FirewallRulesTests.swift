@@ -20,8 +20,8 @@ final class FirewallRulesTests: XCTestCase {
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-31
             -A SWIFTNET-ACCEPT-31 -d 10.50.0.2/32 -o swn-0123456789 -p tcp -m tcp --dport 80 -j ACCEPT
-            -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-            -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT
+            -A SWIFTNET-FORWARD -i swn-0123456789 -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT
+            -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
             -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP
@@ -148,8 +148,8 @@ final class FirewallRulesTests: XCTestCase {
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-14
             -A SWIFTNET-ACCEPT-14 -d fd00:50::2/128 -o swn-0123456789 -p udp -m udp --dport 53 -j ACCEPT
-            -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-            -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT
+            -A SWIFTNET-FORWARD -i swn-0123456789 -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT
+            -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
             -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP
@@ -192,6 +192,25 @@ final class FirewallRulesTests: XCTestCase {
         XCTAssertEqual(v6[0].deleteArguments, ["-w", "-t", "filter", "-D", "FORWARD", "-j", "SWT1A2B3C-FORWARD"])
         XCTAssertEqual(v6[3].description, "-A POSTROUTING -j SWT1A2B3C-POSTROUTING")
         XCTAssertEqual(v6.count, 4, "IPv6 has no loopback drop, so no raw jump")
+    }
+
+    /// Published ports through a host address: the DNAT'ed packets of every network that is
+    /// not internal pass before the isolation and icc rules, naming their bridge both ways; an
+    /// internal network's get nothing, so its own DROPs decide them.
+    func testDNATedPacketsPassFirstOnlyFromNetworksThatAreNotInternal() throws {
+        var closed = FirewallNetwork(bridge: "swn-aaaaaaaaaa", subnets: [IPPrefix("10.51.0.0/24")!])
+        closed.isInternal = true
+        let lines = try FirewallRules.render(networks: [web, closed], bindings: [port8080], family: .v4).split(separator: "\n")
+        let forward = lines.filter { $0.hasPrefix("-A SWIFTNET-FORWARD") }
+        XCTAssertEqual(Array(forward.prefix(2)), [
+            "-A SWIFTNET-FORWARD -i swn-0123456789 -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT",
+            "-A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+        ])
+        XCTAssertEqual(forward.filter { $0.contains("ctstate DNAT") }.count, 2)
+        XCTAssertFalse(forward.contains { $0.contains("ctstate DNAT") && $0.contains("swn-aaaaaaaaaa") })
+        XCTAssertTrue(forward.contains("-A SWIFTNET-FORWARD -i swn-aaaaaaaaaa ! -o swn-aaaaaaaaaa -j DROP"))
+        // Nothing published: no such rules.
+        XCTAssertFalse(try FirewallRules.render(networks: [web, closed], bindings: [], family: .v4).contains("ctstate DNAT"))
     }
 
     /// Two networks: each is isolated from the other and from Docker's bridges; rules come out

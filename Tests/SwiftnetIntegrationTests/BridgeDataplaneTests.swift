@@ -235,6 +235,11 @@ final class BridgeDataplaneTests: XCTestCase {
         }
         let direct = Shell.inNamespace(stranger.namespace, ["/usr/bin/curl", "-s", "-m", "2", "http://\(web.address):8080/"], timeout: 6)
         XCTAssertFalse(direct.succeeded, "another network reached the container's own address: \(direct.both)")
+        // An internal network forwards nothing, published ports included.
+        let closedNetwork = try createNetwork(isInternal: true)
+        let inside = try addContainer(to: closedNetwork)
+        let shut = Shell.inNamespace(inside.namespace, ["/usr/bin/curl", "-s", "-m", "2", "http://\(closedNetwork.gateway):\(hostPort)/"], timeout: 6)
+        XCTAssertFalse(shut.succeeded, "an internal network reached a published port: \(shut.both)")
 
         // Masquerade: the test host has no route to the container subnet, so only a
         // masqueraded ping can be answered.

@@ -36,6 +36,23 @@ final class MultiHostRequestTests: MultiHostTestCase {
         XCTAssertTrue(sized.pool.hasSuffix("/26") && !sized.pool.hasPrefix("0."), sized.pool)
     }
 
+    /// `gc` frees an answered claim no endpoint holds, but never one asked for by value with no
+    /// name: an `--aux-address` (dockerd sends `Options: null`) is held by no endpoint, ever.
+    func testGCNeverFreesAnAuxAddressOfAMultiHostNetwork() throws {
+        let host = try addHost()
+        let network = try createNetwork(on: host, name: "aux", subnet: "10.91.\(octet).0/24")
+        let aux = "10.91.\(octet).250"
+        XCTAssertEqual(try host.client.requestAddress(pool: network.poolID, address: aux), "\(aux)/24")
+        let leaked = String(try host.client.requestAddress(pool: network.poolID).split(separator: "/")[0])
+        usleep(1_100_000)
+        let (status, object) = try host.client.call("/Swiftnet.GC", #"{"DryRun": false, "MinimumAgeSeconds": 0}"#)
+        XCTAssertEqual(status, 200, "\(object)")
+        let freed = ((object["addresses"] as? [[String: Any]]) ?? []).compactMap { $0["address"] as? String }
+        XCTAssertEqual(freed, [leaked], "\(object)")
+        let holders = try AddressAllocator(etcd: etcdClient(), host: "test").claims(in: "aux").filter { $0.host == host.name }
+        XCTAssertEqual(holders.map(\.address.description), [aux], "the aux address stays claimed")
+    }
+
     /// A VXLAN device re-made by hand with another VNI: reported (traffic to other hosts stops),
     /// then re-made by `doctor --fix`.
     func testTheDoctorSeesAVXLANDeviceWithAnotherVNI() throws {
