@@ -1,4 +1,6 @@
+import SwiftnetAddress
 import SwiftnetBridge
+import SwiftnetNetworkModel
 import XCTest
 
 /// A Linux bridge holds 1,023 ports: the endpoint past that is refused by the records, with
@@ -7,7 +9,7 @@ final class BridgeCapacityTests: DriverTestCase {
     static func address(_ n: Int) -> String { "10.1.\(n / 250).\(n % 250 + 2)/16" }
 
     func testTheEndpointPastTheBridgeLimitIsRefusedByNameAndNothingIsMade() throws {
-        let network = try createNetwork()
+        let network = try createNetwork(subnets: [NetworkSubnet(pool: IPPrefix("10.1.0.0/16")!, gateway: IPAddress("10.1.0.1")!)])
         for n in 0..<1_023 { try createEndpoint(n, network: network, address: Self.address(n)) }
         let refused = Self.id(1000 + 1_023)
         XCTAssertThrowsError(try createEndpoint(1_023, network: network, address: Self.address(1_023))) { error in
