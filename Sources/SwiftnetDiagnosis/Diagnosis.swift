@@ -151,7 +151,7 @@ package enum Diagnosis {
         if let holder {
             return Finding(kind: .addressUnclaimed, subject: address.description, networkID: networkID, endpointID: endpointID,
                            problem: "endpoint \(short(endpointID)) uses \(address) of multi-host network \(network), which host \(holder) holds in etcd",
-                           meaning: "two containers share the address (its claim here was freed, by gc --node while this host was away, and given again)",
+                           meaning: "two containers share the address (as when gc --node freed this host's claims while it was away, and the address was given again)",
                            repair: "remove one of the two containers (docker rm -f), then \(fixCommand) here", fixable: false)
         }
         return Finding(kind: .addressUnclaimed, subject: address.description, networkID: networkID, endpointID: endpointID,

@@ -14,7 +14,7 @@ package protocol IPAMStore: Sendable {
     func releaseCollectable(poolID: String, address: IPAddress, ifAllocatedBefore cutoff: Int) throws -> Bool
     /// Marks an allocation as handed out now (a repeated request got it again).
     func refreshAllocationTime(poolID: String, address: IPAddress) throws
-    /// Named dynamic allocations and pools committed at or after `since` (unix seconds), in
+    /// Named allocations (dynamic, or asked for by value) and pools committed at or after `since` (unix seconds), in
     /// commit order: what a process that died uncleanly may not have answered.
     func loadRetryCandidates(since: Int) throws -> RetryCandidates
 }

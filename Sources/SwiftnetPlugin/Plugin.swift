@@ -133,7 +133,7 @@ package final class Plugin: Sendable {
         }
     }
 
-    package static func repairs(of settlement: MultiHostIPAM.Settlement) -> [Repair] {
+    private static func repairs(of settlement: MultiHostIPAM.Settlement) -> [Repair] {
         settlement.released.map { Repair(subject: "address \($0)", action: "released \($0) in etcd: no answered claim here held it") }
             + settlement.dropped.map { Repair(subject: "address \($0)", action: "forgot \($0): etcd no longer has this host's claim") }
             + settlement.reclaimed.map { Repair(subject: "address \($0)", action: "claimed \($0) in etcd again: a container here uses it") }
