@@ -265,8 +265,12 @@ package final class MultiHostIPAM: Sendable {
             unsettled.store(false, ordering: .relaxed)
             do {
                 let (result, again) = try settleNow(inUse: inUse)
-                if again {
-                    // Only waiting (a late claim, a conflict): not every pass, unless a call fails meanwhile.
+                switch again {
+                case .no: break
+                case .soon:
+                    unsettled.store(true, ordering: .relaxed)
+                case .later:
+                    // Only waiting (an old failed claim, a conflict): not every pass, unless a call fails meanwhile.
                     notBefore.store(Int(Date().timeIntervalSince1970) + Self.waitingSeconds, ordering: .relaxed)
                     unsettled.store(true, ordering: .relaxed)
                 }
@@ -279,8 +283,14 @@ package final class MultiHostIPAM: Sendable {
     }
 
     /// How long a claim that failed with etcd's error may still be applied by etcd (a request
-    /// a stopped or partitioned member reads later): its record waits that long.
+    /// a stopped or partitioned member reads later): its record waits that long, looked at
+    /// every pass for its first `soonSeconds` (a loaded etcd applies a dead server's requests
+    /// within seconds), then every `waitingSeconds`.
     static let lateClaimSeconds = 300
+    static let soonSeconds = 60
+
+    /// Whether a settle has to look again.
+    enum Again: Comparable { case no, later, soon }
 
     /// `settle`, only when a call etcd failed left something to settle (cheap otherwise).
     package func settleIfNeeded(inUse: EndpointUse) throws -> Settlement? {
@@ -288,7 +298,7 @@ package final class MultiHostIPAM: Sendable {
         return try settle(inUse: inUse)
     }
 
-    private func settleNow(inUse: EndpointUse) throws -> (Settlement, again: Bool) {
+    private func settleNow(inUse: EndpointUse) throws -> (Settlement, again: Again) {
         // Before etcd is read: an owner of this run below the horizon and not in flight now
         // ended before the read, so etcd and the records both show all it did.
         let (horizon, inFlight) = calls.withLock { ($0.next, $0.inFlight) }
@@ -322,11 +332,14 @@ package final class MultiHostIPAM: Sendable {
         let logical = Dictionary(pools.withLock { $0.values.map { ($0.network, $0.logical) } }, uniquingKeysWith: { first, _ in first })
         let now = Int(Date().timeIntervalSince1970)
         var stale: [MultiHostClaimRecord] = []
-        var again = false
+        var again = Again.no
         for record in records where !confirmed.contains(record.owner) {
             guard let address = record.address else {
                 // etcd may still apply it: then the next pass frees the claim (no completed record).
-                if now - record.createdAt < Self.lateClaimSeconds { again = true } else { stale.append(record) }
+                let age = now - record.createdAt
+                if age < Self.soonSeconds { again = max(again, .soon) }
+                else if age < Self.lateClaimSeconds { again = max(again, .later) }
+                else { stale.append(record) }
                 continue
             }
             guard let network = logical[record.network], inUse(record.network, address) else {
@@ -347,7 +360,7 @@ package final class MultiHostIPAM: Sendable {
             case .failure(.addressHeld(_, _, let host, _)):
                 // Looked at again until one of the two containers goes.
                 result.conflicts.append("\(record.network)/\(address) (held by host \(host))")
-                again = true
+                again = max(again, .later)
             case .failure(.etcd(let failure)): throw MultiHostError.etcd(failure)
             case .failure: stale.append(record)  // outside the subnet or reserved: not an address to hold
             }
