@@ -135,8 +135,7 @@ package final class BridgeMode: NetworkMode {
         guard let veth = links[endpoint.hostVeth], veth.mayBelong(toEndpoint: endpoint.id) else {
             return "its veth \(endpoint.hostVeth) is gone"
         }
-        let inHost = links[endpoint.containerVeth]?.mayBelong(toEndpoint: endpoint.id) == true
-        if endpoint.lostItsContainer(interfaceInHost: inHost, now: now) {
+        if endpoint.lostItsContainer(links: links, now: now) {
             return "its container's interface \(endpoint.containerVeth) is back in the host's namespace"
         }
         return nil

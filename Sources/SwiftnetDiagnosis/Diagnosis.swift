@@ -226,7 +226,7 @@ package enum Diagnosis {
                             meaning: "dockerd was never answered for it",
                             repair: "\(fixCommand) (removes it, as a restart of swiftnet would)")]
         }
-        let back = endpoint.lostItsContainer(interfaceInHost: links[endpoint.containerVeth]?.mayBelong(toEndpoint: id) == true, now: now)
+        let back = endpoint.lostItsContainer(links: links, now: now)
         if endpoint.bootID != bootID || links[veth] == nil || back {
             let why = endpoint.bootID != bootID ? "was recorded in an earlier boot"
                 : links[veth] == nil ? "has lost its veth \(veth)"

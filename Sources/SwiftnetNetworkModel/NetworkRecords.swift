@@ -98,23 +98,6 @@ package struct EndpointRecord: Sendable, Equatable {
     }
 }
 
-extension EndpointRecord {
-    /// Seconds after its Join during which a joined endpoint whose container interface is
-    /// still in the host's namespace may be waiting for dockerd to move it: the Join was
-    /// committed but its answer lost, and dockerd retries a plugin call for about 15 s (the
-    /// rest is margin, as `RetryCandidates.window`).
-    package static let joinRetrySeconds = 60
-
-    /// Joined, and its container interface back in the host's namespace, long enough after
-    /// the Join (`joinRetrySeconds`) that dockerd released the container's sandbox: it moves
-    /// the interface back then, and when swiftnet did not answer the Leave and DeleteEndpoint
-    /// that follow (stopped for longer than dockerd retries) nothing else frees the endpoint.
-    package func lostItsContainer(interfaceInHost: Bool, now: Int) -> Bool {
-        guard sandboxKey != nil, interfaceInHost else { return false }
-        return now - (joinedAt ?? 0) >= EndpointRecord.joinRetrySeconds
-    }
-}
-
 /// One change of the network driver's state.
 package enum NetworkChange: Sendable, Equatable {
     case putNetwork(NetworkRecord)

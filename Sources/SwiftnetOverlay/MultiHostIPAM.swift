@@ -29,20 +29,19 @@ package final class MultiHostIPAM: Sendable {
     /// tells this run's calls still in flight from those that ended.
     let runID: String
     private let calls = Mutex(ClaimCalls())
-    /// Set at start (an earlier run may have left claims unanswered) and when etcd fails a
-    /// claim or a release: the periodic `settleIfNeeded` has work.
-    private let unsettled = Atomic<Bool>(true)
+    /// Unix seconds from which the periodic `settleIfNeeded` has work; `Int.max`: none. 0 at
+    /// start (an earlier run may have left claims unanswered) and after a call etcd failed;
+    /// later when a settle is only waiting. Lowered with `min`, so a failure during a settle
+    /// is never pushed back by that settle's own wait.
+    private let settleDue = Atomic<Int>(0)
     /// Held by `settle`: one at a time.
     private let settling = Mutex(())
-    /// Unix seconds before which `settleIfNeeded` waits, when only waiting is left to do.
-    private let notBefore = Atomic<Int>(0)
     /// How often a settle that is only waiting (for a late claim, or the end of a conflict) looks again.
     static let waitingSeconds = 30
 
     /// A call etcd failed, or that left a claim unanswered: settle at the next tick.
     private func markUnsettled() {
-        notBefore.store(0, ordering: .relaxed)
-        unsettled.store(true, ordering: .relaxed)
+        settleDue.min(0, ordering: .relaxed)
     }
 
     /// The owners of this run's claims: the next sequence number, and the owners whose
@@ -179,13 +178,7 @@ package final class MultiHostIPAM: Sendable {
         try store.deleteMultiHostClaims(owners: held.map(\.owner))
         multiHost.setContainerName(nil, network: pool.network, address: address)
         do {
-            for claim in held {
-                do {
-                    try multiHost.allocator.release(address, in: pool.network, owner: claim.owner)
-                } catch .notHolder {
-                    // A stale record (etcd freed or gave the address to someone else since): not ours to free.
-                }
-            }
+            for claim in held { try releaseIfHeld(address, in: pool.network, owner: claim.owner) }
         } catch {
             // The records are gone: whatever failed, `settle` frees what etcd still holds.
             markUnsettled()
@@ -262,21 +255,13 @@ package final class MultiHostIPAM: Sendable {
     /// still come late or a conflict remains.
     package func settle(inUse: EndpointUse) throws -> Settlement {
         try settling.withLock { _ in
-            unsettled.store(false, ordering: .relaxed)
+            settleDue.store(.max, ordering: .relaxed)
             do {
-                let (result, again) = try settleNow(inUse: inUse)
-                switch again {
-                case .no: break
-                case .soon:
-                    unsettled.store(true, ordering: .relaxed)
-                case .later:
-                    // Only waiting (an old failed claim, a conflict): not every pass, unless a call fails meanwhile.
-                    notBefore.store(Int(Date().timeIntervalSince1970) + Self.waitingSeconds, ordering: .relaxed)
-                    unsettled.store(true, ordering: .relaxed)
-                }
+                let (result, next) = try settleNow(inUse: inUse)
+                settleDue.min(next, ordering: .relaxed)
                 return result
             } catch {
-                unsettled.store(true, ordering: .relaxed)
+                markUnsettled()
                 throw error
             }
         }
@@ -289,16 +274,14 @@ package final class MultiHostIPAM: Sendable {
     static let lateClaimSeconds = 300
     static let soonSeconds = 60
 
-    /// Whether a settle has to look again.
-    enum Again: Comparable { case no, later, soon }
-
     /// `settle`, only when a call etcd failed left something to settle (cheap otherwise).
     package func settleIfNeeded(inUse: EndpointUse) throws -> Settlement? {
-        guard unsettled.load(ordering: .relaxed), Int(Date().timeIntervalSince1970) >= notBefore.load(ordering: .relaxed) else { return nil }
+        guard Int(Date().timeIntervalSince1970) >= settleDue.load(ordering: .relaxed) else { return nil }
         return try settle(inUse: inUse)
     }
 
-    private func settleNow(inUse: EndpointUse) throws -> (Settlement, again: Again) {
+    /// Returns when to look again (unix seconds; `Int.max`: no need).
+    private func settleNow(inUse: EndpointUse) throws -> (Settlement, next: Int) {
         // Before etcd is read: an owner of this run below the horizon and not in flight now
         // ended before the read, so etcd and the records both show all it did.
         let (horizon, inFlight) = calls.withLock { ($0.next, $0.inFlight) }
@@ -320,25 +303,20 @@ package final class MultiHostIPAM: Sendable {
                 confirmed.insert(claim.owner)
                 continue
             }
-            let release = Result { () throws(MultiHostError) in
-                try multiHost.allocator.release(claim.address, in: claim.network, owner: claim.owner)
-            }
-            switch release {
-            case .success(true): result.released.append("\(claim.network)/\(claim.address)")
-            case .success(false), .failure(.notHolder): break  // freed, or freed and claimed again, since the read
-            case .failure(let error): throw error
+            if try releaseIfHeld(claim.address, in: claim.network, owner: claim.owner) {
+                result.released.append("\(claim.network)/\(claim.address)")
             }
         }
         let logical = Dictionary(pools.withLock { $0.values.map { ($0.network, $0.logical) } }, uniquingKeysWith: { first, _ in first })
         let now = Int(Date().timeIntervalSince1970)
         var stale: [MultiHostClaimRecord] = []
-        var again = Again.no
+        var next = Int.max
         for record in records where !confirmed.contains(record.owner) {
             guard let address = record.address else {
                 // etcd may still apply it: then the next pass frees the claim (no completed record).
                 let age = now - record.createdAt
-                if age < Self.soonSeconds { again = max(again, .soon) }
-                else if age < Self.lateClaimSeconds { again = max(again, .later) }
+                if age < Self.soonSeconds { next = min(next, now) }
+                else if age < Self.lateClaimSeconds { next = min(next, now + Self.waitingSeconds) }
                 else { stale.append(record) }
                 continue
             }
@@ -355,19 +333,31 @@ package final class MultiHostIPAM: Sendable {
                 if try store.multiHostClaims(network: record.network, address: address).contains(where: { $0.owner == record.owner }) {
                     result.reclaimed.append("\(record.network)/\(address)")
                 } else {
-                    try multiHost.allocator.release(address, in: record.network, owner: record.owner)
+                    try releaseIfHeld(address, in: record.network, owner: record.owner)
                 }
             case .failure(.addressHeld(_, _, let host, _)):
                 // Looked at again until one of the two containers goes.
                 result.conflicts.append("\(record.network)/\(address) (held by host \(host))")
-                again = max(again, .later)
+                next = min(next, now + Self.waitingSeconds)
             case .failure(.etcd(let failure)): throw MultiHostError.etcd(failure)
             case .failure: stale.append(record)  // outside the subnet or reserved: not an address to hold
             }
         }
         try store.deleteMultiHostClaims(owners: stale.map(\.owner))
         result.dropped = stale.compactMap { record in record.address.map { "\(record.network)/\($0)" } }
-        return (result, again)
+        return (result, next)
+    }
+
+    /// Frees `address` in etcd if `owner` on this host still holds it. False when nobody held
+    /// it, or someone else does now (etcd freed it, or gave it to another claim, since this
+    /// host's record was made): then it is not this host's to free.
+    @discardableResult
+    private func releaseIfHeld(_ address: IPAddress, in network: String, owner: String) throws(MultiHostError) -> Bool {
+        do {
+            return try multiHost.allocator.release(address, in: network, owner: owner)
+        } catch .notHolder {
+            return false
+        }
     }
 }
 

@@ -99,8 +99,7 @@ package final class OverlayMode: NetworkMode {
         let settings = multiHost.settings
         var changes: [String] = []
         try multiHost.forwarding.withLinks { links in
-            if let info = try? links.vxlan(named: device),
-               info.vni != vni || info.local != settings.advertiseAddress || info.port != settings.vxlanPort {
+            if let info = try? links.vxlan(named: device), !Self.matches(info, vni: vni, settings: settings) {
                 _ = try links.deleteLink(device)
                 changes.append("deleted VXLAN \(device) (VNI \(info.vni), local \(info.local?.description ?? "-"))")
             }
@@ -289,13 +288,18 @@ package final class OverlayMode: NetworkMode {
         return findings
     }
 
+    /// Whether a VXLAN device is the one `ensureVXLAN` makes for VNI `vni` on this host.
+    static func matches(_ info: VXLANInfo, vni: UInt32, settings: MultiHostSettings) -> Bool {
+        info.vni == vni && info.local == settings.advertiseAddress && info.port == settings.vxlanPort
+    }
+
     /// The device is there, but with another VNI, local address or port than `ensureVXLAN`
     /// makes (as someone re-creating it by hand would leave it): no traffic to other hosts.
     private func vxlanSettingsFinding(_ network: NetworkRecord, device: String) -> Finding? {
         guard let vni = Self.vni(network),
               let info = try? multiHost.forwarding.withLinks({ links in try links.vxlan(named: device) }) else { return nil }
         let settings = multiHost.settings
-        guard info.vni != vni || info.local != settings.advertiseAddress || info.port != settings.vxlanPort else { return nil }
+        guard !Self.matches(info, vni: vni, settings: settings) else { return nil }
         return Finding(kind: .vxlanMissing, subject: device, networkID: network.id,
                        problem: "VXLAN device \(device) has VNI \(info.vni), local \(info.local?.description ?? "-"), port \(info.port); "
                            + "the network needs VNI \(vni), local \(settings.advertiseAddress), port \(settings.vxlanPort)",

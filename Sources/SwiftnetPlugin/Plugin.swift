@@ -215,15 +215,18 @@ package final class Plugin: Sendable {
         var report = try driver.diagnose()
         let age = Plugin.leakMinimumAge
         report.findings += Diagnosis.findings(leaked: try leakedAddresses(minimumAge: age).leaks, minimumAge: age)
-        report.findings += multiHostClaimFindings()
+        // The overlay's findings asked etcd already: when it did not answer, nothing more to ask.
+        if !report.findings.contains(where: { $0.kind == .etcdUnreachable }) {
+            report.findings += multiHostClaimFindings()
+        }
         return report
     }
 
     /// Endpoints of multi-host networks whose address etcd does not hold for this host (one
-    /// read of etcd per network; nothing when etcd does not answer, which the overlay reports).
+    /// read of etcd per network; the caller asks only when the overlay found etcd answering).
     /// Endpoints being deleted are left out: their address is released before their veth goes.
     func multiHostClaimFindings() -> [Finding] {
-        guard let multiHost, multiHost.etcdStatus() == nil else { return [] }
+        guard let multiHost else { return [] }
         let records = driver.records
         var findings: [Finding] = []
         for network in records.networks where network.state == .ready {
