@@ -13,9 +13,11 @@ package struct EndpointView: Sendable, Equatable {
     package var published: [String]
     package var bootID: String
     package var state: String
+    /// When the endpoint was recorded (unix seconds); nil from a server older than this field.
+    package var createdAt: Int?
 
     package init(id: String, networkID: String, containerName: String?, address: String?, addressIPv6: String?, mac: String,
-                hostVeth: String, containerVeth: String, published: [String], bootID: String, state: String) {
+                hostVeth: String, containerVeth: String, published: [String], bootID: String, state: String, createdAt: Int? = nil) {
         self.id = id
         self.networkID = networkID
         self.containerName = containerName
@@ -27,6 +29,7 @@ package struct EndpointView: Sendable, Equatable {
         self.published = published
         self.bootID = bootID
         self.state = state
+        self.createdAt = createdAt
     }
 
     package var shortID: String { String(id.prefix(12)) }

@@ -29,9 +29,11 @@ package struct NetworkView: Sendable, Equatable {
     /// Addresses the network's first subnet can hand out (a decimal string: IPv6 pools exceed
     /// what JSON numbers hold exactly); nil when its pool is not swiftnet's.
     package var capacity: String?
+    /// When the network was recorded (unix seconds); nil from a server older than this field.
+    package var createdAt: Int?
 
     package init(id: String, bridge: String, state: String, mode: String, isInternal: Bool, ipv6: Bool, mtu: Int?,
-                options: [String: String], subnets: [Subnet], endpointCount: Int, capacity: String?) {
+                options: [String: String], subnets: [Subnet], endpointCount: Int, capacity: String?, createdAt: Int? = nil) {
         self.id = id
         self.bridge = bridge
         self.state = state
@@ -43,6 +45,7 @@ package struct NetworkView: Sendable, Equatable {
         self.subnets = subnets
         self.endpointCount = endpointCount
         self.capacity = capacity
+        self.createdAt = createdAt
     }
 
     package var shortID: String { String(id.prefix(12)) }

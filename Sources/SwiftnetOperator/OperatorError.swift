@@ -3,6 +3,8 @@ package enum OperatorError: Error, Sendable, Equatable, CustomStringConvertible 
     case noSuchNetwork(String, known: [String])
     case ambiguousNetwork(String, matches: [String])
     case malformed(String)
+    /// `gc --docker`: what answered on the Docker socket is not Docker's network list.
+    case notDocker(String)
 
     package var description: String {
         switch self {
@@ -13,6 +15,8 @@ package enum OperatorError: Error, Sendable, Equatable, CustomStringConvertible 
             return "'\(wanted)' matches several networks (\(matches.joined(separator: ", "))); give more of the id"
         case .malformed(let what):
             return "unexpected answer from the server: \(what)"
+        case .notDocker(let what):
+            return "unexpected answer from the Docker API: \(what)"
         }
     }
 }

@@ -123,6 +123,27 @@ package enum OperatorText {
         return (endpoints + addresses + errors).joined(separator: "\n") + "\n"
     }
 
+    /// `gc --docker`'s report of what Docker no longer has: a line per network, endpoint and
+    /// pool (gc's own report follows it).
+    package static func forgottenByDocker(_ forgotten: ForgottenByDocker, dryRun: Bool, errors: [String]) -> String {
+        let errorLines = errors.map { "error: \($0)" }
+        guard !forgotten.isEmpty else {
+            return (errorLines + ["Docker has every swiftnet network, endpoint and pool old enough to tell"]).joined(separator: "\n") + "\n"
+        }
+        let endpointLines = forgotten.endpoints.map { endpoint in
+            "\(dryRun ? "would delete" : "deleted") endpoint \(endpoint.shortID) of network \(endpoint.networkID.prefix(12)) "
+                + "(\(endpoint.hostVeth)): Docker's network has no endpoint with its id"
+        }
+        let networkLines = forgotten.networks.map { network in
+            "\(dryRun ? "would delete" : "deleted") network \(network.shortID) (\(network.bridge), "
+                + "\(dashIfEmpty(network.subnets.map(\.prefix).joined(separator: ", ")))): Docker has no network with its id"
+        }
+        let poolLines = forgotten.pools.map { pool in
+            "\(dryRun ? "would release" : "released") pool \(pool.id): no Docker network has subnet \(pool.prefix)"
+        }
+        return (endpointLines + networkLines + poolLines + errorLines).joined(separator: "\n") + "\n"
+    }
+
     static func options(_ network: NetworkView) -> String {
         network.options.sorted { $0.key < $1.key }
             .filter { $0.key != "com.docker.network.bridge.name" }

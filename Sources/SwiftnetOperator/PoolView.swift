@@ -12,9 +12,11 @@ package struct PoolView: Sendable, Equatable {
     /// The swiftnet network using the pool; nil for a pool another driver's network uses
     /// (`--ipam-driver swiftnet` with `-d bridge`) or one not yet given to a network.
     package var networkID: String?
+    /// When dockerd asked for the pool (unix seconds); nil from a server older than this field.
+    package var createdAt: Int?
 
     package init(id: String, addressSpace: String, prefix: String, subPool: String?, allocated: Int, capacity: String,
-                networkID: String?) {
+                networkID: String?, createdAt: Int? = nil) {
         self.id = id
         self.addressSpace = addressSpace
         self.prefix = prefix
@@ -22,6 +24,7 @@ package struct PoolView: Sendable, Equatable {
         self.allocated = allocated
         self.capacity = capacity
         self.networkID = networkID
+        self.createdAt = createdAt
     }
 
     /// allocated / capacity, 0 to 1 (0 for an empty capacity).

@@ -73,6 +73,7 @@ extension NetworkView {
                 .object(["pool": .string(subnet.prefix), "gateway": .optional(subnet.gateway), "poolID": .optional(subnet.poolID)])
             }),
             "endpoints": .integer(endpointCount), "capacity": .optional(capacity),
+            "created": createdAt.map { .integer($0) } ?? .null,
         ])
     }
 
@@ -85,7 +86,8 @@ extension NetworkView {
         self.init(id: try object.required("id"), bridge: try object.required("bridge"), state: try object.required("state"),
                   mode: try object.required("mode"), isInternal: try object.flag("internal"), ipv6: try object.flag("ipv6"),
                   mtu: try object.optionalInteger("mtu"), options: try object.stringDictionary("options"),
-                  subnets: subnets, endpointCount: try object.integer("endpoints"), capacity: try object.optional("capacity"))
+                  subnets: subnets, endpointCount: try object.integer("endpoints"), capacity: try object.optional("capacity"),
+                  createdAt: try object.optionalInteger("created"))
     }
 }
 
@@ -96,6 +98,7 @@ extension EndpointView {
             "address": .optional(address), "addressIPv6": .optional(addressIPv6), "mac": .string(mac),
             "hostVeth": .string(hostVeth), "containerVeth": .string(containerVeth),
             "published": .array(published.map { .string($0) }), "bootID": .string(bootID), "state": .string(state),
+            "created": createdAt.map { .integer($0) } ?? .null,
         ])
     }
 
@@ -105,7 +108,7 @@ extension EndpointView {
                   addressIPv6: try object.optional("addressIPv6"), mac: try object.required("mac"),
                   hostVeth: try object.required("hostVeth"), containerVeth: try object.required("containerVeth"),
                   published: try object.strings("published"), bootID: try object.required("bootID"),
-                  state: try object.required("state"))
+                  state: try object.required("state"), createdAt: try object.optionalInteger("created"))
     }
 }
 
@@ -115,6 +118,7 @@ extension PoolView {
             "id": .string(id), "addressSpace": .string(addressSpace), "prefix": .string(prefix), "subPool": .optional(subPool),
             "allocated": .integer(allocated), "capacity": .string(capacity),
             "utilisation": .number((utilisation * 10000).rounded() / 10000), "network": .optional(networkID),
+            "created": createdAt.map { .integer($0) } ?? .null,
         ])
     }
 
@@ -122,6 +126,6 @@ extension PoolView {
         self.init(id: try object.required("id"), addressSpace: try object.required("addressSpace"),
                   prefix: try object.required("prefix"), subPool: try object.optional("subPool"),
                   allocated: try object.integer("allocated"), capacity: try object.required("capacity"),
-                  networkID: try object.optional("network"))
+                  networkID: try object.optional("network"), createdAt: try object.optionalInteger("created"))
     }
 }

@@ -315,6 +315,13 @@ package final class Plugin: Sendable {
         var view = StateView(server: ServerInfo(version: Plugin.version, running: running, statePath: statePath,
                                             chainPrefix: chainPrefix, linkGroup: driver.linkGroup, bootID: bootID),
                          ipam: ipam.snapshot(), networks: records.networks, endpoints: records.endpoints)
+        // Without them (the state file unreadable) the view is still shown; `gc --docker`
+        // then leaves everything alone, as it does for anything of unknown age.
+        if let created = try? store.creationTimes() {
+            for index in view.networks.indices { view.networks[index].createdAt = created.networks[view.networks[index].id] }
+            for index in view.pools.indices { view.pools[index].createdAt = created.pools[view.pools[index].id] }
+            for index in view.endpoints.indices { view.endpoints[index].createdAt = created.endpoints[view.endpoints[index].id] }
+        }
         view.remoteEndpoints = (multiHost?.watcher.entries ?? []).map { location in
             RemoteEndpointView(network: location.network, address: location.address.description,
                                mac: MACAddress(bytes: location.mac)?.description ?? "?", host: location.host,

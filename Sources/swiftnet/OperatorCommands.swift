@@ -163,15 +163,25 @@ struct GarbageCollect: ParsableCommand {
     var node: String?
     @Option(help: ArgumentHelp("etcd endpoints for --node.", valueName: "URL[,URL]"))
     var etcdEndpoints: String?
+    @Flag(help: ArgumentHelp("First delete the networks and endpoints, and release the pools, that Docker no longer has (a `docker network rm` while swiftnet was down). Asks the Docker API at --docker-socket; the server never does.",
+                             discussion: "One younger than --minimum-age is kept: dockerd creates it before its own list shows it."))
+    var docker = false
+    @Option(help: ArgumentHelp("The Docker API socket for --docker: the dockerd that uses this swiftnet.", valueName: "path"))
+    var dockerSocket = "/var/run/docker.sock"
 
     func validate() throws {
         guard minimumAge >= 0 else { throw ValidationError("--minimum-age must be 0 or more seconds") }
         if node != nil, etcdEndpoints == nil { throw ValidationError("--node needs --etcd-endpoints") }
+        if docker, node != nil { throw ValidationError("--docker and --node are different collections: give one") }
     }
 
     func run() throws {
         if let node, let etcdEndpoints {
             try collectNode(node, etcdEndpoints: etcdEndpoints)
+            return
+        }
+        if docker {
+            try collectForgottenByDocker()
             return
         }
         let report: GarbageReport

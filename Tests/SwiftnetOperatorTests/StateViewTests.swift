@@ -43,15 +43,18 @@ final class StateViewTests: XCTestCase {
     }
 
     func testJSONRoundTripAndStableKeys() throws {
-        let view = try view()
+        var view = try view()
+        view.networks[0].createdAt = 1_764_000_000
+        view.pools[0].createdAt = 1_764_000_001
+        view.endpoints[0].createdAt = 1_764_000_002
         XCTAssertEqual(try StateView(json: try JSONParser.parse(view.json.serializedString)), view)
         guard case .object(let object) = view.json, case .array(let networks)? = object["networks"],
               case .object(let network)? = networks.first, case .array(let endpoints)? = object["endpoints"],
               case .object(let endpoint)? = endpoints.first else { return XCTFail("shape") }
         XCTAssertEqual(object.keys, ["formatVersion", "server", "networks", "endpoints", "pools", "remoteEndpoints"])
-        XCTAssertEqual(network.keys, ["id", "bridge", "state", "mode", "internal", "ipv6", "mtu", "options", "subnets", "endpoints", "capacity"])
+        XCTAssertEqual(network.keys, ["id", "bridge", "state", "mode", "internal", "ipv6", "mtu", "options", "subnets", "endpoints", "capacity", "created"])
         XCTAssertEqual(endpoint.keys, ["id", "network", "containerName", "address", "addressIPv6", "mac", "hostVeth",
-                                       "containerVeth", "published", "bootID", "state"])
+                                       "containerVeth", "published", "bootID", "state", "created"])
         XCTAssertThrowsError(try StateView(json: .object(["networks": .array([])])))
     }
 
