@@ -5,18 +5,23 @@ package struct PoolView: Sendable, Equatable {
     package var prefix: String
     /// `--ip-range`: where dynamic addresses come from.
     package var subPool: String?
-    /// Addresses handed out, gateway included.
+    /// Addresses handed out, gateway included. A multi-host pool counts the addresses this
+    /// host claimed in etcd, not the other hosts'.
     package var allocated: Int
     /// Addresses the pool can hand out (network and broadcast addresses excluded), decimal.
     package var capacity: String
     /// The swiftnet network using the pool; nil for a pool another driver's network uses
     /// (`--ipam-driver swiftnet` with `-d bridge`) or one not yet given to a network.
     package var networkID: String?
-    /// When dockerd asked for the pool (unix seconds); nil from a server older than this field.
+    /// When dockerd asked for the pool (unix seconds); nil from a server older than this field,
+    /// and for a multi-host pool.
     package var createdAt: Int?
+    /// The multi-host network (`swiftnet.network`) whose pool this is: its addresses are
+    /// claimed in etcd; nil for this host's own pools.
+    package var multiHostNetwork: String?
 
     package init(id: String, addressSpace: String, prefix: String, subPool: String?, allocated: Int, capacity: String,
-                networkID: String?, createdAt: Int? = nil) {
+                networkID: String?, createdAt: Int? = nil, multiHostNetwork: String? = nil) {
         self.id = id
         self.addressSpace = addressSpace
         self.prefix = prefix
@@ -25,6 +30,7 @@ package struct PoolView: Sendable, Equatable {
         self.capacity = capacity
         self.networkID = networkID
         self.createdAt = createdAt
+        self.multiHostNetwork = multiHostNetwork
     }
 
     /// allocated / capacity, 0 to 1 (0 for an empty capacity).

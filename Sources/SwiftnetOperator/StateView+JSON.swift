@@ -118,7 +118,7 @@ extension PoolView {
             "id": .string(id), "addressSpace": .string(addressSpace), "prefix": .string(prefix), "subPool": .optional(subPool),
             "allocated": .integer(allocated), "capacity": .string(capacity),
             "utilisation": .number((utilisation * 10000).rounded() / 10000), "network": .optional(networkID),
-            "created": createdAt.map { .integer($0) } ?? .null,
+            "created": createdAt.map { .integer($0) } ?? .null, "multiHostNetwork": .optional(multiHostNetwork),
         ])
     }
 
@@ -126,6 +126,7 @@ extension PoolView {
         self.init(id: try object.required("id"), addressSpace: try object.required("addressSpace"),
                   prefix: try object.required("prefix"), subPool: try object.optional("subPool"),
                   allocated: try object.integer("allocated"), capacity: try object.required("capacity"),
-                  networkID: try object.optional("network"), createdAt: try object.optionalInteger("created"))
+                  networkID: try object.optional("network"), createdAt: try object.optionalInteger("created"),
+                  multiHostNetwork: try object.optional("multiHostNetwork"))
     }
 }

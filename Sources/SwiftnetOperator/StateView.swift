@@ -25,7 +25,7 @@ package struct StateView: Sendable, Equatable {
 
     /// The remote endpoints of `network` when it is a multi-host network.
     package func remoteEndpoints(of network: NetworkView) -> [RemoteEndpointView] {
-        guard let name = network.options["swiftnet.network"] else { return [] }
+        guard let name = network.options[StateView.multiHostNetworkOption] else { return [] }
         return remoteEndpoints.filter { $0.network == name }
     }
 

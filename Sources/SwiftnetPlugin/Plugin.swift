@@ -322,6 +322,14 @@ package final class Plugin: Sendable {
             for index in view.pools.indices { view.pools[index].createdAt = created.pools[view.pools[index].id] }
             for index in view.endpoints.indices { view.endpoints[index].createdAt = created.endpoints[view.endpoints[index].id] }
         }
+        // From the state file, so that a server without etcd and the CLI show them too.
+        if let pools = try? store.multiHostPools(), !pools.isEmpty {
+            let claims = (try? store.multiHostClaims()) ?? []
+            view.addMultiHostPools(pools.map { pool in
+                StateView.MultiHostPool(poolID: pool.poolID, network: pool.network, subnet: pool.subnet,
+                                        claimed: claims.filter { $0.network == pool.network && $0.address.map(pool.subnet.contains) == true }.count)
+            })
+        }
         view.remoteEndpoints = (multiHost?.watcher.entries ?? []).map { location in
             RemoteEndpointView(network: location.network, address: location.address.description,
                                mac: MACAddress(bytes: location.mac)?.description ?? "?", host: location.host,

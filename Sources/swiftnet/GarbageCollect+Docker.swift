@@ -64,7 +64,12 @@ extension GarbageCollect {
             let deletedNetworks = Set(done.networks.map(\.id))
             for pool in forgotten.pools where pool.networkID.map({ deletedNetworks.contains($0) }) ?? true {
                 do {
-                    try call("/IpamDriver.ReleasePool", ["PoolID": pool.id]) { try $0.ipam.releasePool(pool.id) }
+                    try call("/IpamDriver.ReleasePool", ["PoolID": pool.id]) { runtime in
+                        guard pool.multiHostNetwork == nil else {
+                            throw OperatorCommandError("a multi-host pool is released in etcd: run gc --docker again with the server running")
+                        }
+                        try runtime.ipam.releasePool(pool.id)
+                    }
                     done.pools.append(pool)
                 } catch {
                     errors.append("pool \(pool.id): \(error)")

@@ -72,4 +72,31 @@ final class MultiHostRequestTests: MultiHostTestCase {
         XCTAssertEqual(try doctorFindings(host), [])
         XCTAssertFalse(inHost(host, "/usr/sbin/ip", "-d", "link", "show", network.vxlan).output.contains("id 12345"))
     }
+
+    /// `swiftnet pools` and `inspect` show a multi-host pool (address space `etcd`) with the
+    /// addresses this host claimed, and name it as its network's pool.
+    func testPoolsShowAMultiHostPoolWithThisHostsClaims() throws {
+        let host = try addHost()
+        let network = try createNetwork(on: host, name: "olive", subnet: "10.89.\(octet).0/24")
+        let before = try poolView(host, network.poolID)
+        _ = try host.client.requestAddress(pool: network.poolID)
+        _ = try host.client.requestAddress(pool: network.poolID)
+        let pool = try poolView(host, network.poolID)
+        XCTAssertEqual(pool["multiHostNetwork"] as? String, "olive", "\(pool)")
+        XCTAssertEqual(pool["addressSpace"] as? String, "etcd", "\(pool)")
+        XCTAssertEqual(pool["prefix"] as? String, network.subnet, "\(pool)")
+        XCTAssertEqual(pool["capacity"] as? String, "254", "\(pool)")
+        XCTAssertEqual(pool["network"] as? String, network.id, "\(pool)")
+        XCTAssertEqual((pool["allocated"] as? Int).map { $0 - ((before["allocated"] as? Int) ?? 0) }, 2, "two more claims: \(before) → \(pool)")
+        let text = Shell.run(ServerProcess.binary, ["inspect", "--socket", host.server.socketPath, "--text", network.id])
+        XCTAssertTrue(text.output.contains("pool \(network.poolID)"), text.both)
+        XCTAssertFalse(text.output.contains("not swiftnet's"), text.both)
+        let pools = Shell.run(ServerProcess.binary, ["pools", "--socket", host.server.socketPath])
+        XCTAssertTrue(pools.output.contains(network.poolID) && pools.output.contains("etcd"), pools.both)
+    }
+
+    func poolView(_ host: Host, _ id: String) throws -> [String: Any] {
+        let state = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try host.client.get("/state").body)) as? [String: Any])
+        return try XCTUnwrap((state["pools"] as? [[String: Any]])?.first { $0["id"] as? String == id }, "\(state["pools"] ?? [])")
+    }
 }

@@ -58,6 +58,29 @@ final class StateViewTests: XCTestCase {
         XCTAssertThrowsError(try StateView(json: .object(["networks": .array([])])))
     }
 
+    /// A multi-host pool joins the view with this host's claims, and becomes the pool of the
+    /// network with its subnet and `swiftnet.network`; another network's subnet is left alone.
+    func testMultiHostPoolsJoinTheView() throws {
+        var view = try view()
+        var overlay = view.networks[0]
+        overlay.id = String(repeating: "cd", count: 32)
+        overlay.options = ["swiftnet.network": "blue"]
+        overlay.subnets = [.init(prefix: "10.70.0.0/16", gateway: "10.70.0.1", poolID: nil)]
+        overlay.capacity = nil
+        view.networks.append(overlay)
+        view.addMultiHostPools([.init(poolID: "swiftnet-mh/blue", network: "blue", subnet: IPPrefix("10.70.0.0/16")!, claimed: 3),
+                                .init(poolID: "swiftnet-mh/red", network: "red", subnet: IPPrefix("fd00:1::/64")!, claimed: 0)])
+        XCTAssertEqual(view.networks[1].subnets[0].poolID, "swiftnet-mh/blue")
+        XCTAssertEqual(view.networks[1].capacity, "65534")
+        XCTAssertEqual(view.networks[0].subnets[0].poolID, "LocalDefault/10.77.0.0/24")
+        let pools = view.pools.suffix(2)
+        XCTAssertEqual(pools.map(\.networkID), [overlay.id, nil])
+        XCTAssertEqual(pools.map(\.allocated), [3, 0])
+        XCTAssertEqual(pools.map(\.capacity), ["65534", "18446744073709551615"])
+        XCTAssertEqual(pools.map(\.multiHostNetwork), ["blue", "red"])
+        XCTAssertEqual(try StateView(json: try JSONParser.parse(view.json.serializedString)), view)
+    }
+
     func testNetworkLookupByPrefixOrBridge() throws {
         var view = try view()
         XCTAssertEqual(try view.network(matching: "abab").id, Fixtures.networkID)
