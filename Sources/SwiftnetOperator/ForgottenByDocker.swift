@@ -24,7 +24,8 @@ package struct ForgottenByDocker: Sendable, Equatable {
     ///   using it (if any) is forgotten too. Matched by subnet, since Docker does not show
     ///   pool ids; a Docker network of another IPAM on the same subnet keeps the pool.
     /// - Each only once it is `minimumAge` seconds old: dockerd asks for the pool and
-    ///   creates the network before its list shows it. One of unknown age is kept.
+    ///   creates the network before its list shows it. One of unknown age is kept (a
+    ///   multi-host pool, whose age the state does not record, always is).
     package init(state: StateView, docker: DockerNetworkList, now: Int, minimumAge: Int) {
         func oldEnough(_ createdAt: Int?) -> Bool { createdAt.map { now - $0 >= minimumAge } ?? false }
         let networks = state.networks.filter { !docker.ids.contains($0.id) && oldEnough($0.createdAt) }

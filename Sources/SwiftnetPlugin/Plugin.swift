@@ -168,6 +168,9 @@ package final class Plugin: Sendable {
     /// `swiftnet gc`: endpoints whose container is gone, then addresses no endpoint holds
     /// that are at least `minimumAge` seconds old.
     package func collectGarbage(dryRun: Bool, minimumAge: Int = Plugin.leakMinimumAge) -> GarbageReport {
+        // An endpoint being deleted holds its address until its batch of veths goes (a few
+        // ms); a CLI with no server would otherwise exit before its own batch went.
+        driver.drain()
         let (freed, endpointFailures) = driver.collectGarbage(dryRun: dryRun)
         var failures = endpointFailures
         if !dryRun {

@@ -42,6 +42,15 @@ extension GarbageCollect {
         if dryRun {
             done = forgotten
         } else {
+            // Networks before pools: a pool is released only once the network on it is gone.
+            for network in forgotten.networks {
+                do {
+                    try call("/NetworkDriver.DeleteNetwork", ["NetworkID": network.id]) { try $0.driver.deleteNetwork(id: network.id) }
+                    done.networks.append(network)
+                } catch {
+                    errors.append("network \(network.shortID): \(error)")
+                }
+            }
             for endpoint in forgotten.endpoints {
                 do {
                     try call("/NetworkDriver.DeleteEndpoint", ["NetworkID": endpoint.networkID, "EndpointID": endpoint.id]) {
@@ -52,32 +61,20 @@ extension GarbageCollect {
                     errors.append("endpoint \(endpoint.shortID): \(error)")
                 }
             }
-            // Networks before pools: a pool is released only once the network on it is gone.
-            for network in forgotten.networks {
-                do {
-                    try call("/NetworkDriver.DeleteNetwork", ["NetworkID": network.id]) { try $0.driver.deleteNetwork(id: network.id) }
-                    done.networks.append(network)
-                } catch {
-                    errors.append("network \(network.shortID): \(error)")
-                }
-            }
             let deletedNetworks = Set(done.networks.map(\.id))
             for pool in forgotten.pools where pool.networkID.map({ deletedNetworks.contains($0) }) ?? true {
                 do {
-                    try call("/IpamDriver.ReleasePool", ["PoolID": pool.id]) { runtime in
-                        guard pool.multiHostNetwork == nil else {
-                            throw OperatorCommandError("a multi-host pool is released in etcd: run gc --docker again with the server running")
-                        }
-                        try runtime.ipam.releasePool(pool.id)
-                    }
+                    try call("/IpamDriver.ReleasePool", ["PoolID": pool.id]) { try $0.ipam.releasePool(pool.id) }
                     done.pools.append(pool)
                 } catch {
                     errors.append("pool \(pool.id): \(error)")
                 }
             }
         }
-        // gc's own rules after: the deleted endpoints' addresses are now held by none, and go
-        // once they are old enough (an address handed out again meanwhile is young, and stays).
+        // gc's own rules after (it first waits for the endpoints' deletion to finish, which
+        // without a server is this process's): the deleted endpoints' addresses are now held by
+        // none, and go once they are old enough (an address handed out again meanwhile is
+        // young, and stays).
         let garbage: GarbageReport
         switch source {
         case .server(let client):

@@ -21,6 +21,29 @@ final class DockerForgottenNetworkTests: DockerTestCase {
         Set((state[key] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
     }
 
+    /// An endpoint Docker does not have (as after a crash between Leave and DeleteEndpoint,
+    /// with swiftnet down longer than dockerd retries), with an address of the network's pool.
+    func createStrayEndpointWithAddress(on network: Network) throws -> (id: String, veth: String, address: String) {
+        let client = try UnixHTTPClient(socketPath: Self.pluginSocket)
+        defer { client.close() }
+        let pool = try XCTUnwrap(((try state()["networks"] as? [[String: Any]])?.first { $0["id"] as? String == network.id }?["subnets"]
+            as? [[String: Any]])?.first?["poolID"] as? String)
+        let address = try client.requestAddress(pool: pool)
+        let id = Shell.randomHex(64)
+        let created = try client.call("/NetworkDriver.CreateEndpoint", """
+            {"NetworkID":"\(network.id)","EndpointID":"\(id)","Interface":{"Address":"\(address)"},"Options":{}}
+            """)
+        XCTAssertEqual(created.status, 200, "\(created.object)")
+        let veth = "swv" + id.prefix(11)
+        XCTAssertTrue(Shell.linkNames().contains(veth))
+        return (id, veth, address)
+    }
+
+    func createStrayEndpoint(on network: Network) throws -> (id: String, veth: String) {
+        let made = try createStrayEndpointWithAddress(on: network)
+        return (made.id, made.veth)
+    }
+
     func testANetworkRemovedWhileSwiftnetWasDownAStrayEndpointAndALostPoolAreFreedOnlyByGCDocker() throws {
         let server = try XCTUnwrap(server)
         let gone = try createNetwork()
@@ -29,18 +52,8 @@ final class DockerForgottenNetworkTests: DockerTestCase {
         // A pool whose RequestPool answer dockerd never got: no network, no Docker subnet.
         let client = try UnixHTTPClient(socketPath: Self.pluginSocket)
         let lostPool = try client.requestPool(try freeSubnet().cidr)
-        // An endpoint Docker does not have (as after a crash between Leave and DeleteEndpoint).
-        let keptPool = try XCTUnwrap(((try state()["networks"] as? [[String: Any]])?.first { $0["id"] as? String == kept.id }?["subnets"]
-            as? [[String: Any]])?.first?["poolID"] as? String)
-        let strayAddress = try client.requestAddress(pool: keptPool)
-        let strayEndpoint = Shell.randomHex(64)
-        let created = try client.call("/NetworkDriver.CreateEndpoint", """
-            {"NetworkID":"\(kept.id)","EndpointID":"\(strayEndpoint)","Interface":{"Address":"\(strayAddress)"},"Options":{}}
-            """)
-        XCTAssertEqual(created.status, 200, "\(created.object)")
         client.close()
-        let strayVeth = "swv" + strayEndpoint.prefix(11)
-        XCTAssertTrue(Shell.linkNames().contains(strayVeth))
+        let (strayEndpoint, strayVeth, strayAddress) = try createStrayEndpointWithAddress(on: kept)
 
         server.kill9()
         // dockerd retries DeleteNetwork for a while, then removes the network anyway.
@@ -102,6 +115,8 @@ final class DockerForgottenNetworkTests: DockerTestCase {
         let server = try XCTUnwrap(server)
         let gone = try createNetwork()
         let goneBridge = "swn-" + gone.id.prefix(10)
+        let kept = try createNetwork()
+        let (strayEndpoint, strayVeth) = try createStrayEndpoint(on: kept)
         server.kill9()
         try docker(["network", "rm", gone.name], timeout: 120)
         networks.removeAll { $0 == gone.name }
@@ -110,10 +125,13 @@ final class DockerForgottenNetworkTests: DockerTestCase {
         XCTAssertEqual(run.status, 0, run.both)
         XCTAssertTrue(run.output.contains("deleted network \(gone.id.prefix(12))"), run.both)
         XCTAssertTrue(run.output.contains("released pool"), run.both)
+        XCTAssertTrue(run.output.contains("deleted endpoint \(strayEndpoint.prefix(12))"), run.both)
         XCTAssertFalse(Shell.linkNames().contains(goneBridge), "the removed network's bridge is deleted")
+        XCTAssertFalse(Shell.linkNames().contains(strayVeth), "the endpoint's veth is deleted before the command ends")
         try server.start()
         let after = try state()
         XCTAssertFalse(ids(after, "networks").contains(gone.id))
-        XCTAssertTrue((after["pools"] as? [Any] ?? []).isEmpty, "\(after["pools"] ?? [])")
+        XCTAssertEqual((after["pools"] as? [[String: Any]] ?? []).map { $0["network"] as? String }, [kept.id], "\(after["pools"] ?? [])")
+        XCTAssertEqual((after["pools"] as? [[String: Any]])?.first?["allocated"] as? Int, 1, "gc freed the endpoint's address")
     }
 }
