@@ -13,6 +13,8 @@ struct SavedTables {
     let jumps: [String: [String]]
     /// Per table and chain outside ours, the rules as printed, in order.
     let otherRules: [String: [String: [String]]]
+    /// Per table, every chain declared (ours and everyone else's).
+    let declared: [String: Set<String>]
 
     /// Docker's contract with users: rules they put in DOCKER-USER see forwarded traffic
     /// before any of Docker's own (dockerd keeps the jump to it first in FORWARD). swiftnet's
@@ -30,6 +32,7 @@ struct SavedTables {
         var rules: [String: [String]] = [:]
         var jumps: [String: [String]] = [:]
         var otherRules: [String: [String: [String]]] = [:]
+        var declared: [String: Set<String>] = [:]
         var table = ""
         for line in saved.split(separator: "\n", omittingEmptySubsequences: true) {
             let words = line.split(separator: " ")
@@ -37,6 +40,7 @@ struct SavedTables {
                 table = String(line.dropFirst())
             } else if line.hasPrefix(":") {
                 let name = String(words[0].dropFirst())
+                declared[table, default: []].insert(name)
                 if tables[table]?.contains(name) == true {
                     declarations[table, default: []].append(":\(name) - [0:0]")
                     names[table, default: []].append(name)
@@ -59,6 +63,7 @@ struct SavedTables {
         self.chains = names
         self.jumps = jumps
         self.otherRules = otherRules
+        self.declared = declared
     }
 
     /// The rule number (1-based, for `-I`) where `jump` belongs in its built-in chain, counted
@@ -70,13 +75,32 @@ struct SavedTables {
         return others.firstIndex(of: SavedTables.dockerUserJump).map { $0 + 2 } ?? 1
     }
 
-    /// Whether the FORWARD jump stands where `wantedPosition` puts it (exactly one copy
-    /// there); jumps into other chains only need to exist.
+    /// Whether the FORWARD jump stands where `wantedPosition` puts it, or below other
+    /// swiftnet servers' FORWARD jumps that stand there (a second server on the host with a
+    /// prefix of its own puts its jump in the same place: each moving its own back on top
+    /// would swap them for ever). Jumps into other chains only need to exist.
     func isInPlace(_ jump: FirewallJump) -> Bool {
         guard jump.chain == "FORWARD" else { return true }
         let rules = otherRules[jump.table]?[jump.chain] ?? []
-        let wanted = wantedPosition(of: jump)
-        return rules.indices.contains(wanted - 1) && rules[wanted - 1] == jump.description
+        var index = rules.firstIndex(of: SavedTables.dockerUserJump).map { $0 + 1 } ?? 0
+        while index < rules.count {
+            if rules[index] == jump.description { return true }
+            guard isOtherSwiftnetForwardJump(rules[index], table: jump.table) else { return false }
+            index += 1
+        }
+        return false
+    }
+
+    /// `-A FORWARD -j P-FORWARD` for a valid prefix P (never one of Docker's: a prefix cannot
+    /// start with DOCKER) whose `P-ISOLATION` chain exists too: another swiftnet's jump.
+    func isOtherSwiftnetForwardJump(_ rule: String, table: String) -> Bool {
+        let words = rule.split(separator: " ")
+        guard words.count == 4, words[0] == "-A", words[1] == "FORWARD", words[2] == "-j", words[3].hasSuffix("-FORWARD") else {
+            return false
+        }
+        let prefix = String(words[3].dropLast("-FORWARD".count))
+        guard let chains = try? FirewallChains(prefix: prefix) else { return false }
+        return declared[table]?.contains(chains.isolation) == true
     }
 
     /// Whether the jump appears, exactly as iptables-save prints it, in its table.

@@ -98,6 +98,32 @@ final class FirewallApplyTests: XCTestCase {
         XCTAssertEqual(jumpLines(.v6).count, 4, "no raw jump for IPv6")
     }
 
+    /// Two servers with their own prefixes on one host: each keeps the other's FORWARD jump
+    /// where it stands (both right after DOCKER-USER), instead of swapping them for ever, and
+    /// neither's doctor reports its jump as out of place.
+    func testTwoPrefixesKeepTheirFORWARDJumpsWhereTheyStand() throws {
+        let (networks, bindings) = state()
+        let other = Firewall(prefix: prefix + "B")
+        defer { try? other.remove() }
+        let otherNetwork = FirewallNetwork(bridge: "swt\(hex)c", subnets: [IPPrefix("10.250.3.0/24")!])
+        try firewall.apply(networks: networks, bindings: bindings)
+        try other.apply(networks: [otherNetwork], bindings: [])
+        func forward(_ family: IPFamily) -> [String] {
+            // Only this test's two: a server running beside the tests may move its own.
+            HostCommand.run([family == .v4 ? "/usr/sbin/iptables" : "/usr/sbin/ip6tables", "-w", "-S", "FORWARD"]).stdout
+                .split(separator: "\n").map(String.init).filter { $0.contains(prefix) }
+        }
+        let before = [forward(.v4), forward(.v6)]
+        XCTAssertTrue(before[0].contains("-A FORWARD -j \(prefix)-FORWARD") && before[0].contains("-A FORWARD -j \(prefix)B-FORWARD"), "\(before)")
+        for _ in 0..<3 {
+            try firewall.ensureJumps()
+            try other.ensureJumps()
+            XCTAssertEqual([forward(.v4), forward(.v6)], before, "no jump moved")
+        }
+        XCTAssertEqual(try firewall.drift(networks: networks, bindings: bindings).differences, [])
+        XCTAssertEqual(try other.drift(networks: [otherNetwork], bindings: []).differences, [])
+    }
+
     /// An unchanged state is not written again (the kernel's rule handles stay the same), so
     /// a re-apply neither pays for a transaction nor resets anything.
     func testReapplyOfTheSameStateWritesNothing() throws {

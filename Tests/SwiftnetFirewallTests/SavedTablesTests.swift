@@ -34,6 +34,25 @@ final class SavedTablesTests: XCTestCase {
         XCTAssertFalse(saved(["-j DOCKER-USER", "-j DOCKER-FORWARD", "-j SWT1-FORWARD"]).isInPlace(jump))
     }
 
+    /// Another swiftnet server's jump (its prefix's FORWARD and ISOLATION chains exist) may
+    /// stand between DOCKER-USER and ours; anything else there may not.
+    func testBelowAnotherSwiftnetsJumpIsInPlace() {
+        func savedWith(_ forward: [String], chains extra: [String]) -> SavedTables {
+            let text = (["*filter", ":FORWARD DROP [0:0]", ":DOCKER-USER - [0:0]", ":SWT1-FORWARD - [0:0]"] + extra.map { ":\($0) - [0:0]" }
+                + forward.map { "-A FORWARD \($0)" } + ["COMMIT"]).joined(separator: "\n") + "\n"
+            return SavedTables(text, chains: chains, family: .v4)
+        }
+        let other = ["OTHER-FORWARD", "OTHER-ISOLATION"]
+        XCTAssertTrue(savedWith(["-j DOCKER-USER", "-j OTHER-FORWARD", "-j SWT1-FORWARD", "-j DOCKER-FORWARD"], chains: other).isInPlace(jump))
+        XCTAssertTrue(savedWith(["-j OTHER-FORWARD", "-j SWT1-FORWARD"], chains: other).isInPlace(jump))
+        XCTAssertTrue(savedWith(["-j DOCKER-USER", "-j SWT1-FORWARD", "-j OTHER-FORWARD"], chains: other).isInPlace(jump))
+        // Not another swiftnet: no ISOLATION chain of that prefix, or Docker's own chain.
+        XCTAssertFalse(savedWith(["-j DOCKER-USER", "-j OTHER-FORWARD", "-j SWT1-FORWARD"], chains: ["OTHER-FORWARD"]).isInPlace(jump))
+        XCTAssertFalse(savedWith(["-j DOCKER-USER", "-j DOCKER-FORWARD", "-j SWT1-FORWARD"], chains: ["DOCKER-FORWARD", "DOCKER-ISOLATION"])
+            .isInPlace(jump))
+        XCTAssertFalse(savedWith(["-j DOCKER-USER", "-j OTHER-FORWARD", "-i x -j ACCEPT", "-j SWT1-FORWARD"], chains: other).isInPlace(jump))
+    }
+
     func testJumpsIntoOtherChainsMayBeAnywhere() {
         let nat = try! FirewallRules.jumps(family: .v4, prefix: "SWT1")[3]
         XCTAssertEqual(nat.chain, "POSTROUTING")
