@@ -43,6 +43,9 @@ package final class Plugin: Sendable {
         store = try StateStore(path: statePath)
         let prefix = try chainPrefix ?? store.metaValue(Plugin.chainPrefixKey) ?? "SWIFTNET"
         self.chainPrefix = prefix
+        if recordChainPrefix, let previous = try store.metaValue(Plugin.chainPrefixKey), previous != prefix {
+            Plugin.removeChains(ofPreviousPrefix: previous, logger: logger)
+        }
         if recordChainPrefix, try store.metaValue(Plugin.chainPrefixKey) != prefix {
             try store.setMetaValue(Plugin.chainPrefixKey, prefix)
         }
@@ -75,6 +78,23 @@ package final class Plugin: Sendable {
                                     links: dataplane, firewall: IptablesFirewall(firewall: Plugin.firewall(prefix: prefix, logger: logger)),
                                     hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
         probe.attach(driver)
+    }
+
+    /// A server started on this state with another `--chain-prefix` than the last: the old
+    /// prefix's chains would go on publishing this state's ports (to addresses that may belong
+    /// to other containers by now) and nothing would ever render them again.
+    static func removeChains(ofPreviousPrefix previous: String, logger: Logger) {
+        guard (try? FirewallChains(prefix: previous)) != nil else {
+            logger.warning("the state records a chain prefix that is not one; its chains, if any, are left", metadata: ["previous": "\(previous)"])
+            return
+        }
+        do {
+            try Firewall(prefix: previous).remove()
+            logger.notice("removed the chains of the chain prefix this state's server last used", metadata: ["previous": "\(previous)"])
+        } catch {
+            logger.warning("could not remove the chains of the chain prefix this state's server last used; run swiftnet remove-firewall --chain-prefix \(previous)",
+                           metadata: ["previous": "\(previous)", "error": "\(error)"])
+        }
     }
 
     /// The firewall, logging a refused patch (the chains are then read and restored whole).

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetFirewall
 @testable import SwiftnetStore
 import SwiftnetTestSupport
 import XCTest
@@ -441,5 +442,30 @@ extension BridgeDataplaneTests {
         XCTAssertEqual(fixed.status, 0, fixed.both)
         XCTAssertTrue(Shell.ip("-o", "addr", "show", "dev", network.bridge).output.contains("inet \(network.gateway)/24"))
         XCTAssertFalse(rulesNamingTheBridge().isEmpty, "its rules are back once the bridge is swiftnet's again")
+    }
+}
+
+extension BridgeDataplaneTests {
+    /// A server restarted on its state with another `--chain-prefix` removes the chains of the
+    /// prefix it last used: left, they went on sending published ports to addresses that later
+    /// belong to other containers, and nothing rendered them again.
+    func testAnotherChainPrefixOnRestartRemovesTheOldChains() throws {
+        let network = try createNetwork()
+        let web = try addContainer(to: network)
+        let hostPort = Int.random(in: 30_000...39_000)
+        XCTAssertEqual(try client.call("/NetworkDriver.ProgramExternalConnectivity",
+            #"{"EndpointID":"\#(web.endpointID)","NetworkID":"\#(network.id)","Options":{"com.docker.network.portmap":[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":\#(hostPort),"HostPortEnd":\#(hostPort)}]}}"#).status, 200)
+        XCTAssertTrue(ourRules().contains { $0.contains("--dport \(hostPort)") }, "\(ourRules())")
+        let newPrefix = chainPrefix + "X"
+        defer { try? Firewall(prefix: newPrefix).remove() }
+        XCTAssertEqual(server.terminate(), 0)
+        server.extraArguments = ["--chain-prefix", newPrefix]
+        try server.start()
+        client = try server.client()
+        let saved = Shell.run("/usr/sbin/iptables-save", []).output + Shell.run("/usr/sbin/ip6tables-save", []).output
+        let lines = saved.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { $0.contains("\(chainPrefix)-") }, [], "the old prefix's chains and jumps are gone")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("-A \(newPrefix)-DNAT") }, "the new prefix's rules publish the port")
+        XCTAssertTrue(server.log.contains("removed the chains of the chain prefix this state's server last used"), server.log.suffix(2000).description)
     }
 }
