@@ -1,3 +1,4 @@
+import SwiftnetAddress
 import Logging
 import SwiftnetOverlay
 import SwiftnetIPAM
@@ -10,6 +11,8 @@ struct IPAMDriver: Sendable {
     let logger: Logger
     /// Pools asked for with `swiftnet.network=NAME` and their addresses, in etcd; nil without it.
     var multiHost: MultiHostIPAM? = nil
+    /// The swiftnet network whose subnet a pool is, if any: an overlap refusal names it.
+    var networkOnSubnet: @Sendable (IPPrefix) -> String? = { _ in nil }
 
     var routes: [String: PluginRouter.Handler] {
         [
@@ -117,7 +120,15 @@ struct IPAMDriver: Sendable {
         do {
             return try body()
         } catch let error as IPAMError {
-            throw PluginError.failed(error.description)
+            throw PluginError.failed(error.description + holderNote(error))
         }
+    }
+
+    /// Who holds the pool an overlap refusal names: the user retrying a `docker network
+    /// create` that failed while swiftnet was down meets the pool its rollback never released.
+    private func holderNote(_ error: IPAMError) -> String {
+        guard case .poolOverlap(_, let existing) = error else { return "" }
+        if let network = networkOnSubnet(existing) { return " (the subnet of swiftnet network \(network.prefix(12)))" }
+        return " (no swiftnet network uses it; if no Docker network does either, swiftnet gc --docker releases it)"
     }
 }

@@ -83,7 +83,9 @@ package final class PluginServer: Sendable {
 
         let activation = PluginAPI.ActivateResponse(implements: PluginServer.implements).json.serialized
         var routes: [String: PluginRouter.Handler] = ["/Plugin.Activate": { _ in activation }]
-        routes.merge(IPAMDriver(service: runtime.ipam, logger: logger, multiHost: runtime.multiHostIPAM).routes) { first, _ in first }
+        let driver = runtime.driver
+        routes.merge(IPAMDriver(service: runtime.ipam, logger: logger, multiHost: runtime.multiHostIPAM,
+                                networkOnSubnet: { subnet in driver.networks.first { $0.subnets.contains { $0.pool == subnet } }?.id }).routes) { first, _ in first }
         routes.merge(NetworkDriver(driver: runtime.driver, multiHostIPAM: runtime.multiHostIPAM).routes) { first, _ in first }
         watchdog = ResourceWatchdog(logger: logger)
         let operatorRoutes = OperatorRoutes(runtime: runtime, metrics: metrics, watchdog: watchdog, logger: logger)

@@ -468,4 +468,19 @@ extension BridgeDataplaneTests {
         XCTAssertTrue(lines.contains { $0.hasPrefix("-A \(newPrefix)-DNAT") }, "the new prefix's rules publish the port")
         XCTAssertTrue(server.log.contains("removed the chains of the chain prefix this state's server last used"), server.log.suffix(2000).description)
     }
+
+    /// An overlap refusal says who holds the pool: a swiftnet network, or none (a `docker
+    /// network create` whose rollback was lost while swiftnet was down), and what frees it.
+    func testAnOverlapRefusalNamesTheHolder() throws {
+        let network = try createNetwork()
+        let taken = try client.call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"\#(network.subnet)","V6":false}"#)
+        XCTAssertNotEqual(taken.status, 200)
+        XCTAssertTrue("\(taken.object["Err"] ?? "")".contains("the subnet of swiftnet network \(network.id.prefix(12))"), "\(taken.object)")
+        let base = subnetBase()
+        let lone = try client.requestPool("\(base).0/24")
+        let again = try client.call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"\#(base).0/24","V6":false}"#)
+        XCTAssertTrue("\(again.object["Err"] ?? "")".contains("no swiftnet network uses it; if no Docker network does either, swiftnet gc --docker releases it"),
+                      "\(again.object)")
+        XCTAssertEqual(try client.call("/IpamDriver.ReleasePool", #"{"PoolID":"\#(lone.id)"}"#).status, 200)
+    }
 }
