@@ -129,14 +129,16 @@ package final class BridgeMode: NetworkMode {
     }
 
     /// The host veth goes with the container's namespace. A link of its name whose alias names
-    /// another endpoint is not its veth. A joined endpoint whose container end is back in the
-    /// host's namespace lost its container too (see `EndpointRecord.lostItsContainer`).
+    /// another endpoint is not its veth. An endpoint whose container end is in the host's
+    /// namespace a minute after its Join, Leave or creation lost its container too (see
+    /// `EndpointRecord.lostItsContainer`).
     package func goneReason(_ endpoint: EndpointRecord, links: [String: ObservedLink], now: Int) -> String? {
         guard let veth = links[endpoint.hostVeth], veth.mayBelong(toEndpoint: endpoint.id) else {
             return "its veth \(endpoint.hostVeth) is gone"
         }
         if endpoint.lostItsContainer(links: links, now: now) {
-            return "its container's interface \(endpoint.containerVeth) is back in the host's namespace"
+            return endpoint.sandboxKey != nil ? "its container's interface \(endpoint.containerVeth) is back in the host's namespace"
+                : "it was left or never joined over a minute ago (dockerd gave up on it)"
         }
         return nil
     }

@@ -83,7 +83,7 @@ extension SwiftnetDriver {
             }
             var endpoint = EndpointRecord(id: request.endpointID, networkID: network.id, hostVeth: names.host,
                                           containerVeth: names.container, address: address, addressIPv6: addressIPv6,
-                                          mac: mac, macFromDocker: fromDocker, bootID: bootID,
+                                          mac: mac, macFromDocker: fromDocker, bootID: bootID, createdAt: Int(time(nil)),
                                           requestedPorts: requestedPorts, state: .creating)
             try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.create.recorded")
@@ -255,7 +255,7 @@ extension SwiftnetDriver {
             guard var endpoint = state.liveEndpoint(endpointID, on: networkID) else { throw DriverError.unknownEndpoint(endpointID) }
             guard let network = state.networks[endpoint.networkID] else { throw DriverError.unknownNetwork(endpoint.networkID) }
             endpoint.sandboxKey = sandboxKey
-            endpoint.joinedAt = Int(time(nil))
+            endpoint.joinedOrLeftAt = Int(time(nil))
             // dockerd ≤ 20.10 repeats the port map in Join's sandbox options.
             if endpoint.requestedPorts.isEmpty { endpoint.requestedPorts = try PortBindingRequest.list(from: options) }
             try store.commit(.putEndpoint(endpoint))
@@ -273,7 +273,7 @@ extension SwiftnetDriver {
         let left: (EndpointRecord, NetworkRecord?)? = try state.withLock { state in
             guard var endpoint = state.liveEndpoint(endpointID, on: networkID) else { return nil }
             endpoint.sandboxKey = nil
-            endpoint.joinedAt = nil
+            endpoint.joinedOrLeftAt = Int(time(nil))
             try store.commit(.putEndpoint(endpoint))
             state.endpoints[endpointID] = endpoint
             return (endpoint, state.networks[endpoint.networkID])

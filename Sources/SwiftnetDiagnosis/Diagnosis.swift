@@ -230,7 +230,8 @@ package enum Diagnosis {
         if endpoint.bootID != bootID || links[veth] == nil || back {
             let why = endpoint.bootID != bootID ? "was recorded in an earlier boot"
                 : links[veth] == nil ? "has lost its veth \(veth)"
-                : "was joined, but its container's interface \(endpoint.containerVeth) is back in the host's namespace"
+                : endpoint.sandboxKey != nil ? "was joined, but its container's interface \(endpoint.containerVeth) is back in the host's namespace"
+                : "was left or never joined over a minute ago, with its container's interface \(endpoint.containerVeth) in the host's namespace"
             return [Finding(kind: .endpointStale, subject: veth, networkID: endpoint.networkID, endpointID: id,
                             problem: "endpoint \(short(id)) \(why): its container is gone",
                             meaning: "its address\(held.isEmpty ? "" : " \(held)") stays allocated until freed",

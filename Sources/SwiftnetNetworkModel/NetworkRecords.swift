@@ -69,9 +69,11 @@ package struct EndpointRecord: Sendable, Equatable {
     /// `/proc/sys/kernel/random/boot_id` when the veth was made: an endpoint of an earlier boot is stale.
     package var bootID: String
     package var sandboxKey: String?
-    /// When Join was committed (unix seconds); nil when not joined, or joined by a version
-    /// that did not record it.
-    package var joinedAt: Int?
+    /// When the last Join or Leave was committed (unix seconds; the state's `joined_at`); nil
+    /// before either, or when a version that did not record them made it.
+    package var joinedOrLeftAt: Int?
+    /// When the endpoint was recorded (unix seconds); nil when unknown.
+    package var createdAt: Int?
     /// Ports asked for at create/join, programmed by ProgramExternalConnectivity.
     package var requestedPorts: [PortBindingRequest]
     package var publishedPorts: [PublishedPort]
@@ -79,8 +81,8 @@ package struct EndpointRecord: Sendable, Equatable {
 
     package init(id: String, networkID: String, hostVeth: String, containerVeth: String, address: InterfaceAddress?,
                 addressIPv6: InterfaceAddress?, mac: MACAddress, macFromDocker: Bool, bootID: String,
-                sandboxKey: String? = nil, joinedAt: Int? = nil, requestedPorts: [PortBindingRequest] = [],
-                publishedPorts: [PublishedPort] = [], state: LifecycleState) {
+                sandboxKey: String? = nil, joinedOrLeftAt: Int? = nil, createdAt: Int? = nil,
+                requestedPorts: [PortBindingRequest] = [], publishedPorts: [PublishedPort] = [], state: LifecycleState) {
         self.id = id
         self.networkID = networkID
         self.hostVeth = hostVeth
@@ -91,7 +93,8 @@ package struct EndpointRecord: Sendable, Equatable {
         self.macFromDocker = macFromDocker
         self.bootID = bootID
         self.sandboxKey = sandboxKey
-        self.joinedAt = joinedAt
+        self.joinedOrLeftAt = joinedOrLeftAt
+        self.createdAt = createdAt
         self.requestedPorts = requestedPorts
         self.publishedPorts = publishedPorts
         self.state = state

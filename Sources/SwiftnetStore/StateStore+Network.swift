@@ -36,7 +36,7 @@ extension StateStore: NetworkStore {
                                               hostShim: (row["host_shim"] as String?).flatMap { InterfaceAddress(cidr: $0) }))
             }
             var endpoints: [EndpointRecord] = []
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM endpoint ORDER BY created_at, id") {
+            for row in try Row.fetchAll(db, sql: "SELECT *, CAST(strftime('%s', created_at) AS INTEGER) AS created_unix FROM endpoint ORDER BY created_at, id") {
                 let id: String = row["id"]
                 guard let mac = MACAddress(row["mac"] as String) else { throw StateStoreError.corrupt("MAC of endpoint \(id)") }
                 endpoints.append(EndpointRecord(
@@ -44,7 +44,7 @@ extension StateStore: NetworkStore {
                     address: (row["address"] as String?).flatMap { InterfaceAddress(cidr: $0) },
                     addressIPv6: (row["address6"] as String?).flatMap { InterfaceAddress(cidr: $0) },
                     mac: mac, macFromDocker: row["mac_from_docker"], bootID: row["boot_id"], sandboxKey: row["sandbox_key"],
-                    joinedAt: row["joined_at"], requestedPorts: StateStore.decodeRequests(row["requested_ports"]),
+                    joinedOrLeftAt: row["joined_at"], createdAt: row["created_unix"], requestedPorts: StateStore.decodeRequests(row["requested_ports"]),
                     publishedPorts: StateStore.decodePublished(row["published_ports"]),
                     state: LifecycleState(rawValue: row["state"]) ?? .creating))
             }
@@ -95,7 +95,7 @@ extension StateStore: NetworkStore {
                 WHERE id = ? AND network_id = ? AND host_veth = ?
                 """).execute(arguments: [
                     endpoint.containerVeth, endpoint.address?.description, endpoint.addressIPv6?.description,
-                    endpoint.mac.description, endpoint.macFromDocker, endpoint.bootID, endpoint.sandboxKey, endpoint.joinedAt,
+                    endpoint.mac.description, endpoint.macFromDocker, endpoint.bootID, endpoint.sandboxKey, endpoint.joinedOrLeftAt,
                     StateStore.encode(endpoint.requestedPorts), StateStore.encode(endpoint.publishedPorts),
                     endpoint.state.rawValue, endpoint.id, endpoint.networkID, endpoint.hostVeth])
             // A new endpoint, or one whose network or host veth changed: the whole row.
@@ -107,7 +107,7 @@ extension StateStore: NetworkStore {
                 """).execute(arguments: [
                     endpoint.id, endpoint.networkID, endpoint.hostVeth, endpoint.containerVeth,
                     endpoint.address?.description, endpoint.addressIPv6?.description, endpoint.mac.description,
-                    endpoint.macFromDocker, endpoint.bootID, endpoint.sandboxKey, endpoint.joinedAt,
+                    endpoint.macFromDocker, endpoint.bootID, endpoint.sandboxKey, endpoint.joinedOrLeftAt,
                     StateStore.encode(endpoint.requestedPorts), StateStore.encode(endpoint.publishedPorts),
                     endpoint.state.rawValue])
         case .deleteEndpoint(let id):

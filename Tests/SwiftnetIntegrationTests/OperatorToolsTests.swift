@@ -298,6 +298,55 @@ extension BridgeDataplaneTests {
         XCTAssertEqual(swiftnet(["doctor"]).status, 0, swiftnet(["doctor"]).output)
     }
 
+    /// dockerd gives up on an endpoint whose Join swiftnet never answered (down from just after
+    /// CreateEndpoint), or whose DeleteEndpoint it never answered (down from just after Leave):
+    /// a minute after that creation or Leave, with its container's interface in the host's
+    /// namespace, the endpoint is stale; before, it is left alone (dockerd may be retrying).
+    func testAnEndpointLeftOrNeverJoinedIsFreedAMinuteLater() throws {
+        let network = try createNetwork()
+        func create() throws -> (id: String, cidr: String) {
+            let id = Shell.randomHex(64)
+            let cidr = try client.requestAddress(pool: network.poolID)
+            XCTAssertEqual(try client.call("/NetworkDriver.CreateEndpoint",
+                #"{"EndpointID":"\#(id)","Interface":{"Address":"\#(cidr)","AddressIPv6":"","MacAddress":""},"NetworkID":"\#(network.id)","Options":{}}"#).status, 200)
+            return (id, cidr)
+        }
+        let neverJoined = try create()
+        let left = try create()
+        XCTAssertEqual(try client.call("/NetworkDriver.Join",
+            #"{"EndpointID":"\#(left.id)","NetworkID":"\#(network.id)","Options":{},"SandboxKey":"/var/run/docker/netns/test"}"#).status, 200)
+        XCTAssertEqual(try client.call("/NetworkDriver.Leave", #"{"EndpointID":"\#(left.id)","NetworkID":"\#(network.id)"}"#).status, 200)
+        XCTAssertEqual(swiftnet(["gc"]).output, "nothing to free\n", "moments ago: dockerd may be about to Join or DeleteEndpoint")
+        XCTAssertEqual(swiftnet(["doctor"]).status, 0, swiftnet(["doctor"]).output)
+
+        // The server down, the creation and the Leave two minutes back.
+        XCTAssertEqual(server.terminate(), 0)
+        do {
+            let store = try StateStore(path: server.statePath)
+            try store.queue.write {
+                try $0.execute(sql: "UPDATE endpoint SET created_at = strftime('%Y-%m-%dT%H:%M:%SZ', created_at, '-120 seconds'), joined_at = joined_at - 120")
+            }
+        }
+        let doctor = swiftnet(["doctor"], offline: true)
+        XCTAssertEqual(doctor.status, 1, doctor.both)
+        for endpoint in [neverJoined, left] {
+            XCTAssertTrue(doctor.output.contains("[endpoint-stale] endpoint \(endpoint.id.prefix(12)) was left or never joined over a minute ago"),
+                          doctor.output)
+        }
+        try server.start()
+        client = try server.client()
+        for endpoint in [neverJoined, left] {
+            XCTAssertTrue(server.log.contains("freed endpoint \(endpoint.id.prefix(12)) (\(endpoint.cidr)): it was left or never joined over a minute ago"),
+                          server.log.suffix(3000).description)
+            XCTAssertFalse(Shell.linkNames().contains("swv" + endpoint.id.prefix(11)), "the veth pair is deleted")
+            XCTAssertEqual(try client.requestAddress(pool: network.poolID, address: String(endpoint.cidr.split(separator: "/")[0])),
+                           endpoint.cidr, "its address is free again")
+        }
+        // A new one is left alone.
+        _ = try create()
+        XCTAssertEqual(swiftnet(["gc"]).output, "nothing to free\n")
+    }
+
     /// The habits of Docker's CLI: `inspect` prints an indented JSON array (one object per
     /// network named), `--format` takes a Go-template subset on ls/inspect/pools and refuses
     /// the rest before asking the server, `ls -q` prints ids, and every failure starts with
