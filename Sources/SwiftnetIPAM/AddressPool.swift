@@ -12,6 +12,8 @@ struct AddressPool: Sendable {
     /// Ordinals dynamic allocation draws from: the sub-pool, or the whole pool.
     let dynamicRange: ClosedRange<UInt128>
     private(set) var allocatedCount = 0
+    /// How many of them are in `dynamicRange`.
+    private(set) var rangeAllocatedCount = 0
     private(set) var sticky: StickyNames
     /// Address → the container name it was handed out for (Docker 29+ names its requests).
     /// Keyed by address: two containers of one name (a rename, then a new container under
@@ -110,12 +112,22 @@ struct AddressPool: Sendable {
 
     mutating func apply(_ allocation: AllocationRecord, sticky update: StickyUpdate?) {
         guard let ordinal = prefix.ordinal(of: allocation.address) else { return }
-        if used.insert(ordinal) { allocatedCount += 1 }
+        if used.insert(ordinal) { count(ordinal, by: 1) }
         if let sequence = allocation.sequence, sequence > (cursor?.sequence ?? 0) {
             cursor = (allocation.address, sequence)
         }
         if let update { sticky.apply(update) }
         if let name = allocation.name { hold(allocation.address, name: name) }
+    }
+
+    private mutating func count(_ ordinal: UInt128, by change: Int) {
+        allocatedCount += change
+        if dynamicRange.contains(ordinal) { rangeAllocatedCount += change }
+    }
+
+    /// Addresses dynamic allocation can ever hand out: `dynamicRange` without the reserved ones.
+    var rangeCapacity: UInt128 {
+        UInt128(dynamicRange.upperBound - dynamicRange.lowerBound) + 1 - UInt128(reserved.filter(dynamicRange.contains).count)
     }
 
     mutating func hold(_ address: IPAddress, name: String) {
@@ -124,7 +136,7 @@ struct AddressPool: Sendable {
 
     mutating func applyRelease(_ address: IPAddress) {
         guard let ordinal = prefix.ordinal(of: address), !reserved.contains(ordinal), used.remove(ordinal) else { return }
-        allocatedCount -= 1
+        count(ordinal, by: -1)
         nameOfHolder[address] = nil
     }
 
@@ -132,7 +144,7 @@ struct AddressPool: Sendable {
     mutating func restore(used addresses: [IPAddress], cursor: (address: IPAddress, sequence: Int64)?) {
         for address in addresses {
             if let ordinal = prefix.ordinal(of: address), !reserved.contains(ordinal), used.insert(ordinal) {
-                allocatedCount += 1
+                count(ordinal, by: 1)
             }
         }
         self.cursor = cursor

@@ -73,6 +73,13 @@ package struct IPAMAllocator: Sendable {
         pools[id].map { ($0.allocatedCount, $0.capacity) }
     }
 
+    /// The same within the pool's `--ip-range`, where dynamic addresses come from; nil for a
+    /// pool without one.
+    package func rangeUsage(ofPool id: String) -> (allocated: Int, capacity: UInt128)? {
+        guard let pool = pools[id], pool.record.subPool != nil else { return nil }
+        return (pool.rangeAllocatedCount, pool.rangeCapacity)
+    }
+
     /// The container name an address was handed out for (dockerd 29+ sends it), if any.
     package func holderName(poolID: String, address: IPAddress) -> String? {
         pools[poolID]?.holderName(of: address)

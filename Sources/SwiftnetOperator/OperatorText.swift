@@ -39,7 +39,7 @@ package enum OperatorText {
         if !pools.isEmpty {
             lines.append("Pools:")
             for pool in pools {
-                lines.append("  \(pool.id)  \(pool.prefix)\(pool.subPool.map { " range \($0)" } ?? "")  \(pool.allocated)/\(pool.capacity) allocated (\(percent(pool.utilisation)))")
+                lines.append("  \(pool.id)  \(pool.prefix)  \(pool.allocated)/\(pool.capacity) allocated\(rangeText(pool)) (\(percent(pool.utilisation)))")
             }
         }
         let endpoints = view.endpoints(of: network)
@@ -70,13 +70,20 @@ package enum OperatorText {
         return text
     }
 
+    /// The `--ip-range` and how full it is: what USED is then counted against.
+    static func rangeText(_ pool: PoolView, short: Bool = false) -> String {
+        guard let subPool = pool.subPool, let allocated = pool.rangeAllocated, let capacity = pool.rangeCapacity else { return "" }
+        return short ? " (\(allocated)/\(capacity))" : ", range \(subPool) \(allocated)/\(capacity)"
+    }
+
     /// `swiftnet pools`.
     package static func pools(_ view: StateView) -> String {
         guard !view.pools.isEmpty else { return "no pools\n" }
         let networks = Dictionary(view.networks.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var table = TextTable(["POOL", "SPACE", "PREFIX", "RANGE", "ALLOCATED", "CAPACITY", "USED", "NETWORK"])
         for pool in view.pools {
-            table.add([pool.id, pool.addressSpace, pool.prefix, pool.subPool ?? "-", String(pool.allocated), pool.capacity,
+            table.add([pool.id, pool.addressSpace, pool.prefix, pool.subPool.map { $0 + rangeText(pool, short: true) } ?? "-",
+                       String(pool.allocated), pool.capacity,
                        percent(pool.utilisation),
                        pool.networkID.map { networks[$0].map { "\($0.shortID) (\($0.bridge))" } ?? String($0.prefix(12)) } ?? "-"])
         }

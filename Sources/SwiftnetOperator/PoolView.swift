@@ -16,12 +16,18 @@ package struct PoolView: Sendable, Equatable {
     /// When dockerd asked for the pool (unix seconds); nil from a server older than this field,
     /// and for a multi-host pool.
     package var createdAt: Int?
+    /// Within `subPool`, when there is one: addresses handed out there, and how many dynamic
+    /// allocation can ever hand out (a pool is full for a container without `--ip` when these
+    /// meet, however empty the rest of the subnet).
+    package var rangeAllocated: Int?
+    package var rangeCapacity: String?
     /// The multi-host network (`swiftnet.network`) whose pool this is: its addresses are
     /// claimed in etcd; nil for this host's own pools.
     package var multiHostNetwork: String?
 
     package init(id: String, addressSpace: String, prefix: String, subPool: String?, allocated: Int, capacity: String,
-                networkID: String?, createdAt: Int? = nil, multiHostNetwork: String? = nil) {
+                networkID: String?, createdAt: Int? = nil, multiHostNetwork: String? = nil,
+                rangeAllocated: Int? = nil, rangeCapacity: String? = nil) {
         self.id = id
         self.addressSpace = addressSpace
         self.prefix = prefix
@@ -31,11 +37,15 @@ package struct PoolView: Sendable, Equatable {
         self.networkID = networkID
         self.createdAt = createdAt
         self.multiHostNetwork = multiHostNetwork
+        self.rangeAllocated = rangeAllocated
+        self.rangeCapacity = rangeCapacity
     }
 
-    /// allocated / capacity, 0 to 1 (0 for an empty capacity).
+    /// allocated / capacity, 0 to 1 (0 for an empty capacity); within the `--ip-range` when
+    /// there is one, since that is what fills up.
     package var utilisation: Double {
-        guard let total = Double(capacity), total > 0 else { return 0 }
-        return Double(allocated) / total
+        let (used, of) = rangeAllocated.map { ($0, rangeCapacity ?? "") } ?? (allocated, capacity)
+        guard let total = Double(of), total > 0 else { return 0 }
+        return Double(used) / total
     }
 }

@@ -119,6 +119,7 @@ extension PoolView {
             "allocated": .integer(allocated), "capacity": .string(capacity),
             "utilisation": .number((utilisation * 10000).rounded() / 10000), "network": .optional(networkID),
             "created": createdAt.map { .integer($0) } ?? .null, "multiHostNetwork": .optional(multiHostNetwork),
+            "rangeAllocated": rangeAllocated.map { .integer($0) } ?? .null, "rangeCapacity": .optional(rangeCapacity),
         ])
     }
 
@@ -127,6 +128,7 @@ extension PoolView {
                   prefix: try object.required("prefix"), subPool: try object.optional("subPool"),
                   allocated: try object.integer("allocated"), capacity: try object.required("capacity"),
                   networkID: try object.optional("network"), createdAt: try object.optionalInteger("created"),
-                  multiHostNetwork: try object.optional("multiHostNetwork"))
+                  multiHostNetwork: try object.optional("multiHostNetwork"), rangeAllocated: try object.optionalInteger("rangeAllocated"),
+                  rangeCapacity: try object.optional("rangeCapacity"))
     }
 }

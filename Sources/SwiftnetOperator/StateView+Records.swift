@@ -48,9 +48,10 @@ extension StateView {
 
         let poolViews = ipam.poolIDs.compactMap { id -> PoolView? in
             guard let pool = ipam.pool(id), let usage = ipam.usage(ofPool: id) else { return nil }
+            let range = ipam.rangeUsage(ofPool: id)
             return PoolView(id: id, addressSpace: pool.addressSpace, prefix: pool.prefix.description,
                             subPool: pool.subPool?.description, allocated: usage.allocated, capacity: String(usage.capacity),
-                            networkID: poolNetwork[id])
+                            networkID: poolNetwork[id], rangeAllocated: range?.allocated, rangeCapacity: range.map { String($0.capacity) })
         }
         self.init(server: server, networks: networkViews, endpoints: endpointViews, pools: poolViews)
     }

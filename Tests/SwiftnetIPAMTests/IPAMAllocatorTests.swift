@@ -373,4 +373,21 @@ final class IPAMAllocatorTests: XCTestCase {
         let kept = Set((0..<10).map { "n\($0)" }).subtracting(forgotten.map(\.name))
         XCTAssertEqual(kept, ["n5", "n6", "n7", "n8"], "the most recent are kept: \(kept)")
     }
+
+    /// A pool with `--ip-range` counts what it handed out there against the range's capacity:
+    /// it is full for dynamic requests when those meet, however empty the subnet.
+    func testRangeUsageCountsTheRangeOnly() throws {
+        let id = try pool("10.93.0.0/24", sub: "10.93.0.8/30").id
+        XCTAssertEqual(ipam.rangeUsage(ofPool: id)?.capacity, 4)
+        let first = try address(id)
+        try address(id)
+        try address(id, "10.93.0.200")
+        XCTAssertEqual(ipam.usage(ofPool: id)?.allocated, 3)
+        XCTAssertEqual(ipam.rangeUsage(ofPool: id)?.allocated, 2)
+        try release(id, first)
+        XCTAssertEqual(ipam.rangeUsage(ofPool: id)?.allocated, 1)
+        XCTAssertNil(ipam.rangeUsage(ofPool: try pool("10.94.0.0/24").id))
+        XCTAssertEqual(try pool("10.95.0.0/24", sub: "10.95.0.0/25").id.isEmpty, false)
+        XCTAssertEqual(ipam.rangeUsage(ofPool: "LocalDefault/10.95.0.0/24/10.95.0.0/25")?.capacity, 127, "the network address is not handed out")
+    }
 }

@@ -40,6 +40,9 @@ final class StateViewTests: XCTestCase {
         XCTAssertEqual(view.pools[0].allocated, 3)
         XCTAssertEqual(view.pools[0].utilisation, 3.0 / 254, accuracy: 1e-9)
         XCTAssertEqual(view.pools[1].subPool, "10.88.1.0/24")
+        XCTAssertNil(view.pools[0].rangeCapacity)
+        XCTAssertEqual(view.pools[1].rangeCapacity, "256", "the range's 256 addresses, not the /16's")
+        XCTAssertEqual(view.pools[1].rangeAllocated, 0)
     }
 
     func testJSONRoundTripAndStableKeys() throws {
@@ -109,7 +112,8 @@ final class StateViewTests: XCTestCase {
         XCTAssertTrue(inspect.contains("web"), inspect)
         XCTAssertTrue(inspect.contains("tcp"), inspect)
         let pools = OperatorText.pools(view)
-        XCTAssertTrue(pools.contains("10.88.0.0/16  10.88.1.0/24"), pools)
+        XCTAssertTrue(pools.contains("10.88.0.0/16  10.88.1.0/24 (0/256)"), pools)
+        XCTAssertTrue(OperatorText.inspect(view, network: view.networks[0]).contains("3/254 allocated (1.2%)"))
         XCTAssertTrue(pools.contains("(swn-ababababab)"), pools)
         XCTAssertEqual(OperatorText.garbage(GarbageReport(dryRun: true, freed: [])), "nothing to free\n")
         let freed = GarbageReport(dryRun: true, freed: [.init(endpointID: Fixtures.endpoints[0].id, networkID: Fixtures.networkID,
