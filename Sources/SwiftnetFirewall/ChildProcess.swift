@@ -87,7 +87,7 @@ struct ChildProcess {
         if code == 0 { code = swiftnet_spawn_add_closefrom(&actions, 3) }
         guard code == 0 else { throw LaunchError(call: "posix_spawn_file_actions", code: code) }
 
-        // The server ignores SIGTERM and SIGINT (dispatch sources handle them) and blocks
+        // The server ignores SIGTERM, SIGINT and SIGHUP (dispatch sources handle them) and blocks
         // SIGPIPE on threads that write to pipes; ignored and blocked signals survive exec, so
         // the tool starts with every signal at its default and none blocked.
         var noSignals = sigset_t(), allSignals = sigset_t()

@@ -49,8 +49,44 @@ package final class StateStore: Sendable {
             // cannot read the file while a server holds it; tools ask the server instead.
             try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
         }
-        queue = try DatabaseQueue(path: path, configuration: configuration)
-        try StateStore.migrator.migrate(queue)
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try StateStore.refuseNewerSchema(queue, path: path)
+            try StateStore.migrator.migrate(queue)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            throw StateStoreError.busy(path: path, holders: StateStore.processesHolding(path))
+        }
+    }
+
+    static func refuseNewerSchema(_ queue: DatabaseQueue, path: String) throws {
+        // A newer swiftnet's state has tables and meanings this one does not know: reading it
+        // would misread it, and writing it (this one's migrations, its commits) could break it
+        // for the version that made it.
+        let unknown = try queue.read { db in
+            try StateStore.migrator.appliedIdentifiers(db).subtracting(StateStore.migrator.migrations)
+        }
+        if !unknown.isEmpty {
+            throw StateStoreError.newerSchema(path: path, migrations: unknown.sorted())
+        }
+    }
+
+    /// Other processes with `path` open: who holds a state whose lock file was removed (the
+    /// server locks the file itself too, see `locking_mode` above).
+    static func processesHolding(_ path: String) -> [Int32] {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let own = getpid()
+        var holders: [Int32] = []
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(entry), pid != own else { continue }
+            let fds = "/proc/\(entry)/fd"
+            for fd in (try? FileManager.default.contentsOfDirectory(atPath: fds)) ?? [] {
+                if (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(fds)/\(fd)")) == target {
+                    holders.append(pid)
+                    break
+                }
+            }
+        }
+        return holders.sorted()
     }
 
     /// The state maps every network and container address of the host: only its owner reads
@@ -118,12 +154,21 @@ package final class StateStore: Sendable {
 package enum StateStoreError: Error, CustomStringConvertible {
     case corrupt(String)
     case permissions(path: String, errno: Int32)
+    case newerSchema(path: String, migrations: [String])
+    case busy(path: String, holders: [Int32])
 
     package var description: String {
         switch self {
         case .corrupt(let what): return "state file is damaged: \(what)"
         case .permissions(let path, let errno):
             return "cannot make \(path) readable by its owner only (mode 0600): \(String(cString: strerror(errno)))"
+        case .busy(let path, let holders):
+            let who = holders.isEmpty ? "another process" : "process \(holders.map(String.init).joined(separator: ", "))"
+            return "\(who) holds \(path) (SQLite: database is locked): a swiftnet server whose lock file \(path).lock was removed? "
+                + "Stop it, or ask it through its --socket"
+        case .newerSchema(let path, let migrations):
+            return "\(path) was written by a newer swiftnet (schema \(migrations.joined(separator: ", ")), unknown to this one): "
+                + "run that version, or restore a backup made for this one; this one leaves its content as it is"
         }
     }
 }

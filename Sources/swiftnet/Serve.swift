@@ -178,6 +178,10 @@ struct Serve: ParsableCommand {
         // the server answers is never lost; they run on a dispatch queue, not in a signal context.
         let shutdown = Shutdown(logger: logger)
         shutdown.install(signals: [SIGTERM, SIGINT])
+        // A hangup (the terminal or ssh session that started the server closing) would end it
+        // without a clean stop, leaving its socket file and taking the network driver from
+        // dockerd. swiftnet has no configuration to reload, so it stays up and says so.
+        shutdown.ignore(signals: [SIGHUP])
         // Test harnesses set this so that a server they started cannot outlive them (and keep
         // the plugin socket) if the harness itself dies: stop when the parent changes.
         if getenv("SWIFTNET_EXIT_WITH_PARENT") != nil {
@@ -193,7 +197,7 @@ struct Serve: ParsableCommand {
     }
 }
 
-/// Stops the server on SIGTERM/SIGINT, whenever they arrive.
+/// Stops the server on SIGTERM/SIGINT, whenever they arrive, and logs the signals it ignores.
 final class Shutdown: @unchecked Sendable {
     private let lock = NSLock()
     private var server: PluginServer?
@@ -209,6 +213,18 @@ final class Shutdown: @unchecked Sendable {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [self] in stop(signal: signalNumber) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    func ignore(signals: [Int32]) {
+        for signalNumber in signals {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [logger] in
+                logger.notice("signal ignored: swiftnet has nothing to reload; SIGTERM stops it", metadata: ["signal": "\(signalNumber)"])
+            }
             source.resume()
             sources.append(source)
         }

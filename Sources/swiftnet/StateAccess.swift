@@ -7,6 +7,7 @@ import SwiftnetLogging
 import SwiftnetOperator
 import SwiftnetPlugin
 import SwiftnetServer
+import SwiftnetStore
 
 /// Where the operator commands get their answers: the running server on its socket, or —
 /// when none answers — the state file opened directly (the server holds it exclusively while
@@ -41,8 +42,11 @@ struct StateAccess: ParsableArguments {
         logger.logLevel = .warning
         do {
             return .local(try Plugin(statePath: state, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))
+        } catch let error as StateLockError {
+            // The lock is held but nothing answered on --socket: the server listens elsewhere.
+            throw OperatorCommandError("cannot open \(state): \(error); no server answers on \(socket): if that server listens elsewhere, pass its --socket")
         } catch {
-            throw OperatorCommandError("cannot open \(state) (\(error)); if a server holds it, pass its --socket")
+            throw OperatorCommandError("cannot open \(state): \(error)")
         }
     }
 

@@ -258,6 +258,78 @@ final class IPAMProtocolTests: ProtocolTestCase {
         XCTAssertEqual(try client.post("/Plugin.Activate", body: []).status, 200)
     }
 
+    /// The terminal or ssh session that started the server closing (SIGHUP) leaves it serving:
+    /// by default the signal ended it without a clean stop, socket file left behind.
+    func testAHangupLeavesTheServerServing() throws {
+        let pid = try XCTUnwrap(server.process).processIdentifier
+        let pool = try client.requestPool("10.84.0.0/24")
+        XCTAssertEqual(kill(pid, SIGHUP), 0)
+        let deadline = Date().addingTimeInterval(5)
+        while !server.log.contains("signal ignored"), Date() < deadline { usleep(20_000) }
+        XCTAssertTrue(server.log.contains("signal ignored"), server.log)
+        XCTAssertTrue(try XCTUnwrap(server.process).isRunning)
+        client = try server.client()
+        XCTAssertFalse(try client.requestAddress(pool: pool.id).isEmpty)
+        XCTAssertEqual(server.terminate(), 0)
+    }
+
+    /// A state a newer swiftnet migrated (a migration this one does not know) is refused and
+    /// left as it is: this version would misread it, and its writes could break it for the
+    /// version that made it.
+    func testAStateFromANewerSchemaIsRefusedUntouched() throws {
+        _ = try client.requestPool("10.85.0.0/24")
+        XCTAssertEqual(server.terminate(), 0)
+        try sqlite(server.statePath, "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')")
+        let before = try sqlite(server.statePath, ".dump")
+        let refused = try server.launch()
+        waitBounded(refused)
+        XCTAssertNotEqual(refused.terminationStatus, 0)
+        XCTAssertTrue(server.log.contains("written by a newer swiftnet (schema v99-from-the-future"), server.log)
+        XCTAssertEqual(try sqlite(server.statePath, ".dump"), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: server.socketPath))
+        // The operator commands refuse it the same way.
+        let pools = try server.launch(arguments: ["pools", "--socket", server.socketPath, "--state", server.statePath])
+        waitBounded(pools)
+        XCTAssertNotEqual(pools.terminationStatus, 0)
+        XCTAssertTrue(server.log.contains("cannot open \(server.statePath): \(server.statePath) was written by a newer swiftnet"), server.log)
+    }
+
+    /// A second server whose lock file was removed meanwhile gets SQLite's lock instead: the
+    /// refusal names the process holding the state, not just "database is locked".
+    func testARemovedLockFileStillRefusesASecondServerByPid() throws {
+        let pid = try XCTUnwrap(server.process).processIdentifier
+        try FileManager.default.removeItem(atPath: server.statePath + ".lock")
+        let second = try server.launch(arguments: ["serve", "--socket", server.folder + "/other.sock", "--state", server.statePath])
+        waitBounded(second)
+        XCTAssertNotEqual(second.terminationStatus, 0)
+        XCTAssertTrue(server.log.contains("process \(pid) holds \(server.statePath)"), server.log)
+        XCTAssertEqual(try client.post("/Plugin.Activate", body: []).status, 200)
+    }
+
+    /// Waits up to 15 s for `process` to exit; one that has not is a failure, and is killed.
+    private func waitBounded(_ process: Process, file: StaticString = #filePath, line: UInt = #line) {
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            XCTFail("still running after 15 s", file: file, line: line)
+            kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+    }
+
+    private func sqlite(_ path: String, _ command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [path, command]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "sqlite3 \(command)")
+        return String(decoding: data, as: UTF8.self)
+    }
+
     func testGracefulStopRemovesTheSocket() throws {
         let attributes = try FileManager.default.attributesOfItem(atPath: server.socketPath)
         XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o660)
