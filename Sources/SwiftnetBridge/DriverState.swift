@@ -13,6 +13,11 @@ package struct DriverState: Sendable {
         for endpoint in endpoints { self.endpoints[endpoint.id] = endpoint }
     }
 
+    /// The `sequence` of a network created now: above every network's held.
+    package var nextNetworkSequence: Int {
+        (networks.values.lazy.map(\.sequence).max() ?? 0) + 1
+    }
+
     /// Endpoint `id` if it is on network `networkID` and not being deleted: a call naming it
     /// with another network (dockerd never sends one) acts on nothing, as for an unknown id.
     package func liveEndpoint(_ id: String, on networkID: String) -> EndpointRecord? {

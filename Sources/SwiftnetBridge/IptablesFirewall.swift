@@ -86,7 +86,8 @@ package struct IptablesFirewall: FirewallProgrammer {
         for network in networks where network.state != .deleting { live[network.id] = network }
         let rules = live.values.map { network in
             FirewallNetwork(bridge: network.bridge, subnets: network.subnets.map(\.pool), isInternal: network.options.isInternal,
-                            interContainer: network.options.interContainer, masquerade: network.options.masquerade)
+                            interContainer: network.options.interContainer, masquerade: network.options.masquerade,
+                            sequence: network.sequence)
         }
         var bindings: [FirewallPortBinding] = []
         var last: NetworkRecord?

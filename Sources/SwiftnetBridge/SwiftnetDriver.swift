@@ -65,6 +65,7 @@ package final class SwiftnetDriver: Sendable {
                 return
             }
             network = try mode.admit(network, records: state)
+            network.sequence = state.nextNetworkSequence
             try store.commit(.putNetwork(network))
             CrashPoint.reach("network.create.recorded")
             state.networks[network.id] = network

@@ -15,12 +15,17 @@ package struct FirewallNetwork: Sendable, Hashable {
     package var interContainer: Bool
     /// `com.docker.network.bridge.enable_ip_masquerade`; ignored when internal (nothing leaves).
     package var masquerade: Bool
+    /// The network's place in the order of the rules, then its bridge's name (see
+    /// `NetworkRecord.sequence`): a network created later goes after those held.
+    package var sequence: Int
 
-    package init(bridge: String, subnets: [IPPrefix], isInternal: Bool = false, interContainer: Bool = true, masquerade: Bool = true) {
+    package init(bridge: String, subnets: [IPPrefix], isInternal: Bool = false, interContainer: Bool = true, masquerade: Bool = true,
+                 sequence: Int = 0) {
         self.bridge = bridge
         self.subnets = subnets
         self.isInternal = isInternal
         self.interContainer = interContainer
         self.masquerade = masquerade
+        self.sequence = sequence
     }
 }

@@ -3,10 +3,11 @@
 /// DNAT and one ACCEPT to chains that hold one per published port, and restoring those chains
 /// whole makes every start cost as much as all the ports on the host.
 ///
-/// Per chain, the rules both texts share at the start and at the end stay; those between are
-/// deleted by their text (`-D`: rules are unique within a chain, see `RuleTable.append`) and
-/// the new ones inserted at their positions (`-I CHAIN N`), so the chain ends up in the
-/// rendered order. A chain where more than that changed is declared (which empties it) and
+/// Per chain, a chain that only gains rules gets them inserted where they go (`-I CHAIN N`), or
+/// appended (`-A`) after its last rule. Otherwise the rules both texts share at the start and
+/// at the end stay; those between are deleted by their text (`-D`: rules are unique within a
+/// chain, see `RuleTable.append`) and the new ones inserted at their positions (appended when
+/// nothing follows them), so the chain ends up in the rendered order. A chain where more than that changed is declared (which empties it) and
 /// refilled. One transaction per table, as with a whole restore; a `-D` of a rule someone
 /// removed fails it and the caller restores whole instead.
 enum FirewallPatch {
@@ -40,18 +41,50 @@ enum FirewallPatch {
                 let removed = was[head..<(was.count - tail)], added = now[head..<(now.count - tail)]
                 if !kept.contains(chain) {
                     lines += now.map { "-A \(chain) \($0)" }
+                } else if isSubsequence(was, of: now),
+                          case let gained = insertions(chain, was: was, now: now),
+                          gained.count(where: { $0.hasPrefix("-I ") }) <= max(16, now.count / 2) {
+                    lines += gained
                 } else if removed.count + added.count > max(16, now.count / 2) {
                     lines.append(":\(chain) - [0:0]")
                     lines += now.map { "-A \(chain) \($0)" }
                 } else {
                     lines += removed.map { "-D \(chain) \($0)" }
-                    lines += added.enumerated().map { "-I \(chain) \(head + $0.offset + 1) \($0.element)" }
+                    lines += added.enumerated().map { tail == 0 ? "-A \(chain) \($0.element)" : "-I \(chain) \(head + $0.offset + 1) \($0.element)" }
                 }
             }
             for chain in gone { lines += [":\(chain) - [0:0]", "-X \(chain)"] }
             if !lines.isEmpty { patch += "*\(after.table)\n" + lines.joined(separator: "\n") + "\nCOMMIT\n" }
         }
         return patch
+    }
+
+    /// Whether every rule of `was` is in `now`, in the same order.
+    static func isSubsequence(_ was: [String], of now: [String]) -> Bool {
+        var next = 0
+        for rule in now where next < was.count && rule == was[next] { next += 1 }
+        return next == was.count
+    }
+
+    /// The rules `now` adds to `was` (its subsequence), in place: those after the last rule
+    /// of `was` appended (`-A`), the others inserted at their final positions in ascending
+    /// order, so each position counts the rules before it as they will stand. A new network
+    /// adds its rules at the ends of our chains and at most two near the start of FORWARD
+    /// (`FirewallRules.sections`): `iptables-restore` appends without reading a chain's rules,
+    /// where inserting at a position, or deleting, reads all of them.
+    static func insertions(_ chain: String, was: [String], now: [String]) -> [String] {
+        var lines: [String] = []
+        var next = 0
+        for (position, rule) in now.enumerated() {
+            if next < was.count && rule == was[next] {
+                next += 1
+            } else if next == was.count {
+                lines.append("-A \(chain) \(rule)")
+            } else {
+                lines.append("-I \(chain) \(position + 1) \(rule)")
+            }
+        }
+        return lines
     }
 
     /// One table of a rendering: its declared chains in order and each chain's rules.

@@ -69,6 +69,13 @@ package enum FirewallRules {
             }
         }
 
+        // Each network's rules come in the networks' order (`FirewallState.networks`) and last
+        // in every chain but FORWARD's DNAT rules above, so a new network's rules are appended:
+        // `iptables-restore` (nft backend) reads a chain's rules to insert at a position or
+        // delete, which costs as much as the rules of every network, but not to append. The
+        // rules that come first instead decide nothing by their place (ISOLATION drops only;
+        // POSTROUTING and the hairpin buckets only masquerade).
+        var masquerades: [String] = []
         for network in state.networks {
             let bridge = network.bridge
             // IPv6 needs no such rule: the kernel never accepts ::1 from outside `lo`.
@@ -106,22 +113,22 @@ package enum FirewallRules {
 
             if network.masquerade {
                 for subnet in network.subnets where subnet.family == family {
-                    nat.append(chains.postrouting, "-s \(subnet) ! -o \(bridge) -j MASQUERADE")
+                    masquerades.append("-s \(subnet) ! -o \(bridge) -j MASQUERADE")
                 }
             }
             if state.publishes(bridge, family: family) {
                 // Host-originated connections to a published port (127.0.0.1:PORT, DNAT'ed into
                 // the bridge with route_localnet=1) need a source the container can answer.
-                nat.append(chains.postrouting, "-o \(bridge) -m addrtype --src-type LOCAL -j MASQUERADE")
+                masquerades.append("-o \(bridge) -m addrtype --src-type LOCAL -j MASQUERADE")
             }
         }
 
         if !state.networks.isEmpty {
-            for network in state.networks {
-                filter.append(chains.isolation, "-o \(network.bridge) -j DROP")
-            }
             for docker in FirewallState.dockerBridges {
                 filter.append(chains.isolation, "-o \(docker) -j DROP")
+            }
+            for network in state.networks {
+                filter.append(chains.isolation, "-o \(network.bridge) -j DROP")
             }
         }
 
@@ -141,6 +148,7 @@ package enum FirewallRules {
             nat.declare(chains.hairpinBucket(index), rules: rules.hairpin)
             nat.append(chains.postrouting, "-j \(chains.hairpinBucket(index))")
         }
+        for rule in masquerades { nat.append(chains.postrouting, rule) }
 
         return [filter.section, nat.section] + (family == .v4 ? [raw.section] : [])
     }

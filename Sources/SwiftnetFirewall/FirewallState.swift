@@ -1,7 +1,7 @@
 import SwiftnetAddress
 
 /// The desired state after every check: every string that will reach the rules text has been
-/// matched against a whitelist, bindings are normalised, networks are sorted and the rendering
+/// matched against a whitelist, bindings are normalised, networks are ordered and the rendering
 /// sorts the bindings of each bucket, so that the rendered text depends on the set of networks
 /// and bindings, not on the order the caller happened to hold them in (a re-render after a
 /// restart is then byte-identical).
@@ -13,7 +13,8 @@ import SwiftnetAddress
 /// the initialiser: a container start changes its own bindings, and building the state anew
 /// from every binding on the host cost more than the rest of the change.
 struct FirewallState {
-    /// Sorted by bridge name.
+    /// In the order they were created (`sequence`), then by bridge name: a new network's rules
+    /// come after every other network's, so adding them appends to our chains.
     let networks: [FirewallNetwork]
     private let byBridge: [String: FirewallNetwork]
     /// The bindings that are programmed (not those of internal networks), normalised
@@ -52,7 +53,7 @@ struct FirewallState {
             byBridge[network.bridge] = network
         }
         self.byBridge = byBridge
-        self.networks = byBridge.values.sorted { $0.bridge < $1.bridge }
+        self.networks = byBridge.values.sorted { ($0.sequence, $0.bridge) < ($1.sequence, $1.bridge) }
         bucketsV4 = Array(repeating: [], count: FirewallChains.bucketCount)
         bucketsV6 = bucketsV4
         onPort.reserveCapacity(bindings.count)

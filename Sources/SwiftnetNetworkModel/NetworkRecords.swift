@@ -36,9 +36,14 @@ package struct NetworkRecord: Sendable, Equatable {
     /// host address (/32, /128) from the pool; routes to the network's subnets of its family
     /// go through it.
     package var hostShim: InterfaceAddress?
+    /// Where the network stands in the order networks were created: each new one gets a
+    /// number above every network held (`DriverState.nextNetworkSequence`). The firewall keeps
+    /// the networks' rules in this order, so a new network's rules are appended to our chains
+    /// (`iptables-restore` then reads none of their rules) instead of inserted among them.
+    package var sequence: Int
 
     package init(id: String, bridge: String, options: NetworkOptions, subnets: [NetworkSubnet], state: LifecycleState,
-                 ownsLink: Bool = false, hostShim: InterfaceAddress? = nil) {
+                 ownsLink: Bool = false, hostShim: InterfaceAddress? = nil, sequence: Int = 0) {
         self.id = id
         self.bridge = bridge
         self.options = options
@@ -46,6 +51,7 @@ package struct NetworkRecord: Sendable, Equatable {
         self.state = state
         self.ownsLink = ownsLink
         self.hostShim = hostShim
+        self.sequence = sequence
     }
 
     /// The mode whose type makes and repairs this network's links (see `NetworkOptions.mode`).

@@ -134,6 +134,14 @@ extension StateStore {
             // is never taken for a leak: no endpoint ever holds an aux address.
             try db.execute(sql: "ALTER TABLE mh_claim ADD COLUMN by_value INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v11-network-sequence") { db in
+            // The order networks were created in (NetworkRecord.sequence); the rows' order of
+            // insertion for those made before.
+            try db.execute(sql: """
+                ALTER TABLE network ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+                UPDATE network SET sequence = rowid;
+                """)
+        }
         return migrator
     }
 }

@@ -14,7 +14,7 @@ extension StateStore: NetworkStore {
                 subnets[row[0], default: []].append(NetworkSubnet(pool: pool, gateway: (row[2] as String?).flatMap { IPAddress($0) }))
             }
             var networks: [NetworkRecord] = []
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM network ORDER BY created_at, id") {
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM network ORDER BY sequence, id") {
                 var options = NetworkOptions()
                 let id: String = row["id"]
                 guard let mode = DriverMode(rawValue: row["mode"]) else {
@@ -33,7 +33,8 @@ extension StateStore: NetworkStore {
                 networks.append(NetworkRecord(id: id, bridge: row["bridge"], options: options, subnets: subnets[id] ?? [],
                                               state: LifecycleState(rawValue: row["state"]) ?? .creating,
                                               ownsLink: row["owns_link"],
-                                              hostShim: (row["host_shim"] as String?).flatMap { InterfaceAddress(cidr: $0) }))
+                                              hostShim: (row["host_shim"] as String?).flatMap { InterfaceAddress(cidr: $0) },
+                                              sequence: row["sequence"]))
             }
             var endpoints: [EndpointRecord] = []
             for row in try Row.fetchAll(db, sql: "SELECT *, CAST(strftime('%s', created_at) AS INTEGER) AS created_unix FROM endpoint ORDER BY created_at, id") {
@@ -69,13 +70,13 @@ extension StateStore: NetworkStore {
             let o = network.options
             try db.execute(sql: """
                 INSERT INTO network (id, bridge, bridge_named_by_user, mtu, icc, masquerade, host_binding_ipv4,
-                                     iface_prefix, internal, ipv6, generic, state, mode, owns_link, host_shim)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     iface_prefix, internal, ipv6, generic, state, mode, owns_link, host_shim, sequence)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET state = excluded.state
                 """, arguments: [network.id, network.bridge, o.bridgeName != nil, o.mtu, o.interContainer, o.masquerade,
                                  o.hostBindingIPv4?.description, o.containerInterfacePrefix, o.isInternal, o.ipv6,
                                  StateStore.encodeStringMap(o.generic), network.state.rawValue, o.mode.rawValue,
-                                 network.ownsLink, network.hostShim?.description])
+                                 network.ownsLink, network.hostShim?.description, network.sequence])
             try db.execute(sql: "DELETE FROM network_subnet WHERE network_id = ?", arguments: [network.id])
             for (position, subnet) in network.subnets.enumerated() {
                 try db.execute(sql: "INSERT INTO network_subnet (network_id, position, pool, gateway) VALUES (?, ?, ?, ?)",

@@ -30,9 +30,9 @@ final class FirewallRulesTests: XCTestCase {
             -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -o swn-0123456789 -j DROP
-            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
             -A SWIFTNET-ISOLATION -o docker0 -j DROP
             -A SWIFTNET-ISOLATION -o br-+ -j DROP
+            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
             COMMIT
             *nat
             :SWIFTNET-DNAT - [0:0]
@@ -42,9 +42,9 @@ final class FirewallRulesTests: XCTestCase {
             -A SWIFTNET-DNAT -j SWIFTNET-DNAT-31
             -A SWIFTNET-DNAT-31 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80
             -A SWIFTNET-HAIRPIN-31 -s 10.50.0.2/32 -d 10.50.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
+            -A SWIFTNET-POSTROUTING -j SWIFTNET-HAIRPIN-31
             -A SWIFTNET-POSTROUTING -s 10.50.0.0/24 ! -o swn-0123456789 -j MASQUERADE
             -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
-            -A SWIFTNET-POSTROUTING -j SWIFTNET-HAIRPIN-31
             COMMIT
             *raw
             :SWIFTNET-LOOPBACK - [0:0]
@@ -86,9 +86,9 @@ final class FirewallRulesTests: XCTestCase {
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
             -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j DROP
             -A SWIFTNET-FORWARD ! -i swn-0123456789 -o swn-0123456789 -j DROP
-            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
             -A SWIFTNET-ISOLATION -o docker0 -j DROP
             -A SWIFTNET-ISOLATION -o br-+ -j DROP
+            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
             COMMIT
             *nat
             :SWIFTNET-DNAT - [0:0]
@@ -126,8 +126,8 @@ final class FirewallRulesTests: XCTestCase {
             -A SWIFTNET-DNAT -j SWIFTNET-DNAT-31
             -A SWIFTNET-DNAT-31 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80
             -A SWIFTNET-HAIRPIN-31 -s 10.50.0.2/32 -d 10.50.0.2/32 -p tcp -m tcp --dport 80 -j MASQUERADE
-            -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
             -A SWIFTNET-POSTROUTING -j SWIFTNET-HAIRPIN-31
+            -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
             COMMIT
 
             """)
@@ -158,9 +158,9 @@ final class FirewallRulesTests: XCTestCase {
             -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -o swn-0123456789 -j DROP
-            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
             -A SWIFTNET-ISOLATION -o docker0 -j DROP
             -A SWIFTNET-ISOLATION -o br-+ -j DROP
+            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
             COMMIT
             *nat
             :SWIFTNET-DNAT - [0:0]
@@ -170,12 +170,47 @@ final class FirewallRulesTests: XCTestCase {
             -A SWIFTNET-DNAT -j SWIFTNET-DNAT-14
             -A SWIFTNET-DNAT-14 -d 2001:db8::1/128 -p udp -m udp --dport 5353 -j DNAT --to-destination [fd00:50::2]:53
             -A SWIFTNET-HAIRPIN-14 -s fd00:50::2/128 -d fd00:50::2/128 -p udp -m udp --dport 53 -j MASQUERADE
+            -A SWIFTNET-POSTROUTING -j SWIFTNET-HAIRPIN-14
             -A SWIFTNET-POSTROUTING -s fd00:50::/64 ! -o swn-0123456789 -j MASQUERADE
             -A SWIFTNET-POSTROUTING -o swn-0123456789 -m addrtype --src-type LOCAL -j MASQUERADE
-            -A SWIFTNET-POSTROUTING -j SWIFTNET-HAIRPIN-14
             COMMIT
 
             """, "no raw section: the kernel never accepts ::1 from outside lo, and some have no ip6tables raw table")
+    }
+
+    /// A network created later (a higher `sequence`) has its rules after every other
+    /// network's in each chain, whatever its bridge's name, so that adding it only appends
+    /// (`FirewallPatch` writes `-A`, which `iptables-restore` does without reading the chain).
+    func testANewNetworksRulesAreAppended() throws {
+        var first = FirewallNetwork(bridge: "swn-ffffffffff", subnets: [IPPrefix("10.52.0.0/24")!])
+        first.sequence = 1
+        var later = FirewallNetwork(bridge: "swn-0000000000", subnets: [IPPrefix("10.53.0.0/24")!])
+        later.sequence = 2
+        let chains = try FirewallChains(prefix: "SWIFTNET")
+        for bindings in [[], [FirewallPortBinding(bridge: "swn-ffffffffff", proto: "tcp", hostPort: 80, containerIP: IPAddress("10.52.0.2")!,
+                                                  containerPort: 80)]] {
+            for family in [IPFamily.v4, .v6] {
+                var cache = FirewallRenderCache()
+                let before = FirewallRules.sections(try FirewallState(networks: [first], bindings: bindings), family: family,
+                                                    chains: chains, cache: &cache)
+                let after = FirewallRules.sections(try FirewallState(networks: [later, first], bindings: bindings), family: family,
+                                                   chains: chains, cache: &cache)
+                let patch = try XCTUnwrap(FirewallPatch.between(installed: before, wanted: after))
+                let edits = patch.split(separator: "\n").filter { $0.hasPrefix("-") }
+                XCTAssertFalse(edits.isEmpty)
+                if bindings.isEmpty || family == .v6 {  // the binding is IPv4's
+                    XCTAssertTrue(edits.allSatisfy { $0.hasPrefix("-A ") }, "\(family): \(patch)")
+                } else {
+                    // Only FORWARD's DNAT rules, which go before every network's, are inserted.
+                    XCTAssertEqual(edits.filter { !$0.hasPrefix("-A ") }, [
+                        "-I SWIFTNET-FORWARD 3 -i swn-0000000000 -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT",
+                        "-I SWIFTNET-FORWARD 4 -o swn-0000000000 -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                    ], "\(family): \(patch)")
+                }
+                XCTAssertTrue(edits.allSatisfy { !$0.hasPrefix("-A ") || $0.contains("swn-0000000000") || $0.contains("10.53.0.0") },
+                              "\(family): \(patch)")
+            }
+        }
     }
 
     func testJumps() throws {
@@ -214,7 +249,7 @@ final class FirewallRulesTests: XCTestCase {
     }
 
     /// Two networks: each is isolated from the other and from Docker's bridges; rules come out
-    /// in bridge order whatever order the caller held them in.
+    /// in bridge order (of networks of one `sequence`) whatever order the caller held them in.
     func testTwoNetworksAreIsolatedAndOrderDoesNotMatter() throws {
         let other = FirewallNetwork(bridge: "swn-aaaaaaaaaa", subnets: [IPPrefix("10.51.0.0/24")!], interContainer: false)
         let second = FirewallPortBinding(bridge: "swn-aaaaaaaaaa", proto: "sctp", hostIP: IPAddress("127.0.0.1")!, hostPort: 9000,
@@ -224,10 +259,10 @@ final class FirewallRulesTests: XCTestCase {
         XCTAssertEqual(a, b)
         let lines = a.split(separator: "\n")
         XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-ISOLATION") }, [
-            "-A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP",
-            "-A SWIFTNET-ISOLATION -o swn-aaaaaaaaaa -j DROP",
             "-A SWIFTNET-ISOLATION -o docker0 -j DROP",
             "-A SWIFTNET-ISOLATION -o br-+ -j DROP",
+            "-A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP",
+            "-A SWIFTNET-ISOLATION -o swn-aaaaaaaaaa -j DROP",
         ])
         XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNAT") }, [
             "-A SWIFTNET-DNAT -j SWIFTNET-DNAT-27",
