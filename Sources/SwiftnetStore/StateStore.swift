@@ -107,6 +107,30 @@ package final class StateStore: Sendable {
     /// cached statements run directly (`run(cached:)`): re-parsing them cost more than the
     /// insert they wrap.
     func write<T>(_ durability: Durability, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writeTransaction(durability, body)
+        } catch let error as DatabaseError where [.SQLITE_FULL, .SQLITE_IOERR].contains(error.resultCode) {
+            // SQLite says "disk I/O error" for a write the file system refused for want of
+            // space (the WAL grows by whole pages): say which it was, where one can act on it.
+            if let free = StateStore.bytesAvailable(forFileAt: path), free < StateStore.fullBelowBytes {
+                throw StateStoreError.full(path: path, available: free, error: "\(error.message ?? "\(error.resultCode)")")
+            }
+            throw error
+        }
+    }
+
+    /// Free space below which a refused write is taken for a full file system: less than a
+    /// WAL frame and the transaction around it.
+    static let fullBelowBytes: UInt64 = 64 * 1024
+
+    static func bytesAvailable(forFileAt path: String) -> UInt64? {
+        var stats = statvfs()
+        let folder = (path as NSString).deletingLastPathComponent
+        guard statvfs(folder.isEmpty ? "." : folder, &stats) == 0 else { return nil }
+        return UInt64(stats.f_bavail) * UInt64(stats.f_frsize)
+    }
+
+    private func writeTransaction<T>(_ durability: Durability, _ body: (Database) throws -> T) throws -> T {
         try queue.writeWithoutTransaction { db in
             let synced = durability == .synced
             if synced { try db.execute(sql: "PRAGMA synchronous = FULL") }
@@ -156,12 +180,15 @@ package enum StateStoreError: Error, CustomStringConvertible {
     case permissions(path: String, errno: Int32)
     case newerSchema(path: String, migrations: [String])
     case busy(path: String, holders: [Int32])
+    case full(path: String, available: UInt64, error: String)
 
     package var description: String {
         switch self {
         case .corrupt(let what): return "state file is damaged: \(what)"
         case .permissions(let path, let errno):
             return "cannot make \(path) readable by its owner only (mode 0600): \(String(cString: strerror(errno)))"
+        case .full(let path, let available, let error):
+            return "the file system holding \(path) is full (\(available) bytes free; SQLite: \(error)): the change was not recorded; free some space"
         case .busy(let path, let holders):
             let who = holders.isEmpty ? "another process" : "process \(holders.map(String.init).joined(separator: ", "))"
             return "\(who) holds \(path) (SQLite: database is locked): a swiftnet server whose lock file \(path).lock was removed? "

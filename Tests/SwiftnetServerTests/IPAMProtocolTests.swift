@@ -306,6 +306,48 @@ final class IPAMProtocolTests: ProtocolTestCase {
         XCTAssertEqual(try client.post("/Plugin.Activate", body: []).status, 200)
     }
 
+    /// A state file whose file system fills: a refused request says the file system is full
+    /// (SQLite says "disk I/O error" for most such writes), nothing of it is recorded, and
+    /// once there is room again the server goes on with every answer it gave before.
+    func testAFullFileSystemIsNamedAndLosesNothing() throws {
+        let full = ServerProcess()
+        let stateFolder = (full.statePath as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: stateFolder, withIntermediateDirectories: true)
+        XCTAssertEqual(Shell.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "swiftnet-test", stateFolder]).status, 0)
+        defer {
+            full.terminate()
+            _ = Shell.run("/usr/bin/umount", [stateFolder])
+            full.cleanUp()
+        }
+        try full.start()
+        let fullClient = try full.client()
+        let pool = try fullClient.requestPool("10.86.0.0/16")
+        var answered: [String] = []
+        for _ in 0..<20 { answered.append(try fullClient.requestAddress(pool: pool.id)) }
+        // Fill what is left (dd stops at "No space left on device").
+        _ = Shell.run("/usr/bin/dd", ["if=/dev/zero", "of=\(stateFolder)/filler", "bs=4k"])
+        var refusal: String?
+        for _ in 0..<200 {
+            let (status, object) = try fullClient.call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool.id)","Address":"","Options":null}"#)
+            if status != 200 {
+                refusal = object["Err"] as? String
+                break
+            }
+            answered.append(try XCTUnwrap(object["Address"] as? String))
+        }
+        let message = try XCTUnwrap(refusal, "200 requests on a full file system all succeeded")
+        XCTAssertTrue(message.contains("the file system holding \(full.statePath) is full"), message)
+        try FileManager.default.removeItem(atPath: stateFolder + "/filler")
+        // Restarted on the same state: every address answered is still held, none twice.
+        XCTAssertEqual(full.terminate(), 0)
+        try full.start()
+        let after = try full.client()
+        var fresh: [String] = []
+        for _ in 0..<5 { fresh.append(try after.requestAddress(pool: pool.id)) }
+        XCTAssertTrue(Set(fresh).isDisjoint(with: answered), "an address answered before the disk filled was handed out again")
+        XCTAssertEqual(Set(answered).count, answered.count)
+    }
+
     /// Waits up to 15 s for `process` to exit; one that has not is a failure, and is killed.
     private func waitBounded(_ process: Process, file: StaticString = #filePath, line: UInt = #line) {
         let deadline = Date().addingTimeInterval(15)
