@@ -270,6 +270,30 @@ final class BridgeDataplaneTests: XCTestCase {
         XCTAssertFalse(ping(from: a.namespace, c.address).succeeded, "nothing gets into an internal network")
     }
 
+    /// Networks' rules stand in the order the networks were created, whatever their bridges'
+    /// names, also after a restart: a new network's rules are appended to the chains, which
+    /// `iptables-restore` does without reading them (see `FirewallPatch.insertions`).
+    func testNetworksRulesStayInTheOrderTheNetworksWereCreated() throws {
+        // Until the bridges' names are out of order (1 in 2 each time), so that an order by
+        // name cannot pass.
+        var created = [try createNetwork().bridge]
+        while created == created.sorted() && created.count < 12 { created.append(try createNetwork().bridge) }
+        XCTAssertNotEqual(created, created.sorted())
+        func isolationOrder() -> [String] {
+            ourRules().filter { $0.hasPrefix("-A \(chainPrefix)-ISOLATION -o swn-") }.map { String($0.split(separator: " ")[3]) }
+        }
+        XCTAssertEqual(isolationOrder(), created)
+        let before = ourRules()
+        XCTAssertEqual(server.terminate(), 0)
+        try server.start()
+        client = try server.client()
+        XCTAssertEqual(ourRules(), before, "a restart renders the same rules in the same order")
+        created.append(try createNetwork().bridge)
+        XCTAssertEqual(isolationOrder(), created)
+        let forward = ourRules().filter { $0.hasPrefix("-A \(chainPrefix)-FORWARD") }
+        XCTAssertTrue(forward.last?.contains(created.last!) ?? false, "the newest network's rules close FORWARD: \(forward)")
+    }
+
     /// Docker 29 names its address requests: a container recreated under the same name gets
     /// its address back, and with it the MAC swiftnet derives from the address — also after a
     /// restart of swiftnet.
