@@ -7,6 +7,7 @@ struct SwiftnetBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftnet-bench",
         abstract: "Benchmarks of a swiftnet server (use a release build: swift build -c release).",
-        subcommands: [IPAMBench.self, PoolBench.self, StartupBench.self, LifecycleBench.self, DockerRunBench.self, PortsBench.self]
+        subcommands: [IPAMBench.self, PoolBench.self, StartupBench.self, LifecycleBench.self, DockerRunBench.self, PortsBench.self,
+                      NetworksBench.self]
     )
 }

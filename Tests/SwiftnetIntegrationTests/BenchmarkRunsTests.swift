@@ -40,6 +40,15 @@ final class BenchmarkRunsTests: XCTestCase {
         XCTAssertTrue(output.contains("with 1 endpoints publishing"), output)
     }
 
+    func testNetworksBenchmarkPrintsCreateAndDeleteRatios() throws {
+        try XCTSkipUnless(getuid() == 0, "the networks benchmark makes a namespace and bridges")
+        let output = try run(["networks", "--count", "30"])
+        for line in ["no published port: CreateNetwork #10", "#30", "no published port: DeleteNetwork with 10 held",
+                     "with a published port: CreateNetwork #10", "with a published port: DeleteNetwork with 10 held"] {
+            XCTAssertTrue(output.contains(line), "missing \(line) in:\n\(output)")
+        }
+    }
+
     func testLifecycleBenchmarkPrintsTheTargetAgainstTheSameKernelWork() throws {
         try XCTSkipUnless(getuid() == 0, "the lifecycle benchmark makes bridges and veths")
         let output = try run(["lifecycle", "--cycles", "20", "--fork-cycles", "5"])

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import SwiftnetClient
+
+/// CreateNetwork and DeleteNetwork as bridge networks accumulate, over the real socket with
+/// the real firewall and bridges, in a throw-away network namespace: `count` networks created
+/// one by one, CreateNetwork #count against #10 (each the median of the 11 calls around it),
+/// and DeleteNetwork of a network made for it with `count` networks held against with 10 held.
+/// Twice: with no port published on the host, and with one (which adds two rules per network
+/// at the top of swiftnet's FORWARD chain).
+struct NetworksBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "networks",
+                                                    abstract: "CreateNetwork and DeleteNetwork cost as networks accumulate (needs root).")
+
+    @Option(help: "swiftnet binary to start (default: the one beside this benchmark).")
+    var server: String?
+
+    @Option(help: "Networks to create (at most 4000).")
+    var count = 500
+
+    func run() throws {
+        guard getuid() == 0 else { throw ValidationError("networks needs root: it makes a namespace, bridges and rules") }
+        guard (30...4_000).contains(count) else { throw ValidationError("--count: 30…4000") }
+        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("swiftnet").path
+        print("swiftnet networks benchmark — \(count) bridge networks, one namespace per pass")
+        for publishing in [false, true] {
+            let result = try pass(binary: binary, publishing: publishing)
+            let label = publishing ? "with a published port" : "no published port"
+            print(String(format: "%@: CreateNetwork #10 %.2f ms, #%d %.2f ms, ratio %.2f", label, result.createEarly, count,
+                         result.createLate, result.createLate / result.createEarly))
+            print(String(format: "%@: DeleteNetwork with 10 held %.2f ms, with %d held %.2f ms, ratio %.2f", label, result.deleteEarly,
+                         count, result.deleteLate, result.deleteLate / result.deleteEarly))
+        }
+    }
+
+    struct Result {
+        var createEarly: Double, createLate: Double, deleteEarly: Double, deleteLate: Double
+    }
+
+    private func pass(binary: String, publishing: Bool) throws -> Result {
+        let folder = "/tmp/swn-bench-networks-\(getpid())"
+        let namespace = "swnbench-\(LifecycleBench.hex(8))"
+        guard DockerRunBench.exec("/usr/sbin/ip", ["netns", "add", namespace]).status == 0 else {
+            throw ValidationError("cannot make network namespace \(namespace)")
+        }
+        // The namespace takes the bridges and rules with it: no network is deleted one by one
+        // but those timed.
+        defer {
+            _ = DockerRunBench.exec("/usr/sbin/ip", ["netns", "delete", namespace])
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let running = try BenchServer(binary: binary, folder: folder, launcher: ["/usr/sbin/ip", "netns", "exec", namespace])
+        defer { running.stop() }
+        let client = try UnixHTTPClient(socketPath: running.socket, timeoutSeconds: 120)
+        defer { client.close() }
+
+        func call(_ path: String, _ json: String) throws -> [String: Any] {
+            let response = try client.post(path, json: json)
+            guard response.status == 200 else { throw ValidationError("\(path): \(response.status) \(response.text.prefix(300))") }
+            return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+        }
+        var made = 0
+        /// A network on the next 10.(200+)/24; the id, and the seconds CreateNetwork took.
+        func create() throws -> (id: String, seconds: Double) {
+            let subnet = "10.\(200 + made / 256).\(made % 256).0/24"
+            made += 1
+            let pool = try call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"\#(subnet)","V6":false}"#)["PoolID"] as! String
+            let gateway = try call("/IpamDriver.RequestAddress",
+                                   #"{"PoolID":"\#(pool)","Options":{"RequestAddressType":"com.docker.network.gateway"}}"#)["Address"] as! String
+            let id = LifecycleBench.hex(64)
+            let body = #"{"NetworkID":"\#(id)","IPv4Data":[{"AddressSpace":"LocalDefault","Pool":"\#(subnet)","Gateway":"\#(gateway)"}],"IPv6Data":[],"Options":{"com.docker.network.generic":{}}}"#
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = try call("/NetworkDriver.CreateNetwork", body)
+            return (id, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        /// Milliseconds of DeleteNetwork, the median of 11 networks each made and deleted.
+        func deleteCost() throws -> Double {
+            var samples: [Double] = []
+            for _ in 0..<11 {
+                let id = try create().id
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = try call("/NetworkDriver.DeleteNetwork", #"{"NetworkID":"\#(id)"}"#)
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            return samples.sorted()[5]
+        }
+
+        var creates: [Double] = []
+        let first = try create()
+        creates.append(first.seconds)
+        if publishing {
+            let pool = try call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"10.199.0.0/24","V6":false}"#)["PoolID"] as! String
+            let gateway = try call("/IpamDriver.RequestAddress",
+                                   #"{"PoolID":"\#(pool)","Options":{"RequestAddressType":"com.docker.network.gateway"}}"#)["Address"] as! String
+            let network = LifecycleBench.hex(64), endpoint = LifecycleBench.hex(64)
+            _ = try call("/NetworkDriver.CreateNetwork",
+                         #"{"NetworkID":"\#(network)","IPv4Data":[{"AddressSpace":"LocalDefault","Pool":"10.199.0.0/24","Gateway":"\#(gateway)"}],"IPv6Data":[],"Options":{"com.docker.network.generic":{}}}"#)
+            let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool)","Address":"","Options":null}"#)["Address"] as! String
+            _ = try call("/NetworkDriver.CreateEndpoint",
+                         #"{"NetworkID":"\#(network)","EndpointID":"\#(endpoint)","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
+            _ = try call("/NetworkDriver.ProgramExternalConnectivity",
+                         #"{"NetworkID":"\#(network)","EndpointID":"\#(endpoint)","Options":{"com.docker.network.portmap":[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}]}}"#)
+        }
+        while creates.count < 9 { creates.append(try create().seconds) }
+        let deleteEarly = try deleteCost()  // 10 held (9, and the one deleted)
+        while creates.count < count { creates.append(try create().seconds) }
+        let deleteLate = try deleteCost()
+        return Result(createEarly: PoolBench.median(creates, around: 10), createLate: PoolBench.median(creates, around: count),
+                      deleteEarly: deleteEarly, deleteLate: deleteLate)
+    }
+}
