@@ -1,7 +1,7 @@
 import SwiftnetAddress
 
 /// The names of swiftnet's own chains for one prefix. Everything the firewall creates is one
-/// of these six chains, one of the bucket chains below, or a jump into them, so "ours" is
+/// of these seven chains, one of the bucket chains below, or a jump into them, so "ours" is
 /// decided by exact name, never by a pattern that could catch someone else's chain.
 ///
 /// Published ports are spread over `bucketCount` buckets by container address (see
@@ -26,6 +26,10 @@ package struct FirewallChains: Sendable, Equatable {
     /// filter: jumped to from each network's part of `forward`; jumps to the ACCEPT buckets
     /// of published ports.
     package let accept: String
+    /// filter: jumped to first thing in `forward` for DNAT'ed packets while a port is
+    /// published: each network's way to the published ports, before any network's isolation.
+    /// A chain of its own, so that a new network's two rules are appended to it.
+    package let dnated: String
 
     /// Buckets of published ports. Fixed: the bucket of a port is part of the rendering, so it
     /// must not change with the number of ports (a restart re-renders byte for byte). 32
@@ -52,10 +56,11 @@ package struct FirewallChains: Sendable, Equatable {
         dnat = prefix + "-DNAT"
         loopback = prefix + "-LOOPBACK"
         accept = prefix + "-ACCEPT"
+        dnated = prefix + "-DNATED"
     }
 
     /// Our fixed chains in the filter table (declared whenever rules are rendered).
-    package var filter: [String] { [forward, isolation, accept] }
+    package var filter: [String] { [forward, isolation, accept, dnated] }
     /// Our fixed chains in the nat table.
     package var nat: [String] { [dnat, postrouting] }
     /// Our chains in the raw table.

@@ -11,6 +11,9 @@ import SwiftnetAddress
 ///   interface; drops those heading for any swiftnet bridge or Docker bridge.
 /// - filter `P-ACCEPT`, jumped to from `P-FORWARD` for packets entering a network with
 ///   published ports: jumps to the buckets `P-ACCEPT-NN` that accept them.
+/// - filter `P-DNATED`, jumped to first in `P-FORWARD` for DNAT'ed packets while a port is
+///   published: a network's DNAT'ed packets to `P-ACCEPT`, and their replies accepted,
+///   ahead of every network's isolation.
 /// - nat `P-POSTROUTING`, jumped to from POSTROUTING: masquerade; jumps to the buckets
 ///   `P-HAIRPIN-NN` (containers reaching their own published ports).
 /// - nat `P-DNAT`, jumped to from PREROUTING and OUTPUT for local destinations: jumps to the
@@ -61,16 +64,18 @@ package enum FirewallRules {
         // against dockerd 20.10). So before the isolation and icc rules, per such bridge: a
         // DNAT'ed packet from it to a published port, and the replies back into it. A
         // container's own address stays isolated (only DNAT'ed packets pass here), internal
-        // networks and Docker's bridges get nothing, and no other traffic is decided here.
+        // networks and Docker's bridges get nothing, and no other traffic is decided here:
+        // what the DNATED chain does not take comes back to the rules below.
         if state.networks.contains(where: { state.publishes($0.bridge, family: family) }) {
+            filter.append(forward, "-m conntrack --ctstate DNAT -j \(chains.dnated)")
             for network in state.networks where !network.isInternal {
-                filter.append(forward, "-i \(network.bridge) -m conntrack --ctstate DNAT -j \(chains.accept)")
-                filter.append(forward, "-o \(network.bridge) -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+                filter.append(chains.dnated, "-i \(network.bridge) -j \(chains.accept)")
+                filter.append(chains.dnated, "-o \(network.bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
             }
         }
 
         // Each network's rules come in the networks' order (`FirewallState.networks`) and last
-        // in every chain but FORWARD's DNAT rules above, so a new network's rules are appended:
+        // in every chain, so a new network's rules are appended:
         // `iptables-restore` (nft backend) reads a chain's rules to insert at a position or
         // delete, which costs as much as the rules of every network, but not to append. The
         // rules that come first instead decide nothing by their place (ISOLATION drops only;

@@ -198,7 +198,7 @@ final class FirewallApplyTests: XCTestCase {
         try check(networks, [], "network gone, ports gone")
         // A rule someone deleted: the patch does not fit, the full path restores.
         try check(networks, bindings, "back")
-        let dnat = try firewall.savedRules(family: .v4).split(separator: "\n").first { $0.hasPrefix("-A \(prefix)-DNAT") }
+        let dnat = try firewall.savedRules(family: .v4).split(separator: "\n").first { $0.hasPrefix("-A \(prefix)-DNAT ") }
         let rule = try XCTUnwrap(dnat).dropFirst(3).split(separator: " ").dropFirst().joined(separator: " ")
         try HostCommand.must(["/bin/sh", "-c", "/usr/sbin/iptables -t nat -D \(prefix)-DNAT \(rule)"])
         XCTAssertEqual(refusedPatches.families.withLock { $0 }, [], "every patch so far fitted")
@@ -303,6 +303,7 @@ final class FirewallApplyTests: XCTestCase {
             XCTAssertEqual(try firewall.savedRules(family: family), """
                 *filter
                 :\(prefix)-ACCEPT - [0:0]
+                :\(prefix)-DNATED - [0:0]
                 :\(prefix)-FORWARD - [0:0]
                 :\(prefix)-ISOLATION - [0:0]
                 COMMIT

@@ -16,12 +16,14 @@ final class FirewallRulesTests: XCTestCase {
             *filter
             :SWIFTNET-ACCEPT - [0:0]
             :SWIFTNET-ACCEPT-31 - [0:0]
+            :SWIFTNET-DNATED - [0:0]
             :SWIFTNET-FORWARD - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-31
             -A SWIFTNET-ACCEPT-31 -d 10.50.0.2/32 -o swn-0123456789 -p tcp -m tcp --dport 80 -j ACCEPT
-            -A SWIFTNET-FORWARD -i swn-0123456789 -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT
-            -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-DNATED -i swn-0123456789 -j SWIFTNET-ACCEPT
+            -A SWIFTNET-DNATED -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-DNATED
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
             -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP
@@ -59,6 +61,7 @@ final class FirewallRulesTests: XCTestCase {
             XCTAssertEqual(try FirewallRules.render(networks: [], bindings: [], family: family, prefix: "SWT000001"), """
                 *filter
                 :SWT000001-ACCEPT - [0:0]
+                :SWT000001-DNATED - [0:0]
                 :SWT000001-FORWARD - [0:0]
                 :SWT000001-ISOLATION - [0:0]
                 COMMIT
@@ -80,6 +83,7 @@ final class FirewallRulesTests: XCTestCase {
         XCTAssertEqual(text, """
             *filter
             :SWIFTNET-ACCEPT - [0:0]
+            :SWIFTNET-DNATED - [0:0]
             :SWIFTNET-FORWARD - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
@@ -144,12 +148,14 @@ final class FirewallRulesTests: XCTestCase {
             *filter
             :SWIFTNET-ACCEPT - [0:0]
             :SWIFTNET-ACCEPT-14 - [0:0]
+            :SWIFTNET-DNATED - [0:0]
             :SWIFTNET-FORWARD - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-14
             -A SWIFTNET-ACCEPT-14 -d fd00:50::2/128 -o swn-0123456789 -p udp -m udp --dport 53 -j ACCEPT
-            -A SWIFTNET-FORWARD -i swn-0123456789 -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT
-            -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-DNATED -i swn-0123456789 -j SWIFTNET-ACCEPT
+            -A SWIFTNET-DNATED -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-DNATED
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
             -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP
@@ -180,7 +186,8 @@ final class FirewallRulesTests: XCTestCase {
 
     /// A network created later (a higher `sequence`) has its rules after every other
     /// network's in each chain, whatever its bridge's name, so that adding it only appends
-    /// (`FirewallPatch` writes `-A`, which `iptables-restore` does without reading the chain).
+    /// (`FirewallPatch` writes `-A`, which `iptables-restore` does without reading the chain),
+    /// with ports published on the host as well (the DNATED chain takes its DNAT'ed packets).
     func testANewNetworksRulesAreAppended() throws {
         var first = FirewallNetwork(bridge: "swn-ffffffffff", subnets: [IPPrefix("10.52.0.0/24")!])
         first.sequence = 1
@@ -198,14 +205,9 @@ final class FirewallRulesTests: XCTestCase {
                 let patch = try XCTUnwrap(FirewallPatch.between(installed: before, wanted: after))
                 let edits = patch.split(separator: "\n").filter { $0.hasPrefix("-") }
                 XCTAssertFalse(edits.isEmpty)
-                if bindings.isEmpty || family == .v6 {  // the binding is IPv4's
-                    XCTAssertTrue(edits.allSatisfy { $0.hasPrefix("-A ") }, "\(family): \(patch)")
-                } else {
-                    // Only FORWARD's DNAT rules, which go before every network's, are inserted.
-                    XCTAssertEqual(edits.filter { !$0.hasPrefix("-A ") }, [
-                        "-I SWIFTNET-FORWARD 3 -i swn-0000000000 -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT",
-                        "-I SWIFTNET-FORWARD 4 -o swn-0000000000 -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
-                    ], "\(family): \(patch)")
+                XCTAssertTrue(edits.allSatisfy { $0.hasPrefix("-A ") }, "\(family): \(patch)")
+                if !bindings.isEmpty && family == .v4 {  // the binding is IPv4's
+                    XCTAssertTrue(edits.contains("-A SWIFTNET-DNATED -i swn-0000000000 -j SWIFTNET-ACCEPT"), patch)
                 }
                 XCTAssertTrue(edits.allSatisfy { !$0.hasPrefix("-A ") || $0.contains("swn-0000000000") || $0.contains("10.53.0.0") },
                               "\(family): \(patch)")
@@ -237,15 +239,17 @@ final class FirewallRulesTests: XCTestCase {
         closed.isInternal = true
         let lines = try FirewallRules.render(networks: [web, closed], bindings: [port8080], family: .v4).split(separator: "\n")
         let forward = lines.filter { $0.hasPrefix("-A SWIFTNET-FORWARD") }
-        XCTAssertEqual(Array(forward.prefix(2)), [
-            "-A SWIFTNET-FORWARD -i swn-0123456789 -m conntrack --ctstate DNAT -j SWIFTNET-ACCEPT",
-            "-A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate DNAT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
-        ])
-        XCTAssertEqual(forward.filter { $0.contains("ctstate DNAT") }.count, 2)
-        XCTAssertFalse(forward.contains { $0.contains("ctstate DNAT") && $0.contains("swn-aaaaaaaaaa") })
+        XCTAssertEqual(forward.first, "-A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-DNATED", "first, before any isolation")
+        XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNATED") }, [
+            "-A SWIFTNET-DNATED -i swn-0123456789 -j SWIFTNET-ACCEPT",
+            "-A SWIFTNET-DNATED -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+        ], "the internal network gets none")
+        XCTAssertEqual(forward.filter { $0.contains("ctstate DNAT") }.count, 1)
         XCTAssertTrue(forward.contains("-A SWIFTNET-FORWARD -i swn-aaaaaaaaaa ! -o swn-aaaaaaaaaa -j DROP"))
         // Nothing published: no such rules.
-        XCTAssertFalse(try FirewallRules.render(networks: [web, closed], bindings: [], family: .v4).contains("ctstate DNAT"))
+        let unpublished = try FirewallRules.render(networks: [web, closed], bindings: [], family: .v4)
+        XCTAssertFalse(unpublished.contains("ctstate DNAT"))
+        XCTAssertFalse(unpublished.contains("-A SWIFTNET-DNATED"))
     }
 
     /// Two networks: each is isolated from the other and from Docker's bridges; rules come out
@@ -264,7 +268,7 @@ final class FirewallRulesTests: XCTestCase {
             "-A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP",
             "-A SWIFTNET-ISOLATION -o swn-aaaaaaaaaa -j DROP",
         ])
-        XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNAT") }, [
+        XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNAT") && !$0.hasPrefix("-A SWIFTNET-DNATED") }, [
             "-A SWIFTNET-DNAT -j SWIFTNET-DNAT-27",
             "-A SWIFTNET-DNAT -j SWIFTNET-DNAT-31",
             "-A SWIFTNET-DNAT-27 -d 127.0.0.1/32 -p sctp -m sctp --dport 9000 -j DNAT --to-destination 10.51.0.7:9000",
@@ -286,7 +290,7 @@ final class FirewallRulesTests: XCTestCase {
         XCTAssertEqual(text, try FirewallRules.render(networks: [web], bindings: [port8080, onLoopback], family: .v4))
         let lines = text.split(separator: "\n")
         XCTAssertEqual(lines.filter { $0.contains("--dport 80 -j ACCEPT") }.count, 1)
-        XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNAT") }, [
+        XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNAT") && !$0.hasPrefix("-A SWIFTNET-DNATED") }, [
             "-A SWIFTNET-DNAT -j SWIFTNET-DNAT-31",
             "-A SWIFTNET-DNAT-31 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80",
             "-A SWIFTNET-DNAT-31 -d 127.0.0.1/32 -p tcp -m tcp --dport 8081 -j DNAT --to-destination 10.50.0.2:80",
