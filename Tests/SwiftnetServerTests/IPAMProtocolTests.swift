@@ -279,19 +279,20 @@ final class IPAMProtocolTests: ProtocolTestCase {
     func testAStateFromANewerSchemaIsRefusedUntouched() throws {
         _ = try client.requestPool("10.85.0.0/24")
         XCTAssertEqual(server.terminate(), 0)
-        try sqlite(server.statePath, "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')")
-        let before = try sqlite(server.statePath, ".dump")
-        let refused = try server.launch()
-        waitBounded(refused)
-        XCTAssertNotEqual(refused.terminationStatus, 0)
-        XCTAssertTrue(server.log.contains("written by a newer swiftnet (schema v99-from-the-future"), server.log)
-        XCTAssertEqual(try sqlite(server.statePath, ".dump"), before)
+        let edit = Shell.run("/usr/bin/sqlite3", [server.statePath, "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')"])
+        XCTAssertEqual(edit.status, 0, edit.both)
+        let before = Shell.run("/usr/bin/sqlite3", [server.statePath, ".dump"])
+        XCTAssertEqual(before.status, 0, before.both)
+        // Bounded: a server that took the state would serve until killed.
+        let refused = Shell.run(ServerProcess.binary, ["serve", "--socket", server.socketPath, "--state", server.statePath], timeout: 15)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.error.contains("written by a newer swiftnet (schema v99-from-the-future"), refused.both)
+        XCTAssertEqual(Shell.run("/usr/bin/sqlite3", [server.statePath, ".dump"]).output, before.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: server.socketPath))
         // The operator commands refuse it the same way.
-        let pools = try server.launch(arguments: ["pools", "--socket", server.socketPath, "--state", server.statePath])
-        waitBounded(pools)
-        XCTAssertNotEqual(pools.terminationStatus, 0)
-        XCTAssertTrue(server.log.contains("cannot open \(server.statePath): \(server.statePath) was written by a newer swiftnet"), server.log)
+        let pools = Shell.run(ServerProcess.binary, ["pools", "--socket", server.socketPath, "--state", server.statePath], timeout: 15)
+        XCTAssertNotEqual(pools.status, 0)
+        XCTAssertTrue(pools.both.contains("cannot open \(server.statePath): \(server.statePath) was written by a newer swiftnet"), pools.both)
     }
 
     /// A second server whose lock file was removed meanwhile gets SQLite's lock instead: the
@@ -299,10 +300,10 @@ final class IPAMProtocolTests: ProtocolTestCase {
     func testARemovedLockFileStillRefusesASecondServerByPid() throws {
         let pid = try XCTUnwrap(server.process).processIdentifier
         try FileManager.default.removeItem(atPath: server.statePath + ".lock")
-        let second = try server.launch(arguments: ["serve", "--socket", server.folder + "/other.sock", "--state", server.statePath])
-        waitBounded(second)
-        XCTAssertNotEqual(second.terminationStatus, 0)
-        XCTAssertTrue(server.log.contains("process \(pid) holds \(server.statePath)"), server.log)
+        let second = Shell.run(ServerProcess.binary, ["serve", "--socket", server.folder + "/other.sock", "--state", server.statePath],
+                               timeout: 15)
+        XCTAssertNotEqual(second.status, 0)
+        XCTAssertTrue(second.error.contains("process \(pid) holds \(server.statePath)"), second.both)
         XCTAssertEqual(try client.post("/Plugin.Activate", body: []).status, 200)
     }
 
@@ -346,30 +347,6 @@ final class IPAMProtocolTests: ProtocolTestCase {
         for _ in 0..<5 { fresh.append(try after.requestAddress(pool: pool.id)) }
         XCTAssertTrue(Set(fresh).isDisjoint(with: answered), "an address answered before the disk filled was handed out again")
         XCTAssertEqual(Set(answered).count, answered.count)
-    }
-
-    /// Waits up to 15 s for `process` to exit; one that has not is a failure, and is killed.
-    private func waitBounded(_ process: Process, file: StaticString = #filePath, line: UInt = #line) {
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            XCTFail("still running after 15 s", file: file, line: line)
-            kill(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
-    }
-
-    private func sqlite(_ path: String, _ command: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [path, command]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "sqlite3 \(command)")
-        return String(decoding: data, as: UTF8.self)
     }
 
     func testGracefulStopRemovesTheSocket() throws {
