@@ -209,25 +209,24 @@ final class Shutdown: @unchecked Sendable {
     init(logger: Logger) { self.logger = logger }
 
     func install(signals: [Int32]) {
-        for signalNumber in signals {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [self] in stop(signal: signalNumber) }
-            source.resume()
-            sources.append(source)
-        }
+        for signalNumber in signals { handle(signalNumber) { [self] in stop(signal: signalNumber) } }
     }
 
     func ignore(signals: [Int32]) {
         for signalNumber in signals {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { [logger] in
+            handle(signalNumber) { [logger] in
                 logger.notice("signal ignored: swiftnet has nothing to reload; SIGTERM stops it", metadata: ["signal": "\(signalNumber)"])
             }
-            source.resume()
-            sources.append(source)
         }
+    }
+
+    /// `handler` on a dispatch queue instead of the signal's default action.
+    private func handle(_ signalNumber: Int32, _ handler: @escaping @Sendable () -> Void) {
+        signal(signalNumber, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+        source.setEventHandler(handler: handler)
+        source.resume()
+        sources.append(source)
     }
 
     func watchParent(_ parent: pid_t) {
