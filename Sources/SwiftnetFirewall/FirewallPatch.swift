@@ -41,8 +41,7 @@ enum FirewallPatch {
                 let removed = was[head..<(was.count - tail)], added = now[head..<(now.count - tail)]
                 if !kept.contains(chain) {
                     lines += now.map { "-A \(chain) \($0)" }
-                } else if isSubsequence(was, of: now),
-                          case let gained = insertions(chain, was: was, now: now),
+                } else if let gained = insertions(chain, was: was, now: now),
                           gained.count(where: { $0.hasPrefix("-I ") }) <= max(16, now.count / 2) {
                     lines += gained
                 } else if removed.count + added.count > max(16, now.count / 2) {
@@ -59,20 +58,14 @@ enum FirewallPatch {
         return patch
     }
 
-    /// Whether every rule of `was` is in `now`, in the same order.
-    static func isSubsequence(_ was: [String], of now: [String]) -> Bool {
-        var next = 0
-        for rule in now where next < was.count && rule == was[next] { next += 1 }
-        return next == was.count
-    }
-
-    /// The rules `now` adds to `was` (its subsequence), in place: those after the last rule
-    /// of `was` appended (`-A`), the others inserted at their final positions in ascending
-    /// order, so each position counts the rules before it as they will stand. A new network
+    /// The rules `now` adds to `was`, in place, or nil when `was` is not a subsequence of `now`
+    /// (some rule goes or moves): those after the last rule of `was` appended (`-A`), the others
+    /// inserted at their final positions in ascending order, so each position counts the rules
+    /// before it as they will stand. A new network
     /// adds its rules at the ends of our chains and at most two near the start of FORWARD
     /// (`FirewallRules.sections`): `iptables-restore` appends without reading a chain's rules,
     /// where inserting at a position, or deleting, reads all of them.
-    static func insertions(_ chain: String, was: [String], now: [String]) -> [String] {
+    static func insertions(_ chain: String, was: [String], now: [String]) -> [String]? {
         var lines: [String] = []
         var next = 0
         for (position, rule) in now.enumerated() {
@@ -84,7 +77,7 @@ enum FirewallPatch {
                 lines.append("-I \(chain) \(position + 1) \(rule)")
             }
         }
-        return lines
+        return next == was.count ? lines : nil
     }
 
     /// One table of a rendering: its declared chains in order and each chain's rules.
