@@ -40,39 +40,24 @@ struct NetworksBench: ParsableCommand {
 
     private func pass(binary: String, publishing: Bool) throws -> Result {
         let folder = "/tmp/swn-bench-networks-\(getpid())"
-        let namespace = "swnbench-\(LifecycleBench.hex(8))"
-        guard DockerRunBench.exec("/usr/sbin/ip", ["netns", "add", namespace]).status == 0 else {
-            throw ValidationError("cannot make network namespace \(namespace)")
-        }
-        // The namespace takes the bridges and rules with it: no network is deleted one by one
-        // but those timed.
+        // No network is deleted one by one but those timed: the namespace takes the rest.
+        let namespace = try BenchNamespace()
         defer {
-            _ = DockerRunBench.exec("/usr/sbin/ip", ["netns", "delete", namespace])
+            namespace.delete()
             try? FileManager.default.removeItem(atPath: folder)
         }
-        let running = try BenchServer(binary: binary, folder: folder, launcher: ["/usr/sbin/ip", "netns", "exec", namespace])
+        let running = try BenchServer(binary: binary, folder: folder, launcher: namespace.launcher)
         defer { running.stop() }
         let client = try UnixHTTPClient(socketPath: running.socket, timeoutSeconds: 120)
         defer { client.close() }
+        let plugin = BenchClient(client: client)
 
-        func call(_ path: String, _ json: String) throws -> [String: Any] {
-            let response = try client.post(path, json: json)
-            guard response.status == 200 else { throw ValidationError("\(path): \(response.status) \(response.text.prefix(300))") }
-            return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
-        }
         var made = 0
-        /// A network on the next 10.(200+)/24; the id, and the seconds CreateNetwork took.
-        func create() throws -> (id: String, seconds: Double) {
-            let subnet = "10.\(200 + made / 256).\(made % 256).0/24"
+        /// A network on the next 10.(200+)/24; its id, and the milliseconds CreateNetwork took.
+        func create() throws -> (id: String, milliseconds: Double) {
             made += 1
-            let pool = try call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"\#(subnet)","V6":false}"#)["PoolID"] as! String
-            let gateway = try call("/IpamDriver.RequestAddress",
-                                   #"{"PoolID":"\#(pool)","Options":{"RequestAddressType":"com.docker.network.gateway"}}"#)["Address"] as! String
-            let id = LifecycleBench.hex(64)
-            let body = #"{"NetworkID":"\#(id)","IPv4Data":[{"AddressSpace":"LocalDefault","Pool":"\#(subnet)","Gateway":"\#(gateway)"}],"IPv6Data":[],"Options":{"com.docker.network.generic":{}}}"#
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            _ = try call("/NetworkDriver.CreateNetwork", body)
-            return (id, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            let network = try plugin.createBridgeNetwork(subnet: "10.\(200 + (made - 1) / 256).\((made - 1) % 256).0/24")
+            return (network.networkID, network.milliseconds)
         }
         /// Milliseconds of DeleteNetwork, the median of 11 networks each made and deleted.
         func deleteCost() throws -> Double {
@@ -80,7 +65,7 @@ struct NetworksBench: ParsableCommand {
             for _ in 0..<11 {
                 let id = try create().id
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                _ = try call("/NetworkDriver.DeleteNetwork", #"{"NetworkID":"\#(id)"}"#)
+                _ = try plugin.call("/NetworkDriver.DeleteNetwork", #"{"NetworkID":"\#(id)"}"#)
                 samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             return samples.sorted()[5]
@@ -88,23 +73,19 @@ struct NetworksBench: ParsableCommand {
 
         var creates: [Double] = []
         let first = try create()
-        creates.append(first.seconds)
+        creates.append(first.milliseconds)
         if publishing {
-            let pool = try call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"10.199.0.0/24","V6":false}"#)["PoolID"] as! String
-            let gateway = try call("/IpamDriver.RequestAddress",
-                                   #"{"PoolID":"\#(pool)","Options":{"RequestAddressType":"com.docker.network.gateway"}}"#)["Address"] as! String
-            let network = LifecycleBench.hex(64), endpoint = LifecycleBench.hex(64)
-            _ = try call("/NetworkDriver.CreateNetwork",
-                         #"{"NetworkID":"\#(network)","IPv4Data":[{"AddressSpace":"LocalDefault","Pool":"10.199.0.0/24","Gateway":"\#(gateway)"}],"IPv6Data":[],"Options":{"com.docker.network.generic":{}}}"#)
-            let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool)","Address":"","Options":null}"#)["Address"] as! String
-            _ = try call("/NetworkDriver.CreateEndpoint",
-                         #"{"NetworkID":"\#(network)","EndpointID":"\#(endpoint)","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
-            _ = try call("/NetworkDriver.ProgramExternalConnectivity",
-                         #"{"NetworkID":"\#(network)","EndpointID":"\#(endpoint)","Options":{"com.docker.network.portmap":[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}]}}"#)
+            let (network, pool, _) = try plugin.createBridgeNetwork(subnet: "10.199.0.0/24")
+            let endpoint = LifecycleBench.hex(64)
+            let address = try plugin.call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool)","Address":"","Options":null}"#)["Address"] as! String
+            _ = try plugin.call("/NetworkDriver.CreateEndpoint",
+                                #"{"NetworkID":"\#(network)","EndpointID":"\#(endpoint)","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
+            _ = try plugin.call("/NetworkDriver.ProgramExternalConnectivity",
+                                #"{"NetworkID":"\#(network)","EndpointID":"\#(endpoint)","Options":{"com.docker.network.portmap":[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}]}}"#)
         }
-        while creates.count < 9 { creates.append(try create().seconds) }
+        while creates.count < 9 { creates.append(try create().milliseconds) }
         let deleteEarly = try deleteCost()  // 10 held (9, and the one deleted)
-        while creates.count < count { creates.append(try create().seconds) }
+        while creates.count < count { creates.append(try create().milliseconds) }
         let deleteLate = try deleteCost()
         return Result(createEarly: PoolBench.median(creates, around: 10), createLate: PoolBench.median(creates, around: count),
                       deleteEarly: deleteEarly, deleteLate: deleteLate)

@@ -40,31 +40,18 @@ struct PortsBench: ParsableCommand {
         let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("swiftnet").path
         let folder = "/tmp/swn-bench-ports-\(getpid())"
-        let namespace = "swnbench-\(LifecycleBench.hex(8))"
-        guard DockerRunBench.exec("/usr/sbin/ip", ["netns", "add", namespace]).status == 0 else {
-            throw ValidationError("cannot make network namespace \(namespace)")
-        }
-        // The namespace takes the bridge, veths and rules with it.
+        let namespace = try BenchNamespace()
         defer {
-            _ = DockerRunBench.exec("/usr/sbin/ip", ["netns", "delete", namespace])
+            namespace.delete()
             try? FileManager.default.removeItem(atPath: folder)
         }
-        let running = try BenchServer(binary: binary, folder: folder, launcher: ["/usr/sbin/ip", "netns", "exec", namespace])
+        let running = try BenchServer(binary: binary, folder: folder, launcher: namespace.launcher)
         defer { running.stop() }
         let client = try UnixHTTPClient(socketPath: running.socket, timeoutSeconds: 120)
         defer { client.close() }
-
-        func call(_ path: String, _ json: String) throws -> [String: Any] {
-            let response = try client.post(path, json: json)
-            guard response.status == 200 else { throw ValidationError("\(path): \(response.status) \(response.text.prefix(300))") }
-            return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
-        }
-        let poolID = try call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"10.254.0.0/16","V6":false}"#)["PoolID"] as! String
-        let gateway = try call("/IpamDriver.RequestAddress",
-                               #"{"PoolID":"\#(poolID)","Options":{"RequestAddressType":"com.docker.network.gateway"}}"#)["Address"] as! String
-        let networkID = LifecycleBench.hex(64)
-        _ = try call("/NetworkDriver.CreateNetwork",
-                     #"{"NetworkID":"\#(networkID)","IPv4Data":[{"AddressSpace":"LocalDefault","Pool":"10.254.0.0/16","Gateway":"\#(gateway)"}],"IPv6Data":[],"Options":{"com.docker.network.generic":{}}}"#)
+        let plugin = BenchClient(client: client)
+        let call = plugin.call
+        let (networkID, poolID, _) = try plugin.createBridgeNetwork(subnet: "10.254.0.0/16")
 
         /// Seconds ProgramExternalConnectivity takes for `bindings` on a fresh endpoint.
         func publish(_ bindings: [(host: Int, container: Int)]) throws -> Double {

@@ -39,20 +39,15 @@ struct StartupBench: ParsableCommand {
         let endpoints = root ? self.endpoints : 0
         let networks = root ? max(1, self.networks) : 0
         let folder = "/tmp/swn-bench-start-\(getpid())"
-        let namespace = "swnbench-\(LifecycleBench.hex(8))"
         let chainPrefix = "SWBS" + LifecycleBench.hex(4).uppercased()
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        if root {
-            guard DockerRunBench.exec("/usr/sbin/ip", ["netns", "add", namespace]).status == 0 else {
-                throw ValidationError("cannot make network namespace \(namespace)")
-            }
-        }
+        let namespace = root ? try BenchNamespace() : nil
         defer {
             if keep {
-                print("kept: state \(folder)/state.db" + (root ? ", namespace \(namespace), chain prefix \(chainPrefix)" : ""))
+                print("kept: state \(folder)/state.db" + (namespace.map { ", namespace \($0.name), chain prefix \(chainPrefix)" } ?? ""))
             } else {
-                if root { _ = DockerRunBench.exec("/usr/sbin/ip", ["netns", "delete", namespace]) }
+                namespace?.delete()
                 try? FileManager.default.removeItem(atPath: folder)
             }
         }
@@ -60,7 +55,7 @@ struct StartupBench: ParsableCommand {
         // for the namespace, which took 30-50 ms here: the launcher's cost, not swiftnet's
         // start-up (a real swiftnet starts in the host's namespace). What is left of the
         // launcher's own cost is measured below and printed.
-        let launcher = root ? ["/usr/bin/nsenter", "--net=/run/netns/\(namespace)"] : []
+        let launcher = namespace.map { ["/usr/bin/nsenter", "--net=/run/netns/\($0.name)"] } ?? []
         // Every server here is the same plugin started again: one chain prefix for all, so a
         // start finds the chains the previous one left, as a restart does. (Each server with a
         // prefix of its own would make every start build its chains anew beside the stale ones.)
@@ -82,19 +77,10 @@ struct StartupBench: ParsableCommand {
             defer { running.stop() }
             let client = try UnixHTTPClient(socketPath: running.socket)
             defer { client.close() }
-            func call(_ path: String, _ json: String) throws -> [String: Any] {
-                let response = try client.post(path, json: json)
-                guard response.status == 200 else { throw ValidationError("\(path): \(response.status) \(response.text)") }
-                return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
-            }
+            let plugin = BenchClient(client: client)
+            let call = plugin.call
             for network in 0..<networks {
-                let subnet = "172.\(16 + network / 8).\((network % 8) * 32).0/19"
-                let pool = try call("/IpamDriver.RequestPool", #"{"AddressSpace":"LocalDefault","Pool":"\#(subnet)","V6":false}"#)["PoolID"] as! String
-                let gateway = try call("/IpamDriver.RequestAddress",
-                                       #"{"PoolID":"\#(pool)","Options":{"RequestAddressType":"com.docker.network.gateway"}}"#)["Address"] as! String
-                let networkID = LifecycleBench.hex(64)
-                _ = try call("/NetworkDriver.CreateNetwork",
-                             #"{"NetworkID":"\#(networkID)","IPv4Data":[{"AddressSpace":"LocalDefault","Pool":"\#(subnet)","Gateway":"\#(gateway)"}],"IPv6Data":[],"Options":{"com.docker.network.generic":{}}}"#)
+                let (networkID, pool, _) = try plugin.createBridgeNetwork(subnet: "172.\(16 + network / 8).\((network % 8) * 32).0/19")
                 let count = endpoints / networks + (network < endpoints % networks ? 1 : 0)
                 for _ in 0..<count {
                     let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool)","Address":"","Options":null}"#)["Address"] as! String
