@@ -9,7 +9,8 @@ build=(libmicrohttpd-dev libnl-3-dev libnl-route-3-dev libsqlite3-dev pkg-config
 # etcd-server: the etcd and multi-host tests start their own etcd on loopback.
 # nftables: `nft -a` shows the kernel's rule handles, which tell whether a re-apply rewrote rules.
 # sqlite3: tests edit a stopped server's state file the way another version would have.
-testing=(docker.io busybox-static procps curl systemd dpkg-dev etcd-server nftables sqlite3)
+# python3: small helpers in tests (a UDP listener in a container's namespace, state edits).
+testing=(docker.io busybox-static procps curl systemd dpkg-dev etcd-server nftables sqlite3 python3)
 
 want=("${runtime[@]}" "${build[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${testing[@]}")

@@ -2,7 +2,7 @@ import Foundation
 import SwiftnetAddress
 import Synchronization
 
-/// Puts the rendered rules into the host's tables. swiftnet owns seven chains and the bucket
+/// Puts the rendered rules into the host's tables. swiftnet owns eight chains and the bucket
 /// chains of published ports (see `FirewallRules`, `FirewallChains`) and five jumps into them
 /// (four for IPv6), and touches nothing else: Docker's chains and rules are never edited,
 /// built-in chains are never flushed.

@@ -1,7 +1,7 @@
 import SwiftnetAddress
 
 /// The names of swiftnet's own chains for one prefix. Everything the firewall creates is one
-/// of these seven chains, one of the bucket chains below, or a jump into them, so "ours" is
+/// of these eight chains, one of the bucket chains below, or a jump into them, so "ours" is
 /// decided by exact name, never by a pattern that could catch someone else's chain.
 ///
 /// Published ports are spread over `bucketCount` buckets by container address (see
@@ -16,6 +16,11 @@ package struct FirewallChains: Sendable, Equatable {
     package let forward: String
     /// filter: entered for packets leaving a swiftnet bridge for another bridge; drops them.
     package let isolation: String
+    /// filter: entered for packets entering a swiftnet bridge from another interface; drops
+    /// those that come from another bridge, ours or Docker's. `isolation` alone decides by
+    /// order: a network created earlier accepts into its bridge before a later network's
+    /// rules send the packet to `isolation`.
+    package let inbound: String
     /// nat: jumped to from POSTROUTING; masquerade.
     package let postrouting: String
     /// nat: jumped to from PREROUTING and OUTPUT for local destinations; published ports.
@@ -52,6 +57,7 @@ package struct FirewallChains: Sendable, Equatable {
         self.prefix = prefix
         forward = prefix + "-FORWARD"
         isolation = prefix + "-ISOLATION"
+        inbound = prefix + "-INBOUND"
         postrouting = prefix + "-POSTROUTING"
         dnat = prefix + "-DNAT"
         loopback = prefix + "-LOOPBACK"
@@ -60,7 +66,7 @@ package struct FirewallChains: Sendable, Equatable {
     }
 
     /// Our fixed chains in the filter table (declared whenever rules are rendered).
-    package var filter: [String] { [forward, isolation, accept, dnated] }
+    package var filter: [String] { [forward, isolation, inbound, accept, dnated] }
     /// Our fixed chains in the nat table.
     package var nat: [String] { [dnat, postrouting] }
     /// Our chains in the raw table.

@@ -9,6 +9,10 @@ import SwiftnetAddress
 ///   FORWARD policy (DROP under Docker, ACCEPT without it) decide our traffic.
 /// - filter `P-ISOLATION`: entered for packets leaving a swiftnet bridge for another
 ///   interface; drops those heading for any swiftnet bridge or Docker bridge.
+/// - filter `P-INBOUND`: entered for packets entering a swiftnet bridge from another
+///   interface; drops those coming from any swiftnet bridge or Docker bridge. Each network's
+///   part of `P-FORWARD` sends packets there before it accepts any into its bridge, so
+///   isolation does not depend on which of two networks was created first.
 /// - filter `P-ACCEPT`, jumped to from `P-FORWARD` for packets entering a network with
 ///   published ports: jumps to the buckets `P-ACCEPT-NN` that accept them.
 /// - filter `P-DNATED`, jumped to first in `P-FORWARD` for DNAT'ed packets while a port is
@@ -78,8 +82,8 @@ package enum FirewallRules {
         // in every chain, so a new network's rules are appended:
         // `iptables-restore` (nft backend) reads a chain's rules to insert at a position or
         // delete, which costs as much as the rules of every network, but not to append. The
-        // rules that come first instead decide nothing by their place (ISOLATION drops only;
-        // POSTROUTING and the hairpin buckets only masquerade).
+        // rules that come first instead decide nothing by their place (ISOLATION and INBOUND
+        // drop only; POSTROUTING and the hairpin buckets only masquerade).
         var masquerades: [String] = []
         for network in state.networks {
             let bridge = network.bridge
@@ -98,10 +102,11 @@ package enum FirewallRules {
                 filter.append(forward, "! -i \(bridge) -o \(bridge) -j DROP")
                 continue
             }
-            // Entering from Docker's bridges: Docker's isolation chains only know its own bridges.
-            for docker in FirewallState.dockerBridges {
-                filter.append(forward, "-i \(docker) -o \(bridge) -j DROP")
-            }
+            // Entering from another bridge, ours or Docker's (Docker's isolation chains only
+            // know its own bridges): dropped there, before any rule below accepts into this
+            // bridge. The leaving side's isolation is not enough: a network created later
+            // has its rules after these.
+            filter.append(forward, "-o \(bridge) -j \(chains.inbound)")
             filter.append(forward, "-o \(bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
             // Published ports: the bucket chains hold an ACCEPT per port, each naming this
             // bridge with -o, so only this network's match here: packets routed to a
@@ -134,6 +139,12 @@ package enum FirewallRules {
             }
             for network in state.networks {
                 filter.append(chains.isolation, "-o \(network.bridge) -j DROP")
+            }
+            for docker in FirewallState.dockerBridges {
+                filter.append(chains.inbound, "-i \(docker) -j DROP")
+            }
+            for network in state.networks {
+                filter.append(chains.inbound, "-i \(network.bridge) -j DROP")
             }
         }
 

@@ -305,6 +305,7 @@ final class FirewallApplyTests: XCTestCase {
                 :\(prefix)-ACCEPT - [0:0]
                 :\(prefix)-DNATED - [0:0]
                 :\(prefix)-FORWARD - [0:0]
+                :\(prefix)-INBOUND - [0:0]
                 :\(prefix)-ISOLATION - [0:0]
                 COMMIT
                 *nat

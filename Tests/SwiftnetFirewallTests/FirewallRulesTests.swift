@@ -18,6 +18,7 @@ final class FirewallRulesTests: XCTestCase {
             :SWIFTNET-ACCEPT-31 - [0:0]
             :SWIFTNET-DNATED - [0:0]
             :SWIFTNET-FORWARD - [0:0]
+            :SWIFTNET-INBOUND - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-31
             -A SWIFTNET-ACCEPT-31 -d 10.50.0.2/32 -o swn-0123456789 -p tcp -m tcp --dport 80 -j ACCEPT
@@ -26,12 +27,14 @@ final class FirewallRulesTests: XCTestCase {
             -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-DNATED
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
-            -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP
-            -A SWIFTNET-FORWARD -i br-+ -o swn-0123456789 -j DROP
+            -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-INBOUND
             -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
             -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -o swn-0123456789 -j DROP
+            -A SWIFTNET-INBOUND -i docker0 -j DROP
+            -A SWIFTNET-INBOUND -i br-+ -j DROP
+            -A SWIFTNET-INBOUND -i swn-0123456789 -j DROP
             -A SWIFTNET-ISOLATION -o docker0 -j DROP
             -A SWIFTNET-ISOLATION -o br-+ -j DROP
             -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
@@ -63,6 +66,7 @@ final class FirewallRulesTests: XCTestCase {
                 :SWT000001-ACCEPT - [0:0]
                 :SWT000001-DNATED - [0:0]
                 :SWT000001-FORWARD - [0:0]
+                :SWT000001-INBOUND - [0:0]
                 :SWT000001-ISOLATION - [0:0]
                 COMMIT
                 *nat
@@ -85,11 +89,15 @@ final class FirewallRulesTests: XCTestCase {
             :SWIFTNET-ACCEPT - [0:0]
             :SWIFTNET-DNATED - [0:0]
             :SWIFTNET-FORWARD - [0:0]
+            :SWIFTNET-INBOUND - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
             -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j DROP
             -A SWIFTNET-FORWARD ! -i swn-0123456789 -o swn-0123456789 -j DROP
+            -A SWIFTNET-INBOUND -i docker0 -j DROP
+            -A SWIFTNET-INBOUND -i br-+ -j DROP
+            -A SWIFTNET-INBOUND -i swn-0123456789 -j DROP
             -A SWIFTNET-ISOLATION -o docker0 -j DROP
             -A SWIFTNET-ISOLATION -o br-+ -j DROP
             -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
@@ -150,6 +158,7 @@ final class FirewallRulesTests: XCTestCase {
             :SWIFTNET-ACCEPT-14 - [0:0]
             :SWIFTNET-DNATED - [0:0]
             :SWIFTNET-FORWARD - [0:0]
+            :SWIFTNET-INBOUND - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-14
             -A SWIFTNET-ACCEPT-14 -d fd00:50::2/128 -o swn-0123456789 -p udp -m udp --dport 53 -j ACCEPT
@@ -158,12 +167,14 @@ final class FirewallRulesTests: XCTestCase {
             -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-DNATED
             -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
-            -A SWIFTNET-FORWARD -i docker0 -o swn-0123456789 -j DROP
-            -A SWIFTNET-FORWARD -i br-+ -o swn-0123456789 -j DROP
+            -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-INBOUND
             -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
             -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-ACCEPT
             -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
             -A SWIFTNET-FORWARD -o swn-0123456789 -j DROP
+            -A SWIFTNET-INBOUND -i docker0 -j DROP
+            -A SWIFTNET-INBOUND -i br-+ -j DROP
+            -A SWIFTNET-INBOUND -i swn-0123456789 -j DROP
             -A SWIFTNET-ISOLATION -o docker0 -j DROP
             -A SWIFTNET-ISOLATION -o br-+ -j DROP
             -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
@@ -275,6 +286,12 @@ final class FirewallRulesTests: XCTestCase {
             "-A SWIFTNET-DNAT-31 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80",
         ])
         XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD -i swn-aaaaaaaaaa -j SWIFTNET-ISOLATION"))
+        XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-INBOUND") }, [
+            "-A SWIFTNET-INBOUND -i docker0 -j DROP",
+            "-A SWIFTNET-INBOUND -i br-+ -j DROP",
+            "-A SWIFTNET-INBOUND -i swn-0123456789 -j DROP",
+            "-A SWIFTNET-INBOUND -i swn-aaaaaaaaaa -j DROP",
+        ])
         XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD -i swn-aaaaaaaaaa -o swn-aaaaaaaaaa -j DROP"))
     }
 

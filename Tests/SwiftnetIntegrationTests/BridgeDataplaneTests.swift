@@ -270,6 +270,63 @@ final class BridgeDataplaneTests: XCTestCase {
         XCTAssertFalse(ping(from: a.namespace, c.address).succeeded, "nothing gets into an internal network")
     }
 
+    /// A container's published port is reached from another network only through a host
+    /// address (DNAT'ed), never at the container's own address, whichever network was created
+    /// first. UDP, because TCP hides a one-way hole: the reply is dropped by the isolation of
+    /// the network it leaves, so a connection fails even when its SYN got in.
+    func testAPublishedPortIsNotReachedDirectlyFromAnotherNetwork() throws {
+        let earlier = try createNetwork()
+        let web = try addContainer(to: earlier)
+        let later = try createNetwork()
+        let stranger = try addContainer(to: later)
+        let port = Int.random(in: 20000...29999)
+        // Prints each datagram's payload on a line of its own, for 8 seconds.
+        let listener = Process()
+        let output = Pipe()
+        listener.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        listener.arguments = ["netns", "exec", web.namespace, "/usr/bin/env", "python3", "-u", "-c", """
+            import socket, sys, time
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("0.0.0.0", \(port)))
+            s.settimeout(0.2)
+            print("ready")
+            end = time.time() + 8
+            while time.time() < end:
+                try:
+                    print(s.recv(100).decode())
+                except socket.timeout:
+                    pass
+            """]
+        listener.standardOutput = output
+        try listener.run()
+        background.append(listener)
+        let program = try client.call("/NetworkDriver.ProgramExternalConnectivity",
+            #"{"EndpointID":"\#(web.endpointID)","NetworkID":"\#(earlier.id)","Options":{"com.docker.network.endpoint.exposedports":[{"Port":\#(port),"Proto":17}],"com.docker.network.portmap":[{"HostIP":"","HostPort":\#(port),"HostPortEnd":\#(port),"IP":"","Port":\#(port),"Proto":17}]}}"#)
+        XCTAssertEqual(program.status, 200, "\(program.object)\n\(server.log)")
+
+        func send(_ payload: String, to address: String) {
+            let sent = Shell.inNamespace(stranger.namespace, ["/usr/bin/env", "python3", "-c",
+                "import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(sys.argv[1].encode(), (sys.argv[2], \(port)))",
+                payload, address])
+            XCTAssertTrue(sent.succeeded, sent.both)
+        }
+        // Sent twice, 0.3 s apart, after the listener is up: one datagram may meet a neighbour
+        // table still resolving.
+        usleep(1_500_000)
+        for _ in 0..<2 {
+            send("direct", to: web.address)
+            send("through-the-host", to: later.gateway)
+            usleep(300_000)
+        }
+        listener.waitUntilExit()
+        let heard = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(separator: "\n").map(String.init)
+        XCTAssertEqual(heard.first, "ready", heard.joined(separator: "|"))
+        XCTAssertTrue(heard.contains("through-the-host"), "the published port through a host address: \(heard)")
+        XCTAssertFalse(heard.contains("direct"), "another network reached the container's own address: \(heard)\n"
+                       + ourRules().joined(separator: "\n"))
+    }
+
     /// Networks' rules stand in the order the networks were created, whatever their bridges'
     /// names, also after a restart: a new network's rules are appended to the chains, which
     /// `iptables-restore` does without reading them (see `FirewallPatch.insertions`).
