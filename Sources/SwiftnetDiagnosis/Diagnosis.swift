@@ -264,7 +264,9 @@ package enum Diagnosis {
         if rule.contains("127.0.0.0/8") { return "containers can reach services the host binds to 127.0.0.1 only" }
         if rule.contains("DNAT") { return "a published port does not reach its container" }
         if rule.contains("MASQUERADE") { return "containers cannot reach the outside (their source address is not translated)" }
-        if rule.contains("-j DROP") { return "isolation is incomplete: traffic the network forbids gets through" }
+        if rule.contains("-j DROP") || rule.hasSuffix("-ISOLATION") || rule.hasSuffix("-INBOUND") {
+            return "isolation is incomplete: traffic the network forbids gets through"
+        }
         if rule.contains("-j ACCEPT") { return "traffic the network allows is dropped" }
         return "the firewall does not match the networks' settings"
     }
