@@ -1,9 +1,30 @@
 import SwiftnetAddress
 
 /// The rules last rendered for each bucket of published ports, with the bindings they were
-/// rendered from: a rendering re-renders only the buckets whose bindings changed. A memo of a
-/// pure function, so it is right whatever was installed since.
+/// rendered from, and for each network: a rendering re-renders only the buckets whose
+/// bindings changed and the networks that are new or changed. A memo of a pure function, so it
+/// is right whatever was installed since. One cache serves one `FirewallChains` (one
+/// `Firewall`): the chains' names are in the rules.
 struct FirewallRenderCache {
+    /// One network's rules of one family, per chain (`FirewallRules.networkRules`).
+    struct NetworkRules: Equatable {
+        var dnated: [String] = []
+        var loopback: [String] = []
+        var forward: [String] = []
+        var isolation: String
+        var inbound: String
+        var masquerades: [String] = []
+    }
+
+    private struct NetworkEntry {
+        var network: FirewallNetwork
+        var publishing: Bool
+        var rules: NetworkRules
+    }
+
+    /// Per family, by bridge: the networks of the last rendering only (see `rules(of:…)`).
+    private var networks: [IPFamily: [String: NetworkEntry]] = [:]
+
     struct Rules: Equatable {
         var accept: [String]
         var dnat: [String]
@@ -27,6 +48,27 @@ struct FirewallRenderCache {
     }
 
     private var entries: [IPFamily: [Int: Entry]] = [:]
+
+    /// The rules of `network` for `family`, rendered again only if the network or whether it
+    /// publishes a port differs from last time's. A network that is gone stays until
+    /// `forgetNetworks(except:family:)`.
+    mutating func rules(of network: FirewallNetwork, family: IPFamily, publishing: Bool, chains: FirewallChains) -> NetworkRules {
+        if let entry = networks[family]?[network.bridge], entry.publishing == publishing, entry.network == network {
+            return entry.rules
+        }
+        let rules = FirewallRules.networkRules(network, family: family, publishing: publishing, chains: chains)
+        networks[family, default: [:]][network.bridge] = NetworkEntry(network: network, publishing: publishing, rules: rules)
+        return rules
+    }
+
+    /// Forgets the networks of `family` that are not in `current`, which a rendering has just
+    /// asked `rules(of:…)` for one by one: the entries then hold all of them, so more entries
+    /// than `current` has means some network is gone (and only then is anything hashed).
+    mutating func forgetNetworks(except current: [FirewallNetwork], family: IPFamily) {
+        guard let entries = networks[family], entries.count > current.count else { return }
+        let bridges = Set(current.map(\.bridge))
+        networks[family] = entries.filter { bridges.contains($0.key) }
+    }
 
     /// The rules of `bindings` (bucket `bucket` of `family`), rendered again only if the
     /// bindings differ from last time's.

@@ -53,8 +53,9 @@ package enum FirewallRules {
 
     /// The rendering of a checked state as sections (see `FirewallPatch`). The rules of the
     /// published ports are taken from `cache` for every bucket whose bindings did not change
-    /// since the last rendering, so a change costs the rendering of its own bucket and of the
-    /// networks, not of every port on the host.
+    /// since the last rendering, and each network's for every network that did not change, so
+    /// a change costs the rendering of its own bucket or network and the gathering of the
+    /// others' rules, not their rendering.
     static func sections(_ state: FirewallState, family: IPFamily, chains: FirewallChains,
                          cache: inout FirewallRenderCache) -> [FirewallPatch.Section] {
         var filter = RuleTable(name: "filter", chains: chains.filter)
@@ -62,20 +63,16 @@ package enum FirewallRules {
         var raw = RuleTable(name: "raw", chains: chains.raw)
         let forward = chains.forward
 
-        // A published port is the host's: reached through a host address from the containers
-        // of every swiftnet network that is not internal, as Docker's default userland proxy
-        // makes it (from another network, or from its own with enable_icc=false; checked
-        // against dockerd 20.10). So before the isolation and icc rules, per such bridge: a
-        // DNAT'ed packet from it to a published port, and the replies back into it. A
-        // container's own address stays isolated (only DNAT'ed packets pass here), internal
-        // networks and Docker's bridges get nothing, and no other traffic is decided here:
-        // what the DNATED chain does not take comes back to the rules below.
-        if state.networks.contains(where: { state.publishes($0.bridge, family: family) }) {
+        // Each network's rules, from `cache` where the network and whether it publishes are
+        // as they were last time (see `networkRules`).
+        let rendered = state.networks.map { network in
+            cache.rules(of: network, family: family, publishing: state.publishes(network.bridge, family: family), chains: chains)
+        }
+        cache.forgetNetworks(except: state.networks, family: family)
+        // DNAT'ed packets first, while a port is published: before any network's isolation.
+        if state.publishesAny(family: family) {
             filter.append(forward, "-m conntrack --ctstate DNAT -j \(chains.dnated)")
-            for network in state.networks where !network.isInternal {
-                filter.append(chains.dnated, "-i \(network.bridge) -j \(chains.accept)")
-                filter.append(chains.dnated, "-o \(network.bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
-            }
+            for rules in rendered { filter.append(chains.dnated, contentsOf: rules.dnated) }
         }
 
         // Each network's rules come in the networks' order (`FirewallState.networks`) and last
@@ -84,67 +81,18 @@ package enum FirewallRules {
         // delete, which costs as much as the rules of every network, but not to append. The
         // rules that come first instead decide nothing by their place (ISOLATION and INBOUND
         // drop only; POSTROUTING and the hairpin buckets only masquerade).
-        var masquerades: [String] = []
-        for network in state.networks {
-            let bridge = network.bridge
-            // IPv6 needs no such rule: the kernel never accepts ::1 from outside `lo`.
-            if family == .v4 {
-                raw.append(chains.loopback, "-d 127.0.0.0/8 -i \(bridge) -j DROP")
-            }
-            // Traffic between two ports of the bridge (br_netfilter makes bridged frames pass
-            // FORWARD with -i and -o both the bridge). Decided first: the isolation chain
-            // below drops every swiftnet bridge, this one included.
-            filter.append(forward, "-i \(bridge) -o \(bridge) -j \(network.interContainer ? "ACCEPT" : "DROP")")
-            // Leaving for another bridge, ours or Docker's: dropped there.
-            filter.append(forward, "-i \(bridge) -j \(chains.isolation)")
-            if network.isInternal {
-                filter.append(forward, "-i \(bridge) ! -o \(bridge) -j DROP")
-                filter.append(forward, "! -i \(bridge) -o \(bridge) -j DROP")
-                continue
-            }
-            // Entering from another bridge, ours or Docker's (Docker's isolation chains only
-            // know its own bridges): dropped there, before any rule below accepts into this
-            // bridge. The leaving side's isolation is not enough: a network created later
-            // has its rules after these.
-            filter.append(forward, "-o \(bridge) -j \(chains.inbound)")
-            filter.append(forward, "-o \(bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
-            // Published ports: the bucket chains hold an ACCEPT per port, each naming this
-            // bridge with -o, so only this network's match here: packets routed to a
-            // container's published port without DNAT (DNAT'ed ones were taken above).
-            if state.publishes(bridge, family: family) {
-                filter.append(forward, "-o \(bridge) -j \(chains.accept)")
-            }
-            // The way out: to the uplink, or any interface that is not a bridge of ours or Docker's.
-            filter.append(forward, "-i \(bridge) ! -o \(bridge) -j ACCEPT")
-            // Anything else coming in (unpublished ports, direct routing to container
-            // addresses) is dropped here rather than left to the FORWARD policy, which is
-            // ACCEPT on a host without Docker.
-            filter.append(forward, "-o \(bridge) -j DROP")
-
-            if network.masquerade {
-                for subnet in network.subnets where subnet.family == family {
-                    masquerades.append("-s \(subnet) ! -o \(bridge) -j MASQUERADE")
-                }
-            }
-            if state.publishes(bridge, family: family) {
-                // Host-originated connections to a published port (127.0.0.1:PORT, DNAT'ed into
-                // the bridge with route_localnet=1) need a source the container can answer.
-                masquerades.append("-o \(bridge) -m addrtype --src-type LOCAL -j MASQUERADE")
-            }
+        for rules in rendered {
+            raw.append(chains.loopback, contentsOf: rules.loopback)
+            filter.append(forward, contentsOf: rules.forward)
         }
-
         if !state.networks.isEmpty {
             for docker in FirewallState.dockerBridges {
                 filter.append(chains.isolation, "-o \(docker) -j DROP")
-            }
-            for network in state.networks {
-                filter.append(chains.isolation, "-o \(network.bridge) -j DROP")
-            }
-            for docker in FirewallState.dockerBridges {
                 filter.append(chains.inbound, "-i \(docker) -j DROP")
             }
-            for network in state.networks {
-                filter.append(chains.inbound, "-i \(network.bridge) -j DROP")
+            for rules in rendered {
+                filter.append(chains.isolation, rules.isolation)
+                filter.append(chains.inbound, rules.inbound)
             }
         }
 
@@ -164,9 +112,77 @@ package enum FirewallRules {
             nat.declare(chains.hairpinBucket(index), rules: rules.hairpin)
             nat.append(chains.postrouting, "-j \(chains.hairpinBucket(index))")
         }
-        for rule in masquerades { nat.append(chains.postrouting, rule) }
+        for rules in rendered { nat.append(chains.postrouting, contentsOf: rules.masquerades) }
 
         return [filter.section, nat.section] + (family == .v4 ? [raw.section] : [])
+    }
+
+    /// One network's rules of `family`, each chain's in order (see `sections` for where they
+    /// go). Every rule names the network's bridge, and `FirewallState` allows one network per
+    /// bridge, so no two networks' rules are alike; within a network, a pool given twice is
+    /// masqueraded once.
+    static func networkRules(_ network: FirewallNetwork, family: IPFamily, publishing: Bool,
+                             chains: FirewallChains) -> FirewallRenderCache.NetworkRules {
+        let bridge = network.bridge
+        var rules = FirewallRenderCache.NetworkRules(isolation: "-o \(bridge) -j DROP", inbound: "-i \(bridge) -j DROP")
+        // A published port is the host's: reached through a host address from the containers
+        // of every swiftnet network that is not internal, as Docker's default userland proxy
+        // makes it (from another network, or from its own with enable_icc=false; checked
+        // against dockerd 20.10). So before the isolation and icc rules (`sections` puts the
+        // DNATED chain first), per such bridge: a DNAT'ed packet from it to a published port,
+        // and the replies back into it. A container's own address stays isolated (only
+        // DNAT'ed packets pass here), internal networks and Docker's bridges get nothing, and
+        // no other traffic is decided here: what the DNATED chain does not take comes back to
+        // the rules below.
+        if !network.isInternal {
+            rules.dnated = ["-i \(bridge) -j \(chains.accept)", "-o \(bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"]
+        }
+        // IPv6 needs no such rule: the kernel never accepts ::1 from outside `lo`.
+        if family == .v4 {
+            rules.loopback = ["-d 127.0.0.0/8 -i \(bridge) -j DROP"]
+        }
+        // Traffic between two ports of the bridge (br_netfilter makes bridged frames pass
+        // FORWARD with -i and -o both the bridge). Decided first: the isolation chain
+        // below drops every swiftnet bridge, this one included.
+        rules.forward.append("-i \(bridge) -o \(bridge) -j \(network.interContainer ? "ACCEPT" : "DROP")")
+        // Leaving for another bridge, ours or Docker's: dropped there.
+        rules.forward.append("-i \(bridge) -j \(chains.isolation)")
+        if network.isInternal {
+            rules.forward.append("-i \(bridge) ! -o \(bridge) -j DROP")
+            rules.forward.append("! -i \(bridge) -o \(bridge) -j DROP")
+            return rules
+        }
+        // Entering from another bridge, ours or Docker's (Docker's isolation chains only
+        // know its own bridges): dropped there, before any rule below accepts into this
+        // bridge. The leaving side's isolation is not enough: a network created later
+        // has its rules after these.
+        rules.forward.append("-o \(bridge) -j \(chains.inbound)")
+        rules.forward.append("-o \(bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+        // Published ports: the bucket chains hold an ACCEPT per port, each naming this
+        // bridge with -o, so only this network's match here: packets routed to a
+        // container's published port without DNAT (DNAT'ed ones were taken above).
+        if publishing {
+            rules.forward.append("-o \(bridge) -j \(chains.accept)")
+        }
+        // The way out: to the uplink, or any interface that is not a bridge of ours or Docker's.
+        rules.forward.append("-i \(bridge) ! -o \(bridge) -j ACCEPT")
+        // Anything else coming in (unpublished ports, direct routing to container
+        // addresses) is dropped here rather than left to the FORWARD policy, which is
+        // ACCEPT on a host without Docker.
+        rules.forward.append("-o \(bridge) -j DROP")
+
+        if network.masquerade {
+            for subnet in network.subnets where subnet.family == family {
+                let rule = "-s \(subnet) ! -o \(bridge) -j MASQUERADE"
+                if !rules.masquerades.contains(rule) { rules.masquerades.append(rule) }
+            }
+        }
+        if publishing {
+            // Host-originated connections to a published port (127.0.0.1:PORT, DNAT'ed into
+            // the bridge with route_localnet=1) need a source the container can answer.
+            rules.masquerades.append("-o \(bridge) -m addrtype --src-type LOCAL -j MASQUERADE")
+        }
+        return rules
     }
 
     /// The rules of one bucket's bindings (all of one family, on networks that are not

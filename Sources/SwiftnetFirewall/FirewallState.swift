@@ -71,6 +71,11 @@ struct FirewallState {
         family == .v4 ? bucketsV4[index] : bucketsV6[index]
     }
 
+    /// Whether any programmed binding of `family` exists.
+    func publishesAny(family: IPFamily) -> Bool {
+        !(family == .v4 ? publishingV4 : publishingV6).isEmpty
+    }
+
     /// Whether a programmed binding of `family` is on `bridge`.
     func publishes(_ bridge: String, family: IPFamily) -> Bool {
         (family == .v4 ? publishingV4[bridge] : publishingV6[bridge]) != nil

@@ -5,11 +5,16 @@
 /// Declaring `:CHAIN - [0:0]` under `--noflush` creates the chain or empties it, and the
 /// section is committed as one transaction: re-rendering replaces our chains whole, and a
 /// refused line leaves the old rules in place.
+///
+/// Rules are not checked for repeats here: hashing every rule of every network on each
+/// rendering cost more than the rest of a CreateNetwork with 1,000 networks. They are unique
+/// by construction (each network's rules name its bridge, one network per bridge; a bucket's
+/// rules are deduplicated by `FirewallRules.bucketRules`), which `FirewallPatch` relies on to
+/// delete a rule by its text; debug builds, the tests', check it.
 struct RuleTable {
     let name: String
     private var chains: Set<String>
     private var rules: [String: [String]] = [:]
-    private var seen: [String: Set<String>] = [:]
 
     init(name: String, chains: [String]) {
         self.name = name
@@ -23,17 +28,23 @@ struct RuleTable {
         if !chainRules.isEmpty { rules[chain] = chainRules }
     }
 
-    /// Appends `-A chain rule`; a rule already in the chain is not repeated (two bindings of
-    /// one container port on two host addresses need a single ACCEPT).
+    /// Appends `-A chain rule`.
     mutating func append(_ chain: String, _ rule: String) {
         precondition(chains.contains(chain), "rule for undeclared chain \(chain)")
-        guard seen[chain, default: []].insert(rule).inserted else { return }
         rules[chain, default: []].append(rule)
+    }
+
+    /// Appends `-A chain rule` for each of `chainRules`, in order.
+    mutating func append(_ chain: String, contentsOf chainRules: [String]) {
+        guard !chainRules.isEmpty else { return }
+        precondition(chains.contains(chain), "rule for undeclared chain \(chain)")
+        rules[chain, default: []].append(contentsOf: chainRules)
     }
 
     /// The table as a patchable section; iptables-save lists user chains in byte order of
     /// their names (String's order, for the ASCII names `FirewallChains` allows).
     var section: FirewallPatch.Section {
-        FirewallPatch.Section(table: name, chains: chains.sorted(), rules: rules)
+        assert(rules.values.allSatisfy { Set($0).count == $0.count }, "a rule repeated in table \(name)")
+        return FirewallPatch.Section(table: name, chains: chains.sorted(), rules: rules)
     }
 }

@@ -109,4 +109,51 @@ final class FirewallPatchFlatnessTests: XCTestCase {
             XCTAssertEqual(cached, try FirewallRules.render(networks: [network], bindings: current, family: .v4), "step \(step)")
         }
     }
+
+    /// The same for networks: created, deleted, changed (internal, icc, masquerade, pools)
+    /// and starting or stopping to publish, both families, through one cache.
+    func testTheNetworkCacheRendersWhatAFreshRenderingDoes() throws {
+        let chains = try FirewallChains(prefix: "SWIFTNET")
+        var cache = FirewallRenderCache()
+        var networks: [FirewallNetwork] = []
+        var bindings: [FirewallPortBinding] = []
+        var generator = SystemRandomNumberGenerator()
+        func random(_ count: Int) -> Int { Int.random(in: 0..<count, using: &generator) }
+        for step in 0..<400 {
+            switch networks.isEmpty ? 0 : random(5) {
+            case 0, 1:
+                let index = step % 200
+                guard !networks.contains(where: { $0.bridge == "swn-\(index)" }) else { continue }
+                networks.append(FirewallNetwork(bridge: "swn-\(index)",
+                                                subnets: [IPPrefix("10.\(index).0.0/24")!, IPPrefix("fd00:\(index)::/64")!],
+                                                isInternal: random(4) == 0, interContainer: random(2) == 0,
+                                                masquerade: random(3) > 0, sequence: step))
+            case 2:
+                let gone = networks.remove(at: random(networks.count))
+                bindings.removeAll { $0.bridge == gone.bridge }
+            case 3:
+                let index = random(networks.count)
+                networks[index].isInternal.toggle()
+                networks[index].interContainer = random(2) == 0
+                networks[index].masquerade = random(2) == 0
+                if random(2) == 0, networks[index].subnets.count > 1 { networks[index].subnets.removeLast() }
+            default:
+                let network = networks[random(networks.count)]
+                if let bound = bindings.firstIndex(where: { $0.bridge == network.bridge }) {
+                    bindings.remove(at: bound)
+                } else if let subnet = network.subnets.first {
+                    let host = subnet.family == .v4 ? "10.\(network.bridge.dropFirst(4)).0.2" : "fd00:\(network.bridge.dropFirst(4))::2"
+                    bindings.append(FirewallPortBinding(bridge: network.bridge, proto: "tcp", hostPort: 1000 + step,
+                                                        containerIP: IPAddress(host)!, containerPort: 80))
+                }
+            }
+            bindings.removeAll { binding in !networks.contains { $0.bridge == binding.bridge && $0.subnets.contains { $0.contains(binding.containerIP) } } }
+            let state = try FirewallState(networks: networks, bindings: bindings)
+            for family in [IPFamily.v4, .v6] {
+                let cached = FirewallRules.sections(state, family: family, chains: chains, cache: &cache).map(\.text).joined()
+                XCTAssertEqual(cached, try FirewallRules.render(networks: networks, bindings: bindings, family: family),
+                               "step \(step), \(family)")
+            }
+        }
+    }
 }
