@@ -160,7 +160,7 @@ package enum FirewallRules {
         rules.forward.append("-o \(bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
         // Published ports: the bucket chains hold an ACCEPT per port, each naming this
         // bridge with -o, so only this network's match here: packets routed to a
-        // container's published port without DNAT (DNAT'ed ones were taken above).
+        // container's published port without DNAT (DNAT'ed ones were taken in DNATED).
         if publishing {
             rules.forward.append("-o \(bridge) -j \(chains.accept)")
         }

@@ -174,6 +174,41 @@ final class FirewallApplyTests: XCTestCase {
         }
     }
 
+    /// The guard reads the tables without holding up changes: a change made while it reads
+    /// goes through at once, and is not taken for someone else's edit afterwards (the
+    /// rendering it installed is still trusted: drift made after it stays unseen until the
+    /// next guard round, as in the test above).
+    func testAChangeDuringTheGuardsReadIsNeitherHeldUpNorTakenForDrift() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        var edited = bindings
+        edited[0].hostPort = 40081
+        let changed = edited
+        let firewall = self.firewall!
+        let outcomes = Mutex<[String]>([])
+        try firewall.ensureJumps {
+            // Once, during the IPv4 read: another change would read the tables again itself.
+            guard outcomes.withLock({ $0.isEmpty }) else { return }
+            // On another thread, so that a guard holding the lock here makes this fail, not hang.
+            let done = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                let outcome: String
+                do { outcome = "changed \(try firewall.applyChange(networks: networks, bindings: changed))" } catch { outcome = "\(error)" }
+                outcomes.withLock { $0.append(outcome) }
+                done.signal()
+            }
+            if done.wait(timeout: .now() + 20) == .timedOut { outcomes.withLock { $0.append("held up by the guard") } }
+        }
+        XCTAssertEqual(outcomes.withLock { $0 }, ["changed 1"])
+        for family in [IPFamily.v4, .v6] {
+            XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, changed, family))
+        }
+        // Still trusted: an edit of ours behind its back is not read by the next change.
+        let chains = try FirewallChains(prefix: prefix)
+        try HostCommand.must(["/usr/sbin/iptables", "-t", "nat", "-F", chains.dnatBucket(FirewallChains.bucket(of: changed[0].containerIP))])
+        XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: changed), 0, "the guard forgot what the change installed")
+    }
+
     /// Changes applied as patches leave exactly the rendering installed, in its order: ports
     /// added at the start, middle and end of the chains, removed, a network added and gone.
     func testPatchedChangesLeaveExactlyTheRendering() throws {
