@@ -25,9 +25,9 @@ package final class Firewall: Sendable {
         /// bindings edits instead of checking every binding on the host again; nil when
         /// unknown (nothing installed yet, or the last attempt failed).
         var state: FirewallState?
-        /// Counts the calls that may change our chains (apply, change, remove): the guard
-        /// reads the tables without holding the lock and compares them with `installed` only
-        /// if no such call came in between.
+        /// Counts the runs of this process's commands that may change our chains (a patch, a
+        /// whole restore with its jump repair, a removal): the guard reads the tables without
+        /// holding the lock and compares them with `installed` only if none ran in between.
         var generation = 0
     }
 
@@ -67,11 +67,10 @@ package final class Firewall: Sendable {
         let state = try FirewallState(networks: networks, bindings: bindings)
         return try serial.withLock { memory throws(FirewallError) -> Int in
             memory.state = nil
-            memory.generation &+= 1
             var changed = 0
             for family in [IPFamily.v4, .v6] {
                 let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache)
-                changed += try applyChecked(sections, family: family, installed: &memory.installed)
+                changed += try applyChecked(sections, family: family, memory: &memory)
             }
             memory.state = state
             return changed
@@ -87,8 +86,9 @@ package final class Firewall: Sendable {
     /// endpoints. A patch that does not fit the installed chains (someone removed a rule it
     /// deletes) fails whole and is followed by `apply`'s full path. Other changes made
     /// meanwhile are still found: `ensureJumps` (every few seconds) reads the tables and
-    /// forgets a family whose chains differ from what was installed or whose jumps it had to
-    /// repair, so the next change takes the full path; `apply` itself (start-up, `doctor
+    /// forgets a family whose chains differ from what was installed, whose jumps it had to
+    /// repair, or which it could not compare (our own commands kept running during its
+    /// reads), so the next change takes the full path; `apply` itself (start-up, `doctor
     /// --fix`) and `drift` (the doctor) always read.
     @discardableResult
     package func applyChange(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
@@ -125,17 +125,17 @@ package final class Firewall: Sendable {
     /// installed last (see `applyChange`); remembers `state` once every family is in.
     private func install(_ state: FirewallState, memory: inout Memory) throws(FirewallError) -> Int {
         memory.state = nil
-        memory.generation &+= 1
         var changed = 0
         for family in [IPFamily.v4, .v6] {
             let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache)
             guard let last = memory.installed[family] else {
-                changed += try applyChecked(sections, family: family, installed: &memory.installed)
+                changed += try applyChecked(sections, family: family, memory: &memory)
                 continue
             }
             if last == sections { continue }
             memory.installed[family] = nil  // unknown until the restore succeeds
             if let patch = FirewallPatch.between(installed: last, wanted: sections) {
+                memory.generation &+= 1
                 do throws(FirewallError) {
                     try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: patch)
                     memory.installed[family] = sections
@@ -149,7 +149,7 @@ package final class Firewall: Sendable {
                     patchRefused?(family, error)
                 }
             }
-            changed += try applyChecked(sections, family: family, installed: &memory.installed)
+            changed += try applyChecked(sections, family: family, memory: &memory)
         }
         memory.state = state
         return changed
@@ -157,9 +157,9 @@ package final class Firewall: Sendable {
 
     /// One family of `apply`: reads the tables, restores our chains if they differ, repairs
     /// the jumps; remembers the rendering as installed once all of that succeeded.
-    private func applyChecked(_ sections: [FirewallPatch.Section], family: IPFamily,
-                              installed: inout [IPFamily: [FirewallPatch.Section]]) throws(FirewallError) -> Int {
-        installed[family] = nil
+    private func applyChecked(_ sections: [FirewallPatch.Section], family: IPFamily, memory: inout Memory) throws(FirewallError) -> Int {
+        memory.installed[family] = nil
+        memory.generation &+= 1
         var changed = 0
         let text = sections.map(\.text).joined()
         let saved = try saved(family)
@@ -169,7 +169,7 @@ package final class Firewall: Sendable {
                                     input: Firewall.restoreInput(sections, removing: saved.chains))
         }
         changed += try ensureJumps(family: family, saved: saved)
-        installed[family] = sections
+        memory.installed[family] = sections
         return changed
     }
 
@@ -200,21 +200,32 @@ package final class Firewall: Sendable {
     /// and its check (tests make a change there).
     package func ensureJumps(afterReading: (() -> Void)? = nil) throws(FirewallError) {
         for family in [IPFamily.v4, .v6] {
-            let generation = serial.withLock { $0.generation }
-            let saved = try saved(family)
-            afterReading?()
-            try serial.withLock { memory throws(FirewallError) in
-                // Someone else changed our chains (or flushed everything): the next change
-                // must read the tables again rather than trust the remembered rendering. A
-                // change of ours made during the read may or may not show in it, so then the
-                // next round compares instead.
-                if memory.generation == generation, let last = memory.installed[family], saved.ours != last.map(\.text).joined() {
-                    memory.installed[family] = nil
+            for attempt in 1...2 {
+                let generation = serial.withLock { $0.generation }
+                let saved = try saved(family)
+                afterReading?()
+                let checked = try serial.withLock { memory throws(FirewallError) -> Bool in
+                    let undisturbed = memory.generation == generation
+                    // A command of ours that ran during the read may or may not show in it:
+                    // read once more. If commands ran during that read too, the remembered
+                    // rendering is forgotten, so that the next change reads the tables itself.
+                    guard undisturbed || attempt == 2 else { return false }
+                    if !undisturbed {
+                        memory.installed[family] = nil
+                    } else if let last = memory.installed[family], saved.ours != last.map(\.text).joined() {
+                        // Someone else changed our chains (or flushed everything): the next
+                        // change must read the tables again rather than trust the remembered
+                        // rendering.
+                        memory.installed[family] = nil
+                    }
+                    // A jump the read shows missing is looked for again (`-C`) before it is
+                    // added, and one out of place is moved in one transaction, so a read that
+                    // missed a repair of ours cannot make a second copy. Docker edits FORWARD
+                    // without our lock anyway.
+                    if try ensureJumps(family: family, saved: saved) > 0 { memory.installed[family] = nil }
+                    return true
                 }
-                // The jumps are checked whatever came in between: only `apply` moves or adds
-                // them too, and a jump the read shows missing is looked for again (`-C`)
-                // before it is added. Docker edits FORWARD without our lock anyway.
-                if try ensureJumps(family: family, saved: saved) > 0 { memory.installed[family] = nil }
+                if checked { break }
             }
         }
     }

@@ -6,7 +6,7 @@
 /// Per chain, a chain that only gains rules gets them inserted where they go (`-I CHAIN N`), or
 /// appended (`-A`) after its last rule. Otherwise the rules both texts share at the start and
 /// at the end stay; those between are deleted by their text (`-D`: rules are unique within a
-/// chain, see `RuleTable.append`) and the new ones inserted at their positions (appended when
+/// chain, see `RuleTable`) and the new ones inserted at their positions (appended when
 /// nothing follows them), so the chain ends up in the rendered order. A chain where more than
 /// that changed is declared (which empties it) and refilled. One transaction per table, as with a whole restore; a `-D` of a rule someone
 /// removed fails it and the caller restores whole instead.

@@ -186,7 +186,8 @@ package enum FirewallRules {
     }
 
     /// The rules of one bucket's bindings (all of one family, on networks that are not
-    /// internal), deduplicated as `RuleTable.append` does.
+    /// internal): an ACCEPT or hairpin rule two bindings share (one container port on two host
+    /// addresses) comes once.
     static func bucketRules(_ bindings: [FirewallPortBinding]) -> FirewallRenderCache.Rules {
         bucketRules(bindings, known: [:]).rules
     }

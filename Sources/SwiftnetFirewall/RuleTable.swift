@@ -9,8 +9,9 @@
 /// Rules are not checked for repeats here: hashing every rule of every network on each
 /// rendering cost more than the rest of a CreateNetwork with 1,000 networks. They are unique
 /// by construction (each network's rules name its bridge, one network per bridge; a bucket's
-/// rules are deduplicated by `FirewallRules.bucketRules`), which `FirewallPatch` relies on to
-/// delete a rule by its text; debug builds, the tests', check it.
+/// ACCEPT and hairpin rules are deduplicated by `FirewallRules.bucketRules`, and its DNATs
+/// differ because `FirewallState` refuses two bindings of one host port), which
+/// `FirewallPatch` relies on to delete a rule by its text; debug builds, the tests', check it.
 struct RuleTable {
     let name: String
     private var chains: Set<String>

@@ -209,6 +209,43 @@ final class FirewallApplyTests: XCTestCase {
         XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: changed), 0, "the guard forgot what the change installed")
     }
 
+    /// A guard whose every read overlaps a change of ours cannot compare: it forgets what was
+    /// installed, so that the next change reads the tables and finds drift made meanwhile,
+    /// instead of trusting a rendering that no round ever checked.
+    func testAGuardThatCannotCompareForgetsWhatWasInstalled() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        let firewall = self.firewall!
+        let ports = Mutex(40100)
+        let changes = Mutex(0)
+        func current() -> [FirewallPortBinding] {
+            var edited = bindings
+            edited[2].hostPort = ports.withLock { $0 }
+            return edited
+        }
+        try firewall.ensureJumps {
+            let port = ports.withLock { value in value += 1; return value }
+            // The IPv6 binding: an IPv4 table read again by a change would be checked by it.
+            var edited = bindings
+            edited[2].hostPort = port
+            let next = edited
+            let done = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                if (try? firewall.applyChange(networks: networks, bindings: next)) == 1 { changes.withLock { $0 += 1 } }
+                done.signal()
+            }
+            _ = done.wait(timeout: .now() + 20)
+        }
+        XCTAssertEqual(changes.withLock { $0 }, 4, "a change during each of the four reads (two per family)")
+        let last = current()
+        XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last, .v6))
+        // Drift made now is found by the next change, which reads the tables again.
+        let chains = try FirewallChains(prefix: prefix)
+        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", chains.dnatBucket(FirewallChains.bucket(of: last[2].containerIP))])
+        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: last), 0, "the guard trusted what it never compared")
+        XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last, .v6))
+    }
+
     /// Changes applied as patches leave exactly the rendering installed, in its order: ports
     /// added at the start, middle and end of the chains, removed, a network added and gone.
     func testPatchedChangesLeaveExactlyTheRendering() throws {
