@@ -25,4 +25,14 @@ struct BenchClient {
                      #"{"NetworkID":"\#(networkID)","IPv4Data":[{"AddressSpace":"LocalDefault","Pool":"\#(subnet)","Gateway":"\#(gateway)"}],"IPv6Data":[],"Options":{"com.docker.network.generic":{}}}"#)
         return (networkID, poolID, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
     }
+
+    /// An endpoint on the network as a container start makes it: an address from the pool
+    /// (RequestAddress), then CreateEndpoint; its id and its address with the prefix length.
+    func createEndpoint(networkID: String, poolID: String) throws -> (endpointID: String, address: String) {
+        let endpointID = LifecycleBench.hex(64)
+        let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(poolID)","Address":"","Options":null}"#)["Address"] as! String
+        _ = try call("/NetworkDriver.CreateEndpoint",
+                     #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
+        return (endpointID, address)
+    }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import SwiftnetClient
 
 /// A throw-away network namespace for a benchmark's server: deleting it takes the bridges,
 /// veths and rules the server made there with it.
@@ -16,5 +18,22 @@ struct BenchNamespace {
 
     func delete() {
         _ = DockerRunBench.exec("/usr/sbin/ip", ["netns", "delete", name])
+    }
+
+    /// `body` with a client of `binary` serving in a namespace of its own (its folder
+    /// /tmp/swn-bench-`name`-PID); the server, the namespace with all it holds, and the folder
+    /// are gone when it returns or throws.
+    static func serving<T>(binary: String, name: String, _ body: (BenchClient) throws -> T) throws -> T {
+        let folder = "/tmp/swn-bench-\(name)-\(getpid())"
+        let namespace = try BenchNamespace()
+        defer {
+            namespace.delete()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+        let running = try BenchServer(binary: binary, folder: folder, launcher: namespace.launcher)
+        defer { running.stop() }
+        let client = try UnixHTTPClient(socketPath: running.socket, timeoutSeconds: 120)
+        defer { client.close() }
+        return try body(BenchClient(client: client))
     }
 }

@@ -42,6 +42,11 @@ final class BenchServer {
         throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server \(binary) did not start"])
     }
 
+    /// The server a benchmark starts: `given` (its --server), else the swiftnet beside the benchmark.
+    static func binary(_ given: String?) -> String {
+        given ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("swiftnet").path
+    }
+
     var pid: Int32 { process.processIdentifier }
 
     func stop() {

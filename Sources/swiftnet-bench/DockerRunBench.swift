@@ -29,8 +29,7 @@ struct DockerRunBench: ParsableCommand {
         let prefix = "SWB" + suffix.uppercased()
         let folder = "/tmp/swn-bench-docker-\(suffix)"
         if !FileManager.default.fileExists(atPath: socket) {
-            let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("swiftnet").path
+            let binary = BenchServer.binary(server)
             started = try BenchServer(binary: binary, folder: folder, socketPath: socket,
                                       extraArguments: ["--chain-prefix", prefix])
         }

@@ -33,8 +33,7 @@ struct IPAMBench: ParsableCommand {
     var logLevel = "info"
 
     func run() throws {
-        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("swiftnet").path
+        let binary = BenchServer.binary(server)
         let folder = "/tmp/swn-bench-\(getpid())"
         try? FileManager.default.removeItem(atPath: folder)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -33,8 +33,7 @@ struct LifecycleBench: ParsableCommand {
 
     func run() throws {
         guard getuid() == 0 else { throw ValidationError("lifecycle needs root: it creates bridges and veths") }
-        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("swiftnet").path
+        let binary = BenchServer.binary(server)
         let folder = "/tmp/swn-bench-\(getpid())"
         let prefix = "SWB\(String(getpid(), radix: 16).uppercased())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

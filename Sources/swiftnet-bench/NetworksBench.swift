@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import SwiftnetClient
 
 /// CreateNetwork and DeleteNetwork as bridge networks accumulate, over the real socket with
 /// the real firewall and bridges, in a throw-away network namespace: `count` networks created
@@ -21,8 +20,7 @@ struct NetworksBench: ParsableCommand {
     func run() throws {
         guard getuid() == 0 else { throw ValidationError("networks needs root: it makes a namespace, bridges and rules") }
         guard (30...4_000).contains(count) else { throw ValidationError("--count: 30…4000") }
-        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("swiftnet").path
+        let binary = BenchServer.binary(server)
         print("swiftnet networks benchmark — \(count) bridge networks, one namespace per pass")
         for publishing in [false, true] {
             let result = try pass(binary: binary, publishing: publishing)
@@ -44,19 +42,11 @@ struct NetworksBench: ParsableCommand {
     }
 
     private func pass(binary: String, publishing: Bool) throws -> Result {
-        let folder = "/tmp/swn-bench-networks-\(getpid())"
         // No network is deleted one by one but those timed: the namespace takes the rest.
-        let namespace = try BenchNamespace()
-        defer {
-            namespace.delete()
-            try? FileManager.default.removeItem(atPath: folder)
-        }
-        let running = try BenchServer(binary: binary, folder: folder, launcher: namespace.launcher)
-        defer { running.stop() }
-        let client = try UnixHTTPClient(socketPath: running.socket, timeoutSeconds: 120)
-        defer { client.close() }
-        let plugin = BenchClient(client: client)
+        try BenchNamespace.serving(binary: binary, name: "networks") { plugin in try measure(plugin, publishing: publishing) }
+    }
 
+    private func measure(_ plugin: BenchClient, publishing: Bool) throws -> Result {
         var made = 0
         /// A network on the next 10.(200+)/24; its id, and the milliseconds CreateNetwork took.
         func create() throws -> (id: String, milliseconds: Double) {
@@ -81,10 +71,7 @@ struct NetworksBench: ParsableCommand {
         creates.append(first.milliseconds)
         if publishing {
             let (network, pool, _) = try plugin.createBridgeNetwork(subnet: "10.199.0.0/24")
-            let endpoint = LifecycleBench.hex(64)
-            let address = try plugin.call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool)","Address":"","Options":null}"#)["Address"] as! String
-            _ = try plugin.call("/NetworkDriver.CreateEndpoint",
-                                #"{"NetworkID":"\#(network)","EndpointID":"\#(endpoint)","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
+            let endpoint = try plugin.createEndpoint(networkID: network, poolID: pool).endpointID
             _ = try plugin.call("/NetworkDriver.ProgramExternalConnectivity",
                                 #"{"NetworkID":"\#(network)","EndpointID":"\#(endpoint)","Options":{"com.docker.network.portmap":[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":8080,"HostPortEnd":8080}]}}"#)
         }

@@ -21,8 +21,7 @@ struct PoolBench: ParsableCommand {
 
     func run() throws {
         guard count >= 30 else { throw ValidationError("--count must be at least 30") }
-        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("swiftnet").path
+        let binary = BenchServer.binary(server)
 
         var allocator = IPAMAllocator(configuration: .dockerDefaults(ulaGlobalID: 0x12_3456_789a))
         let planned = try PoolBench.timings(count) {

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import SwiftnetClient
 
 /// Publishing ports over the real socket, with the real firewall, in a throw-away network
 /// namespace: N `-p CONTAINERPORT` (any host port) bindings on one endpoint, as time per
@@ -37,28 +36,16 @@ struct PortsBench: ParsableCommand {
               (0...1_000).contains(fewEndpoints), (fewEndpoints...1_000).contains(manyEndpoints), (1...1_000).contains(starts) else {
             throw ValidationError("--small and --large: 1…20000; --range: 1…40000; --few-endpoints ≤ --many-endpoints ≤ 1000; --starts 1…1000")
         }
-        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("swiftnet").path
-        let folder = "/tmp/swn-bench-ports-\(getpid())"
-        let namespace = try BenchNamespace()
-        defer {
-            namespace.delete()
-            try? FileManager.default.removeItem(atPath: folder)
-        }
-        let running = try BenchServer(binary: binary, folder: folder, launcher: namespace.launcher)
-        defer { running.stop() }
-        let client = try UnixHTTPClient(socketPath: running.socket, timeoutSeconds: 120)
-        defer { client.close() }
-        let plugin = BenchClient(client: client)
+        try BenchNamespace.serving(binary: BenchServer.binary(server), name: "ports") { plugin in try measure(plugin) }
+    }
+
+    private func measure(_ plugin: BenchClient) throws {
         let call = plugin.call
         let (networkID, poolID, _) = try plugin.createBridgeNetwork(subnet: "10.254.0.0/16")
 
         /// Seconds ProgramExternalConnectivity takes for `bindings` on a fresh endpoint.
         func publish(_ bindings: [(host: Int, container: Int)]) throws -> Double {
-            let endpointID = LifecycleBench.hex(64)
-            let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(poolID)","Address":"","Options":null}"#)["Address"] as! String
-            _ = try call("/NetworkDriver.CreateEndpoint",
-                         #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
+            let (endpointID, address) = try plugin.createEndpoint(networkID: networkID, poolID: poolID)
             let map = bindings.map { #"{"Proto":6,"IP":"","Port":\#($0.container),"HostIP":"","HostPort":\#($0.host),"HostPortEnd":\#($0.host)}"# }
                 .joined(separator: ",")
             let body = #"{"NetworkID":"\#(networkID)","EndpointID":"\#(endpointID)","Options":{"com.docker.network.portmap":[\#(map)]}}"#
@@ -123,7 +110,7 @@ struct PortsBench: ParsableCommand {
         let fewStart = try medianStart(with: fewEndpoints)
         let manyStart = try medianStart(with: manyEndpoints)
 
-        print("swiftnet ports benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, server \(binary), namespace \(namespace)")
+        print("swiftnet ports benchmark — \(ProcessInfo.processInfo.activeProcessorCount) cores, server \(BenchServer.binary(server))")
         print(String(format: "%5d any-port bindings (-p N): %8.1f ms, %7.3f ms per binding", small, smallSeconds * 1000,
                      smallSeconds * 1000 / Double(small)))
         print(String(format: "%5d any-port bindings (-p N): %8.1f ms, %7.3f ms per binding", large, largeSeconds * 1000,

@@ -33,8 +33,7 @@ struct StartupBench: ParsableCommand {
     var keep = false
 
     func run() throws {
-        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("swiftnet").path
+        let binary = BenchServer.binary(server)
         let root = getuid() == 0
         let endpoints = root ? self.endpoints : 0
         let networks = root ? max(1, self.networks) : 0
@@ -78,15 +77,10 @@ struct StartupBench: ParsableCommand {
             let client = try UnixHTTPClient(socketPath: running.socket)
             defer { client.close() }
             let plugin = BenchClient(client: client)
-            let call = plugin.call
             for network in 0..<networks {
                 let (networkID, pool, _) = try plugin.createBridgeNetwork(subnet: "172.\(16 + network / 8).\((network % 8) * 32).0/19")
                 let count = endpoints / networks + (network < endpoints % networks ? 1 : 0)
-                for _ in 0..<count {
-                    let address = try call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(pool)","Address":"","Options":null}"#)["Address"] as! String
-                    _ = try call("/NetworkDriver.CreateEndpoint",
-                                 #"{"NetworkID":"\#(networkID)","EndpointID":"\#(LifecycleBench.hex(64))","Interface":{"Address":"\#(address)","AddressIPv6":"","MacAddress":""},"Options":{}}"#)
-                }
+                for _ in 0..<count { _ = try plugin.createEndpoint(networkID: networkID, poolID: pool) }
             }
         }
 
