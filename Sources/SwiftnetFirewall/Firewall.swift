@@ -200,34 +200,35 @@ package final class Firewall: Sendable {
     /// and its check (tests make a change there).
     package func ensureJumps(afterReading: (() -> Void)? = nil) throws(FirewallError) {
         for family in [IPFamily.v4, .v6] {
-            for attempt in 1...2 {
-                let generation = serial.withLock { $0.generation }
-                let saved = try saved(family)
-                afterReading?()
-                let checked = try serial.withLock { memory throws(FirewallError) -> Bool in
-                    let undisturbed = memory.generation == generation
-                    // A command of ours that ran during the read may or may not show in it:
-                    // read once more. If commands ran during that read too, the remembered
-                    // rendering is forgotten, so that the next change reads the tables itself.
-                    guard undisturbed || attempt == 2 else { return false }
-                    if !undisturbed {
-                        memory.installed[family] = nil
-                    } else if let last = memory.installed[family], saved.ours != last.map(\.text).joined() {
-                        // Someone else changed our chains (or flushed everything): the next
-                        // change must read the tables again rather than trust the remembered
-                        // rendering.
-                        memory.installed[family] = nil
-                    }
-                    // A jump the read shows missing is looked for again (`-C`) before it is
-                    // added, and one out of place is moved in one transaction, so a read that
-                    // missed a repair of ours cannot make a second copy. Docker edits FORWARD
-                    // without our lock anyway.
-                    if try ensureJumps(family: family, saved: saved) > 0 { memory.installed[family] = nil }
-                    return true
+            // A command of ours that ran during the read may or may not show in it: read once
+            // more. If commands ran during that read too, the remembered rendering is
+            // forgotten, so that the next change reads the tables itself.
+            var (saved, generation) = try read(family, afterReading: afterReading)
+            if serial.withLock({ $0.generation }) != generation {
+                (saved, generation) = try read(family, afterReading: afterReading)
+            }
+            try serial.withLock { memory throws(FirewallError) in
+                // Also when someone else changed our chains (or flushed everything): the next
+                // change must read the tables again rather than trust the remembered rendering.
+                if memory.generation != generation || memory.installed[family].map({ saved.ours != $0.map(\.text).joined() }) == true {
+                    memory.installed[family] = nil
                 }
-                if checked { break }
+                // A jump the read shows missing is looked for again (`-C`) before it is added,
+                // and one out of place is moved in one transaction, so a read that missed a
+                // repair of ours cannot make a second copy. Docker edits FORWARD without our
+                // lock anyway.
+                if try ensureJumps(family: family, saved: saved) > 0 { memory.installed[family] = nil }
             }
         }
+    }
+
+    /// `family`'s tables, read without holding the lock, and the `generation` that stood
+    /// before the read.
+    private func read(_ family: IPFamily, afterReading: (() -> Void)?) throws(FirewallError) -> (SavedTables, Int) {
+        let generation = serial.withLock { $0.generation }
+        let saved = try saved(family)
+        afterReading?()
+        return (saved, generation)
     }
 
     /// Returns how many jumps it put back or moved.

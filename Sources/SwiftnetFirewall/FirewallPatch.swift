@@ -8,8 +8,9 @@
 /// at the end stay; those between are deleted by their text (`-D`: rules are unique within a
 /// chain, see `RuleTable`) and the new ones inserted at their positions (appended when
 /// nothing follows them), so the chain ends up in the rendered order. A chain where more than
-/// that changed is declared (which empties it) and refilled. One transaction per table, as with a whole restore; a `-D` of a rule someone
-/// removed fails it and the caller restores whole instead.
+/// that changed is declared (which empties it) and refilled. One transaction per table, as
+/// with a whole restore; a `-D` of a rule someone removed fails it and the caller restores
+/// whole instead.
 enum FirewallPatch {
     /// nil when the texts do not have the same tables and chains (restore `wanted` whole).
     static func between(installed: String, wanted: String) -> String? {
@@ -61,8 +62,7 @@ enum FirewallPatch {
     /// The rules `now` adds to `was`, in place, or nil when `was` is not a subsequence of `now`
     /// (some rule goes or moves): those after the last rule of `was` appended (`-A`), the others
     /// inserted at their final positions in ascending order, so each position counts the rules
-    /// before it as they will stand. A new network
-    /// adds its rules at the ends of our chains and at most two near the start of FORWARD
+    /// before it as they will stand. A new network adds its rules at the ends of our chains
     /// (`FirewallRules.sections`): `iptables-restore` appends without reading a chain's rules,
     /// where inserting at a position, or deleting, reads all of them.
     static func insertions(_ chain: String, was: [String], now: [String]) -> [String]? {

@@ -31,8 +31,7 @@ struct RuleTable {
 
     /// Appends `-A chain rule`.
     mutating func append(_ chain: String, _ rule: String) {
-        precondition(chains.contains(chain), "rule for undeclared chain \(chain)")
-        rules[chain, default: []].append(rule)
+        append(chain, contentsOf: [rule])
     }
 
     /// Appends `-A chain rule` for each of `chainRules`, in order.

@@ -174,6 +174,21 @@ final class FirewallApplyTests: XCTestCase {
         }
     }
 
+    /// `applyChange` on another thread, waited for at most 20 s: "changed N", the error, or
+    /// "held up" (a guard holding the lock while it calls this makes a test fail, not hang).
+    func changeOnAnotherThread(_ networks: [FirewallNetwork], _ bindings: [FirewallPortBinding]) -> String {
+        let firewall = self.firewall!
+        let outcome = Mutex("held up")
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let result: String
+            do { result = "changed \(try firewall.applyChange(networks: networks, bindings: bindings))" } catch { result = "\(error)" }
+            outcome.withLock { $0 = result }
+            done.signal()
+        }
+        return done.wait(timeout: .now() + 20) == .timedOut ? "held up" : outcome.withLock { $0 }
+    }
+
     /// The guard reads the tables without holding up changes: a change made while it reads
     /// goes through at once, and is not taken for someone else's edit afterwards (the
     /// rendering it installed is still trusted: drift made after it stays unseen until the
@@ -181,23 +196,14 @@ final class FirewallApplyTests: XCTestCase {
     func testAChangeDuringTheGuardsReadIsNeitherHeldUpNorTakenForDrift() throws {
         let (networks, bindings) = state()
         try firewall.apply(networks: networks, bindings: bindings)
-        var edited = bindings
-        edited[0].hostPort = 40081
-        let changed = edited
-        let firewall = self.firewall!
+        var changed = bindings
+        changed[0].hostPort = 40081
         let outcomes = Mutex<[String]>([])
-        try firewall.ensureJumps {
+        try firewall.ensureJumps { [changed] in
             // Once, during the IPv4 read: another change would read the tables again itself.
             guard outcomes.withLock({ $0.isEmpty }) else { return }
-            // On another thread, so that a guard holding the lock here makes this fail, not hang.
-            let done = DispatchSemaphore(value: 0)
-            Thread.detachNewThread {
-                let outcome: String
-                do { outcome = "changed \(try firewall.applyChange(networks: networks, bindings: changed))" } catch { outcome = "\(error)" }
-                outcomes.withLock { $0.append(outcome) }
-                done.signal()
-            }
-            if done.wait(timeout: .now() + 20) == .timedOut { outcomes.withLock { $0.append("held up by the guard") } }
+            let outcome = self.changeOnAnotherThread(networks, changed)
+            outcomes.withLock { $0.append(outcome) }
         }
         XCTAssertEqual(outcomes.withLock { $0 }, ["changed 1"])
         for family in [IPFamily.v4, .v6] {
@@ -215,29 +221,22 @@ final class FirewallApplyTests: XCTestCase {
     func testAGuardThatCannotCompareForgetsWhatWasInstalled() throws {
         let (networks, bindings) = state()
         try firewall.apply(networks: networks, bindings: bindings)
-        let firewall = self.firewall!
-        let ports = Mutex(40100)
-        let changes = Mutex(0)
-        func current() -> [FirewallPortBinding] {
+        // The IPv6 binding's host port, changed during every read: an IPv4 table read again
+        // by a change would be checked by it.
+        let port = Mutex(40100)
+        func withPort(_ hostPort: Int) -> [FirewallPortBinding] {
             var edited = bindings
-            edited[2].hostPort = ports.withLock { $0 }
+            edited[2].hostPort = hostPort
             return edited
         }
+        let outcomes = Mutex<[String]>([])
         try firewall.ensureJumps {
-            let port = ports.withLock { value in value += 1; return value }
-            // The IPv6 binding: an IPv4 table read again by a change would be checked by it.
-            var edited = bindings
-            edited[2].hostPort = port
-            let next = edited
-            let done = DispatchSemaphore(value: 0)
-            Thread.detachNewThread {
-                if (try? firewall.applyChange(networks: networks, bindings: next)) == 1 { changes.withLock { $0 += 1 } }
-                done.signal()
-            }
-            _ = done.wait(timeout: .now() + 20)
+            let next = withPort(port.withLock { value in value += 1; return value })
+            let outcome = self.changeOnAnotherThread(networks, next)
+            outcomes.withLock { $0.append(outcome) }
         }
-        XCTAssertEqual(changes.withLock { $0 }, 4, "a change during each of the four reads (two per family)")
-        let last = current()
+        XCTAssertEqual(outcomes.withLock { $0 }, Array(repeating: "changed 1", count: 4), "a change during each of the four reads (two per family)")
+        let last = withPort(port.withLock { $0 })
         XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last, .v6))
         // Drift made now is found by the next change, which reads the tables again.
         let chains = try FirewallChains(prefix: prefix)
