@@ -9,6 +9,9 @@ package struct IptablesFirewall: FirewallProgrammer {
     let firewall: Firewall
 
     package init(firewall: Firewall) {
+        // The rules branch on, and drop by wildcard, the bridge names the network model
+        // derives; the firewall knows no network model, so it keeps its own copy.
+        assert(FirewallChains.bridgePrefix == InterfaceNames.bridgePrefix, "the firewall's bridge prefix is not the bridges'")
         self.firewall = firewall
     }
 

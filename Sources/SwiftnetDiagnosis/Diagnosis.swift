@@ -263,6 +263,10 @@ package enum Diagnosis {
     static func ruleMeaning(_ rule: String) -> String {
         if rule.contains("127.0.0.0/8") { return "containers can reach services the host binds to 127.0.0.1 only" }
         if rule.contains("DNAT") { return "a published port does not reach its container" }
+        // A jump to a branch of FORWARD ("-i swn-0+ -j P-FORWARD-0"): its networks' rules are skipped.
+        if let target = rule.split(separator: " ").last, target.dropLast().hasSuffix("-FORWARD-") {
+            return "the traffic of the networks whose bridges are named swn-\(target.suffix(1))… is left to Docker's rules and the FORWARD policy"
+        }
         if rule.contains("MASQUERADE") { return "containers cannot reach the outside (their source address is not translated)" }
         if rule.contains("-j DROP") || rule.hasSuffix("-ISOLATION") || rule.hasSuffix("-INBOUND") {
             return "isolation is incomplete: traffic the network forbids gets through"

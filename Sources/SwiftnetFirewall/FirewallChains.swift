@@ -1,8 +1,15 @@
 import SwiftnetAddress
 
 /// The names of swiftnet's own chains for one prefix. Everything the firewall creates is one
-/// of these eight chains, one of the bucket chains below, or a jump into them, so "ours" is
-/// decided by exact name, never by a pattern that could catch someone else's chain.
+/// of these eight chains, one of the bucket or branch chains below, or a jump into them, so
+/// "ours" is decided by exact name, never by a pattern that could catch someone else's chain.
+///
+/// Each network's forwarding rules sit in a branch chain chosen by the first character after
+/// `swn-` in its bridge's name (`branch(of:)`; hex for every name swiftnet derives): `P-FORWARD`
+/// jumps there with `-i swn-7+` and `-o swn-7+`. iptables tries rules one after another for
+/// every packet, ~40 ns each here: with one list, a packet of the newest of 1,000 networks
+/// passed ~7,000 rules; now it passes at most 32 jumps and its branch's rules
+/// (`swiftnet-bench forwarding`).
 ///
 /// Published ports are spread over `bucketCount` buckets by container address (see
 /// `bucket(of:)`): each bucket has a chain per kind of rule (`P-ACCEPT-07`, `P-DNAT-07`,
@@ -81,13 +88,37 @@ package struct FirewallChains: Sendable, Equatable {
 
     private static func suffix(_ index: Int) -> String { index < 10 ? "-0\(index)" : "-\(index)" }
 
+    /// The characters a branch is named by: the hex digits of the network ids bridge names
+    /// are derived from.
+    package static let branches = Array("0123456789abcdef")
+
+    /// filter: the forwarding rules of the networks of branch `key`, jumped to from `forward`.
+    package func forwardBranch(_ key: Character) -> String { forward + "-\(key)" }
+    /// filter: the DNAT'ed-packet rules of the networks of branch `key`, jumped to from `dnated`.
+    package func dnatedBranch(_ key: Character) -> String { dnated + "-\(key)" }
+
+    /// The branch of a bridge: the character after `swn-` when it is one of `branches`; nil for
+    /// other names (a `com.docker.network.bridge.name`), whose rules stay in the main chains.
+    package static func branch(of bridge: String) -> Character? {
+        let bytes = bridge.utf8
+        guard bytes.count > bridgePrefix.utf8.count, bytes.starts(with: bridgePrefix.utf8) else { return nil }
+        let key = Character(Unicode.Scalar(bytes[bytes.index(bytes.startIndex, offsetBy: bridgePrefix.utf8.count)]))
+        return branches.contains(key) ? key : nil
+    }
+
+    /// The start of the bridge names swiftnet derives (`InterfaceNames.bridgePrefix`). The
+    /// isolation rules drop every interface named so (`swn-+`), whether this server made it or
+    /// not, so a bridge so named needs no rule of its own there.
+    package static let bridgePrefix = "swn-"
+
     /// Every table we may have chains in for `family`, and every name we may give a chain
     /// there (bucket chains included, whether they exist or not), in the order the rendering
     /// and `iptables-save` comparisons use. The raw chain is IPv4's alone (the loopback drop
     /// has no IPv6 twin), so a kernel without ip6tables' raw table loses nothing.
     package func byTable(family: IPFamily) -> [(table: String, chains: [String])] {
         let buckets = 0..<FirewallChains.bucketCount
-        let filter = self.filter + buckets.map(acceptBucket)
+        let filter = self.filter + buckets.map(acceptBucket) + FirewallChains.branches.map(forwardBranch)
+            + FirewallChains.branches.map(dnatedBranch)
         let nat = self.nat + buckets.map(dnatBucket) + buckets.map(hairpinBucket)
         return family == .v4 ? [("filter", filter), ("nat", nat), ("raw", raw)] : [("filter", filter), ("nat", nat)]
     }

@@ -11,8 +11,9 @@ struct FirewallRenderCache {
         var dnated: [String] = []
         var loopback: [String] = []
         var forward: [String] = []
-        var isolation: String
-        var inbound: String
+        /// Empty for a bridge named `swn-…`: the isolation chains drop those by wildcard.
+        var isolation: [String] = []
+        var inbound: [String] = []
         var masquerades: [String] = []
     }
 

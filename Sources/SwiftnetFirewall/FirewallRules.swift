@@ -6,18 +6,22 @@ import SwiftnetAddress
 /// Layout (P = prefix):
 /// - filter `P-FORWARD`, jumped to first thing in FORWARD: for every packet with a swiftnet
 ///   bridge on either side it ends in ACCEPT or DROP, so neither Docker's rules nor the
-///   FORWARD policy (DROP under Docker, ACCEPT without it) decide our traffic.
+///   FORWARD policy (DROP under Docker, ACCEPT without it) decide our traffic. It jumps to
+///   the branches `P-FORWARD-0` … `P-FORWARD-f`, which hold the rules of the networks whose
+///   bridges are named `swn-0…` … `swn-f…` (see `FirewallChains`); the rules of bridges named
+///   otherwise follow the jumps.
 /// - filter `P-ISOLATION`: entered for packets leaving a swiftnet bridge for another
-///   interface; drops those heading for any swiftnet bridge or Docker bridge.
+///   interface; drops those heading for any swiftnet bridge or Docker bridge (`swn-+`, then
+///   each bridge named otherwise).
 /// - filter `P-INBOUND`: entered for packets entering a swiftnet bridge from another
 ///   interface; drops those coming from any swiftnet bridge or Docker bridge. Each network's
-///   part of `P-FORWARD` sends packets there before it accepts any into its bridge, so
-///   isolation does not depend on which of two networks was created first.
+///   rules send packets there before they accept any into its bridge, so isolation does not
+///   depend on which of two networks was created first.
 /// - filter `P-ACCEPT`, jumped to from `P-FORWARD` for packets entering a network with
 ///   published ports: jumps to the buckets `P-ACCEPT-NN` that accept them.
 /// - filter `P-DNATED`, jumped to first in `P-FORWARD` for DNAT'ed packets while a port is
 ///   published: a network's DNAT'ed packets to `P-ACCEPT`, and their replies accepted,
-///   ahead of every network's isolation.
+///   ahead of every network's isolation. Branched as `P-FORWARD` is (`P-DNATED-0` …).
 /// - nat `P-POSTROUTING`, jumped to from POSTROUTING: masquerade; jumps to the buckets
 ///   `P-HAIRPIN-NN` (containers reaching their own published ports).
 /// - nat `P-DNAT`, jumped to from PREROUTING and OUTPUT for local destinations: jumps to the
@@ -25,8 +29,9 @@ import SwiftnetAddress
 /// Buckets group published ports by container address (`FirewallChains.bucket(of:)`) and
 /// exist only while they hold rules.
 /// - raw `P-LOOPBACK`, jumped to from PREROUTING (IPv4): drops packets that arrive on a
-///   swiftnet bridge addressed to 127.0.0.0/8. Every bridge has `route_localnet=1` so that
-///   the host's own connections to a port published on 127.0.0.1 can be DNAT'ed out of it;
+///   swiftnet bridge (`swn-+`, then each bridge named otherwise) addressed to 127.0.0.0/8.
+///   Every bridge has `route_localnet=1` so that the host's own connections to a port
+///   published on 127.0.0.1 can be DNAT'ed out of it;
 ///   without this drop the same setting lets a container reach any service the host binds to
 ///   127.0.0.1 (CVE-2020-8558, which kube-proxy fixed the same way). Nothing legitimate
 ///   arrives on a bridge with such a destination before NAT: replies to the host's
@@ -72,27 +77,31 @@ package enum FirewallRules {
         // DNAT'ed packets first, while a port is published: before any network's isolation.
         if state.publishesAny(family: family) {
             filter.append(forward, "-m conntrack --ctstate DNAT -j \(chains.dnated)")
-            for rules in rendered { filter.append(chains.dnated, contentsOf: rules.dnated) }
+            branch(state.networks, rendered, \.dnated, from: chains.dnated, to: chains.dnatedBranch, in: &filter)
         }
 
         // Each network's rules come in the networks' order (`FirewallState.networks`) and last
-        // in every chain, so a new network's rules are appended:
+        // in their chain, so a new network's rules are appended:
         // `iptables-restore` (nft backend) reads a chain's rules to insert at a position or
-        // delete, which costs as much as the rules of every network, but not to append. The
-        // rules that come first instead decide nothing by their place (ISOLATION and INBOUND
-        // drop only; POSTROUTING and the hairpin buckets only masquerade).
-        for rules in rendered {
-            raw.append(chains.loopback, contentsOf: rules.loopback)
-            filter.append(forward, contentsOf: rules.forward)
-        }
+        // delete, which costs as much as the rules of every network in it, but not to append.
+        // The branches keep those chains short, and which network's rules come first in one
+        // decides nothing: for a packet in or out of a bridge, that network's own rules end
+        // in ACCEPT or DROP (or its isolation and inbound drops, which every network shares),
+        // and the other networks' rules name other bridges. The rules that come first instead
+        // decide nothing by their place (ISOLATION and INBOUND drop only; POSTROUTING and the
+        // hairpin buckets only masquerade).
+        branch(state.networks, rendered, \.forward, from: forward, to: chains.forwardBranch, in: &filter)
         if !state.networks.isEmpty {
-            for docker in FirewallState.dockerBridges {
+            // IPv6 needs no such rule: the kernel never accepts ::1 from outside `lo`.
+            if family == .v4 { raw.append(chains.loopback, "-d 127.0.0.0/8 -i \(FirewallChains.bridgePrefix)+ -j DROP") }
+            for docker in FirewallState.dockerBridges + [FirewallChains.bridgePrefix + "+"] {
                 filter.append(chains.isolation, "-o \(docker) -j DROP")
                 filter.append(chains.inbound, "-i \(docker) -j DROP")
             }
             for rules in rendered {
-                filter.append(chains.isolation, rules.isolation)
-                filter.append(chains.inbound, rules.inbound)
+                raw.append(chains.loopback, contentsOf: rules.loopback)
+                filter.append(chains.isolation, contentsOf: rules.isolation)
+                filter.append(chains.inbound, contentsOf: rules.inbound)
             }
         }
 
@@ -117,6 +126,30 @@ package enum FirewallRules {
         return [filter.section, nat.section] + (family == .v4 ? [raw.section] : [])
     }
 
+    /// Puts each network's `rules` into the branch of its bridge (`FirewallChains.branch(of:)`),
+    /// declared while it holds rules, and jumps from `main` to each branch for packets in and
+    /// out of the bridges it serves: jumps by way in first, then by way out, each in the
+    /// branches' order, then the rules of bridges named otherwise, in `main` itself.
+    private static func branch(_ networks: [FirewallNetwork], _ rendered: [FirewallRenderCache.NetworkRules],
+                               _ rules: KeyPath<FirewallRenderCache.NetworkRules, [String]>, from main: String,
+                               to branchChain: (Character) -> String, in table: inout RuleTable) {
+        var branches: [Character: [String]] = [:]
+        var unbranched: [String] = []
+        for (network, each) in zip(networks, rendered) where !each[keyPath: rules].isEmpty {
+            if let key = FirewallChains.branch(of: network.bridge) {
+                branches[key, default: []].append(contentsOf: each[keyPath: rules])
+            } else {
+                unbranched.append(contentsOf: each[keyPath: rules])
+            }
+        }
+        let keys = FirewallChains.branches.filter { branches[$0] != nil }
+        for key in keys { table.declare(branchChain(key), rules: branches[key] ?? []) }
+        for way in ["-i", "-o"] {
+            for key in keys { table.append(main, "\(way) \(FirewallChains.bridgePrefix)\(key)+ -j \(branchChain(key))") }
+        }
+        table.append(main, contentsOf: unbranched)
+    }
+
     /// One network's rules of `family`, each chain's in order (see `sections` for where they
     /// go). Every rule names the network's bridge, and `FirewallState` allows one network per
     /// bridge, so no two networks' rules are alike; within a network, a pool given twice is
@@ -124,7 +157,13 @@ package enum FirewallRules {
     static func networkRules(_ network: FirewallNetwork, family: IPFamily, publishing: Bool,
                              chains: FirewallChains) -> FirewallRenderCache.NetworkRules {
         let bridge = network.bridge
-        var rules = FirewallRenderCache.NetworkRules(isolation: "-o \(bridge) -j DROP", inbound: "-i \(bridge) -j DROP")
+        var rules = FirewallRenderCache.NetworkRules()
+        // A bridge named `swn-…` is dropped by the wildcard rules `sections` puts first.
+        if !bridge.hasPrefix(FirewallChains.bridgePrefix) {
+            rules.isolation = ["-o \(bridge) -j DROP"]
+            rules.inbound = ["-i \(bridge) -j DROP"]
+            if family == .v4 { rules.loopback = ["-d 127.0.0.0/8 -i \(bridge) -j DROP"] }
+        }
         // A published port is the host's: reached through a host address from the containers
         // of every swiftnet network that is not internal, as Docker's default userland proxy
         // makes it (from another network, or from its own with enable_icc=false; checked
@@ -136,10 +175,6 @@ package enum FirewallRules {
         // the rules below.
         if !network.isInternal {
             rules.dnated = ["-i \(bridge) -j \(chains.accept)", "-o \(bridge) -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"]
-        }
-        // IPv6 needs no such rule: the kernel never accepts ::1 from outside `lo`.
-        if family == .v4 {
-            rules.loopback = ["-d 127.0.0.0/8 -i \(bridge) -j DROP"]
         }
         // Traffic between two ports of the bridge (br_netfilter makes bridged frames pass
         // FORWARD with -i and -o both the bridge). Decided first: the isolation chain

@@ -21,9 +21,9 @@ struct BenchNamespace {
     }
 
     /// `body` with a client of `binary` serving in a namespace of its own (its folder
-    /// /tmp/swn-bench-`name`-PID); the server, the namespace with all it holds, and the folder
-    /// are gone when it returns or throws.
-    static func serving<T>(binary: String, name: String, _ body: (BenchClient) throws -> T) throws -> T {
+    /// /tmp/swn-bench-`name`-PID), and that namespace; the server, the namespace with all it
+    /// holds, and the folder are gone when it returns or throws.
+    static func serving<T>(binary: String, name: String, _ body: (BenchClient, BenchNamespace) throws -> T) throws -> T {
         let folder = "/tmp/swn-bench-\(name)-\(getpid())"
         let namespace = try BenchNamespace()
         defer {
@@ -34,6 +34,6 @@ struct BenchNamespace {
         defer { running.stop() }
         let client = try UnixHTTPClient(socketPath: running.socket, timeoutSeconds: 120)
         defer { client.close() }
-        return try body(BenchClient(client: client))
+        return try body(BenchClient(client: client), namespace)
     }
 }

@@ -43,7 +43,7 @@ struct NetworksBench: ParsableCommand {
 
     private func pass(binary: String, publishing: Bool) throws -> Result {
         // No network is deleted one by one but those timed: the namespace takes the rest.
-        try BenchNamespace.serving(binary: binary, name: "networks") { plugin in try measure(plugin, publishing: publishing) }
+        try BenchNamespace.serving(binary: binary, name: "networks") { plugin, _ in try measure(plugin, publishing: publishing) }
     }
 
     private func measure(_ plugin: BenchClient, publishing: Bool) throws -> Result {

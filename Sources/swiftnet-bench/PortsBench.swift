@@ -36,7 +36,7 @@ struct PortsBench: ParsableCommand {
               (0...1_000).contains(fewEndpoints), (fewEndpoints...1_000).contains(manyEndpoints), (1...1_000).contains(starts) else {
             throw ValidationError("--small and --large: 1…20000; --range: 1…40000; --few-endpoints ≤ --many-endpoints ≤ 1000; --starts 1…1000")
         }
-        try BenchNamespace.serving(binary: BenchServer.binary(server), name: "ports") { plugin in try measure(plugin) }
+        try BenchNamespace.serving(binary: BenchServer.binary(server), name: "ports") { plugin, _ in try measure(plugin) }
     }
 
     private func measure(_ plugin: BenchClient) throws {

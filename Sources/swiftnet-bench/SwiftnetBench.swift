@@ -8,6 +8,6 @@ struct SwiftnetBench: ParsableCommand {
         commandName: "swiftnet-bench",
         abstract: "Benchmarks of a swiftnet server (use a release build: swift build -c release).",
         subcommands: [IPAMBench.self, PoolBench.self, StartupBench.self, LifecycleBench.self, DockerRunBench.self, PortsBench.self,
-                      NetworksBench.self]
+                      NetworksBench.self, ForwardingBench.self, UDPPing.self, UDPEcho.self]
     )
 }

@@ -33,12 +33,12 @@ final class FirewallDifferenceTests: XCTestCase {
     func testSameRulesInAnotherOrderAreMisordered() throws {
         let expected = try FirewallRules.render(networks: [network], bindings: [port], family: .v4)
         var lines = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let first = try XCTUnwrap(lines.firstIndex { $0 == "-A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT" })
+        let first = try XCTUnwrap(lines.firstIndex { $0 == "-A SWIFTNET-FORWARD-0 -i swn-0123456789 -o swn-0123456789 -j ACCEPT" })
         XCTAssertTrue(lines[first + 1].hasSuffix("-j SWIFTNET-ISOLATION"), lines[first + 1])
         lines.swapAt(first, first + 1)
         let differences = FirewallDifference.compare(expected: expected, installed: lines.joined(separator: "\n"), family: .v4)
         XCTAssertEqual(differences, [FirewallDifference(kind: .misordered, family: .v4, table: "filter",
-                                                        rule: "-A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT")])
+                                                        rule: "-A SWIFTNET-FORWARD-0 -i swn-0123456789 -o swn-0123456789 -j ACCEPT")])
     }
 
     func testTheSameRuleInAnotherTableIsNotAMatch() {

@@ -17,27 +17,33 @@ final class FirewallRulesTests: XCTestCase {
             :SWIFTNET-ACCEPT - [0:0]
             :SWIFTNET-ACCEPT-31 - [0:0]
             :SWIFTNET-DNATED - [0:0]
+            :SWIFTNET-DNATED-0 - [0:0]
             :SWIFTNET-FORWARD - [0:0]
+            :SWIFTNET-FORWARD-0 - [0:0]
             :SWIFTNET-INBOUND - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-31
             -A SWIFTNET-ACCEPT-31 -d 10.50.0.2/32 -o swn-0123456789 -p tcp -m tcp --dport 80 -j ACCEPT
-            -A SWIFTNET-DNATED -i swn-0123456789 -j SWIFTNET-ACCEPT
-            -A SWIFTNET-DNATED -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-DNATED -i swn-0+ -j SWIFTNET-DNATED-0
+            -A SWIFTNET-DNATED -o swn-0+ -j SWIFTNET-DNATED-0
+            -A SWIFTNET-DNATED-0 -i swn-0123456789 -j SWIFTNET-ACCEPT
+            -A SWIFTNET-DNATED-0 -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
             -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-DNATED
-            -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
-            -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
-            -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-INBOUND
-            -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-            -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-ACCEPT
-            -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
-            -A SWIFTNET-FORWARD -o swn-0123456789 -j DROP
+            -A SWIFTNET-FORWARD -i swn-0+ -j SWIFTNET-FORWARD-0
+            -A SWIFTNET-FORWARD -o swn-0+ -j SWIFTNET-FORWARD-0
+            -A SWIFTNET-FORWARD-0 -i swn-0123456789 -o swn-0123456789 -j ACCEPT
+            -A SWIFTNET-FORWARD-0 -i swn-0123456789 -j SWIFTNET-ISOLATION
+            -A SWIFTNET-FORWARD-0 -o swn-0123456789 -j SWIFTNET-INBOUND
+            -A SWIFTNET-FORWARD-0 -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-FORWARD-0 -o swn-0123456789 -j SWIFTNET-ACCEPT
+            -A SWIFTNET-FORWARD-0 -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
+            -A SWIFTNET-FORWARD-0 -o swn-0123456789 -j DROP
             -A SWIFTNET-INBOUND -i docker0 -j DROP
             -A SWIFTNET-INBOUND -i br-+ -j DROP
-            -A SWIFTNET-INBOUND -i swn-0123456789 -j DROP
+            -A SWIFTNET-INBOUND -i swn-+ -j DROP
             -A SWIFTNET-ISOLATION -o docker0 -j DROP
             -A SWIFTNET-ISOLATION -o br-+ -j DROP
-            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
+            -A SWIFTNET-ISOLATION -o swn-+ -j DROP
             COMMIT
             *nat
             :SWIFTNET-DNAT - [0:0]
@@ -53,7 +59,7 @@ final class FirewallRulesTests: XCTestCase {
             COMMIT
             *raw
             :SWIFTNET-LOOPBACK - [0:0]
-            -A SWIFTNET-LOOPBACK -d 127.0.0.0/8 -i swn-0123456789 -j DROP
+            -A SWIFTNET-LOOPBACK -d 127.0.0.0/8 -i swn-+ -j DROP
             COMMIT
 
             """)
@@ -89,18 +95,21 @@ final class FirewallRulesTests: XCTestCase {
             :SWIFTNET-ACCEPT - [0:0]
             :SWIFTNET-DNATED - [0:0]
             :SWIFTNET-FORWARD - [0:0]
+            :SWIFTNET-FORWARD-0 - [0:0]
             :SWIFTNET-INBOUND - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
-            -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
-            -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
-            -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j DROP
-            -A SWIFTNET-FORWARD ! -i swn-0123456789 -o swn-0123456789 -j DROP
+            -A SWIFTNET-FORWARD -i swn-0+ -j SWIFTNET-FORWARD-0
+            -A SWIFTNET-FORWARD -o swn-0+ -j SWIFTNET-FORWARD-0
+            -A SWIFTNET-FORWARD-0 -i swn-0123456789 -o swn-0123456789 -j ACCEPT
+            -A SWIFTNET-FORWARD-0 -i swn-0123456789 -j SWIFTNET-ISOLATION
+            -A SWIFTNET-FORWARD-0 -i swn-0123456789 ! -o swn-0123456789 -j DROP
+            -A SWIFTNET-FORWARD-0 ! -i swn-0123456789 -o swn-0123456789 -j DROP
             -A SWIFTNET-INBOUND -i docker0 -j DROP
             -A SWIFTNET-INBOUND -i br-+ -j DROP
-            -A SWIFTNET-INBOUND -i swn-0123456789 -j DROP
+            -A SWIFTNET-INBOUND -i swn-+ -j DROP
             -A SWIFTNET-ISOLATION -o docker0 -j DROP
             -A SWIFTNET-ISOLATION -o br-+ -j DROP
-            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
+            -A SWIFTNET-ISOLATION -o swn-+ -j DROP
             COMMIT
             *nat
             :SWIFTNET-DNAT - [0:0]
@@ -108,7 +117,7 @@ final class FirewallRulesTests: XCTestCase {
             COMMIT
             *raw
             :SWIFTNET-LOOPBACK - [0:0]
-            -A SWIFTNET-LOOPBACK -d 127.0.0.0/8 -i swn-0123456789 -j DROP
+            -A SWIFTNET-LOOPBACK -d 127.0.0.0/8 -i swn-+ -j DROP
             COMMIT
 
             """)
@@ -118,9 +127,9 @@ final class FirewallRulesTests: XCTestCase {
         var network = web
         network.interContainer = false
         let lines = try FirewallRules.render(networks: [network], bindings: [], family: .v4).split(separator: "\n")
-        XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j DROP"))
-        XCTAssertFalse(lines.contains("-A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT"))
-        XCTAssertEqual(lines.first { $0.contains("-o swn-0123456789") }, "-A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j DROP",
+        XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD-0 -i swn-0123456789 -o swn-0123456789 -j DROP"))
+        XCTAssertFalse(lines.contains("-A SWIFTNET-FORWARD-0 -i swn-0123456789 -o swn-0123456789 -j ACCEPT"))
+        XCTAssertEqual(lines.first { $0.contains("-o swn-0123456789") }, "-A SWIFTNET-FORWARD-0 -i swn-0123456789 -o swn-0123456789 -j DROP",
                        "decided before anything else about the bridge")
     }
 
@@ -157,27 +166,33 @@ final class FirewallRulesTests: XCTestCase {
             :SWIFTNET-ACCEPT - [0:0]
             :SWIFTNET-ACCEPT-14 - [0:0]
             :SWIFTNET-DNATED - [0:0]
+            :SWIFTNET-DNATED-0 - [0:0]
             :SWIFTNET-FORWARD - [0:0]
+            :SWIFTNET-FORWARD-0 - [0:0]
             :SWIFTNET-INBOUND - [0:0]
             :SWIFTNET-ISOLATION - [0:0]
             -A SWIFTNET-ACCEPT -j SWIFTNET-ACCEPT-14
             -A SWIFTNET-ACCEPT-14 -d fd00:50::2/128 -o swn-0123456789 -p udp -m udp --dport 53 -j ACCEPT
-            -A SWIFTNET-DNATED -i swn-0123456789 -j SWIFTNET-ACCEPT
-            -A SWIFTNET-DNATED -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-DNATED -i swn-0+ -j SWIFTNET-DNATED-0
+            -A SWIFTNET-DNATED -o swn-0+ -j SWIFTNET-DNATED-0
+            -A SWIFTNET-DNATED-0 -i swn-0123456789 -j SWIFTNET-ACCEPT
+            -A SWIFTNET-DNATED-0 -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
             -A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-DNATED
-            -A SWIFTNET-FORWARD -i swn-0123456789 -o swn-0123456789 -j ACCEPT
-            -A SWIFTNET-FORWARD -i swn-0123456789 -j SWIFTNET-ISOLATION
-            -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-INBOUND
-            -A SWIFTNET-FORWARD -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-            -A SWIFTNET-FORWARD -o swn-0123456789 -j SWIFTNET-ACCEPT
-            -A SWIFTNET-FORWARD -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
-            -A SWIFTNET-FORWARD -o swn-0123456789 -j DROP
+            -A SWIFTNET-FORWARD -i swn-0+ -j SWIFTNET-FORWARD-0
+            -A SWIFTNET-FORWARD -o swn-0+ -j SWIFTNET-FORWARD-0
+            -A SWIFTNET-FORWARD-0 -i swn-0123456789 -o swn-0123456789 -j ACCEPT
+            -A SWIFTNET-FORWARD-0 -i swn-0123456789 -j SWIFTNET-ISOLATION
+            -A SWIFTNET-FORWARD-0 -o swn-0123456789 -j SWIFTNET-INBOUND
+            -A SWIFTNET-FORWARD-0 -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+            -A SWIFTNET-FORWARD-0 -o swn-0123456789 -j SWIFTNET-ACCEPT
+            -A SWIFTNET-FORWARD-0 -i swn-0123456789 ! -o swn-0123456789 -j ACCEPT
+            -A SWIFTNET-FORWARD-0 -o swn-0123456789 -j DROP
             -A SWIFTNET-INBOUND -i docker0 -j DROP
             -A SWIFTNET-INBOUND -i br-+ -j DROP
-            -A SWIFTNET-INBOUND -i swn-0123456789 -j DROP
+            -A SWIFTNET-INBOUND -i swn-+ -j DROP
             -A SWIFTNET-ISOLATION -o docker0 -j DROP
             -A SWIFTNET-ISOLATION -o br-+ -j DROP
-            -A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP
+            -A SWIFTNET-ISOLATION -o swn-+ -j DROP
             COMMIT
             *nat
             :SWIFTNET-DNAT - [0:0]
@@ -196,32 +211,53 @@ final class FirewallRulesTests: XCTestCase {
     }
 
     /// A network created later (a higher `sequence`) has its rules after every other
-    /// network's in each chain, whatever its bridge's name, so that adding it only appends
+    /// network's in its chains, whatever its bridge's name, so that adding it only appends
     /// (`FirewallPatch` writes `-A`, which `iptables-restore` does without reading the chain),
     /// with ports published on the host as well (the DNATED chain takes its DNAT'ed packets).
+    /// The first network of a branch inserts the jumps to it into the main chains, which hold
+    /// at most two per branch and the rules of bridges named otherwise.
     func testANewNetworksRulesAreAppended() throws {
         var first = FirewallNetwork(bridge: "swn-ffffffffff", subnets: [IPPrefix("10.52.0.0/24")!])
         first.sequence = 1
-        var later = FirewallNetwork(bridge: "swn-0000000000", subnets: [IPPrefix("10.53.0.0/24")!])
+        var later = FirewallNetwork(bridge: "swn-f000000000", subnets: [IPPrefix("10.53.0.0/24")!])
         later.sequence = 2
+        var newBranch = FirewallNetwork(bridge: "swn-0000000000", subnets: [IPPrefix("10.54.0.0/24")!])
+        newBranch.sequence = 3
+        var named = FirewallNetwork(bridge: "custom0", subnets: [IPPrefix("10.55.0.0/24")!])
+        named.sequence = 4
         let chains = try FirewallChains(prefix: "SWIFTNET")
         for bindings in [[], [FirewallPortBinding(bridge: "swn-ffffffffff", proto: "tcp", hostPort: 80, containerIP: IPAddress("10.52.0.2")!,
                                                   containerPort: 80)]] {
             for family in [IPFamily.v4, .v6] {
                 var cache = FirewallRenderCache()
-                let before = FirewallRules.sections(try FirewallState(networks: [first], bindings: bindings), family: family,
-                                                    chains: chains, cache: &cache)
-                let after = FirewallRules.sections(try FirewallState(networks: [later, first], bindings: bindings), family: family,
-                                                   chains: chains, cache: &cache)
-                let patch = try XCTUnwrap(FirewallPatch.between(installed: before, wanted: after))
-                let edits = patch.split(separator: "\n").filter { $0.hasPrefix("-") }
-                XCTAssertFalse(edits.isEmpty)
-                XCTAssertTrue(edits.allSatisfy { $0.hasPrefix("-A ") }, "\(family): \(patch)")
-                if !bindings.isEmpty && family == .v4 {  // the binding is IPv4's
-                    XCTAssertTrue(edits.contains("-A SWIFTNET-DNATED -i swn-0000000000 -j SWIFTNET-ACCEPT"), patch)
+                var held = [first]
+                var installed = FirewallRules.sections(try FirewallState(networks: held, bindings: bindings), family: family,
+                                                       chains: chains, cache: &cache)
+                for added in [later, newBranch, named] {
+                    held.append(added)
+                    let wanted = FirewallRules.sections(try FirewallState(networks: held, bindings: bindings), family: family,
+                                                        chains: chains, cache: &cache)
+                    let patch = try XCTUnwrap(FirewallPatch.between(installed: installed, wanted: wanted))
+                    installed = wanted
+                    let edits = patch.split(separator: "\n").filter { $0.hasPrefix("-") }.map(String.init)
+                    XCTAssertFalse(edits.isEmpty)
+                    let inserted = edits.filter { !$0.hasPrefix("-A ") }
+                    if added.bridge == newBranch.bridge {
+                        let publishing = !bindings.isEmpty && family == .v4  // the binding is IPv4's
+                        let dnated = ["-I SWIFTNET-DNATED 1 -i swn-0+ -j SWIFTNET-DNATED-0", "-I SWIFTNET-DNATED 3 -o swn-0+ -j SWIFTNET-DNATED-0"]
+                        let forward = ["-I SWIFTNET-FORWARD \(publishing ? 2 : 1) -i swn-0+ -j SWIFTNET-FORWARD-0",
+                                       "-I SWIFTNET-FORWARD \(publishing ? 4 : 3) -o swn-0+ -j SWIFTNET-FORWARD-0"]
+                        XCTAssertEqual(inserted, (publishing ? dnated : []) + forward, "\(family): \(patch)")
+                    } else {
+                        XCTAssertEqual(inserted, [], "\(family): \(patch)")
+                    }
+                    if !bindings.isEmpty && family == .v4 {  // the binding is IPv4's
+                        let branch = FirewallChains.branch(of: added.bridge).map { "SWIFTNET-DNATED-\($0)" } ?? "SWIFTNET-DNATED"
+                        XCTAssertTrue(edits.contains("-A \(branch) -i \(added.bridge) -j SWIFTNET-ACCEPT"), patch)
+                    }
+                    XCTAssertTrue(edits.allSatisfy { !$0.hasPrefix("-A ") || $0.contains(added.bridge) || $0.contains(added.subnets[0].description) },
+                                  "\(family): \(patch)")
                 }
-                XCTAssertTrue(edits.allSatisfy { !$0.hasPrefix("-A ") || $0.contains("swn-0000000000") || $0.contains("10.53.0.0") },
-                              "\(family): \(patch)")
             }
         }
     }
@@ -252,11 +288,13 @@ final class FirewallRulesTests: XCTestCase {
         let forward = lines.filter { $0.hasPrefix("-A SWIFTNET-FORWARD") }
         XCTAssertEqual(forward.first, "-A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-DNATED", "first, before any isolation")
         XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNATED") }, [
-            "-A SWIFTNET-DNATED -i swn-0123456789 -j SWIFTNET-ACCEPT",
-            "-A SWIFTNET-DNATED -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
-        ], "the internal network gets none")
+            "-A SWIFTNET-DNATED -i swn-0+ -j SWIFTNET-DNATED-0",
+            "-A SWIFTNET-DNATED -o swn-0+ -j SWIFTNET-DNATED-0",
+            "-A SWIFTNET-DNATED-0 -i swn-0123456789 -j SWIFTNET-ACCEPT",
+            "-A SWIFTNET-DNATED-0 -o swn-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+        ], "the internal network gets none, nor a branch")
         XCTAssertEqual(forward.filter { $0.contains("ctstate DNAT") }.count, 1)
-        XCTAssertTrue(forward.contains("-A SWIFTNET-FORWARD -i swn-aaaaaaaaaa ! -o swn-aaaaaaaaaa -j DROP"))
+        XCTAssertTrue(forward.contains("-A SWIFTNET-FORWARD-a -i swn-aaaaaaaaaa ! -o swn-aaaaaaaaaa -j DROP"))
         // Nothing published: no such rules.
         let unpublished = try FirewallRules.render(networks: [web, closed], bindings: [], family: .v4)
         XCTAssertFalse(unpublished.contains("ctstate DNAT"))
@@ -276,8 +314,7 @@ final class FirewallRulesTests: XCTestCase {
         XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-ISOLATION") }, [
             "-A SWIFTNET-ISOLATION -o docker0 -j DROP",
             "-A SWIFTNET-ISOLATION -o br-+ -j DROP",
-            "-A SWIFTNET-ISOLATION -o swn-0123456789 -j DROP",
-            "-A SWIFTNET-ISOLATION -o swn-aaaaaaaaaa -j DROP",
+            "-A SWIFTNET-ISOLATION -o swn-+ -j DROP",
         ])
         XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-DNAT") && !$0.hasPrefix("-A SWIFTNET-DNATED") }, [
             "-A SWIFTNET-DNAT -j SWIFTNET-DNAT-27",
@@ -285,14 +322,20 @@ final class FirewallRulesTests: XCTestCase {
             "-A SWIFTNET-DNAT-27 -d 127.0.0.1/32 -p sctp -m sctp --dport 9000 -j DNAT --to-destination 10.51.0.7:9000",
             "-A SWIFTNET-DNAT-31 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.50.0.2:80",
         ])
-        XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD -i swn-aaaaaaaaaa -j SWIFTNET-ISOLATION"))
+        XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD-a -i swn-aaaaaaaaaa -j SWIFTNET-ISOLATION"))
         XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-INBOUND") }, [
             "-A SWIFTNET-INBOUND -i docker0 -j DROP",
             "-A SWIFTNET-INBOUND -i br-+ -j DROP",
-            "-A SWIFTNET-INBOUND -i swn-0123456789 -j DROP",
-            "-A SWIFTNET-INBOUND -i swn-aaaaaaaaaa -j DROP",
+            "-A SWIFTNET-INBOUND -i swn-+ -j DROP",
         ])
-        XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD -i swn-aaaaaaaaaa -o swn-aaaaaaaaaa -j DROP"))
+        XCTAssertTrue(lines.contains("-A SWIFTNET-FORWARD-a -i swn-aaaaaaaaaa -o swn-aaaaaaaaaa -j DROP"))
+        XCTAssertEqual(lines.filter { $0.hasPrefix("-A SWIFTNET-FORWARD ") }, [
+            "-A SWIFTNET-FORWARD -m conntrack --ctstate DNAT -j SWIFTNET-DNATED",
+            "-A SWIFTNET-FORWARD -i swn-0+ -j SWIFTNET-FORWARD-0",
+            "-A SWIFTNET-FORWARD -i swn-a+ -j SWIFTNET-FORWARD-a",
+            "-A SWIFTNET-FORWARD -o swn-0+ -j SWIFTNET-FORWARD-0",
+            "-A SWIFTNET-FORWARD -o swn-a+ -j SWIFTNET-FORWARD-a",
+        ], "a branch per first character, both ways")
     }
 
     /// One container port on two host addresses: two DNAT rules, one ACCEPT. An exact

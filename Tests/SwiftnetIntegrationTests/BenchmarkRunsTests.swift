@@ -50,6 +50,18 @@ final class BenchmarkRunsTests: XCTestCase {
         }
     }
 
+    /// Packets really cross the bridge, the rules and the host: a lost or unanswered packet
+    /// fails the run (no answer at all is an error; the "0 lost" is checked here).
+    func testForwardingBenchmarkPrintsRoundTripsAgainstOneNetwork() throws {
+        try XCTSkipUnless(getuid() == 0, "the forwarding benchmark makes namespaces, bridges and rules")
+        let output = try run(["forwarding", "--count", "20", "--packets", "200"])
+        for line in ["1 network: round trip median", "2 networks: round trip median", "20 networks: round trip median",
+                     "ratio to 1 network 1.00"] {
+            XCTAssertTrue(output.contains(line), "missing \(line) in:\n\(output)")
+        }
+        XCTAssertEqual(output.components(separatedBy: " 0 lost;").count - 1, 3, output)
+    }
+
     func testLifecycleBenchmarkPrintsTheTargetAgainstTheSameKernelWork() throws {
         try XCTSkipUnless(getuid() == 0, "the lifecycle benchmark makes bridges and veths")
         let output = try run(["lifecycle", "--cycles", "20", "--fork-cycles", "5"])

@@ -29,7 +29,7 @@ extension BridgeDataplaneTests {
         let sent = Shell.inNamespace(container.namespace,
                                      ["/bin/busybox", "nc", "-w", "2", "127.0.0.1", "\(listener.port)"], timeout: 5)
         XCTAssertFalse(listener.accepted(within: 2), "a container reached a service bound to 127.0.0.1 on the host: \(sent.both)")
-        let drop = "-A \(chainPrefix)-LOOPBACK -d 127.0.0.0/8 -i \(network.bridge) -j DROP"
+        let drop = "-A \(chainPrefix)-LOOPBACK -d 127.0.0.0/8 -i swn-+ -j DROP"
         XCTAssertTrue(Shell.run("/usr/sbin/iptables-save", ["-t", "raw"]).output.contains(drop))
 
         // The host's own connections to a port published on 127.0.0.1 still reach the container.

@@ -336,19 +336,22 @@ final class BridgeDataplaneTests: XCTestCase {
         var created = [try createNetwork().bridge]
         while created == created.sorted() && created.count < 12 { created.append(try createNetwork().bridge) }
         XCTAssertNotEqual(created, created.sorted())
-        func isolationOrder() -> [String] {
-            ourRules().filter { $0.hasPrefix("-A \(chainPrefix)-ISOLATION -o swn-") }.map { String($0.split(separator: " ")[3]) }
+        // Each network has one masquerade, in POSTROUTING: "-A P-POSTROUTING -s POOL ! -o BRIDGE -j MASQUERADE".
+        func creationOrder() -> [String] {
+            ourRules().filter { $0.hasPrefix("-A \(chainPrefix)-POSTROUTING -s ") }.map { String($0.split(separator: " ")[6]) }
         }
-        XCTAssertEqual(isolationOrder(), created)
+        XCTAssertEqual(creationOrder(), created)
         let before = ourRules()
         XCTAssertEqual(server.terminate(), 0)
         try server.start()
         client = try server.client()
         XCTAssertEqual(ourRules(), before, "a restart renders the same rules in the same order")
         created.append(try createNetwork().bridge)
-        XCTAssertEqual(isolationOrder(), created)
-        let forward = ourRules().filter { $0.hasPrefix("-A \(chainPrefix)-FORWARD") }
-        XCTAssertTrue(forward.last?.contains(created.last!) ?? false, "the newest network's rules close FORWARD: \(forward)")
+        XCTAssertEqual(creationOrder(), created)
+        // In its branch of FORWARD (the character after "swn-").
+        let branch = "\(chainPrefix)-FORWARD-\(created.last!.dropFirst(4).prefix(1))"
+        let forward = ourRules().filter { $0.hasPrefix("-A \(branch) ") }
+        XCTAssertTrue(forward.last?.contains(created.last!) ?? false, "the newest network's rules close its branch: \(forward)")
     }
 
     /// Docker 29 names its address requests: a container recreated under the same name gets

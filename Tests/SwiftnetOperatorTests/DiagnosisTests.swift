@@ -99,17 +99,20 @@ final class DiagnosisTests: XCTestCase {
     func testFirewallDrift() {
         let drift = FirewallDrift(
             missing: [.init(family: "ipv4", table: "nat", rule: "-A SWIFTNET-DNAT -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.77.0.2:80"),
-                      .init(family: "ipv4", table: "filter", rule: "-A SWIFTNET-FORWARD -o swn-ababababab -j SWIFTNET-INBOUND")],
+                      .init(family: "ipv4", table: "filter", rule: "-A SWIFTNET-FORWARD-a -o swn-ababababab -j SWIFTNET-INBOUND"),
+                      .init(family: "ipv4", table: "filter", rule: "-A SWIFTNET-FORWARD -o swn-a+ -j SWIFTNET-FORWARD-a")],
             unexpected: [.init(family: "ipv4", table: "filter", rule: "-A SWIFTNET-FORWARD -j ACCEPT")],
-            misordered: [.init(family: "ipv6", table: "filter", rule: "-A SWIFTNET-FORWARD -i swn-ababababab -j SWIFTNET-ISOLATION")],
+            misordered: [.init(family: "ipv6", table: "filter", rule: "-A SWIFTNET-FORWARD-a -i swn-ababababab -j SWIFTNET-ISOLATION")],
             missingJumps: [.init(family: "ipv4", table: "filter", rule: "FORWARD -j SWIFTNET-FORWARD")],
             jumpsNotFirst: [.init(family: "ipv6", table: "filter", rule: "FORWARD -j SWIFTNET-FORWARD")])
         let findings = Fixtures.findings(firewall: drift)
-        XCTAssertEqual(kinds(findings), [.jumpMissing, .jumpNotFirst, .ruleOrder, .ruleMissing, .ruleMissing, .ruleUnexpected])
+        XCTAssertEqual(kinds(findings), [.jumpMissing, .jumpNotFirst, .ruleOrder, .ruleMissing, .ruleMissing, .ruleMissing, .ruleUnexpected])
         XCTAssertTrue(findings[1].meaning.contains("isolation"), findings[1].meaning)
         XCTAssertTrue(findings[3].meaning.contains("published port"), findings[3].meaning)
         // A jump to the isolation chains is isolation too, not "the firewall does not match".
         XCTAssertTrue(findings[4].meaning.contains("isolation is incomplete"), findings[4].meaning)
+        // A jump to a branch of FORWARD: that branch's networks are left to Docker's rules.
+        XCTAssertTrue(findings[5].meaning.contains("swn-a… is left to Docker's rules"), findings[5].meaning)
         XCTAssertTrue(findings.allSatisfy { $0.repair.contains("swiftnet doctor --fix") && $0.fixable })
     }
 
