@@ -179,7 +179,7 @@ package enum Diagnosis {
                                              : "a \(link.kind ?? "physical device"), not a bridge"
             return [Finding(kind: .bridgeTaken, subject: bridge, networkID: id,
                             problem: "\(bridge) exists but is \(what)",
-                            meaning: "network \(short(id)) cannot work until the name is free; swiftnet leaves that link alone",
+                            meaning: "network \(short(id)) cannot work until the name is free; swiftnet leaves that link alone (a swn- name is only kept apart from swiftnet's bridges, as every swn- name is)",
                             repair: "free the name (ip link del \(bridge), if nothing else needs it), then \(fixCommand)", fixable: false)]
         }
         var findings: [Finding] = []

@@ -27,9 +27,23 @@ package final class Firewall: Sendable {
         var state: FirewallState?
         /// Counts the runs of this process's commands that may change our chains (a patch, a
         /// whole restore with its jump repair, a removal): the guard reads the tables without
-        /// holding the lock and compares them with `installed` only if none ran in between.
+        /// holding the lock, and compares with `installed` only the chains that no command
+        /// changed in between (`changedAt`, `wholeAt`).
         var generation = 0
+        /// Per family and chain, the `generation` of the last patch that changed the chain.
+        var changedAt: [IPFamily: [String: Int]] = [:]
+        /// Per family, the `generation` of the last command that changed every chain (a whole
+        /// restore, a removal).
+        var wholeAt: [IPFamily: Int] = [:]
+        /// Per family, the guard's rounds in a row that left a chain uncompared because a
+        /// patch changed it during the read (see `ensureJumps`).
+        var roundsSkipping: [IPFamily: Int] = [:]
     }
+
+    /// Guard rounds in a row that may leave a chain uncompared before the guard forgets what
+    /// was installed, so that the next change reads the tables: about a minute at the server's
+    /// 5 s, so a chain changed without pause is still checked that often.
+    package static let roundsSkippingLimit = 12
 
     /// Told when a patch was refused and the chains are read and restored whole instead: most
     /// often something else changed them (a rule the patch deletes is gone), which the server
@@ -52,8 +66,8 @@ package final class Firewall: Sendable {
     /// Renders both families (so invalid input throws before anything runs), then per family:
     /// reads the tables with one `iptables-save`; if our chains differ from the rendering,
     /// one `iptables-restore --noflush -w` fed on stdin creates or empties them and refills
-    /// them in one transaction per table (and deletes bucket chains of ours the rendering no
-    /// longer has); then each jump the save did not show is checked with `-C` and inserted at
+    /// them in one transaction per table (and deletes bucket and branch chains of ours the
+    /// rendering no longer has); then each jump the save did not show is checked with `-C` and inserted at
     /// the top only if really missing.
     ///
     /// The restore goes before the jumps because a jump to a chain that does not exist yet
@@ -87,9 +101,10 @@ package final class Firewall: Sendable {
     /// deletes) fails whole and is followed by `apply`'s full path. Other changes made
     /// meanwhile are still found: `ensureJumps` (every few seconds) reads the tables and
     /// forgets a family whose chains differ from what was installed, whose jumps it had to
-    /// repair, or which it could not compare (our own commands kept running during its
-    /// reads), so the next change takes the full path; `apply` itself (start-up, `doctor
-    /// --fix`) and `drift` (the doctor) always read.
+    /// repair, or some chain of which it could not compare for `roundsSkippingLimit` rounds
+    /// (our own patches kept changing it during its reads), so the next change takes the
+    /// full path; `apply` itself (start-up, `doctor --fix`) and `drift` (the doctor) always
+    /// read.
     @discardableResult
     package func applyChange(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
         let state = try FirewallState(networks: networks, bindings: bindings)
@@ -136,6 +151,7 @@ package final class Firewall: Sendable {
             memory.installed[family] = nil  // unknown until the restore succeeds
             if let patch = FirewallPatch.between(installed: last, wanted: sections) {
                 memory.generation &+= 1
+                for chain in FirewallPatch.chains(of: patch) { memory.changedAt[family, default: [:]][chain] = memory.generation }
                 do throws(FirewallError) {
                     try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: patch)
                     memory.installed[family] = sections
@@ -160,6 +176,8 @@ package final class Firewall: Sendable {
     private func applyChecked(_ sections: [FirewallPatch.Section], family: IPFamily, memory: inout Memory) throws(FirewallError) -> Int {
         memory.installed[family] = nil
         memory.generation &+= 1
+        memory.wholeAt[family] = memory.generation
+        memory.roundsSkipping[family] = 0
         var changed = 0
         let text = sections.map(\.text).joined()
         let saved = try saved(family)
@@ -174,8 +192,8 @@ package final class Firewall: Sendable {
     }
 
     /// The rendering as restore input, plus the deletion of every chain of ours that `existing`
-    /// (per table) holds and the rendering does not declare: bucket chains emptied while this
-    /// process did not watch (only names `FirewallChains` knows are seen). Declaring empties
+    /// (per table) holds and the rendering does not declare: bucket and branch chains emptied
+    /// while this process did not watch (only names `FirewallChains` knows are seen). Declaring empties
     /// it first, so its rules go with it; the jumps to it are in chains the rendering refills.
     static func restoreInput(_ sections: [FirewallPatch.Section], removing existing: [String: [String]]) -> String {
         sections.map { section in
@@ -200,19 +218,12 @@ package final class Firewall: Sendable {
     /// and its check (tests make a change there).
     package func ensureJumps(afterReading: (() -> Void)? = nil) throws(FirewallError) {
         for family in [IPFamily.v4, .v6] {
-            // A command of ours that ran during the read may or may not show in it: read once
-            // more. If commands ran during that read too, the remembered rendering is
-            // forgotten, so that the next change reads the tables itself.
-            var (saved, generation) = try read(family, afterReading: afterReading)
-            if serial.withLock({ $0.generation }) != generation {
-                (saved, generation) = try read(family, afterReading: afterReading)
-            }
+            let generation = serial.withLock { $0.generation }
+            let saved = try saved(family)
+            let found = FirewallPatch.Section.parse(saved.ours)
+            afterReading?()
             try serial.withLock { memory throws(FirewallError) in
-                // Also when someone else changed our chains (or flushed everything): the next
-                // change must read the tables again rather than trust the remembered rendering.
-                if memory.generation != generation || memory.installed[family].map({ saved.ours != $0.map(\.text).joined() }) == true {
-                    memory.installed[family] = nil
-                }
+                Firewall.compare(family, found: found, readAfter: generation, memory: &memory)
                 // A jump the read shows missing is looked for again (`-C`) before it is added,
                 // and one out of place is moved in one transaction, so a read that missed a
                 // repair of ours cannot make a second copy. Docker edits FORWARD without our
@@ -222,13 +233,26 @@ package final class Firewall: Sendable {
         }
     }
 
-    /// `family`'s tables, read without holding the lock, and the `generation` that stood
-    /// before the read.
-    private func read(_ family: IPFamily, afterReading: (() -> Void)?) throws(FirewallError) -> (SavedTables, Int) {
-        let generation = serial.withLock { $0.generation }
-        let saved = try saved(family)
-        afterReading?()
-        return (saved, generation)
+    /// The guard's comparison of `found` (the tables read since `generation`) with what was
+    /// installed. A patch of ours that ran during the read may or may not show in it, so the
+    /// chains it changed are left out, and a whole restore during the read compared every
+    /// chain itself. A difference in the rest means someone else changed our chains (or
+    /// flushed everything): the rendering is forgotten, so that the next change reads the
+    /// tables rather than trust it; so it is when some chain was left out
+    /// `roundsSkippingLimit` rounds in a row.
+    private static func compare(_ family: IPFamily, found: [FirewallPatch.Section]?, readAfter generation: Int,
+                                memory: inout Memory) {
+        guard let installed = memory.installed[family] else { return }
+        guard memory.wholeAt[family, default: 0] <= generation else {
+            memory.roundsSkipping[family] = 0
+            return
+        }
+        let changed = Set(memory.changedAt[family, default: [:]].filter { $0.value > generation }.keys)
+        memory.roundsSkipping[family] = changed.isEmpty ? 0 : memory.roundsSkipping[family, default: 0] + 1
+        if !FirewallPatch.same(installed, found, skipping: changed) || memory.roundsSkipping[family, default: 0] >= roundsSkippingLimit {
+            memory.installed[family] = nil
+            memory.roundsSkipping[family] = 0
+        }
     }
 
     /// Returns how many jumps it put back or moved.
@@ -272,6 +296,7 @@ package final class Firewall: Sendable {
             memory.installed = [:]
             memory.state = nil
             memory.generation &+= 1
+            memory.wholeAt = [.v4: memory.generation, .v6: memory.generation]
             var firstError: FirewallError?
             func attempt(_ step: () throws(FirewallError) -> Void) {
                 do throws(FirewallError) { try step() } catch { if firstError == nil { firstError = error } }

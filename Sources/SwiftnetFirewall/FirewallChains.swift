@@ -40,7 +40,8 @@ package struct FirewallChains: Sendable, Equatable {
     package let accept: String
     /// filter: jumped to first thing in `forward` for DNAT'ed packets while a port is
     /// published: each network's way to the published ports, before any network's isolation.
-    /// A chain of its own, so that a new network's two rules are appended to it.
+    /// A chain of its own, branched as `forward` is, so that a new network's two rules are
+    /// appended to its branch.
     package let dnated: String
 
     /// Buckets of published ports. Fixed: the bucket of a port is part of the rendering, so it
@@ -112,7 +113,7 @@ package struct FirewallChains: Sendable, Equatable {
     package static let bridgePrefix = "swn-"
 
     /// Every table we may have chains in for `family`, and every name we may give a chain
-    /// there (bucket chains included, whether they exist or not), in the order the rendering
+    /// there (bucket and branch chains included, whether they exist or not), in the order the rendering
     /// and `iptables-save` comparisons use. The raw chain is IPv4's alone (the loopback drop
     /// has no IPv6 twin), so a kernel without ip6tables' raw table loses nothing.
     package func byTable(family: IPFamily) -> [(table: String, chains: [String])] {

@@ -19,9 +19,9 @@ enum FirewallPatch {
     }
 
     /// The same on parsed renderings (the installed one is kept parsed, see `Firewall`).
-    /// Chains only one of the two declares are bucket chains of published ports: a new one
-    /// is declared (created) before any rule can jump to it, and one that is gone is emptied
-    /// and deleted after the jumps to it are.
+    /// Chains only one of the two declares are bucket chains of published ports or branch
+    /// chains of networks: a new one is declared (created) before any rule can jump to it, and
+    /// one that is gone is emptied and deleted after the jumps to it are.
     static func between(installed old: [Section], wanted new: [Section]) -> String? {
         guard old.map(\.table) == new.map(\.table) else { return nil }
         var patch = ""
@@ -78,6 +78,38 @@ enum FirewallPatch {
             }
         }
         return next == was.count ? lines : nil
+    }
+
+    /// The chains a patch declares, changes or deletes (our chains' names differ across
+    /// tables, so a name alone says which).
+    static func chains(of patch: String) -> Set<String> {
+        var chains: Set<String> = []
+        for line in patch.utf8.split(separator: UInt8(ascii: "\n")) {
+            switch line.first {
+            case UInt8(ascii: ":"):
+                chains.insert(String(Substring(line.dropFirst().prefix { $0 != UInt8(ascii: " ") })))
+            case UInt8(ascii: "-"):
+                // "-A CHAIN …", "-I CHAIN N …", "-D CHAIN …", "-X CHAIN"
+                chains.insert(String(Substring(line.dropFirst(3).prefix { $0 != UInt8(ascii: " ") })))
+            default:
+                continue
+            }
+        }
+        return chains
+    }
+
+    /// Whether `found` (our chains as `iptables-save` printed them, parsed) holds what
+    /// `installed` does, chain by chain, leaving out the chains in `skipping`: declared in both
+    /// or neither, with the same rules in the same order.
+    static func same(_ installed: [Section], _ found: [Section]?, skipping: Set<String>) -> Bool {
+        guard let found, found.map(\.table) == installed.map(\.table) else { return false }
+        for (mine, theirs) in zip(installed, found) {
+            for chain in Set(mine.chains).union(theirs.chains) where !skipping.contains(chain) {
+                guard mine.chains.contains(chain) == theirs.chains.contains(chain),
+                      (mine.rules[chain] ?? []) == (theirs.rules[chain] ?? []) else { return false }
+            }
+        }
+        return true
     }
 
     /// One table of a rendering: its declared chains in order and each chain's rules.

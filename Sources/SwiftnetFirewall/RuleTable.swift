@@ -22,8 +22,8 @@ struct RuleTable {
         self.chains = Set(chains)
     }
 
-    /// Declares one more chain (a bucket of published ports), with its rules as rendered
-    /// already (unique, in order).
+    /// Declares one more chain (a bucket of published ports, a branch of networks), with its
+    /// rules as rendered already (unique, in order).
     mutating func declare(_ chain: String, rules chainRules: [String]) {
         precondition(chains.insert(chain).inserted, "chain \(chain) declared twice")
         if !chainRules.isEmpty { rules[chain] = chainRules }

@@ -39,7 +39,8 @@ package struct NetworkRecord: Sendable, Equatable {
     /// Where the network stands in the order networks were created: each new one gets a
     /// number above every network held (`DriverState.nextNetworkSequence`). The firewall keeps
     /// the networks' rules in this order, so a new network's rules are appended to our chains
-    /// (`iptables-restore` then reads none of their rules) instead of inserted among them.
+    /// (`iptables-restore` then reads none of their rules) instead of inserted among them; the
+    /// first network of a branch also inserts the two jumps to it (see `FirewallChains`).
     package var sequence: Int
 
     package init(id: String, bridge: String, options: NetworkOptions, subnets: [NetworkSubnet], state: LifecycleState,

@@ -6,7 +6,7 @@ import Foundation
 /// one by one, CreateNetwork #count against #10 (each the median of the 11 calls around it),
 /// and DeleteNetwork of a network made for it with `count` networks held against with 10 held;
 /// and the slowest of the last 100 CreateNetworks. Twice: with no port published on the host,
-/// and with one (which adds two rules per network to the DNATED chain).
+/// and with one (which adds two rules per network to its branch of the DNATED chain).
 struct NetworksBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "networks",
                                                     abstract: "CreateNetwork and DeleteNetwork cost as networks accumulate (needs root).")

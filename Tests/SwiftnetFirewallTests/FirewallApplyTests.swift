@@ -215,34 +215,85 @@ final class FirewallApplyTests: XCTestCase {
         XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: changed), 0, "the guard forgot what the change installed")
     }
 
-    /// A guard whose every read overlaps a change of ours cannot compare: it forgets what was
-    /// installed, so that the next change reads the tables and finds drift made meanwhile,
-    /// instead of trusting a rendering that no round ever checked.
-    func testAGuardThatCannotCompareForgetsWhatWasInstalled() throws {
+    /// A guard whose every read overlaps a patch of ours compares the chains the patches did
+    /// not change and leaves theirs to later rounds: one such round leaves the rendering
+    /// trusted (the next change does not read the tables), drift in a chain it compared is
+    /// found, and a chain left out `roundsSkippingLimit` rounds in a row makes it forget what
+    /// was installed. (Until December 2026 the guard forgot after one such round, and with
+    /// 1,000 networks the next change then read and compared every rule under the lock.)
+    func testAGuardWhoseReadsOverlapPatchesComparesTheOtherChains() throws {
         let (networks, bindings) = state()
         try firewall.apply(networks: networks, bindings: bindings)
-        // The IPv6 binding's host port, changed during every read: an IPv4 table read again
-        // by a change would be checked by it.
+        let chains = try FirewallChains(prefix: prefix)
+        // The IPv6 binding's host port, changed during every read: each change patches the
+        // IPv6 DNAT bucket alone.
         let port = Mutex(40100)
         func withPort(_ hostPort: Int) -> [FirewallPortBinding] {
             var edited = bindings
             edited[2].hostPort = hostPort
             return edited
         }
-        let outcomes = Mutex<[String]>([])
-        try firewall.ensureJumps {
-            let next = withPort(port.withLock { value in value += 1; return value })
-            let outcome = self.changeOnAnotherThread(networks, next)
-            outcomes.withLock { $0.append(outcome) }
+        func disturbedRound() throws -> [String] {
+            let outcomes = Mutex<[String]>([])
+            try firewall.ensureJumps {
+                let next = withPort(port.withLock { value in value += 1; return value })
+                let outcome = self.changeOnAnotherThread(networks, next)
+                outcomes.withLock { $0.append(outcome) }
+            }
+            return outcomes.withLock { $0 }
         }
-        XCTAssertEqual(outcomes.withLock { $0 }, Array(repeating: "changed 1", count: 4), "a change during each of the four reads (two per family)")
-        let last = withPort(port.withLock { $0 })
-        XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last, .v6))
-        // Drift made now is found by the next change, which reads the tables again.
+        func last() -> [FirewallPortBinding] { withPort(port.withLock { $0 }) }
+        let bucket = chains.dnatBucket(FirewallChains.bucket(of: bindings[2].containerIP))
+
+        XCTAssertEqual(try disturbedRound(), ["changed 1", "changed 1"], "a change during each family's read")
+        XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6))
+        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", bucket])
+        XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: last()), 0,
+                       "one round whose reads overlapped patches made the next change read the tables")
+        try firewall.apply(networks: networks, bindings: last())
+
+        // The bridges here are not named swn-…: their rules are in the main FORWARD chain.
+        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "filter", "-F", chains.forward])
+        XCTAssertEqual(try disturbedRound().count, 2)
+        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: last()), 0, "drift in a compared chain went unseen")
+        XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6))
+
+        try firewall.apply(networks: networks, bindings: last())
+        for _ in 0..<Firewall.roundsSkippingLimit { XCTAssertEqual(try disturbedRound().count, 2) }
+        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", bucket])
+        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: last()), 0,
+                             "the guard trusted a chain it left out \(Firewall.roundsSkippingLimit) rounds in a row")
+        XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6))
+    }
+
+    /// Networks in branches, on the real tables: a branch's chains and their jumps come with
+    /// its first network and go with its last, by patches that fit (none refused), and the
+    /// tables hold exactly the rendering at every step. (The other tests' bridges are named
+    /// otherwise, so their rules stay in the main chains.)
+    func testBranchesComeAndGoByPatches() throws {
+        let first = try XCTUnwrap(hex.first)
+        let other = try XCTUnwrap(FirewallChains.branches.first { $0 != first })
+        let a = FirewallNetwork(bridge: "swn-\(hex)a", subnets: [IPPrefix("10.250.1.0/24")!, IPPrefix("fd00:250:1::/64")!], sequence: 1)
+        let b = FirewallNetwork(bridge: "swn-\(other)\(hex)", subnets: [IPPrefix("10.250.2.0/24")!], sequence: 2)
+        let c = FirewallNetwork(bridge: "swn-\(hex)c", subnets: [IPPrefix("10.250.3.0/24")!], isInternal: true, sequence: 3)
+        let port = FirewallPortBinding(bridge: b.bridge, proto: "tcp", hostPort: 40080, containerIP: IPAddress("10.250.2.2")!, containerPort: 80)
         let chains = try FirewallChains(prefix: prefix)
-        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", chains.dnatBucket(FirewallChains.bucket(of: last[2].containerIP))])
-        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: last), 0, "the guard trusted what it never compared")
-        XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last, .v6))
+        func check(_ networks: [FirewallNetwork], _ bindings: [FirewallPortBinding], _ what: String) throws {
+            try firewall.applyChange(networks: networks, bindings: bindings)
+            for family in [IPFamily.v4, .v6] {
+                XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, bindings, family), "\(what), \(family)")
+            }
+        }
+        try firewall.apply(networks: [a], bindings: [])
+        XCTAssertTrue(try firewall.savedRules(family: .v4).contains("-A \(chains.forward) -i swn-\(first)+ -j \(chains.forwardBranch(first))"))
+        try check([a, b], [], "a second branch")
+        try check([a, b, c], [port], "a second network in the first branch, a port published")
+        XCTAssertTrue(try firewall.savedRules(family: .v4).contains(":\(chains.dnatedBranch(other)) - [0:0]"))
+        try check([a, c], [], "the second branch gone")
+        XCTAssertFalse(try firewall.savedRules(family: .v4).contains(chains.forwardBranch(other)))
+        try check([c], [], "the branch's first network gone")
+        try check([], [], "every network gone")
+        XCTAssertEqual(refusedPatches.families.withLock { $0 }, [], "every patch fitted")
     }
 
     /// Changes applied as patches leave exactly the rendering installed, in its order: ports

@@ -35,9 +35,17 @@ final class FirewallDecisionTests: XCTestCase {
         /// The bindings that are programmed: none of internal networks.
         let programmed: [FirewallPortBinding]
 
-        init(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) {
+        init(networks: [FirewallNetwork], bindings: [FirewallPortBinding], family: IPFamily) {
             byBridge = Dictionary(uniqueKeysWithValues: networks.map { ($0.bridge, $0) })
-            programmed = bindings.filter { [byBridge] binding in byBridge[binding.bridge].map { !$0.isInternal } ?? false }
+            programmed = bindings.filter { [byBridge] binding in
+                binding.containerIP.family == family && byBridge[binding.bridge].map { !$0.isInternal } ?? false
+            }
+        }
+
+        /// The raw table's verdict on a packet to 127.0.0.1 arriving on `input` (IPv4): dropped
+        /// on every swiftnet bridge and every swn- name while any network is held.
+        func loopback(_ input: String) -> Verdict? {
+            !byBridge.isEmpty && (byBridge[input] != nil || input.hasPrefix("swn-")) ? .drop : nil
         }
 
         func verdict(_ packet: Packet) -> Verdict? {
@@ -48,7 +56,7 @@ final class FirewallDecisionTests: XCTestCase {
             let published = programmed.contains {
                 $0.containerIP == packet.destination && $0.bridge == packet.output && $0.proto == packet.proto && $0.containerPort == packet.port
             }
-            if packet.dnated, !programmed.isEmpty {
+            if packet.dnated, !programmed.isEmpty {  // the DNATED chain exists while a port of the family is published
                 if let from, !from.isInternal, published { return .accept }
                 if let to, !to.isInternal, packet.established { return .accept }
             }
@@ -74,7 +82,8 @@ final class FirewallDecisionTests: XCTestCase {
             var networks: [FirewallNetwork] = []
             var bindings: [FirewallPortBinding] = []
             for index in 0..<(1 + random(6)) {
-                let bridge = random(4) == 0 ? "custom\(index)"
+                // Named otherwise now and then: plainly, with swn- and no branch, or swn- alone.
+                let bridge = random(4) == 0 ? ["custom\(index)", "swn-Q\(index)", "swn-"][random(3)]
                     : "swn-" + String((0..<10).map { _ in FirewallChains.branches[random(random(2) == 0 ? 3 : 16)] })
                 guard !networks.contains(where: { $0.bridge == bridge }) else { continue }
                 let network = FirewallNetwork(bridge: bridge, subnets: [IPPrefix("10.\(index).0.0/24")!, IPPrefix("fd00:\(index)::/64")!],
@@ -88,10 +97,19 @@ final class FirewallDecisionTests: XCTestCase {
                                                         containerIP: IPAddress("fd00:\(index)::2")!, containerPort: 53))
                 }
             }
-            let expected = Expected(networks: networks, bindings: bindings)
             let interfaces = networks.map(\.bridge) + ["eth0", "docker0", "br-0123abcd", "swn-zzzz", "swn-0foreign"]
             for family in [IPFamily.v4, .v6] {
-                let walk = try RuleWalk(try FirewallRules.render(networks: networks, bindings: bindings, family: family), table: "filter")
+                let expected = Expected(networks: networks, bindings: bindings, family: family)
+                let text = try FirewallRules.render(networks: networks, bindings: bindings, family: family)
+                if family == .v4 {
+                    let raw = try RuleWalk(text, table: "raw")
+                    for input in interfaces {
+                        let packet = Packet(input: input, output: "lo", destination: IPAddress("127.0.0.1"))
+                        XCTAssertEqual(try raw.verdict(for: packet, from: "SWIFTNET-LOOPBACK"), expected.loopback(input),
+                                       "round \(round), raw: \(packet)\nnetworks: \(networks)")
+                    }
+                }
+                let walk = try RuleWalk(text, table: "filter")
                 let targets: [(IPAddress, String, Int)?] = [nil] + bindings.filter { $0.containerIP.family == family }
                     .map { ($0.containerIP, $0.proto, $0.containerPort) }
                 for input in interfaces {
@@ -154,11 +172,13 @@ struct RuleWalk {
     }
 
     let chains: [String: [[String]]]
+    let declared: Set<String>
 
     init(_ text: String, table: String) throws {
         let sections = try XCTUnwrap(FirewallPatch.Section.parse(text))
         let section = try XCTUnwrap(sections.first { $0.table == table })
         chains = section.rules.mapValues { $0.map { $0.split(separator: " ").map(String.init) } }
+        declared = Set(section.chains)
     }
 
     func verdict(for packet: FirewallDecisionTests.Packet, from chain: String) throws -> FirewallDecisionTests.Verdict? {
@@ -175,7 +195,8 @@ struct RuleWalk {
             case "DROP": return .drop
             case "RETURN": return nil
             default:
-                guard chains[target] != nil || target.hasPrefix("SWIFTNET-") else { throw Unknown(description: "jump to \(target)") }
+                // iptables-restore refuses a jump to a chain the input does not declare.
+                guard declared.contains(target) else { throw Unknown(description: "jump to undeclared \(target)") }
                 if let verdict = try walk(target, packet, depth: depth + 1) { return verdict }
             }
         }
@@ -202,8 +223,8 @@ struct RuleWalk {
             case "-i": hit = interface(try next(), packet.input)
             case "-o": hit = interface(try next(), packet.output)
             case "-d":
-                let host = try next()
-                hit = packet.destination.map { FirewallRules.host($0) == host } ?? false
+                guard let prefix = IPPrefix(try next()) else { throw Unknown(description: "-d \(rule[index]) in \(rule)") }
+                hit = packet.destination.map { prefix.contains($0) } ?? false
             case "-p": hit = try next() == packet.proto
             case "-m":
                 let module = try next()

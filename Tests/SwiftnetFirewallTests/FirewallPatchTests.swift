@@ -23,6 +23,31 @@ final class FirewallPatchTests: XCTestCase {
         XCTAssertEqual(FirewallPatch.between(installed: before, wanted: after), "*filter\n:P-FORWARD - [0:0]\n-A P-FORWARD -j DROP\nCOMMIT\n")
     }
 
+    /// The chains a patch touches, which the guard leaves out of a read the patch overlapped.
+    func testAPatchNamesTheChainsItTouches() {
+        let patch = "*filter\n:P-NEW - [0:0]\n-A P-NEW -j ACCEPT\n-I P-FORWARD 3 -i a -j P-NEW\n-D P-OLD -o b -j DROP\n"
+            + ":P-GONE - [0:0]\n-X P-GONE\nCOMMIT\n*nat\n-A P-DNAT -p tcp -j DNAT\nCOMMIT\n"
+        XCTAssertEqual(FirewallPatch.chains(of: patch), ["P-NEW", "P-FORWARD", "P-OLD", "P-GONE", "P-DNAT"])
+        let before = Self.text(["-p tcp --dport 1 -j DNAT"]), after = Self.text(["-p tcp --dport 2 -j DNAT"])
+        XCTAssertEqual(FirewallPatch.chains(of: FirewallPatch.between(installed: before, wanted: after) ?? ""), ["P-DNAT"])
+    }
+
+    /// The guard's comparison: chain by chain, the skipped ones left out, a chain declared on
+    /// one side only a difference, and text it cannot parse never "the same".
+    func testTheGuardsComparisonLeavesOutOnlyTheSkippedChains() throws {
+        let installed = try XCTUnwrap(FirewallPatch.Section.parse(Self.text(["-p tcp --dport 1 -j DNAT"])))
+        let other = try XCTUnwrap(FirewallPatch.Section.parse(Self.text(["-p tcp --dport 2 -j DNAT"])))
+        XCTAssertTrue(FirewallPatch.same(installed, installed, skipping: []))
+        XCTAssertFalse(FirewallPatch.same(installed, other, skipping: []))
+        XCTAssertTrue(FirewallPatch.same(installed, other, skipping: ["P-DNAT"]))
+        XCTAssertFalse(FirewallPatch.same(installed, other, skipping: ["P-FORWARD"]))
+        let extra = try XCTUnwrap(FirewallPatch.Section.parse("*filter\n:P-FORWARD - [0:0]\n:P-X - [0:0]\n-A P-FORWARD -j RETURN\nCOMMIT\n"
+            + "*nat\n:P-DNAT - [0:0]\n-A P-DNAT -p tcp --dport 1 -j DNAT\nCOMMIT\n"))
+        XCTAssertFalse(FirewallPatch.same(installed, extra, skipping: []), "a chain only one side declares")
+        XCTAssertTrue(FirewallPatch.same(installed, extra, skipping: ["P-X"]))
+        XCTAssertFalse(FirewallPatch.same(installed, nil, skipping: []), "unparsable")
+    }
+
     func testOtherTablesGiveNoPatch() {
         XCTAssertNil(FirewallPatch.between(installed: Self.text([]), wanted: "*filter\n:P-FORWARD - [0:0]\nCOMMIT\n"))
         XCTAssertNil(FirewallPatch.between(installed: "garbage", wanted: Self.text([])))

@@ -55,11 +55,14 @@ final class BenchmarkRunsTests: XCTestCase {
     func testForwardingBenchmarkPrintsRoundTripsAgainstOneNetwork() throws {
         try XCTSkipUnless(getuid() == 0, "the forwarding benchmark makes namespaces, bridges and rules")
         let output = try run(["forwarding", "--count", "20", "--packets", "200"])
-        for line in ["1 network: round trip median", "2 networks: round trip median", "20 networks: round trip median",
-                     "ratio to 1 network 1.00"] {
-            XCTAssertTrue(output.contains(line), "missing \(line) in:\n\(output)")
+        for way in ["container → peer", "peer → host itself"] {
+            for line in ["\(way), 1 network: round trip median", "\(way), 2 networks: round trip median",
+                         "\(way), 20 networks: round trip median"] {
+                XCTAssertTrue(output.contains(line), "missing \(line) in:\n\(output)")
+            }
         }
-        XCTAssertEqual(output.components(separatedBy: " 0 lost;").count - 1, 3, output)
+        XCTAssertEqual(output.components(separatedBy: "ratio to 1 network 1.00").count - 1, 2, output)
+        XCTAssertEqual(output.components(separatedBy: " 0 lost;").count - 1, 6, output)
     }
 
     func testLifecycleBenchmarkPrintsTheTargetAgainstTheSameKernelWork() throws {

@@ -447,6 +447,7 @@ extension BridgeDataplaneTests {
     /// and once the name is free `--fix` builds the bridge again.
     func testABridgeNameTakenByAnotherLinkIsLeftAlone() throws {
         let network = try createNetwork()
+        _ = try createNetwork()  // a healthy one: its rules include those matching every swn- name
         server.terminate()
         let deleted = Shell.ip("link", "del", network.bridge)
         XCTAssertTrue(deleted.succeeded, deleted.both)
@@ -471,6 +472,16 @@ extension BridgeDataplaneTests {
             }
         }
         XCTAssertEqual(rulesNamingTheBridge(), [])
+        // The rules matching every swn- name at once only keep such links apart from
+        // swiftnet's bridges (or jump to a branch, which holds no rule for this name).
+        let wildcards = ["/usr/sbin/iptables-save", "/usr/sbin/ip6tables-save"].flatMap { tool in
+            Shell.run(tool, []).output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("-A ") && $0.contains(" swn-") && $0.contains("+ ") }
+        }
+        XCTAssertFalse(wildcards.isEmpty)
+        for rule in wildcards {
+            XCTAssertTrue(rule.hasSuffix(" -j DROP") || rule.range(of: #"-j [A-Za-z0-9_-]+-(FORWARD|DNATED)-[0-9a-f]$"#, options: .regularExpression) != nil,
+                          rule)
+        }
         let doctor = swiftnet(["doctor"])
         XCTAssertEqual(doctor.status, 1)
         XCTAssertTrue(doctor.output.contains("[bridge-taken] \(network.bridge) exists but is a bridge swiftnet did not make"), doctor.output)
