@@ -79,7 +79,7 @@ struct ForwardingBench: ParsableCommand {
         var samples: [Point] = []
         var held = 0
         for point in points {
-            // The measured network is created last: its rules come after every other's.
+            // The measured network is created last: its rules come after every other's in its chain.
             while held < point - 1 {
                 _ = try plugin.createBridgeNetwork(subnet: "10.\(200 + held / 256).\(held % 256).0/24")
                 held += 1
