@@ -29,7 +29,7 @@ package final class Firewall: Sendable {
         /// whole restore with its jump repair, a removal): the guard reads the tables without
         /// holding the lock, and compares with `installed` only the chains that no command
         /// changed in between (`changedAt`, `wholeAt`).
-        var generation = 0
+        var generation = 0  // an Int: 2^63 commands before the comparisons below could wrap
         /// Per family and chain, the `generation` of the last patch that changed the chain.
         var changedAt: [IPFamily: [String: Int]] = [:]
         /// Per family, the `generation` of the last command that changed every chain (a whole
@@ -40,9 +40,10 @@ package final class Firewall: Sendable {
         var roundsSkipping: [IPFamily: Int] = [:]
     }
 
-    /// Guard rounds in a row that may leave a chain uncompared before the guard forgets what
-    /// was installed, so that the next change reads the tables: about a minute at the server's
-    /// 5 s, so a chain changed without pause is still checked that often.
+    /// Guard rounds in a row that may each leave some chain uncompared before the guard
+    /// forgets what was installed, so that the next change reads and compares every chain:
+    /// about a minute at the server's 5 s, so that a chain patched without pause is still
+    /// compared, by the change after that minute.
     package static let roundsSkippingLimit = 12
 
     /// Told when a patch was refused and the chains are read and restored whole instead: most
@@ -101,8 +102,8 @@ package final class Firewall: Sendable {
     /// deletes) fails whole and is followed by `apply`'s full path. Other changes made
     /// meanwhile are still found: `ensureJumps` (every few seconds) reads the tables and
     /// forgets a family whose chains differ from what was installed, whose jumps it had to
-    /// repair, or some chain of which it could not compare for `roundsSkippingLimit` rounds
-    /// (our own patches kept changing it during its reads), so the next change takes the
+    /// repair, or of which it left some chain uncompared `roundsSkippingLimit` rounds in a
+    /// row (our own patches changed them during its reads), so the next change takes the
     /// full path; `apply` itself (start-up, `doctor --fix`) and `drift` (the doctor) always
     /// read.
     @discardableResult

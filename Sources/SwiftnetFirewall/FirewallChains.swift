@@ -113,8 +113,8 @@ package struct FirewallChains: Sendable, Equatable {
     package static let bridgePrefix = "swn-"
 
     /// Every table we may have chains in for `family`, and every name we may give a chain
-    /// there (bucket and branch chains included, whether they exist or not), in the order the rendering
-    /// and `iptables-save` comparisons use. The raw chain is IPv4's alone (the loopback drop
+    /// there (bucket and branch chains included, whether they exist or not), in the order the
+    /// rendering and `iptables-save` comparisons use. The raw chain is IPv4's alone (the loopback drop
     /// has no IPv6 twin), so a kernel without ip6tables' raw table loses nothing.
     package func byTable(family: IPFamily) -> [(table: String, chains: [String])] {
         let buckets = 0..<FirewallChains.bucketCount

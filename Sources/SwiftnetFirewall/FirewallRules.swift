@@ -87,9 +87,9 @@ package enum FirewallRules {
         // The branches keep those chains short, and which network's rules come first in one
         // decides nothing: for a packet in or out of a bridge, that network's own rules end
         // in ACCEPT or DROP (or its isolation and inbound drops, which every network shares),
-        // and the other networks' rules name other bridges; the DNATED rules only accept. The rules that come first instead
-        // decide nothing by their place (ISOLATION and INBOUND drop only; POSTROUTING and the
-        // hairpin buckets only masquerade).
+        // and the other networks' rules name other bridges; the DNATED rules only accept.
+        // The rules that come first instead decide nothing by their place (ISOLATION and
+        // INBOUND drop only; POSTROUTING and the hairpin buckets only masquerade).
         branch(state.networks, rendered, \.forward, from: forward, to: chains.forwardBranch, in: &filter)
         if !state.networks.isEmpty {
             // IPv6 needs no such rule: the kernel never accepts ::1 from outside `lo`.

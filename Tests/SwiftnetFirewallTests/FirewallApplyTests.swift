@@ -200,7 +200,7 @@ final class FirewallApplyTests: XCTestCase {
         changed[0].hostPort = 40081
         let outcomes = Mutex<[String]>([])
         try firewall.ensureJumps { [changed] in
-            // Once, during the IPv4 read: another change would read the tables again itself.
+            // Once, between the IPv4 read and its comparison: the chains it patches are left out.
             guard outcomes.withLock({ $0.isEmpty }) else { return }
             let outcome = self.changeOnAnotherThread(networks, changed)
             outcomes.withLock { $0.append(outcome) }
@@ -225,27 +225,11 @@ final class FirewallApplyTests: XCTestCase {
         let (networks, bindings) = state()
         try firewall.apply(networks: networks, bindings: bindings)
         let chains = try FirewallChains(prefix: prefix)
-        // The IPv6 binding's host port, changed during every read: each change patches the
-        // IPv6 DNAT bucket alone.
-        let port = Mutex(40100)
-        func withPort(_ hostPort: Int) -> [FirewallPortBinding] {
-            var edited = bindings
-            edited[2].hostPort = hostPort
-            return edited
-        }
-        func disturbedRound() throws -> [String] {
-            let outcomes = Mutex<[String]>([])
-            try firewall.ensureJumps {
-                let next = withPort(port.withLock { value in value += 1; return value })
-                let outcome = self.changeOnAnotherThread(networks, next)
-                outcomes.withLock { $0.append(outcome) }
-            }
-            return outcomes.withLock { $0 }
-        }
-        func last() -> [FirewallPortBinding] { withPort(port.withLock { $0 }) }
+        let ports = HostPorts()
+        func last() -> [FirewallPortBinding] { withPort(bindings, ports.next.withLock { $0 }) }
         let bucket = chains.dnatBucket(FirewallChains.bucket(of: bindings[2].containerIP))
 
-        XCTAssertEqual(try disturbedRound(), ["changed 1", "changed 1"], "a change during each family's read")
+        XCTAssertEqual(try overlappedRound(networks, bindings, ports), ["changed 1", "changed 1"], "a change at each family's read")
         XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6))
         try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", bucket])
         XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: last()), 0,
@@ -254,16 +238,70 @@ final class FirewallApplyTests: XCTestCase {
 
         // The bridges here are not named swn-…: their rules are in the main FORWARD chain.
         try HostCommand.must(["/usr/sbin/ip6tables", "-t", "filter", "-F", chains.forward])
-        XCTAssertEqual(try disturbedRound().count, 2)
+        XCTAssertEqual(try overlappedRound(networks, bindings, ports).count, 2)
         XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: last()), 0, "drift in a compared chain went unseen")
         XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6))
 
         try firewall.apply(networks: networks, bindings: last())
-        for _ in 0..<Firewall.roundsSkippingLimit { XCTAssertEqual(try disturbedRound().count, 2) }
+        for _ in 0..<Firewall.roundsSkippingLimit { XCTAssertEqual(try overlappedRound(networks, bindings, ports).count, 2) }
         try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", bucket])
         XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: last()), 0,
                              "the guard trusted a chain it left out \(Firewall.roundsSkippingLimit) rounds in a row")
         XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6))
+    }
+
+    /// The count of rounds that left a chain out starts again after a round that compared
+    /// every chain, and after a whole restore at a read (which compared every chain itself):
+    /// one round short of the limit on either side of them never makes the guard forget.
+    func testTheGuardsCountStartsAgainAfterEveryChainWasCompared() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        let ports = HostPorts()
+        func last() -> [FirewallPortBinding] { withPort(bindings, ports.next.withLock { $0 }) }
+        // A change after a forget reads the tables and restores whole, which it counts as the
+        // differences it found (2 here) where a patch counts 1.
+        func almostTheLimit() throws {
+            for round in 1..<Firewall.roundsSkippingLimit {
+                XCTAssertEqual(try overlappedRound(networks, bindings, ports), ["changed 1", "changed 1"], "round \(round)")
+            }
+        }
+        try almostTheLimit()
+        try firewall.ensureJumps()
+        try almostTheLimit()
+        // A whole restore between the IPv6 read and its comparison (the hook runs without the lock).
+        let reads = Mutex(0)
+        try firewall.ensureJumps {
+            guard reads.withLock({ value in value += 1; return value }) == 2 else { return }
+            do { try self.firewall.apply(networks: networks, bindings: last()) } catch { XCTFail("apply at the read: \(error)") }
+        }
+        try almostTheLimit()
+        let chains = try FirewallChains(prefix: prefix)
+        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", chains.dnatBucket(FirewallChains.bucket(of: bindings[2].containerIP))])
+        XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: last()), 0, "the guard forgot though every chain had been compared")
+    }
+
+    /// The host port of `state()`'s IPv6 binding, raised by each `overlappedRound`.
+    final class HostPorts: Sendable {
+        let next = Mutex(40100)
+    }
+
+    func withPort(_ bindings: [FirewallPortBinding], _ hostPort: Int) -> [FirewallPortBinding] {
+        var edited = bindings
+        edited[2].hostPort = hostPort
+        return edited
+    }
+
+    /// One guard round in which, between each family's read and its comparison, a change on
+    /// another thread moves `state()`'s IPv6 binding to the next host port (a patch of the
+    /// IPv6 DNAT bucket alone); the changes' outcomes.
+    func overlappedRound(_ networks: [FirewallNetwork], _ bindings: [FirewallPortBinding], _ ports: HostPorts) throws -> [String] {
+        let outcomes = Mutex<[String]>([])
+        try firewall.ensureJumps {
+            let next = self.withPort(bindings, ports.next.withLock { value in value += 1; return value })
+            let outcome = self.changeOnAnotherThread(networks, next)
+            outcomes.withLock { $0.append(outcome) }
+        }
+        return outcomes.withLock { $0 }
     }
 
     /// Networks in branches, on the real tables: a branch's chains and their jumps come with

@@ -136,12 +136,15 @@ final class FirewallPatchFlatnessTests: XCTestCase {
     }
 
     /// The same for networks: created, deleted, changed (internal, icc, masquerade, pools)
-    /// and starting or stopping to publish, both families, through one cache.
+    /// and starting or stopping to publish, both families, through one cache; and the patch
+    /// from each step to the next names every chain that differs (the guard leaves out of its
+    /// comparison what a patch names).
     func testTheNetworkCacheRendersWhatAFreshRenderingDoes() throws {
         let chains = try FirewallChains(prefix: "SWIFTNET")
         var cache = FirewallRenderCache()
         var networks: [FirewallNetwork] = []
         var bindings: [FirewallPortBinding] = []
+        var previous: [IPFamily: [FirewallPatch.Section]] = [:]
         var generator = SystemRandomNumberGenerator()
         func random(_ count: Int) -> Int { Int.random(in: 0..<count, using: &generator) }
         for step in 0..<400 {
@@ -175,9 +178,20 @@ final class FirewallPatchFlatnessTests: XCTestCase {
             bindings.removeAll { binding in !networks.contains { $0.bridge == binding.bridge && $0.subnets.contains { $0.contains(binding.containerIP) } } }
             let state = try FirewallState(networks: networks, bindings: bindings)
             for family in [IPFamily.v4, .v6] {
-                let cached = FirewallRules.sections(state, family: family, chains: chains, cache: &cache).map(\.text).joined()
-                XCTAssertEqual(cached, try FirewallRules.render(networks: networks, bindings: bindings, family: family),
+                let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &cache)
+                XCTAssertEqual(sections.map(\.text).joined(), try FirewallRules.render(networks: networks, bindings: bindings, family: family),
                                "step \(step), \(family)")
+                // The guard leaves out what a patch names: it must name every chain that differs.
+                if let before = previous[family], let patch = FirewallPatch.between(installed: before, wanted: sections) {
+                    let named = FirewallPatch.chains(of: patch)
+                    for (old, new) in zip(before, sections) {
+                        for chain in Set(old.chains).union(new.chains)
+                        where old.chains.contains(chain) != new.chains.contains(chain) || old.rules[chain] != new.rules[chain] {
+                            XCTAssertTrue(named.contains(chain), "step \(step), \(family): \(chain) differs, the patch does not name it\n\(patch)")
+                        }
+                    }
+                }
+                previous[family] = sections
             }
         }
     }
