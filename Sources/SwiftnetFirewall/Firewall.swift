@@ -243,11 +243,8 @@ package final class Firewall: Sendable {
     /// `roundsSkippingLimit` rounds in a row.
     private static func compare(_ family: IPFamily, found: [FirewallPatch.Section]?, readAfter generation: Int,
                                 memory: inout Memory) {
-        guard let installed = memory.installed[family] else { return }
-        guard memory.wholeAt[family, default: 0] <= generation else {
-            memory.roundsSkipping[family] = 0
-            return
-        }
+        // A whole restore (`applyChecked`) starts the count again itself.
+        guard let installed = memory.installed[family], memory.wholeAt[family, default: 0] <= generation else { return }
         let changed = Set(memory.changedAt[family, default: [:]].filter { $0.value > generation }.keys)
         memory.roundsSkipping[family] = changed.isEmpty ? 0 : memory.roundsSkipping[family, default: 0] + 1
         if !FirewallPatch.same(installed, found, skipping: changed) || memory.roundsSkipping[family, default: 0] >= roundsSkippingLimit {

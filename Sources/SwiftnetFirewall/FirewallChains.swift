@@ -101,10 +101,10 @@ package struct FirewallChains: Sendable, Equatable {
     /// The branch of a bridge: the character after `swn-` when it is one of `branches`; nil for
     /// other names (a `com.docker.network.bridge.name`), whose rules stay in the main chains.
     package static func branch(of bridge: String) -> Character? {
-        let bytes = bridge.utf8
-        guard bytes.count > bridgePrefix.utf8.count, bytes.starts(with: bridgePrefix.utf8) else { return nil }
-        let key = Character(Unicode.Scalar(bytes[bytes.index(bytes.startIndex, offsetBy: bridgePrefix.utf8.count)]))
-        return branches.contains(key) ? key : nil
+        guard bridge.hasPrefix(bridgePrefix), let key = bridge.dropFirst(bridgePrefix.count).first, branches.contains(key) else {
+            return nil
+        }
+        return key
     }
 
     /// The start of the bridge names swiftnet derives (`InterfaceNames.bridgePrefix`). The
