@@ -70,8 +70,11 @@ package protocol FirewallProgrammer: Sendable {
     @discardableResult
     func applyChange(networks: [NetworkRecord], endpointTable: EndpointTable, replacing previous: EndpointRecord,
                      with updated: EndpointRecord) throws -> Int
-    /// Repairs the jumps into swiftnet's chains (missing, or no longer first).
-    func ensureJumps() throws
+    /// Restores swiftnet's chains where someone else changed them, and repairs the jumps into
+    /// them (missing, or no longer first); returns how many rules differed in the chains it
+    /// restored.
+    @discardableResult
+    func guardRules() throws -> Int
     /// How the installed chains and jumps differ from what `networks` and `endpoints` render
     /// to, and how many rules were compared.
     func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int)

@@ -46,8 +46,8 @@ package struct IptablesFirewall: FirewallProgrammer {
         }
     }
 
-    package func ensureJumps() throws {
-        try firewall.ensureJumps()
+    package func guardRules() throws -> Int {
+        try firewall.guardRules()
     }
 
     package func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int) {

@@ -122,13 +122,18 @@ package final class SwiftnetDriver: Sendable {
     }
 
     /// Called every few seconds: dockerd inserts its own rules above ours whenever it starts
-    /// or creates a network, which would let its bridges' traffic past our isolation.
+    /// or creates a network, which would let its bridges' traffic past our isolation, and
+    /// rules of ours someone else removed would let containers where they must not go.
     package func guardFirewall() {
         guard state.withLock({ !$0.networks.isEmpty }) else { return }
         do {
-            try firewall.ensureJumps()
+            let restored = try firewall.guardRules()
+            if restored > 0 {
+                logger.warning("swiftnet's iptables chains were changed by something else; restored them",
+                               metadata: ["rulesDiffering": "\(restored)"])
+            }
         } catch {
-            logger.warning("could not check the firewall jumps", metadata: ["error": "\(error)"])
+            logger.warning("could not check the firewall", metadata: ["error": "\(error)"])
         }
     }
 

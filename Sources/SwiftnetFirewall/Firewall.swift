@@ -36,7 +36,7 @@ package final class Firewall: Sendable {
         /// restore, a removal).
         var wholeAt: [IPFamily: Int] = [:]
         /// Per family, the guard's rounds in a row that left a chain uncompared because a
-        /// patch changed it during the read (see `ensureJumps`).
+        /// patch changed it during the read (see `guardRules`).
         var roundsSkipping: [IPFamily: Int] = [:]
     }
 
@@ -100,10 +100,10 @@ package final class Firewall: Sendable {
     /// whole restore rewrites every published port: the costs that grow with the other
     /// endpoints. A patch that does not fit the installed chains (someone removed a rule it
     /// deletes) fails whole and is followed by `apply`'s full path. Other changes made
-    /// meanwhile are still found: `ensureJumps` (every few seconds) reads the tables and
-    /// forgets a family whose chains differ from what was installed, whose jumps it had to
-    /// repair, or of which it left some chain uncompared `roundsSkippingLimit` rounds in a
-    /// row (our own patches changed them during its reads), so the next change takes the
+    /// meanwhile are still found: `guardRules` (every few seconds) reads the tables, restores
+    /// a family whose chains differ from what was installed, and forgets one whose jumps it
+    /// had to repair or of which it left some chain uncompared `roundsSkippingLimit` rounds in
+    /// a row (our own patches changed them during its reads), so the next change takes the
     /// full path; `apply` itself (start-up, `doctor --fix`) and `drift` (the doctor) always
     /// read.
     @discardableResult
@@ -207,50 +207,68 @@ package final class Firewall: Sendable {
         }.joined()
     }
 
-    /// Puts back missing jumps and moves the FORWARD jump back to its place (right after the
-    /// jump to DOCKER-USER, else first) where someone inserted rules above it: dockerd does on
-    /// every start and network create, and its "way out" ACCEPT for its own bridges would
-    /// then let their traffic into ours before our isolation drops see it. The server calls
-    /// this every few seconds as well as in `apply`.
+    /// The server's guard, every few seconds: puts our chains back where someone else changed
+    /// them, puts back missing jumps, and moves the FORWARD jump back to its place (right
+    /// after the jump to DOCKER-USER, else first) where someone inserted rules above it:
+    /// dockerd does on every start and network create, and its "way out" ACCEPT for its own
+    /// bridges would then let their traffic into ours before our isolation drops see it.
+    ///
+    /// Chains someone else changed (flushed, a rule deleted or added: `iptables -F`, a
+    /// firewall manager's reload, another tool) are restored whole at once, as `apply`
+    /// does, rather than at the next change of ours, which may be hours away: until then a
+    /// missing loopback or isolation drop would let containers where they must not go.
     ///
     /// The tables are read without holding the lock that every change takes: with 1,000
     /// networks the two reads take about 0.35 s, which a container start or a CreateNetwork
-    /// arriving meanwhile would otherwise wait for. `afterReading` runs between a family's read
-    /// and its check (tests make a change there).
-    package func ensureJumps(afterReading: (() -> Void)? = nil) throws(FirewallError) {
+    /// arriving meanwhile would otherwise wait for; only a restore, when something differs,
+    /// reads them again under the lock. `afterReading` runs between a family's read and its
+    /// check (tests make a change there).
+    ///
+    /// Returns how many rules and jumps differed in the families it restored (0: nothing was
+    /// restored; jumps it only put back or moved, the chains being intact, are not counted).
+    @discardableResult
+    package func guardRules(afterReading: (() -> Void)? = nil) throws(FirewallError) -> Int {
+        var restored = 0
         for family in [IPFamily.v4, .v6] {
             let generation = serial.withLock { $0.generation }
             let saved = try saved(family)
             let found = FirewallPatch.Section.parse(saved.ours)
             afterReading?()
-            try serial.withLock { memory throws(FirewallError) in
-                Firewall.compare(family, found: found, readAfter: generation, memory: &memory)
+            restored += try serial.withLock { memory throws(FirewallError) -> Int in
+                if let wanted = Firewall.compare(family, found: found, readAfter: generation, memory: &memory) {
+                    // Reads the tables again: what the first read saw is stale by now.
+                    return try applyChecked(wanted, family: family, memory: &memory)
+                }
                 // A jump the read shows missing is looked for again (`-C`) before it is added,
                 // and one out of place is moved in one transaction, so a read that missed a
                 // repair of ours cannot make a second copy. Docker edits FORWARD without our
                 // lock anyway.
                 if try ensureJumps(family: family, saved: saved) > 0 { memory.installed[family] = nil }
+                return 0
             }
         }
+        return restored
     }
 
     /// The guard's comparison of `found` (the tables read since `generation`) with what was
     /// installed. A patch of ours that ran during the read may or may not show in it, so the
     /// chains it changed are left out, and a whole restore during the read compared every
     /// chain itself. A difference in the rest means someone else changed our chains (or
-    /// flushed everything): the rendering is forgotten, so that the next change reads the
-    /// tables rather than trust it; so it is when some chain was left out
-    /// `roundsSkippingLimit` rounds in a row.
+    /// flushed everything): returns what was installed, for the guard to restore. When some
+    /// chain was left out `roundsSkippingLimit` rounds in a row, the rendering is forgotten,
+    /// so that the next change reads the tables rather than trust it.
     private static func compare(_ family: IPFamily, found: [FirewallPatch.Section]?, readAfter generation: Int,
-                                memory: inout Memory) {
+                                memory: inout Memory) -> [FirewallPatch.Section]? {
         // A whole restore (`applyChecked`) starts the count again itself.
-        guard let installed = memory.installed[family], memory.wholeAt[family, default: 0] <= generation else { return }
+        guard let installed = memory.installed[family], memory.wholeAt[family, default: 0] <= generation else { return nil }
         let changed = Set(memory.changedAt[family, default: [:]].filter { $0.value > generation }.keys)
         memory.roundsSkipping[family] = changed.isEmpty ? 0 : memory.roundsSkipping[family, default: 0] + 1
-        if !FirewallPatch.same(installed, found, skipping: changed) || memory.roundsSkipping[family, default: 0] >= roundsSkippingLimit {
+        if !FirewallPatch.same(installed, found, skipping: changed) { return installed }
+        if memory.roundsSkipping[family, default: 0] >= roundsSkippingLimit {
             memory.installed[family] = nil
             memory.roundsSkipping[family] = 0
         }
+        return nil
     }
 
     /// Returns how many jumps it put back or moved.

@@ -21,7 +21,7 @@ package enum UnixListeningSocket {
     package static func bind(path: String, mode: mode_t = 0o660) throws -> Int32 {
         let pathBytes = try validatedPathBytes(path)
         try createParentDirectories(of: path)
-        try removeStaleSocket(at: path)
+        try checkExisting(at: path, removingStale: true)
 
         let fd = socket(AF_UNIX, streamSocketType | closeOnExec, 0)
         guard fd >= 0 else {
@@ -53,6 +53,14 @@ package enum UnixListeningSocket {
             throw UnixSocketError.system(operation: "listen()", path: path, errno: code)
         }
         return fd
+    }
+
+    /// Throws what `bind` would throw if something listens at `path` already, or `path` is
+    /// no socket, and changes nothing: a server asks before it opens its state or touches the
+    /// firewall, so that a second one started on a taken socket leaves no trace.
+    package static func refuseIfTaken(path: String) throws {
+        _ = try validatedPathBytes(path)
+        try checkExisting(at: path, removingStale: false)
     }
 
     /// Deletes the socket file at `path`, if it is one. Anything else is left alone.
@@ -94,7 +102,7 @@ package enum UnixListeningSocket {
         }
     }
 
-    private static func removeStaleSocket(at path: String) throws {
+    private static func checkExisting(at path: String, removingStale: Bool) throws {
         var info = stat()
         if lstat(path, &info) != 0 {
             if errno == ENOENT { return }
@@ -108,7 +116,7 @@ package enum UnixListeningSocket {
             throw UnixSocketError.alreadyListening(path: path)
         case ECONNREFUSED:
             // Nobody listens: the socket file outlived its process.
-            if unlink(path) != 0 && errno != ENOENT {
+            if removingStale && unlink(path) != 0 && errno != ENOENT {
                 throw UnixSocketError.system(operation: "unlink() stale socket", path: path, errno: errno)
             }
         case ENOENT:

@@ -10,6 +10,7 @@ import SwiftnetLANModel
 import SwiftnetOperator
 import SwiftnetOverlay
 import SwiftnetStore
+import Synchronization
 
 /// One state file opened for work: its lock, store, IPAM and driver (with its modes; the
 /// multi-host one when started with etcd), and the operator questions asked of them.
@@ -31,6 +32,9 @@ package final class Plugin: Sendable {
     package let multiHostIPAM: MultiHostIPAM?
     let store: StateStore
     private let lock: StateLock
+    /// This process's hold on `chainPrefix` (see `ChainsLock`): a server's from its start, a
+    /// tool's once it is about to change the firewall (`ownChains`).
+    private let ownedChains: Mutex<ChainsLock?>
     private let logger: Logger
 
     /// `chainPrefix` nil: the one the state's server last used (or the default). A server
@@ -39,10 +43,24 @@ package final class Plugin: Sendable {
                 recordChainPrefix: Bool, multiHost settings: MultiHostSettings? = nil, logger: Logger) throws {
         self.statePath = statePath
         self.logger = logger
+        // A server takes its chains before it opens (or creates) its state: refused because
+        // another server owns them, it leaves no trace.
+        var owned: ChainsLock?
+        if recordChainPrefix, let chainPrefix {
+            do {
+                owned = try ChainsLock(prefix: chainPrefix)
+            } catch {
+                // Most often the same server holds both: its state is the clearer thing to name.
+                if FileManager.default.fileExists(atPath: statePath) { _ = try StateLock(statePath: statePath) }
+                throw error
+            }
+        }
         lock = try StateLock(statePath: statePath)
         store = try StateStore(path: statePath)
         let prefix = try chainPrefix ?? store.metaValue(Plugin.chainPrefixKey) ?? "SWIFTNET"
         self.chainPrefix = prefix
+        if recordChainPrefix, owned == nil { owned = try ChainsLock(prefix: prefix) }
+        ownedChains = Mutex(owned)
         if recordChainPrefix, let previous = try store.metaValue(Plugin.chainPrefixKey), previous != prefix {
             Plugin.removeChains(ofPreviousPrefix: previous, logger: logger)
         }
@@ -88,12 +106,30 @@ package final class Plugin: Sendable {
             logger.warning("the state records a chain prefix that is not one; its chains, if any, are left", metadata: ["previous": "\(previous)"])
             return
         }
+        // Another server may have taken the prefix since (its chains are its own now).
+        let previousChains: ChainsLock
+        do {
+            previousChains = try ChainsLock(prefix: previous)
+        } catch {
+            logger.notice("the chains of the chain prefix this state's server last used are left: \(error)", metadata: ["previous": "\(previous)"])
+            return
+        }
+        defer { withExtendedLifetime(previousChains) {} }
         do {
             try Firewall(prefix: previous).remove()
             logger.notice("removed the chains of the chain prefix this state's server last used", metadata: ["previous": "\(previous)"])
         } catch {
             logger.warning("could not remove the chains of the chain prefix this state's server last used; run swiftnet remove-firewall --chain-prefix \(previous)",
                            metadata: ["previous": "\(previous)", "error": "\(error)"])
+        }
+    }
+
+    /// Takes `chainPrefix` for this process, before a tool changes the firewall (`doctor
+    /// --fix`, `gc` on the state file): refused while a server owns it, whose rules the
+    /// change would otherwise replace with this state's. A server holds it from its start.
+    package func ownChains() throws(ChainsLockError) {
+        try ownedChains.withLock { owned throws(ChainsLockError) in
+            if owned == nil { owned = try ChainsLock(prefix: chainPrefix) }
         }
     }
 

@@ -61,9 +61,21 @@ package final class PluginServer: Sendable {
     package init(options: Options, logger: Logger) throws {
         self.options = options
         let started = ContinuousClock.now
-        runtime = try Plugin(statePath: options.statePath, chainPrefix: options.chainPrefix,
-                                    localPools: options.localPools, globalPools: options.globalPools,
-                                    recordChainPrefix: true, multiHost: options.multiHost, logger: logger)
+        // What another process may hold (the plugin socket, the metrics port; the chain prefix
+        // in `Plugin`) is asked for before the state is opened and the firewall restored, so
+        // that a start refused for it changes nothing: it used to restore the chains of the
+        // server already running on the prefix from its own (empty) state first.
+        let activated = try SystemdActivation.listeningSocket()
+        if activated == nil { try UnixListeningSocket.refuseIfTaken(path: options.socketPath) }
+        let metricsSocket = try options.metricsListen.map { try TCPListeningSocket.bind(host: $0.host, port: $0.port) }
+        do {
+            runtime = try Plugin(statePath: options.statePath, chainPrefix: options.chainPrefix,
+                                 localPools: options.localPools, globalPools: options.globalPools,
+                                 recordChainPrefix: true, multiHost: options.multiHost, logger: logger)
+        } catch {
+            if let metricsSocket { close(metricsSocket.fd) }
+            throw error
+        }
         metrics = PluginMetrics(version: Plugin.version)
         let loaded = ContinuousClock.now
         // Before the socket exists: dockerd must never see a network whose bridge is missing.
@@ -98,8 +110,7 @@ package final class PluginServer: Sendable {
         firewallGuard.setEventHandler { [driver = runtime.driver] in driver.guardFirewall() }
         firewallGuard.resume()
 
-        if let listen = options.metricsListen {
-            let (fd, port) = try TCPListeningSocket.bind(host: listen.host, port: listen.port)
+        if let listen = options.metricsListen, let (fd, port) = metricsSocket {
             let scrapeOnly = reads.filter { ["/metrics", "/healthz"].contains($0.key) }
             var configuration = options.http
             configuration.threads = 1
@@ -112,7 +123,6 @@ package final class PluginServer: Sendable {
         }
 
         // A socket from systemd (socket activation) is served as it is; otherwise swiftnet binds its own.
-        let activated = try SystemdActivation.listeningSocket()
         ownsSocketFile = activated == nil
         let fd = try activated ?? UnixListeningSocket.bind(path: options.socketPath)
         http = try HTTPServer(listeningSocket: fd, configuration: options.http, handler: router, logger: logger)

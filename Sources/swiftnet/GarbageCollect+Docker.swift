@@ -19,7 +19,9 @@ extension GarbageCollect {
         let state: StateView
         switch source {
         case .server(let client): state = try StateView(json: try StateAccess.get(client, "/state"))
-        case .local(let runtime): state = runtime.stateView(running: false)
+        case .local(let runtime):
+            if !dryRun { try runtime.ownChains() }
+            state = runtime.stateView(running: false)
         }
         let list: DockerNetworkList
         do {

@@ -135,6 +135,7 @@ struct Doctor: ParsableCommand {
                 report = try DoctorReport(json: fix ? try StateAccess.post(client, "/Swiftnet.Repair", "{}")
                                                     : try StateAccess.get(client, "/doctor"))
             case .local(let runtime):
+                if fix { try runtime.ownChains() }
                 report = fix ? try runtime.repair() : try runtime.diagnose()
             }
         } catch {
@@ -190,6 +191,7 @@ struct GarbageCollect: ParsableCommand {
             report = try GarbageReport(json: try StateAccess.post(
                 client, "/Swiftnet.GC", #"{"DryRun":\#(dryRun),"MinimumAgeSeconds":\#(minimumAge)}"#))
         case .local(let runtime):
+            if !dryRun { try runtime.ownChains() }
             report = runtime.collectGarbage(dryRun: dryRun, minimumAge: minimumAge)
         }
         if json { printJSON(report.json) } else { print(OperatorText.garbage(report), terminator: "") }

@@ -38,7 +38,7 @@ final class FakeFirewall: FirewallProgrammer {
         }
     }
 
-    func ensureJumps() throws {}
+    func guardRules() throws -> Int { 0 }
 
     func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int) {
         try installed.withLock { installed in

@@ -116,8 +116,8 @@ final class FirewallApplyTests: XCTestCase {
         let before = [forward(.v4), forward(.v6)]
         XCTAssertTrue(before[0].contains("-A FORWARD -j \(prefix)-FORWARD") && before[0].contains("-A FORWARD -j \(prefix)B-FORWARD"), "\(before)")
         for _ in 0..<3 {
-            try firewall.ensureJumps()
-            try other.ensureJumps()
+            try firewall.guardRules()
+            try other.guardRules()
             XCTAssertEqual([forward(.v4), forward(.v6)], before, "no jump moved")
         }
         XCTAssertEqual(try firewall.drift(networks: networks, bindings: bindings).differences, [])
@@ -148,9 +148,10 @@ final class FirewallApplyTests: XCTestCase {
 
     /// A change of one family after someone flushed our chains: its patch no longer fits, so
     /// that family is read and restored whole and the rules come back; a family whose
-    /// rendering did not change is left alone until `ensureJumps` (the server's 5 s guard) has read the tables,
-    /// seen the drift and made the next change read them again.
-    func testApplyChangeTrustsWhatItInstalledUntilTheGuardSeesDrift() throws {
+    /// rendering did not change is left alone until `guardRules` (the server's 5 s guard) reads
+    /// the tables, sees the drift and restores it. (Until December 2026 the guard only made
+    /// the next change read the tables, and the chains stayed flushed until then.)
+    func testApplyChangeTrustsWhatItInstalledUntilTheGuardRestoresDrift() throws {
         let (networks, bindings) = state()
         try firewall.applyChange(networks: networks, bindings: bindings)
         for family in [IPFamily.v4, .v6] {
@@ -167,11 +168,12 @@ final class FirewallApplyTests: XCTestCase {
         XCTAssertNotEqual(try firewall.savedRules(family: .v6), try rendered(networks, changed, .v6),
                           "unchanged family: not read, not rewritten")
         XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: changed), 0)
-        try firewall.ensureJumps()
-        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: changed), 0)
+        XCTAssertGreaterThan(try firewall.guardRules(), 0, "the guard restored nothing")
         for family in [IPFamily.v4, .v6] {
-            XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, changed, family))
+            XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, changed, family), "\(family)")
         }
+        XCTAssertEqual(try firewall.guardRules(), 0, "a second round found drift again")
+        XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: changed), 0)
     }
 
     /// `applyChange` on another thread, waited for at most 20 s: "changed N", the error, or
@@ -199,7 +201,7 @@ final class FirewallApplyTests: XCTestCase {
         var changed = bindings
         changed[0].hostPort = 40081
         let outcomes = Mutex<[String]>([])
-        try firewall.ensureJumps { [changed] in
+        try firewall.guardRules { [changed] in
             // Once, between the IPv4 read and its comparison: the chains it patches are left out.
             guard outcomes.withLock({ $0.isEmpty }) else { return }
             let outcome = self.changeOnAnotherThread(networks, changed)
@@ -218,8 +220,8 @@ final class FirewallApplyTests: XCTestCase {
     /// A guard whose every read overlaps a patch of ours compares the chains the patches did
     /// not change and leaves theirs to later rounds: one such round leaves the rendering
     /// trusted (the next change does not read the tables), drift in a chain it compared is
-    /// found, and a chain left out `roundsSkippingLimit` rounds in a row makes it forget what
-    /// was installed. (Until December 2026 the guard forgot after one such round, and with
+    /// restored in that round, and a chain left out `roundsSkippingLimit` rounds in a row makes
+    /// it forget what was installed. (Until December 2026 the guard forgot after one such round, and with
     /// 1,000 networks the next change then read and compared every rule under the lock.)
     func testAGuardWhoseReadsOverlapPatchesComparesTheOtherChains() throws {
         let (networks, bindings) = state()
@@ -239,8 +241,8 @@ final class FirewallApplyTests: XCTestCase {
         // The bridges here are not named swn-…: their rules are in the main FORWARD chain.
         try HostCommand.must(["/usr/sbin/ip6tables", "-t", "filter", "-F", chains.forward])
         XCTAssertEqual(try overlappedRound(networks, bindings, ports).count, 2)
-        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: last()), 0, "drift in a compared chain went unseen")
-        XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6))
+        XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6), "drift in a compared chain was not restored")
+        XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: last()), 0)
 
         try firewall.apply(networks: networks, bindings: last())
         for _ in 0..<Firewall.roundsSkippingLimit { XCTAssertEqual(try overlappedRound(networks, bindings, ports).count, 2) }
@@ -266,11 +268,11 @@ final class FirewallApplyTests: XCTestCase {
             }
         }
         try almostTheLimit()
-        try firewall.ensureJumps()
+        try firewall.guardRules()
         try almostTheLimit()
         // A whole restore between the IPv6 read and its comparison (the hook runs without the lock).
         let reads = Mutex(0)
-        try firewall.ensureJumps {
+        try firewall.guardRules {
             guard reads.withLock({ value in value += 1; return value }) == 2 else { return }
             do { try self.firewall.apply(networks: networks, bindings: last()) } catch { XCTFail("apply at the read: \(error)") }
         }
@@ -296,7 +298,7 @@ final class FirewallApplyTests: XCTestCase {
     /// IPv6 DNAT bucket alone); the changes' outcomes.
     func overlappedRound(_ networks: [FirewallNetwork], _ bindings: [FirewallPortBinding], _ ports: HostPorts) throws -> [String] {
         let outcomes = Mutex<[String]>([])
-        try firewall.ensureJumps {
+        try firewall.guardRules {
             let next = self.withPort(bindings, ports.next.withLock { value in value += 1; return value })
             let outcome = self.changeOnAnotherThread(networks, next)
             outcomes.withLock { $0.append(outcome) }

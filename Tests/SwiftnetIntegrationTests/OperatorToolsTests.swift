@@ -97,7 +97,9 @@ extension BridgeDataplaneTests {
     }
 
     /// The four kinds of drift the issue names — a deleted bridge, a foreign address on a
-    /// bridge, a missing rule, an orphan veth — found, explained, and repaired by --fix.
+    /// bridge, a missing rule, an orphan veth — found, explained, and repaired by --fix. A
+    /// missing rule is found by the doctor of a stopped server: a running one restores its
+    /// chains itself within one guard round (5 s), as checked here too.
     func testDoctorFindsAndFixesDrift() throws {
         let broken = try createNetwork(generic: #"{"com.docker.network.driver.mtu":"1400"}"#)
         let a1 = try addContainer(to: broken)
@@ -119,11 +121,13 @@ extension BridgeDataplaneTests {
         // 2. A foreign address on the other bridge.
         let foreign = other.subnet.replacingOccurrences(of: ".0/24", with: ".200/24")
         XCTAssertTrue(Shell.ip("addr", "add", foreign, "dev", other.bridge).succeeded)
-        // 3. The published port's DNAT rule, deleted.
+        // 3. (The published port's DNAT rule: below, with the server stopped.)
         let dnat = try XCTUnwrap(Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.split(separator: "\n")
             .first { $0.hasPrefix("-A \(chainPrefix)-DNAT") && $0.contains("--dport \(hostPort)") }.map(String.init))
-        let delete = Shell.run("/usr/sbin/iptables", ["-w", "-t", "nat", "-D"] + dnat.split(separator: " ").dropFirst().map(String.init))
-        XCTAssertTrue(delete.succeeded, delete.both)
+        func deleteDNAT() {
+            let delete = Shell.run("/usr/sbin/iptables", ["-w", "-t", "nat", "-D"] + dnat.split(separator: " ").dropFirst().map(String.init))
+            XCTAssertTrue(delete.succeeded, delete.both)
+        }
         // 4. An orphan veth on the other bridge, named as swiftnet names them.
         let orphan = "swv" + Shell.randomHex(11)
         links.append(orphan)
@@ -133,7 +137,6 @@ extension BridgeDataplaneTests {
         let sick = swiftnet(["doctor"])
         XCTAssertEqual(sick.status, 1, sick.both)
         for expected in ["[bridge-missing] bridge \(broken.bridge)", "[foreign-address] address \(foreign) on bridge \(other.bridge)",
-                         "[rule-missing]", "--dport \(hostPort)", "a published port does not reach its container",
                          "[orphan-veth] \(orphan) is attached to \(other.bridge)", "repair: swiftnet doctor --fix",
                          "ip addr del \(foreign) dev \(other.bridge)"] {
             XCTAssertTrue(sick.output.contains(expected), "doctor lacks '\(expected)':\n\(sick.output)")
@@ -141,7 +144,7 @@ extension BridgeDataplaneTests {
         let report = try json(swiftnet(["doctor", "--json"]))
         XCTAssertEqual(report["healthy"] as? Bool, false)
         let kinds = Set((report["findings"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
-        XCTAssertTrue(kinds.isSuperset(of: ["bridge-missing", "foreign-address", "rule-missing", "orphan-veth"]), "\(kinds)")
+        XCTAssertTrue(kinds.isSuperset(of: ["bridge-missing", "foreign-address", "orphan-veth"]), "\(kinds)")
         // The veths of the deleted bridge's containers are detached: said too, and the MTU.
         XCTAssertTrue(kinds.isSuperset(of: ["veth-detached", "veth-mtu"]), "\(kinds)")
 
@@ -150,7 +153,6 @@ extension BridgeDataplaneTests {
         XCTAssertTrue(fixed.output.contains("repaired: recreated bridge \(broken.bridge)"), fixed.output)
         XCTAssertTrue(fixed.output.contains("repaired: removed foreign address \(foreign) from \(other.bridge)"), fixed.output)
         XCTAssertTrue(fixed.output.contains("repaired: deleted \(orphan), which no record owns"), fixed.output)
-        XCTAssertTrue(fixed.output.contains("repaired: re-applied the firewall"), fixed.output)
         let verdict = fixed.output.split(separator: "\n").last.map(String.init) ?? ""
         XCTAssertTrue(verdict.hasPrefix("ok: state and kernel agree (2 networks, 4 endpoints, "), fixed.output)
         XCTAssertEqual(swiftnet(["doctor"]).status, 0)
@@ -166,15 +168,29 @@ extension BridgeDataplaneTests {
         XCTAssertTrue(Shell.ip("-o", "link", "show", broken.bridge).output.contains("mtu 1400 "), "bridge recreated with its MTU")
         XCTAssertTrue(Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.contains(dnat))
 
+        // The running server's guard puts back a rule someone deleted, within a round or two.
+        deleteDNAT()
+        let restored = { Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.contains(dnat) }
+        for _ in 0..<150 where !restored() { usleep(100_000) }
+        XCTAssertTrue(restored(), "the deleted DNAT rule was not restored within 15 s:\n\(server.log)")
+        XCTAssertTrue(server.log.contains("swiftnet's iptables chains were changed by something else; restored them"), server.log)
+
         // With the server stopped, the same from the state file (and the chains it recorded).
         server.terminate()
         XCTAssertTrue(Shell.ip("link", "del", broken.bridge).succeeded)
+        deleteDNAT()
         let offline = swiftnet(["doctor", "--json"], offline: true)
         XCTAssertEqual(offline.status, 1, offline.both)
         let offlineKinds = Set((try json(offline)["findings"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String })
-        XCTAssertEqual(offlineKinds, ["bridge-missing", "veth-detached"], offline.output)
+        XCTAssertEqual(offlineKinds, ["bridge-missing", "veth-detached", "rule-missing"], offline.output)
+        let offlineText = swiftnet(["doctor"], offline: true).output
+        for expected in ["[rule-missing]", "--dport \(hostPort)", "a published port does not reach its container"] {
+            XCTAssertTrue(offlineText.contains(expected), "doctor lacks '\(expected)':\n\(offlineText)")
+        }
         let offlineFix = swiftnet(["doctor", "--fix"], offline: true)
         XCTAssertEqual(offlineFix.status, 0, offlineFix.both)
+        XCTAssertTrue(offlineFix.output.contains("repaired: re-applied the firewall"), offlineFix.output)
+        XCTAssertTrue(Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.contains(dnat))
         XCTAssertTrue(ping(from: a1.namespace, a2.address).succeeded, "repaired without a server")
     }
 
@@ -543,5 +559,76 @@ extension BridgeDataplaneTests {
         XCTAssertTrue("\(again.object["Err"] ?? "")".contains("no swiftnet network uses it; if no Docker network does either, swiftnet gc --docker releases it"),
                       "\(again.object)")
         XCTAssertEqual(try client.call("/IpamDriver.ReleasePool", #"{"PoolID":"\#(lone.id)"}"#).status, 200)
+    }
+}
+
+extension BridgeDataplaneTests {
+    /// A second server, or a tool on another state file, refused because this server holds the
+    /// plugin socket or the chain prefix, changes nothing. Until December 2026 a second `serve`
+    /// on a taken socket first restored the prefix's chains from its own empty state, wiping
+    /// every rule of the running server (loopback and isolation drops, masquerade, published
+    /// ports) until that server's next change, and left the state files it had created; a
+    /// second server on another socket ran beside the first, each restoring the chains to its
+    /// own state.
+    func testASecondServerOrToolOnThePrefixChangesNothing() throws {
+        let network = try createNetwork()
+        let web = try addContainer(to: network)
+        let hostPort = Int.random(in: 30_000...39_000)
+        try publish(web, on: network, hostPort: hostPort, containerPort: 80)
+        func rules() -> [String] {
+            (Shell.run("/usr/sbin/iptables-save", []).output + Shell.run("/usr/sbin/ip6tables-save", []).output)
+                .split(separator: "\n").map(String.init).filter { $0.contains("\(chainPrefix)-") }
+        }
+        let before = rules()
+        XCTAssertTrue(before.contains { $0.contains("--dport \(hostPort)") }, "\(before)")
+        let pid = try XCTUnwrap(server.process).processIdentifier
+        let other = server.folder + "/other"
+        let otherPrefix = "SWQ" + Shell.randomHex(6).uppercased()
+        defer { try? Firewall(prefix: otherPrefix).remove() }
+        func serve(socket: String, prefix: String) -> Shell.Result {
+            Shell.run(ServerProcess.binary, ["serve", "--socket", socket, "--state", other + "/state/swiftnet.db", "--chain-prefix", prefix],
+                      timeout: 20)
+        }
+
+        let onTheSocket = serve(socket: server.socketPath, prefix: chainPrefix)
+        XCTAssertNotEqual(onTheSocket.status, 0)
+        XCTAssertTrue(onTheSocket.error.contains("another process is already listening on unix socket"), onTheSocket.both)
+        XCTAssertEqual(rules(), before, "a server refused for the socket changed the running server's rules")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: other), "the refused server left \(other)")
+
+        let onThePrefix = serve(socket: other + ".sock", prefix: chainPrefix)
+        XCTAssertNotEqual(onThePrefix.status, 0)
+        XCTAssertTrue(onThePrefix.error.contains("another swiftnet (pid \(pid)) owns the iptables chains \(chainPrefix)-… in this network namespace"),
+                      onThePrefix.both)
+        XCTAssertTrue(onThePrefix.error.contains("--chain-prefix"), onThePrefix.both)
+        XCTAssertEqual(rules(), before, "a server refused for the chain prefix changed the running server's rules")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: other), "the refused server left \(other)")
+
+        // A state of another server (its own prefix, stopped), repaired while this server runs:
+        // with this server's prefix, refused; read-only questions still answered.
+        let second = ServerProcess()
+        defer { second.cleanUp() }
+        second.extraArguments = ["--chain-prefix", otherPrefix]
+        try second.start()
+        XCTAssertEqual(second.terminate(), 0)
+        func tool(_ arguments: [String]) -> Shell.Result {
+            Shell.run(ServerProcess.binary, arguments + ["--socket", second.folder + "/none.sock", "--state", second.statePath,
+                                                         "--chain-prefix", chainPrefix], timeout: 60)
+        }
+        let fix = tool(["doctor", "--fix"])
+        XCTAssertEqual(fix.status, 2, fix.both)
+        XCTAssertTrue(fix.error.contains("another swiftnet (pid \(pid)) owns the iptables chains \(chainPrefix)-…"), fix.both)
+        let gc = tool(["gc"])
+        XCTAssertNotEqual(gc.status, 0, gc.both)
+        XCTAssertTrue(gc.error.contains("owns the iptables chains \(chainPrefix)-…"), gc.both)
+        XCTAssertEqual(tool(["gc", "--dry-run"]).status, 0)
+        XCTAssertEqual(tool(["ls"]).status, 0)
+        XCTAssertEqual(rules(), before, "a refused tool changed the running server's rules")
+
+        // The server still owns its chains: it restores them when someone else empties one.
+        XCTAssertTrue(Shell.run("/usr/sbin/iptables", ["-w", "-t", "raw", "-F", "\(chainPrefix)-LOOPBACK"]).succeeded)
+        XCTAssertNotEqual(rules(), before)
+        for _ in 0..<150 where rules() != before { usleep(100_000) }
+        XCTAssertEqual(rules(), before, "the emptied loopback chain was not restored within 15 s")
     }
 }

@@ -296,11 +296,13 @@ final class IPAMProtocolTests: ProtocolTestCase {
     }
 
     /// A second server whose lock file was removed meanwhile gets SQLite's lock instead: the
-    /// refusal names the process holding the state, not just "database is locked".
+    /// refusal names the process holding the state, not just "database is locked". (Its own
+    /// chain prefix, or the first server's chains would refuse it first.)
     func testARemovedLockFileStillRefusesASecondServerByPid() throws {
         let pid = try XCTUnwrap(server.process).processIdentifier
         try FileManager.default.removeItem(atPath: server.statePath + ".lock")
-        let second = Shell.run(ServerProcess.binary, ["serve", "--socket", server.folder + "/other.sock", "--state", server.statePath],
+        let second = Shell.run(ServerProcess.binary, ["serve", "--socket", server.folder + "/other.sock", "--state", server.statePath,
+                                                      "--chain-prefix", "SWL" + Shell.randomHex(6).uppercased()],
                                timeout: 15)
         XCTAssertNotEqual(second.status, 0)
         XCTAssertTrue(second.error.contains("process \(pid) holds \(server.statePath)"), second.both)
@@ -312,6 +314,8 @@ final class IPAMProtocolTests: ProtocolTestCase {
     /// once there is room again the server goes on with every answer it gave before.
     func testAFullFileSystemIsNamedAndLosesNothing() throws {
         let full = ServerProcess()
+        // Beside this class's server: a chain prefix of its own.
+        full.extraArguments = ["--chain-prefix", "SWF" + Shell.randomHex(6).uppercased()]
         let stateFolder = (full.statePath as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: stateFolder, withIntermediateDirectories: true)
         XCTAssertEqual(Shell.run("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "swiftnet-test", stateFolder]).status, 0)

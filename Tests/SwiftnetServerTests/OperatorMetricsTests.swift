@@ -77,3 +77,21 @@ final class OperatorMetricsTests: XCTestCase {
         XCTAssertEqual(notServed.output, "404", "the TCP listener answers only /metrics and /healthz")
     }
 }
+
+extension OperatorMetricsTests {
+    /// A second server refused because the metrics port is taken leaves nothing behind: the
+    /// port is bound before the state is opened (until December 2026 the refused server had
+    /// created its state files, and restored its chain prefix's firewall, first).
+    func testAStartRefusedForATakenMetricsPortLeavesNoState() throws {
+        let line = try XCTUnwrap(server.log.split(separator: "\n").first { $0.contains("metrics listening") }, server.log)
+        let port = try XCTUnwrap(line.split(separator: ":").last.flatMap { UInt16($0) }, String(line))
+        let folder = server.folder + "/second"
+        let refused = Shell.run(ServerProcess.binary, ["serve", "--socket", folder + "/plugin.sock", "--state", folder + "/state/swiftnet.db",
+                                                       "--metrics-listen", "127.0.0.1:\(port)",
+                                                       "--chain-prefix", "SWM" + Shell.randomHex(6).uppercased()], timeout: 20)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.error.contains("cannot start") && refused.error.contains("127.0.0.1"), refused.both)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder), "the refused server left \(folder)")
+        XCTAssertEqual(try server.client().get("/healthz").status, 200)
+    }
+}
