@@ -13,7 +13,7 @@ extension GarbageCollect {
     /// when no server runs, then collects as `gc` does (which frees the deleted endpoints'
     /// addresses). Nothing is changed when Docker cannot be asked.
     func collectForgottenByDocker() throws {
-        let source = try access.open()
+        let source = try access.open(forChange: !dryRun)
         // swiftnet's view first: what Docker creates after it is not in it, and what Docker
         // lists is read after, so nothing Docker still has can look forgotten.
         let state: StateView

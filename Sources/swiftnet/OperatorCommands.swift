@@ -130,7 +130,7 @@ struct Doctor: ParsableCommand {
     func run() throws {
         let report: DoctorReport
         do {
-            switch try access.open() {
+            switch try access.open(forChange: fix) {
             case .server(let client):
                 report = try DoctorReport(json: fix ? try StateAccess.post(client, "/Swiftnet.Repair", "{}")
                                                     : try StateAccess.get(client, "/doctor"))
@@ -186,7 +186,7 @@ struct GarbageCollect: ParsableCommand {
             return
         }
         let report: GarbageReport
-        switch try access.open() {
+        switch try access.open(forChange: !dryRun) {
         case .server(let client):
             report = try GarbageReport(json: try StateAccess.post(
                 client, "/Swiftnet.GC", #"{"DryRun":\#(dryRun),"MinimumAgeSeconds":\#(minimumAge)}"#))

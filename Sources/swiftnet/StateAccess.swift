@@ -29,8 +29,9 @@ struct StateAccess: ParsableArguments {
     }
 
     /// The server if one answers on the socket, else the state file. Fails with a message
-    /// that says which of the two to fix.
-    func open() throws -> Source {
+    /// that says which of the two to fix. A command that only reads (`forChange` false) reads
+    /// a private copy of a state on read-only storage (`StateCopy`), and says so on stderr.
+    func open(forChange: Bool) throws -> Source {
         if let client = try? UnixHTTPClient(socketPath: socket, timeoutSeconds: 60) {
             return .server(client)
         }
@@ -40,9 +41,19 @@ struct StateAccess: ParsableArguments {
         }
         var logger = Logger(label: "swiftnet", factory: { EscapingLogHandler(LogLineHandler(label: $0, style: .plain)) })
         logger.logLevel = .warning
+        var path = state
+        if StateCopy.isOnReadOnlyStorage(state) {
+            guard !forChange else {
+                throw OperatorCommandError("\(state) is on read-only storage and this command changes it; "
+                                           + "ls, inspect, pools, doctor and gc --dry-run read it from a private copy")
+            }
+            path = try StateCopy.make(of: state)
+            FileHandle.standardError.write(Data("swiftnet: \(state) is on read-only storage; reading a private copy of it\n".utf8))
+        }
         do {
-            return .local(try Plugin(statePath: state, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))
+            return .local(try Plugin(statePath: path, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))
         } catch let error as StateLockError {
+            guard case .held = error else { throw OperatorCommandError("cannot open \(state): \(error)") }
             // The lock is held but nothing answered on --socket: the server listens elsewhere.
             throw OperatorCommandError("cannot open \(state): \(error); no server answers on \(socket): if that server listens elsewhere, pass its --socket")
         } catch {
@@ -71,7 +82,7 @@ struct StateAccess: ParsableArguments {
     }
 
     func stateView() throws -> StateView {
-        switch try open() {
+        switch try open(forChange: false) {
         case .server(let client): return try StateView(json: try StateAccess.get(client, "/state"))
         case .local(let runtime): return runtime.stateView(running: false)
         }

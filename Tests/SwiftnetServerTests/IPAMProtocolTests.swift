@@ -295,6 +295,52 @@ final class IPAMProtocolTests: ProtocolTestCase {
         XCTAssertTrue(pools.both.contains("cannot open \(server.statePath): \(server.statePath) was written by a newer swiftnet"), pools.both)
     }
 
+    /// A state on read-only storage (a file system remounted read-only after an error, a
+    /// rescue mount) is still read by the commands that only read, from a private copy that
+    /// takes the WAL along: the last commits of a server killed with -9 are there. Commands
+    /// that change it are refused, saying why, and no copy outlives a command. (Until
+    /// December 2026 every command failed on the lock file.)
+    func testAStateOnReadOnlyStorageIsReadFromAPrivateCopy() throws {
+        guard getuid() == 0 else { throw XCTSkip("needs root to mount") }
+        let pool = try client.requestPool("10.87.0.0/24")
+        for _ in 0..<5 { _ = try client.requestAddress(pool: pool.id) }
+        let process = try XCTUnwrap(server.process)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: server.statePath + "-wal"), "no WAL left by the killed server")
+        let readOnly = server.folder + "/read-only"
+        try FileManager.default.createDirectory(atPath: readOnly, withIntermediateDirectories: true)
+        let stateFolder = (server.statePath as NSString).deletingLastPathComponent
+        XCTAssertEqual(Shell.run("/usr/bin/mount", ["--bind", stateFolder, readOnly]).status, 0)
+        defer { _ = Shell.run("/usr/bin/umount", [readOnly]) }
+        let remount = Shell.run("/usr/bin/mount", ["-o", "remount,bind,ro", readOnly])
+        XCTAssertEqual(remount.status, 0, remount.both)
+        let state = readOnly + "/" + (server.statePath as NSString).lastPathComponent
+        func tool(_ arguments: [String]) -> Shell.Result {
+            Shell.run(ServerProcess.binary, arguments + ["--socket", server.folder + "/none.sock", "--state", state], timeout: 60)
+        }
+        func copies() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []).filter { $0.hasPrefix("swiftnet-read-only-") }
+        }
+        let copiesBefore = copies()
+
+        let pools = tool(["pools", "--format", "{{.Prefix}} {{.Allocated}}"])
+        XCTAssertEqual(pools.status, 0, pools.both)
+        XCTAssertEqual(pools.output, "10.87.0.0/24 5\n", pools.both)
+        XCTAssertTrue(pools.error.contains("\(state) is on read-only storage; reading a private copy of it"), pools.both)
+        let doctor = tool(["doctor"])
+        XCTAssertNotEqual(doctor.status, 2, "the doctor could not check: \(doctor.both)")
+        XCTAssertEqual(tool(["gc", "--dry-run"]).status, 0)
+
+        let gc = tool(["gc"])
+        XCTAssertNotEqual(gc.status, 0, gc.both)
+        XCTAssertTrue(gc.error.contains("\(state) is on read-only storage and this command changes it"), gc.both)
+        let fix = tool(["doctor", "--fix"])
+        XCTAssertEqual(fix.status, 2, fix.both)
+        XCTAssertTrue(fix.error.contains("is on read-only storage and this command changes it"), fix.both)
+        XCTAssertEqual(copies(), copiesBefore, "a private copy outlived its command")
+    }
+
     /// A second server whose lock file was removed meanwhile gets SQLite's lock instead: the
     /// refusal names the process holding the state, not just "database is locked". (Its own
     /// chain prefix, or the first server's chains would refuse it first.)
