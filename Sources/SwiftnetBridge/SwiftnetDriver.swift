@@ -22,6 +22,8 @@ package final class SwiftnetDriver: Sendable {
     /// Deletes endpoints' retired links after DeleteEndpoint has answered.
     let reaper = DispatchQueue(label: "swiftnet.veth-reaper")
     let pendingDeletion = Mutex<(endpoints: [(endpoint: EndpointRecord, mode: DriverMode)], scheduled: Bool)>(([], false))
+    /// Guard rounds in a row that had to restore the chains (see `guardFirewall`).
+    let guardRestoresInARow = Mutex(0)
 
     package init(store: any NetworkStore, modes: DriverModes, links: any LinkObserver, firewall: any FirewallProgrammer,
                  hostPorts: any HostPortProbe, bootID: String, logger: Logger) throws {
@@ -128,9 +130,16 @@ package final class SwiftnetDriver: Sendable {
         guard state.withLock({ !$0.networks.isEmpty }) else { return }
         do {
             let restored = try firewall.guardRules()
-            if restored > 0 {
+            let inARow = guardRestoresInARow.withLock { count in
+                count = restored > 0 ? count + 1 : 0
+                return count
+            }
+            // Something that empties our chains again and again (a firewall manager reloading
+            // on a timer) gets them back every round, but is said in round 1, 2, 4, 8, …: not
+            // a line every 5 s for months.
+            if inARow > 0, inARow & (inARow - 1) == 0 {
                 logger.warning("swiftnet's iptables chains were changed by something else; restored them",
-                               metadata: ["rulesDiffering": "\(restored)"])
+                               metadata: ["rulesDiffering": "\(restored)", "roundsInARow": "\(inARow)"])
             }
         } catch {
             logger.warning("could not check the firewall", metadata: ["error": "\(error)"])

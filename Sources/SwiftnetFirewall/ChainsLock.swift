@@ -1,79 +1,83 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import Foundation
 
-/// One owner of a chain prefix per network namespace: a Unix socket bound, for the life of
-/// this object, to a name in the abstract socket namespace. That namespace belongs to the
-/// network namespace, as the iptables tables do, so servers in two namespaces may use one
-/// prefix; and the kernel frees the name however the process ends (kill -9 too), so no file
-/// is left to go stale. Two servers on one prefix would each restore the chains to their own
-/// state, wiping the other's rules.
+/// One owner of a chain prefix per network namespace: two servers on one prefix would each
+/// restore the chains to their own state, wiping the other's rules. An exclusive `flock` on
+/// `chains-<netns inode>-<PREFIX>.lock` in a folder only root can enter (`/run/swiftnet`), held
+/// for the life of this object and released by the kernel however the process ends. The
+/// network namespace is in the name because iptables' tables are per namespace: servers in two
+/// namespaces may use one prefix. The file holds the owner's pid, for the refusal to name.
+///
+/// Not an abstract Unix socket, which would need no file: any local user could bind that name
+/// first and keep swiftnet from starting.
 package final class ChainsLock: Sendable {
     package let prefix: String
+    package let path: String
     private let fd: Int32
 
+    /// Where root's locks go; another user's (tests, a developer's IPAM-only server, which
+    /// cannot change iptables anyway) go to a folder of its own.
+    package static var folder: String {
+        geteuid() == 0 ? "/run/swiftnet" : NSTemporaryDirectory() + "/swiftnet-\(geteuid())"
+    }
+
     package init(prefix: String) throws(ChainsLockError) {
+        // The prefix names a file: only what names chains (no "/", no "..").
+        guard (try? FirewallChains(prefix: prefix)) != nil else { throw .invalidPrefix(prefix) }
         self.prefix = prefix
-        let name = ChainsLock.name(of: prefix)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .system(operation: "socket()", errno: errno) }
-        guard ChainsLock.withAddress(name, { bind(fd, $0, $1) }) == 0 else {
-            let code = errno
-            close(fd)
-            if code == EADDRINUSE { throw .held(prefix: prefix, holderPID: ChainsLock.holder(of: name)) }
-            throw .system(operation: "bind()", errno: code)
+        var namespace = stat()
+        guard stat("/proc/self/ns/net", &namespace) == 0 else { throw .system(operation: "stat /proc/self/ns/net", errno: errno) }
+        let folder = ChainsLock.folder
+        path = "\(folder)/chains-\(namespace.st_ino)-\(prefix).lock"
+        if mkdir(folder, 0o700) != 0 && errno != EEXIST { throw .system(operation: "mkdir \(folder)", errno: errno) }
+        // A folder someone else made or may write to would let them take or replace the locks.
+        var info = stat()
+        guard lstat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else {
+            throw .system(operation: "\(folder) is not a folder of this user's that only it can write", errno: EPERM)
         }
-        // Listening only lets a refused process learn the holder's pid (SO_PEERCRED); nothing
-        // is ever accepted, and a full backlog just leaves the pid unsaid.
-        guard listen(fd, 1) == 0 else {
-            let code = errno
-            close(fd)
-            throw .system(operation: "listen()", errno: code)
+        // A holder unlinks the file as it lets go (below): a lock taken on a file that is no
+        // longer at `path` is let go and taken again on the new one. Bounded: each retry means
+        // another process let go meanwhile.
+        for _ in 0..<16 {
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard fd >= 0 else { throw .system(operation: "open \(path)", errno: errno) }
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                let code = errno
+                let holder = ChainsLock.pid(in: fd)
+                close(fd)
+                if code == EWOULDBLOCK { throw .held(prefix: prefix, holderPID: holder) }
+                throw .system(operation: "flock \(path)", errno: code)
+            }
+            var locked = stat(), current = stat()
+            guard fstat(fd, &locked) == 0, stat(path, &current) == 0, locked.st_ino == current.st_ino, locked.st_dev == current.st_dev else {
+                close(fd)
+                continue
+            }
+            let pid = "\(getpid())\n"
+            _ = ftruncate(fd, 0)
+            _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+            self.fd = fd
+            return
         }
-        self.fd = fd
+        throw .system(operation: "flock \(path) (it kept being replaced)", errno: EAGAIN)
     }
 
-    deinit { close(fd) }
-
-    /// The abstract name (no file; the leading NUL is added by `withAddress`).
-    static func name(of prefix: String) -> [UInt8] {
-        Array("swiftnet/chains/\(prefix)".utf8)
+    deinit {
+        // Unlinked while still held, so that no one takes the old file once it is let go.
+        unlink(path)
+        close(fd)
     }
 
-    /// The pid of the process holding `name`, if it can be learnt.
-    private static func holder(of name: [UInt8]) -> Int32? {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        guard withAddress(name, { connect(fd, $0, $1) }) == 0 else { return nil }
-        // `struct ucred` (pid, uid, gid) is hidden from Swift behind _GNU_SOURCE.
-        var credentials: (pid: Int32, uid: UInt32, gid: UInt32) = (0, 0, 0)
-        var length = socklen_t(MemoryLayout.size(ofValue: credentials))
-        guard getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0, credentials.pid > 0 else { return nil }
-        return credentials.pid
-    }
-
-    private static func withAddress(_ name: [UInt8], _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let used = withUnsafeMutableBytes(of: &address.sun_path) { raw -> Int in
-            // Abstract: a NUL first, then the name; its length is the address length, not a NUL.
-            let count = min(name.count, raw.count - 1)
-            raw[0] = 0
-            raw.baseAddress!.advanced(by: 1).copyMemory(from: name, byteCount: count)
-            return count + 1
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + used)
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
-        }
+    private static func pid(in fd: Int32) -> Int32? {
+        var buffer = [UInt8](repeating: 0, count: 16)
+        let count = pread(fd, &buffer, buffer.count, 0)
+        guard count > 0 else { return nil }
+        return Int32(String(decoding: buffer.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }
 
 package enum ChainsLockError: Error, CustomStringConvertible, Equatable {
     case held(prefix: String, holderPID: Int32?)
+    case invalidPrefix(String)
     case system(operation: String, errno: Int32)
 
     package var description: String {
@@ -82,8 +86,10 @@ package enum ChainsLockError: Error, CustomStringConvertible, Equatable {
             let who = pid.map { "another swiftnet (pid \($0))" } ?? "another swiftnet"
             return "\(who) owns the iptables chains \(prefix)-… in this network namespace; "
                 + "two servers need different --chain-prefix values (or stop that one first)"
+        case .invalidPrefix(let prefix):
+            return "'\(prefix)' is no chain prefix"
         case .system(let operation, let code):
-            return "cannot take the chain prefix: \(operation) failed: \(String(cString: strerror(code)))"
+            return "cannot take the chain prefix: \(operation): \(String(cString: strerror(code)))"
         }
     }
 }

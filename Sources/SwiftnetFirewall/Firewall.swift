@@ -38,12 +38,13 @@ package final class Firewall: Sendable {
         /// Per family, the guard's rounds in a row that left a chain uncompared because a
         /// patch changed it during the read (see `guardRules`).
         var roundsSkipping: [IPFamily: Int] = [:]
+        /// See `guardRestoreCount`.
+        var guardRestores = 0
     }
 
-    /// Guard rounds in a row that may each leave some chain uncompared before the guard
-    /// forgets what was installed, so that the next change reads and compares every chain:
-    /// about a minute at the server's 5 s, so that a chain patched without pause is still
-    /// compared, by the change after that minute.
+    /// Guard rounds in a row that may each leave some chain uncompared before the guard reads
+    /// and compares every chain under the lock: about a minute at the server's 5 s, so that a
+    /// chain patched without pause is still compared.
     package static let roundsSkippingLimit = 12
 
     /// Told when a patch was refused and the chains are read and restored whole instead: most
@@ -100,12 +101,9 @@ package final class Firewall: Sendable {
     /// whole restore rewrites every published port: the costs that grow with the other
     /// endpoints. A patch that does not fit the installed chains (someone removed a rule it
     /// deletes) fails whole and is followed by `apply`'s full path. Other changes made
-    /// meanwhile are still found: `guardRules` (every few seconds) reads the tables, restores
-    /// a family whose chains differ from what was installed, and forgets one whose jumps it
-    /// had to repair or of which it left some chain uncompared `roundsSkippingLimit` rounds in
-    /// a row (our own patches changed them during its reads), so the next change takes the
-    /// full path; `apply` itself (start-up, `doctor --fix`) and `drift` (the doctor) always
-    /// read.
+    /// meanwhile are still found: `guardRules` (every few seconds) reads the tables and
+    /// restores a family whose chains differ from what was installed; `apply` itself
+    /// (start-up, `doctor --fix`) and `drift` (the doctor) always read.
     @discardableResult
     package func applyChange(networks: [FirewallNetwork], bindings: [FirewallPortBinding]) throws(FirewallError) -> Int {
         let state = try FirewallState(networks: networks, bindings: bindings)
@@ -235,15 +233,25 @@ package final class Firewall: Sendable {
             let found = FirewallPatch.Section.parse(saved.ours)
             afterReading?()
             restored += try serial.withLock { memory throws(FirewallError) -> Int in
-                if let wanted = Firewall.compare(family, found: found, readAfter: generation, memory: &memory) {
-                    // Reads the tables again: what the first read saw is stale by now.
+                let wanted: [FirewallPatch.Section]?
+                if memory.installed[family] == nil {
+                    // Unknown after a restore of the guard's own failed: tried again from the
+                    // state last installed whole (nil after a failed change, which the next
+                    // change tries again).
+                    wanted = memory.state.map { FirewallRules.sections($0, family: family, chains: chains, cache: &memory.cache) }
+                } else {
+                    wanted = Firewall.compare(family, found: found, readAfter: generation, memory: &memory)
+                }
+                if let wanted {
+                    memory.guardRestores += 1
+                    // Reads the tables again, under the lock: what the first read saw may be stale.
                     return try applyChecked(wanted, family: family, memory: &memory)
                 }
                 // A jump the read shows missing is looked for again (`-C`) before it is added,
                 // and one out of place is moved in one transaction, so a read that missed a
                 // repair of ours cannot make a second copy. Docker edits FORWARD without our
-                // lock anyway.
-                if try ensureJumps(family: family, saved: saved) > 0 { memory.installed[family] = nil }
+                // lock anyway. Our chains were compared above: what was installed stays known.
+                try ensureJumps(family: family, saved: saved)
                 return 0
             }
         }
@@ -251,25 +259,29 @@ package final class Firewall: Sendable {
     }
 
     /// The guard's comparison of `found` (the tables read since `generation`) with what was
-    /// installed. A patch of ours that ran during the read may or may not show in it, so the
-    /// chains it changed are left out, and a whole restore during the read compared every
-    /// chain itself. A difference in the rest means someone else changed our chains (or
-    /// flushed everything): returns what was installed, for the guard to restore. When some
-    /// chain was left out `roundsSkippingLimit` rounds in a row, the rendering is forgotten,
-    /// so that the next change reads the tables rather than trust it.
+    /// installed; returns what was installed when the guard must restore it (which reads the
+    /// tables again under the lock and rewrites only if they differ). A patch of ours that ran
+    /// during the read may or may not show in it, so the chains it changed are left out, and a
+    /// whole restore during the read compared every chain itself. A difference in the rest
+    /// means someone else changed our chains (or flushed everything). A chain left out
+    /// `roundsSkippingLimit` rounds in a row is compared that way too, so that drift in a
+    /// chain we patch without pause (a rule added beside the ones we patch) is still found.
     private static func compare(_ family: IPFamily, found: [FirewallPatch.Section]?, readAfter generation: Int,
                                 memory: inout Memory) -> [FirewallPatch.Section]? {
         // A whole restore (`applyChecked`) starts the count again itself.
         guard let installed = memory.installed[family], memory.wholeAt[family, default: 0] <= generation else { return nil }
         let changed = Set(memory.changedAt[family, default: [:]].filter { $0.value > generation }.keys)
         memory.roundsSkipping[family] = changed.isEmpty ? 0 : memory.roundsSkipping[family, default: 0] + 1
-        if !FirewallPatch.same(installed, found, skipping: changed) { return installed }
-        if memory.roundsSkipping[family, default: 0] >= roundsSkippingLimit {
-            memory.installed[family] = nil
-            memory.roundsSkipping[family] = 0
+        if !FirewallPatch.same(installed, found, skipping: changed) || memory.roundsSkipping[family, default: 0] >= roundsSkippingLimit {
+            return installed
         }
         return nil
     }
+
+    /// How many times the guard read the tables under the lock and restored what differed
+    /// (drift seen, a chain left out `roundsSkippingLimit` rounds in a row, or its own restore
+    /// to try again): tests, and what an operator would count.
+    package var guardRestoreCount: Int { serial.withLock { $0.guardRestores } }
 
     /// Returns how many jumps it put back or moved.
     @discardableResult

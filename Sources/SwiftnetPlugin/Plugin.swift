@@ -51,7 +51,7 @@ package final class Plugin: Sendable {
                 owned = try ChainsLock(prefix: chainPrefix)
             } catch {
                 // Most often the same server holds both: its state is the clearer thing to name.
-                if FileManager.default.fileExists(atPath: statePath) { _ = try StateLock(statePath: statePath) }
+                try StateLock.refuseIfHeld(statePath: statePath)
                 throw error
             }
         }

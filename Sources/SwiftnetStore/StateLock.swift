@@ -28,6 +28,20 @@ package final class StateLock: Sendable {
     }
 
     deinit { close(fd) }
+
+    /// Throws `held` if a process holds the lock of `statePath`, and changes nothing: no lock
+    /// file is created, none is written. (For a refusal to name the state rather than
+    /// something else the same server holds.)
+    package static func refuseIfHeld(statePath: String) throws {
+        let path = statePath + ".lock"
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK {
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            throw StateLockError.held(statePath, holderPID: holder)
+        }
+    }
 }
 
 package enum StateLockError: Error, CustomStringConvertible {

@@ -3,8 +3,8 @@ import SwiftnetFirewall
 
 /// `swiftnet remove-firewall`: deletes swiftnet's iptables chains and the jumps into them
 /// (uninstall). Containers on swiftnet networks lose their firewall rules: callers stop the
-/// server first (install.sh --uninstall does); a running server would put them back at its
-/// next change.
+/// server first (install.sh --uninstall does). Refused while a server owns the prefix, which
+/// would put them back within seconds.
 struct RemoveFirewall: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove-firewall",
@@ -22,6 +22,8 @@ struct RemoveFirewall: ParsableCommand {
     }
 
     func run() throws {
+        let owned = try ChainsLock(prefix: chainPrefix)
+        defer { withExtendedLifetime(owned) {} }
         try Firewall(prefix: chainPrefix).remove()
         print("removed iptables chains \(chainPrefix)-* and their jumps")
     }

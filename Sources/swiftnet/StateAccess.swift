@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SwiftnetClient
+import SwiftnetFirewall
 import SwiftnetJSON
 import SwiftnetLogging
 import SwiftnetOperator
@@ -22,6 +23,16 @@ struct StateAccess: ParsableArguments {
     @Option(help: ArgumentHelp("Chains to check when no server runs (default: the prefix the state's server last used).",
                                valueName: "prefix"))
     var chainPrefix: String?
+
+    func validate() throws {
+        if let chainPrefix {
+            do {
+                _ = try FirewallChains(prefix: chainPrefix)
+            } catch {
+                throw ValidationError("--chain-prefix: \(error)")
+            }
+        }
+    }
 
     enum Source {
         case server(UnixHTTPClient)

@@ -35,11 +35,11 @@ class DriverTestCase: XCTestCase {
     }
 
     /// A driver on the same fakes, as a restarted server would open them.
-    func makeDriver(bootID: String = DriverTestCase.bootID) throws -> SwiftnetDriver {
+    func makeDriver(bootID: String = DriverTestCase.bootID, logger: Logger = DriverTestCase.quiet) throws -> SwiftnetDriver {
         try SwiftnetDriver(store: store, modes: DriverModes(bridge: BridgeMode(dataplane: dataplane, logger: Self.quiet),
                                                             macvlan: LANMode(.macvlan, dataplane: lan, logger: Self.quiet),
                                                             ipvlan: LANMode(.ipvlan, dataplane: lan, logger: Self.quiet)),
-                           links: dataplane, firewall: firewall, hostPorts: hostPorts, bootID: bootID, logger: Self.quiet)
+                           links: dataplane, firewall: firewall, hostPorts: hostPorts, bootID: bootID, logger: logger)
     }
 
     // MARK: ids and requests

@@ -16,6 +16,8 @@ final class FakeFirewall: FirewallProgrammer {
         var failing = false
         /// What `apply` reports as differing (0: nothing changed).
         var changes = 1
+        /// What the next `guardRules` calls report as restored, first first (then 0).
+        var guardRestores: [Int] = []
     }
 
     let installed = Mutex(Installed())
@@ -38,7 +40,9 @@ final class FakeFirewall: FirewallProgrammer {
         }
     }
 
-    func guardRules() throws -> Int { 0 }
+    func guardRules() throws -> Int {
+        installed.withLock { $0.guardRestores.isEmpty ? 0 : $0.guardRestores.removeFirst() }
+    }
 
     func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int) {
         try installed.withLock { installed in

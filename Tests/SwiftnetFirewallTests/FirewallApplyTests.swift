@@ -208,6 +208,7 @@ final class FirewallApplyTests: XCTestCase {
             outcomes.withLock { $0.append(outcome) }
         }
         XCTAssertEqual(outcomes.withLock { $0 }, ["changed 1"])
+        XCTAssertEqual(firewall.guardRestoreCount, 0, "the change was taken for drift")
         for family in [IPFamily.v4, .v6] {
             XCTAssertEqual(try firewall.savedRules(family: family), try rendered(networks, changed, family))
         }
@@ -218,11 +219,13 @@ final class FirewallApplyTests: XCTestCase {
     }
 
     /// A guard whose every read overlaps a patch of ours compares the chains the patches did
-    /// not change and leaves theirs to later rounds: one such round leaves the rendering
-    /// trusted (the next change does not read the tables), drift in a chain it compared is
-    /// restored in that round, and a chain left out `roundsSkippingLimit` rounds in a row makes
-    /// it forget what was installed. (Until December 2026 the guard forgot after one such round, and with
-    /// 1,000 networks the next change then read and compared every rule under the lock.)
+    /// not change and leaves theirs to later rounds: one such round neither restores nor
+    /// forgets anything (the next change does not read the tables), drift in a chain it
+    /// compared is restored in that round, and a chain left out `roundsSkippingLimit` rounds
+    /// in a row is compared under the lock, so that a rule someone added to it goes. (Until
+    /// December 2026 the guard forgot after one such round, and with 1,000 networks the next
+    /// change then read and compared every rule under the lock; later it forgot after the
+    /// limit, and restored nothing itself.)
     func testAGuardWhoseReadsOverlapPatchesComparesTheOtherChains() throws {
         let (networks, bindings) = state()
         try firewall.apply(networks: networks, bindings: bindings)
@@ -232,6 +235,7 @@ final class FirewallApplyTests: XCTestCase {
         let bucket = chains.dnatBucket(FirewallChains.bucket(of: bindings[2].containerIP))
 
         XCTAssertEqual(try overlappedRound(networks, bindings, ports), ["changed 1", "changed 1"], "a change at each family's read")
+        XCTAssertEqual(firewall.guardRestoreCount, 0, "a patch of ours during the read was taken for drift")
         XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6))
         try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", bucket])
         XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: last()), 0,
@@ -241,27 +245,34 @@ final class FirewallApplyTests: XCTestCase {
         // The bridges here are not named swn-…: their rules are in the main FORWARD chain.
         try HostCommand.must(["/usr/sbin/ip6tables", "-t", "filter", "-F", chains.forward])
         XCTAssertEqual(try overlappedRound(networks, bindings, ports).count, 2)
+        XCTAssertEqual(firewall.guardRestoreCount, 1)
         XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6), "drift in a compared chain was not restored")
         XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: last()), 0)
 
         try firewall.apply(networks: networks, bindings: last())
-        for _ in 0..<Firewall.roundsSkippingLimit { XCTAssertEqual(try overlappedRound(networks, bindings, ports).count, 2) }
-        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", bucket])
-        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: last()), 0,
-                             "the guard trusted a chain it left out \(Firewall.roundsSkippingLimit) rounds in a row")
-        XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6))
+        for round in 1..<Firewall.roundsSkippingLimit {
+            XCTAssertEqual(try overlappedRound(networks, bindings, ports).count, 2, "round \(round)")
+        }
+        XCTAssertEqual(firewall.guardRestoreCount, 1, "a restore before the limit")
+        // A rule beside the one each patch replaces: no patch notices it.
+        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-A", bucket, "-p", "udp", "--dport", "9", "-j", "RETURN"])
+        XCTAssertEqual(try overlappedRound(networks, bindings, ports).count, 2)
+        XCTAssertEqual(firewall.guardRestoreCount, 2)
+        XCTAssertEqual(try firewall.savedRules(family: .v6), try rendered(networks, last(), .v6),
+                       "a rule added to a chain left out \(Firewall.roundsSkippingLimit) rounds in a row stayed")
     }
 
     /// The count of rounds that left a chain out starts again after a round that compared
     /// every chain, and after a whole restore at a read (which compared every chain itself):
-    /// one round short of the limit on either side of them never makes the guard forget.
+    /// one round short of the limit on either side of them never makes the guard read the tables
+    /// under the lock.
     func testTheGuardsCountStartsAgainAfterEveryChainWasCompared() throws {
         let (networks, bindings) = state()
         try firewall.apply(networks: networks, bindings: bindings)
         let ports = HostPorts()
         func last() -> [FirewallPortBinding] { withPort(bindings, ports.next.withLock { $0 }) }
-        // A change after a forget reads the tables and restores whole, which it counts as the
-        // differences it found (2 here) where a patch counts 1.
+        // Each change is a patch, counted 1 (a whole restore would count the differences it
+        // found, 2 here).
         func almostTheLimit() throws {
             for round in 1..<Firewall.roundsSkippingLimit {
                 XCTAssertEqual(try overlappedRound(networks, bindings, ports), ["changed 1", "changed 1"], "round \(round)")
@@ -277,9 +288,23 @@ final class FirewallApplyTests: XCTestCase {
             do { try self.firewall.apply(networks: networks, bindings: last()) } catch { XCTFail("apply at the read: \(error)") }
         }
         try almostTheLimit()
+        XCTAssertEqual(firewall.guardRestoreCount, 0, "the guard read the tables under the lock though every chain had been compared")
+    }
+
+    /// A jump the guard puts back leaves what was installed known: drift after it is still
+    /// restored by the next round. (For a while in December 2026 a jump repair made the guard
+    /// forget it, and nothing was compared or restored until the next change: on a Docker
+    /// host, after every dockerd start or network create, which move the FORWARD jump.)
+    func testTheGuardStillRestoresAfterItPutAJumpBack() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        try HostCommand.must(["/usr/sbin/iptables", "-w", "-D", "FORWARD", "-j", "\(prefix)-FORWARD"])
+        XCTAssertEqual(try firewall.guardRules(), 0, "a missing jump is no drift of our chains")
+        XCTAssertEqual(HostCommand.run(["/usr/sbin/iptables", "-w", "-C", "FORWARD", "-j", "\(prefix)-FORWARD"]).status, 0, "the jump is not back")
         let chains = try FirewallChains(prefix: prefix)
-        try HostCommand.must(["/usr/sbin/ip6tables", "-t", "nat", "-F", chains.dnatBucket(FirewallChains.bucket(of: bindings[2].containerIP))])
-        XCTAssertEqual(try firewall.applyChange(networks: networks, bindings: last()), 0, "the guard forgot though every chain had been compared")
+        try HostCommand.must(["/usr/sbin/iptables", "-w", "-t", "filter", "-F", chains.forward])
+        XCTAssertGreaterThan(try firewall.guardRules(), 0, "the guard restored nothing after it put a jump back")
+        XCTAssertEqual(try firewall.savedRules(family: .v4), try rendered(networks, bindings, .v4))
     }
 
     /// The host port of `state()`'s IPv6 binding, raised by each `overlappedRound`.

@@ -170,10 +170,13 @@ extension BridgeDataplaneTests {
 
         // The running server's guard puts back a rule someone deleted, within a round or two.
         deleteDNAT()
-        let restored = { Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.contains(dnat) }
-        for _ in 0..<150 where !restored() { usleep(100_000) }
-        XCTAssertTrue(restored(), "the deleted DNAT rule was not restored within 15 s:\n\(server.log)")
-        XCTAssertTrue(server.log.contains("swiftnet's iptables chains were changed by something else; restored them"), server.log)
+        let restored = {
+            Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.contains(dnat)
+                && self.server.log.contains("swiftnet's iptables chains were changed by something else; restored them")
+        }
+        let deadline = Date().addingTimeInterval(15)
+        while !restored() && Date() < deadline { usleep(100_000) }
+        XCTAssertTrue(restored(), "the deleted DNAT rule was not restored (and said so) within 15 s:\n\(server.log)")
 
         // With the server stopped, the same from the state file (and the chains it recorded).
         server.terminate()
@@ -627,8 +630,9 @@ extension BridgeDataplaneTests {
 
         // The server still owns its chains: it restores them when someone else empties one.
         XCTAssertTrue(Shell.run("/usr/sbin/iptables", ["-w", "-t", "raw", "-F", "\(chainPrefix)-LOOPBACK"]).succeeded)
-        XCTAssertNotEqual(rules(), before)
-        for _ in 0..<150 where rules() != before { usleep(100_000) }
+        let deadline = Date().addingTimeInterval(15)
+        while (rules() != before || !server.log.contains("restored them")) && Date() < deadline { usleep(100_000) }
         XCTAssertEqual(rules(), before, "the emptied loopback chain was not restored within 15 s")
+        XCTAssertTrue(server.log.contains("swiftnet's iptables chains were changed by something else; restored them"), server.log)
     }
 }

@@ -20,6 +20,10 @@ package final class ServerProcess {
     /// A program that execs the server with its arguments, e.g. `["/usr/bin/prlimit", "--nofile=64:64", "--"]`
     /// (the pid stays the server's).
     package var launcher: [String] = []
+    /// The chain prefix `serve` gets unless `extraArguments` name one: one server per prefix
+    /// may run in a network namespace, and a swiftnet on the host (the default prefix) must
+    /// not keep the tests' servers from starting.
+    package let defaultChainPrefix = "SWP" + String(UInt32.random(in: 0...0xFF_FFFF), radix: 16).uppercased()
 
     /// The `swiftnet` binary built beside this test bundle, or `$SWIFTNET_BIN`.
     package static var binary: String {
@@ -66,7 +70,8 @@ package final class ServerProcess {
     /// Starts a process without waiting for it (for start-up failures).
     package func launch(arguments: [String]? = nil) throws -> Process {
         let process = Process()
-        let serverArguments = arguments ?? (["serve", "--socket", socketPath, "--state", statePath, "--log-level", "debug"] + extraArguments)
+        let prefix = extraArguments.contains("--chain-prefix") ? [] : ["--chain-prefix", defaultChainPrefix]
+        let serverArguments = arguments ?? (["serve", "--socket", socketPath, "--state", statePath, "--log-level", "debug"] + prefix + extraArguments)
         // `ip netns exec` and a launcher both exec what follows: the pid stays the server's.
         let namespacePrefix = namespace.map { ["/usr/sbin/ip", "netns", "exec", $0] } ?? []
         let command = namespacePrefix + launcher + [ServerProcess.binary] + serverArguments
