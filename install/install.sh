@@ -56,6 +56,8 @@ if [[ "${1:-}" == "--uninstall" ]]; then
     fi
     stop_server
     [[ -x $prefix/swiftnet ]] && "$prefix/swiftnet" remove-firewall >/dev/null 2>&1 || true
+    # The chain-prefix locks' folder: empty unless another swiftnet still holds a prefix.
+    rmdir /run/swiftnet 2>/dev/null || true
     rm -f "$prefix/swiftnet"
     rm -f "${completion_files[@]}" "$man_page"
     [[ -S $socket ]] && rm -f "$socket"

@@ -22,8 +22,8 @@ package final class SwiftnetDriver: Sendable {
     /// Deletes endpoints' retired links after DeleteEndpoint has answered.
     let reaper = DispatchQueue(label: "swiftnet.veth-reaper")
     let pendingDeletion = Mutex<(endpoints: [(endpoint: EndpointRecord, mode: DriverMode)], scheduled: Bool)>(([], false))
-    /// Guard rounds in a row that had to restore the chains (see `guardFirewall`).
-    let guardRestoresInARow = Mutex(0)
+    /// Guard rounds in a row that had to restore the chains, and that failed (see `guardFirewall`).
+    let guardRounds = Mutex((restoring: 0, failing: 0))
 
     package init(store: any NetworkStore, modes: DriverModes, links: any LinkObserver, firewall: any FirewallProgrammer,
                  hostPorts: any HostPortProbe, bootID: String, logger: Logger) throws {
@@ -128,21 +128,28 @@ package final class SwiftnetDriver: Sendable {
     /// rules of ours someone else removed would let containers where they must not go.
     package func guardFirewall() {
         guard state.withLock({ !$0.networks.isEmpty }) else { return }
+        // Something that empties our chains again and again (a firewall manager reloading on a
+        // timer), or a check that keeps failing, is dealt with every round but said in rounds
+        // 1, 2, 4, 8, … of a run: not a line every 5 s for months.
+        func said(_ inARow: Int) -> Bool { inARow > 0 && inARow & (inARow - 1) == 0 }
         do {
             let restored = try firewall.guardRules()
-            let inARow = guardRestoresInARow.withLock { count in
-                count = restored > 0 ? count + 1 : 0
-                return count
+            let inARow = guardRounds.withLock { rounds in
+                rounds = (restoring: restored > 0 ? rounds.restoring + 1 : 0, failing: 0)
+                return rounds.restoring
             }
-            // Something that empties our chains again and again (a firewall manager reloading
-            // on a timer) gets them back every round, but is said in round 1, 2, 4, 8, …: not
-            // a line every 5 s for months.
-            if inARow > 0, inARow & (inARow - 1) == 0 {
+            if said(inARow) {
                 logger.warning("swiftnet's iptables chains were changed by something else; restored them",
                                metadata: ["rulesDiffering": "\(restored)", "roundsInARow": "\(inARow)"])
             }
         } catch {
-            logger.warning("could not check the firewall", metadata: ["error": "\(error)"])
+            let inARow = guardRounds.withLock { rounds in
+                rounds.failing += 1
+                return rounds.failing
+            }
+            if said(inARow) {
+                logger.warning("could not check the firewall", metadata: ["error": "\(error)", "roundsInARow": "\(inARow)"])
+            }
         }
     }
 

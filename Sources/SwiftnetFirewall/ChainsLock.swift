@@ -5,7 +5,8 @@ import Foundation
 /// `chains-<netns inode>-<PREFIX>.lock` in a folder only root can enter (`/run/swiftnet`), held
 /// for the life of this object and released by the kernel however the process ends. The
 /// network namespace is in the name because iptables' tables are per namespace: servers in two
-/// namespaces may use one prefix. The file holds the owner's pid, for the refusal to name.
+/// namespaces may use one prefix. Processes with a `/run` of their own (a managed plugin) do
+/// not see each other's locks. The file holds the owner's pid, for the refusal to name.
 ///
 /// Not an abstract Unix socket, which would need no file: any local user could bind that name
 /// first and keep swiftnet from starting.
@@ -31,8 +32,11 @@ package final class ChainsLock: Sendable {
         if mkdir(folder, 0o700) != 0 && errno != EEXIST { throw .system(operation: "mkdir \(folder)", errno: errno) }
         // A folder someone else made or may write to would let them take or replace the locks.
         var info = stat()
-        guard lstat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else {
-            throw .system(operation: "\(folder) is not a folder of this user's that only it can write", errno: EPERM)
+        guard lstat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == geteuid() else {
+            throw .system(operation: "\(folder) is not a folder of this user's", errno: EPERM)
+        }
+        if info.st_mode & 0o077 != 0 && chmod(folder, 0o700) != 0 {
+            throw .system(operation: "chmod 0700 \(folder)", errno: errno)
         }
         // A holder unlinks the file as it lets go (below): a lock taken on a file that is no
         // longer at `path` is let go and taken again on the new one. Bounded: each retry means
@@ -62,8 +66,12 @@ package final class ChainsLock: Sendable {
     }
 
     deinit {
-        // Unlinked while still held, so that no one takes the old file once it is let go.
-        unlink(path)
+        // Unlinked while still held, so that no one takes the old file once it is let go;
+        // only if it is still ours (someone may have removed it, and another taken a new one).
+        var held = stat(), current = stat()
+        if fstat(fd, &held) == 0, stat(path, &current) == 0, held.st_ino == current.st_ino, held.st_dev == current.st_dev {
+            unlink(path)
+        }
         close(fd)
     }
 

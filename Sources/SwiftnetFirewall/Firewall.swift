@@ -236,8 +236,8 @@ package final class Firewall: Sendable {
                 let wanted: [FirewallPatch.Section]?
                 if memory.installed[family] == nil {
                     // Unknown after a restore of the guard's own failed: tried again from the
-                    // state last installed whole (nil after a failed change, which the next
-                    // change tries again).
+                    // state last installed (nil after a failed change, which the next change
+                    // tries again).
                     wanted = memory.state.map { FirewallRules.sections($0, family: family, chains: chains, cache: &memory.cache) }
                 } else {
                     wanted = Firewall.compare(family, found: found, readAfter: generation, memory: &memory)
@@ -278,9 +278,10 @@ package final class Firewall: Sendable {
         return nil
     }
 
-    /// How many times the guard read the tables under the lock and restored what differed
-    /// (drift seen, a chain left out `roundsSkippingLimit` rounds in a row, or its own restore
-    /// to try again): tests, and what an operator would count.
+    /// How many times the guard set out to read the tables under the lock and restore what
+    /// differed (drift seen, a chain left out `roundsSkippingLimit` rounds in a row, or its own
+    /// failed restore to try again), whether or not anything differed then or the restore
+    /// succeeded: for tests.
     package var guardRestoreCount: Int { serial.withLock { $0.guardRestores } }
 
     /// Returns how many jumps it put back or moved.

@@ -16,7 +16,13 @@ package final class StateLock: Sendable {
         }
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StateLockError.cannotOpen(path, errno: errno) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // A few tries 10 ms apart: `refuseIfHeld` of a refused process holds it shared for a moment.
+        var locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        for _ in 0..<5 where !locked && errno == EWOULDBLOCK {
+            usleep(10_000)
+            locked = flock(fd, LOCK_EX | LOCK_NB) == 0
+        }
+        guard locked else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(fd)

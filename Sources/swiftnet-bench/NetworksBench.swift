@@ -35,9 +35,9 @@ struct NetworksBench: ParsableCommand {
 
     struct Result {
         var createEarly: Double, createLate: Double
-        /// The slowest of the last 100 CreateNetworks: what one may wait for the firewall guard's
-        /// comparison every 5 s, or for a change that reads every rule after the guard forgot
-        /// what was installed (the medians leave that out).
+        /// The slowest of the last 100 CreateNetworks: what one may wait for the firewall guard
+        /// every 5 s (its comparison, or a read and restore under the lock when it found drift
+        /// or left a chain out 12 rounds; the medians leave that out).
         var createSlowest: Double
         var deleteEarly: Double, deleteLate: Double
     }

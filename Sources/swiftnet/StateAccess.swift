@@ -53,22 +53,26 @@ struct StateAccess: ParsableArguments {
         var logger = Logger(label: "swiftnet", factory: { EscapingLogHandler(LogLineHandler(label: $0, style: .plain)) })
         logger.logLevel = .warning
         var path = state
-        if StateCopy.isOnReadOnlyStorage(state) {
-            guard !forChange else {
-                throw OperatorCommandError("\(state) is on read-only storage and this command changes it; "
-                                           + "ls, inspect, pools, doctor and gc --dry-run read it from a private copy")
-            }
-            path = try StateCopy.make(of: state)
-            FileHandle.standardError.write(Data("swiftnet: \(state) is on read-only storage; reading a private copy of it\n".utf8))
-        }
+        // Errors name the state, not its copy.
+        func named(_ error: any Error) -> String { "\(error)".replacingOccurrences(of: path, with: state) }
         do {
+            if StateCopy.isOnReadOnlyStorage(state) {
+                guard !forChange else {
+                    throw OperatorCommandError("\(state) is on read-only storage and this command changes it; "
+                                               + "ls, inspect, pools, doctor and gc --dry-run read it from a private copy")
+                }
+                path = try StateCopy.make(of: state)
+                FileHandle.standardError.write(Data("swiftnet: \(state) is on read-only storage; reading a private copy of it\n".utf8))
+            }
             return .local(try Plugin(statePath: path, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))
+        } catch let error as OperatorCommandError {
+            throw error
         } catch let error as StateLockError {
-            guard case .held = error else { throw OperatorCommandError("cannot open \(state): \(error)") }
+            guard case .held = error else { throw OperatorCommandError("cannot open \(state): \(named(error))") }
             // The lock is held but nothing answered on --socket: the server listens elsewhere.
             throw OperatorCommandError("cannot open \(state): \(error); no server answers on \(socket): if that server listens elsewhere, pass its --socket")
         } catch {
-            throw OperatorCommandError("cannot open \(state): \(error)")
+            throw OperatorCommandError("cannot open \(state): \(named(error))")
         }
     }
 
@@ -95,7 +99,11 @@ struct StateAccess: ParsableArguments {
     func stateView() throws -> StateView {
         switch try open(forChange: false) {
         case .server(let client): return try StateView(json: try StateAccess.get(client, "/state"))
-        case .local(let runtime): return runtime.stateView(running: false)
+        case .local(let runtime):
+            // The path asked for, where a private copy was read (`StateCopy`).
+            var view = runtime.stateView(running: false)
+            view.server.statePath = state
+            return view
         }
     }
 }

@@ -41,7 +41,10 @@ final class FakeFirewall: FirewallProgrammer {
     }
 
     func guardRules() throws -> Int {
-        installed.withLock { $0.guardRestores.isEmpty ? 0 : $0.guardRestores.removeFirst() }
+        try installed.withLock { installed in
+            if installed.failing { throw InjectedFailure(what: "firewall") }
+            return installed.guardRestores.isEmpty ? 0 : installed.guardRestores.removeFirst()
+        }
     }
 
     func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int) {

@@ -38,5 +38,14 @@ final class FirewallGuardTests: DriverTestCase {
         let said = warnings.lines.withLock { $0 }
         XCTAssertEqual(said, [1, 2, 4, 8].map { "swiftnet's iptables chains were changed by something else; restored them roundsInARow=\($0) rulesDiffering=3" }
                        + ["swiftnet's iptables chains were changed by something else; restored them roundsInARow=1 rulesDiffering=5"])
+
+        // A check that keeps failing: the same.
+        warnings.lines.withLock { $0 = [] }
+        firewall.installed.withLock { $0.failing = true }
+        for _ in 0..<5 { driver.guardFirewall() }
+        let failures = warnings.lines.withLock { $0 }
+        XCTAssertEqual(failures.count, 3, "\(failures)")
+        XCTAssertEqual(failures.map { $0.hasPrefix("could not check the firewall ") }, [true, true, true], "\(failures)")
+        XCTAssertEqual(failures.compactMap { $0.split(separator: " ").last }, ["roundsInARow=1", "roundsInARow=2", "roundsInARow=4"])
     }
 }

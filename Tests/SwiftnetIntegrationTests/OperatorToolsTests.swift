@@ -169,10 +169,12 @@ extension BridgeDataplaneTests {
         XCTAssertTrue(Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.contains(dnat))
 
         // The running server's guard puts back a rule someone deleted, within a round or two.
+        let said = "swiftnet's iptables chains were changed by something else; restored them"
+        let saidBefore = server.log.components(separatedBy: said).count
         deleteDNAT()
         let restored = {
             Shell.run("/usr/sbin/iptables-save", ["-t", "nat"]).output.contains(dnat)
-                && self.server.log.contains("swiftnet's iptables chains were changed by something else; restored them")
+                && self.server.log.components(separatedBy: said).count > saidBefore
         }
         let deadline = Date().addingTimeInterval(15)
         while !restored() && Date() < deadline { usleep(100_000) }
@@ -626,13 +628,22 @@ extension BridgeDataplaneTests {
         XCTAssertTrue(gc.error.contains("owns the iptables chains \(chainPrefix)-…"), gc.both)
         XCTAssertEqual(tool(["gc", "--dry-run"]).status, 0)
         XCTAssertEqual(tool(["ls"]).status, 0)
+        let remove = Shell.run(ServerProcess.binary, ["remove-firewall", "--chain-prefix", chainPrefix], timeout: 60)
+        XCTAssertNotEqual(remove.status, 0, remove.both)
+        XCTAssertTrue(remove.error.contains("another swiftnet (pid \(pid)) owns the iptables chains \(chainPrefix)-…"), remove.both)
         XCTAssertEqual(rules(), before, "a refused tool changed the running server's rules")
+        // The prefix names a file now: the tools take only what names chains.
+        let traversal = Shell.run(ServerProcess.binary, ["doctor", "--fix", "--state", second.statePath, "--chain-prefix", "../../x"], timeout: 60)
+        XCTAssertEqual(traversal.status, 64, traversal.both)
+        XCTAssertTrue(traversal.error.contains("--chain-prefix: chain prefix '../../x' is not"), traversal.both)
 
         // The server still owns its chains: it restores them when someone else empties one.
+        let said = "swiftnet's iptables chains were changed by something else; restored them"
+        let saidBefore = server.log.components(separatedBy: said).count
         XCTAssertTrue(Shell.run("/usr/sbin/iptables", ["-w", "-t", "raw", "-F", "\(chainPrefix)-LOOPBACK"]).succeeded)
         let deadline = Date().addingTimeInterval(15)
-        while (rules() != before || !server.log.contains("restored them")) && Date() < deadline { usleep(100_000) }
+        while (rules() != before || server.log.components(separatedBy: said).count == saidBefore) && Date() < deadline { usleep(100_000) }
         XCTAssertEqual(rules(), before, "the emptied loopback chain was not restored within 15 s")
-        XCTAssertTrue(server.log.contains("swiftnet's iptables chains were changed by something else; restored them"), server.log)
+        XCTAssertEqual(server.log.components(separatedBy: said).count, saidBefore + 1, server.log)
     }
 }
