@@ -133,6 +133,12 @@ package final class Plugin: Sendable {
         }
     }
 
+    /// Lets go of `chainPrefix` (its lock file goes with it): the server's last step when it
+    /// stops, since the process then exits without tearing this object down.
+    package func releaseChains() {
+        ownedChains.withLock { $0 = nil }
+    }
+
     /// The firewall, logging a refused patch (the chains are then read and restored whole).
     static func firewall(prefix: String, logger: Logger) -> Firewall {
         Firewall(prefix: prefix) { family, error in

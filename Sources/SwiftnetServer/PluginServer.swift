@@ -147,6 +147,7 @@ package final class PluginServer: Sendable {
         runtime.recordCleanStop()
         // systemd's socket stays: it keeps listening for the next start.
         if ownsSocketFile { UnixListeningSocket.remove(path: options.socketPath) }
+        runtime.releaseChains()
     }
 
     /// Every `settleSeconds`, settles this host's claims with etcd when something is left to

@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetClient
+import SwiftnetFirewall
 import SwiftnetHTTP
 import SwiftnetPlugin
 import SwiftnetTestSupport
@@ -404,12 +405,19 @@ final class IPAMProtocolTests: ProtocolTestCase {
         XCTAssertEqual(Set(answered).count, answered.count)
     }
 
+    /// A clean stop removes the socket, and the lock file of the chain prefix (which the
+    /// process's exit would release but not remove).
     func testGracefulStopRemovesTheSocket() throws {
         let attributes = try FileManager.default.attributesOfItem(atPath: server.socketPath)
         XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o660)
+        func prefixLocks() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: ChainsLock.folder)) ?? []).filter { $0.hasSuffix("-\(server.defaultChainPrefix).lock") }
+        }
+        XCTAssertEqual(prefixLocks().count, 1, "the running server's chain-prefix lock")
         XCTAssertEqual(server.terminate(), 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: server.socketPath))
         XCTAssertTrue(server.log.contains("stopping"))
+        XCTAssertEqual(prefixLocks(), [], "the stopped server left its chain-prefix lock file")
     }
 
     func testBadFlagsExplainThemselves() throws {

@@ -138,6 +138,12 @@ package final class ServerProcess {
     package func cleanUp() {
         terminate()
         try? FileManager.default.removeItem(atPath: folder)
+        // A server killed with -9 leaves its chain-prefix lock file (harmless, taken again by
+        // the next server on the prefix); this prefix is never used again.
+        let locks = "/run/swiftnet"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: locks)) ?? [] where name.hasSuffix("-\(defaultChainPrefix).lock") {
+            try? FileManager.default.removeItem(atPath: "\(locks)/\(name)")
+        }
     }
 }
 
