@@ -150,7 +150,7 @@ package final class Firewall: Sendable {
             memory.installed[family] = nil  // unknown until the restore succeeds
             if let patch = FirewallPatch.between(installed: last, wanted: sections) {
                 memory.generation &+= 1
-                for chain in FirewallPatch.chains(of: patch) { memory.changedAt[family, default: [:]][chain] = memory.generation }
+                for chain in FirewallPatch.differing(last, sections) ?? [] { memory.changedAt[family, default: [:]][chain] = memory.generation }
                 do throws(FirewallError) {
                     try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: patch)
                     memory.installed[family] = sections

@@ -80,36 +80,27 @@ enum FirewallPatch {
         return next == was.count ? lines : nil
     }
 
-    /// The chains a patch declares, changes or deletes (our chains' names differ across
-    /// tables, so a name alone says which).
-    static func chains(of patch: String) -> Set<String> {
-        var chains: Set<String> = []
-        for line in patch.utf8.split(separator: UInt8(ascii: "\n")) {
-            switch line.first {
-            case UInt8(ascii: ":"):
-                chains.insert(String(Substring(line.dropFirst().prefix { $0 != UInt8(ascii: " ") })))
-            case UInt8(ascii: "-"):
-                // "-A CHAIN …", "-I CHAIN N …", "-D CHAIN …", "-X CHAIN"
-                chains.insert(String(Substring(line.dropFirst(3).prefix { $0 != UInt8(ascii: " ") })))
-            default:
-                continue
+    /// The chains `a` and `b` hold differently, table by table: declared on one side only, or
+    /// with other rules or another order of rules. These are the chains `between(a, b)` writes
+    /// lines for (a patch's chains, for the guard to leave out while it may not show yet) and
+    /// what the guard compares. nil when they are not the same tables (or `b` could not be
+    /// parsed): everything differs.
+    static func differing(_ a: [Section], _ b: [Section]?) -> Set<String>? {
+        guard let b, b.map(\.table) == a.map(\.table) else { return nil }
+        var differing: Set<String> = []
+        for (mine, theirs) in zip(a, b) where mine != theirs {
+            for chain in Set(mine.chains).union(theirs.chains)
+            where mine.chains.contains(chain) != theirs.chains.contains(chain) || (mine.rules[chain] ?? []) != (theirs.rules[chain] ?? []) {
+                differing.insert(chain)
             }
         }
-        return chains
+        return differing
     }
 
     /// Whether `found` (our chains as `iptables-save` printed them, parsed) holds what
-    /// `installed` does, chain by chain, leaving out the chains in `skipping`: declared in both
-    /// or neither, with the same rules in the same order.
+    /// `installed` does, leaving out the chains in `skipping`.
     static func same(_ installed: [Section], _ found: [Section]?, skipping: Set<String>) -> Bool {
-        guard let found, found.map(\.table) == installed.map(\.table) else { return false }
-        for (mine, theirs) in zip(installed, found) {
-            for chain in Set(mine.chains).union(theirs.chains) where !skipping.contains(chain) {
-                guard mine.chains.contains(chain) == theirs.chains.contains(chain),
-                      (mine.rules[chain] ?? []) == (theirs.rules[chain] ?? []) else { return false }
-            }
-        }
-        return true
+        differing(installed, found)?.isSubset(of: skipping) ?? false
     }
 
     /// One table of a rendering: its declared chains in order and each chain's rules.

@@ -23,10 +23,8 @@ package final class StateLock: Sendable {
             locked = flock(fd, LOCK_EX | LOCK_NB) == 0
         }
         guard locked else {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(fd)
-            throw StateLockError.held(statePath, holderPID: holder)
+            throw StateLockError.held(statePath, holderPID: StateLock.holder(path))
         }
         let pid = "\(getpid())\n"
         _ = ftruncate(fd, 0)
@@ -44,9 +42,13 @@ package final class StateLock: Sendable {
         guard fd >= 0 else { return }
         defer { close(fd) }
         if flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            throw StateLockError.held(statePath, holderPID: holder)
+            throw StateLockError.held(statePath, holderPID: holder(path))
         }
+    }
+
+    /// The pid the holder wrote into the lock file ("" if none can be read).
+    private static func holder(_ path: String) -> String {
+        (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
     }
 }
 

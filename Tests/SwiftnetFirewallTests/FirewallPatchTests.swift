@@ -23,13 +23,22 @@ final class FirewallPatchTests: XCTestCase {
         XCTAssertEqual(FirewallPatch.between(installed: before, wanted: after), "*filter\n:P-FORWARD - [0:0]\n-A P-FORWARD -j DROP\nCOMMIT\n")
     }
 
-    /// The chains a patch touches, which the guard leaves out of a read the patch overlapped.
-    func testAPatchNamesTheChainsItTouches() {
-        let patch = "*filter\n:P-NEW - [0:0]\n-A P-NEW -j ACCEPT\n-I P-FORWARD 3 -i a -j P-NEW\n-D P-OLD -o b -j DROP\n"
-            + ":P-GONE - [0:0]\n-X P-GONE\nCOMMIT\n*nat\n-A P-DNAT -p tcp -j DNAT\nCOMMIT\n"
-        XCTAssertEqual(FirewallPatch.chains(of: patch), ["P-NEW", "P-FORWARD", "P-OLD", "P-GONE", "P-DNAT"])
-        let before = Self.text(["-p tcp --dport 1 -j DNAT"]), after = Self.text(["-p tcp --dport 2 -j DNAT"])
-        XCTAssertEqual(FirewallPatch.chains(of: FirewallPatch.between(installed: before, wanted: after) ?? ""), ["P-DNAT"])
+    /// The chains two renderings hold differently: what a patch between them changes (the
+    /// guard leaves those out of a read the patch overlapped) and what the guard compares.
+    func testTheChainsThatDifferAreNamed() throws {
+        let before = try XCTUnwrap(FirewallPatch.Section.parse(Self.text(["-p tcp --dport 1 -j DNAT"])))
+        let after = try XCTUnwrap(FirewallPatch.Section.parse(Self.text(["-p tcp --dport 2 -j DNAT"])))
+        XCTAssertEqual(FirewallPatch.differing(before, after), ["P-DNAT"])
+        XCTAssertEqual(FirewallPatch.differing(before, before), [])
+        let reordered = try XCTUnwrap(FirewallPatch.Section.parse(Self.text([], forward: ["-j DROP", "-j RETURN"])))
+        let ordered = try XCTUnwrap(FirewallPatch.Section.parse(Self.text([], forward: ["-j RETURN", "-j DROP"])))
+        XCTAssertEqual(FirewallPatch.differing(reordered, ordered), ["P-FORWARD"], "the same rules in another order")
+        let extra = try XCTUnwrap(FirewallPatch.Section.parse("*filter\n:P-FORWARD - [0:0]\n:P-X - [0:0]\n-A P-FORWARD -j RETURN\nCOMMIT\n"
+            + "*nat\n:P-DNAT - [0:0]\n-A P-DNAT -p tcp --dport 1 -j DNAT\nCOMMIT\n"))
+        XCTAssertEqual(FirewallPatch.differing(before, extra), ["P-X"], "a chain only one side declares")
+        XCTAssertEqual(FirewallPatch.differing(extra, before), ["P-X"])
+        XCTAssertNil(FirewallPatch.differing(before, nil), "unparsable")
+        XCTAssertNil(FirewallPatch.differing(before, Array(before.prefix(1))), "other tables")
     }
 
     /// The guard's comparison: chain by chain, the skipped ones left out, a chain declared on
@@ -181,15 +190,22 @@ final class FirewallPatchFlatnessTests: XCTestCase {
                 let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &cache)
                 XCTAssertEqual(sections.map(\.text).joined(), try FirewallRules.render(networks: networks, bindings: bindings, family: family),
                                "step \(step), \(family)")
-                // The guard leaves out what a patch names: it must name every chain that differs.
+                // The guard leaves out, during a read a patch overlapped, the chains that differ
+                // between the two renderings: they must be exactly those, and hold every chain
+                // the patch writes a line for.
                 if let before = previous[family], let patch = FirewallPatch.between(installed: before, wanted: sections) {
-                    let named = FirewallPatch.chains(of: patch)
+                    var spec: Set<String> = []
                     for (old, new) in zip(before, sections) {
                         for chain in Set(old.chains).union(new.chains)
                         where old.chains.contains(chain) != new.chains.contains(chain) || old.rules[chain] != new.rules[chain] {
-                            XCTAssertTrue(named.contains(chain), "step \(step), \(family): \(chain) differs, the patch does not name it\n\(patch)")
+                            spec.insert(chain)
                         }
                     }
+                    let differing = FirewallPatch.differing(before, sections)
+                    XCTAssertEqual(differing, spec, "step \(step), \(family)")
+                    let written = Set(touched(patch, wanted: sections).keys)
+                    XCTAssertTrue(written.isSubset(of: differing ?? []),
+                                  "step \(step), \(family): the patch changes \(written.subtracting(differing ?? [])), which differ not\n\(patch)")
                 }
                 previous[family] = sections
             }
