@@ -11,6 +11,8 @@ final class SocketActivationTests: XCTestCase {
     var folder = ""
     var listener: Int32 = -1
     var children: [pid_t] = []
+    /// Random per test: servers here end with SIGKILL, which leaves the prefix's lock file.
+    let chainPrefix = "SWA" + String(UInt32.random(in: 0...0xFF_FFFF), radix: 16).uppercased()
 
     override func setUpWithError() throws {
         folder = "/tmp/swn-act-\(Shell.randomHex(6))"
@@ -22,6 +24,10 @@ final class SocketActivationTests: XCTestCase {
         for pid in children { kill(pid, SIGKILL); var status: Int32 = 0; waitpid(pid, &status, 0) }
         if listener >= 0 { close(listener) }
         try? FileManager.default.removeItem(atPath: folder)
+        let locks = "/run/swiftnet"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: locks)) ?? [] where name.hasSuffix("-\(chainPrefix).lock") {
+            try? FileManager.default.removeItem(atPath: "\(locks)/\(name)")
+        }
     }
 
     func testServesTheSocketSystemdPasses() throws {
@@ -72,7 +78,7 @@ final class SocketActivationTests: XCTestCase {
         posix_spawn_file_actions_adddup2(&actions, listener, 3)
         posix_spawn_file_actions_addopen(&actions, 1, folder + "/server.log", O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let script = "LISTEN_PID=\(listenPID) LISTEN_FDS=1 exec \"$0\" serve --state \"$1\" --socket \"$2\" --chain-prefix SWTACT --log-level debug"
+        let script = "LISTEN_PID=\(listenPID) LISTEN_FDS=1 exec \"$0\" serve --state \"$1\" --socket \"$2\" --chain-prefix \(chainPrefix) --log-level debug"
         let arguments = ["/bin/sh", "-c", script, ServerProcess.binary, folder + "/state.db", socket ?? folder + "/swiftnet.sock"]
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
