@@ -17,6 +17,7 @@ extension SwiftnetDriver {
     /// Publishes the endpoint's ports (`-p`): chooses host ports, records them, programs DNAT.
     package func programExternalConnectivity(networkID: String, endpointID: String, options: JSONObject?) throws {
         let requests = try PortBindingRequest.list(from: options)
+        let anotherEndpointServesIPv6 = options?[SwiftnetDriver.noProxy6To4Key] == .bool(true)
         let published: [PublishedPort]? = try state.withLock { state in
             guard var endpoint = state.liveEndpoint(endpointID, on: networkID) else { throw DriverError.unknownEndpoint(endpointID) }
             guard let network = state.networks[endpoint.networkID] else { throw DriverError.unknownNetwork(endpoint.networkID) }
@@ -32,12 +33,19 @@ extension SwiftnetDriver {
             guard !network.options.isInternal else { return nil }
             let wanted = requests.isEmpty ? endpoint.requestedPorts : requests
             // Each binding counts only in the families its endpoint serves: with Docker 28+'s
-            // split gateways an IPv4-only and an IPv6-only endpoint of one container are both
-            // asked to publish the full port list (the IPv4 one with no_proxy_6to4, which
-            // swiftnet honours by never forwarding across families).
+            // split gateways the IPv4-gateway and the IPv6-gateway endpoint of one container
+            // are both asked to publish the full port list, the IPv4 one with no_proxy_6to4
+            // ("another endpoint deals with IPv6", moby's remote driver). Such an endpoint,
+            // even a dual-stack one, publishes IPv4 only: its bindings without a host address
+            // get 0.0.0.0, which the record keeps, and those of an IPv6 address are left to
+            // the other endpoint. No binding is forwarded across families.
+            var families = SwiftnetDriver.families(of: endpoint)
+            if anotherEndpointServesIPv6 { families.remove(.v6) }
             let chosen = try chooseHostPorts(wanted, taken: state.endpoints.hostPorts, endpointID: endpointID,
-                                             current: endpoint.publishedPorts, endpointFamilies: SwiftnetDriver.families(of: endpoint),
-                                             defaultHostIP: network.options.hostBindingIPv4, hints: &state.portHints)
+                                             current: endpoint.publishedPorts, endpointFamilies: families,
+                                             defaultHostIP: network.options.hostBindingIPv4,
+                                             unaddressed: anotherEndpointServesIPv6 ? SwiftnetDriver.everyIPv4Address : nil,
+                                             hints: &state.portHints)
             guard chosen != endpoint.publishedPorts else { return chosen }
             let previous = endpoint
             endpoint.requestedPorts = wanted
@@ -81,6 +89,11 @@ extension SwiftnetDriver {
         }
     }
 
+    /// Set by Docker 28+ in ProgramExternalConnectivity of the IPv4-gateway endpoint when a
+    /// different endpoint of the container is its IPv6 gateway.
+    static let noProxy6To4Key = "com.docker.network.driver.private.no_proxy_6to4"
+    static let everyIPv4Address = IPAddress(family: .v4, value: 0)
+
     /// The address families an endpoint has addresses in.
     static func families(of endpoint: EndpointRecord) -> Set<IPFamily> {
         Set([endpoint.address, endpoint.addressIPv6].compactMap { $0?.address.family })
@@ -101,8 +114,11 @@ extension SwiftnetDriver {
     /// go round the ephemeral range at most once instead of N times.
     /// `taken`: every live endpoint's bindings, the index kept with the records; the
     /// endpoint's own (`endpointID`, which it is publishing anew) do not count.
+    /// `endpointFamilies`: the families the endpoint publishes in; `unaddressed`: the host
+    /// address a request without one gets when the network's default does not apply (nil:
+    /// none, every family of `endpointFamilies`).
     func chooseHostPorts(_ requests: [PortBindingRequest], taken: TakenHostPorts, endpointID: String, current: [PublishedPort],
-                         endpointFamilies: Set<IPFamily>, defaultHostIP: IPAddress?,
+                         endpointFamilies: Set<IPFamily>, defaultHostIP: IPAddress?, unaddressed: IPAddress? = nil,
                          hints: inout EphemeralPortHints) throws -> [PublishedPort] {
         // This call's choices apart: inserting into `taken` would copy the whole index.
         var chosenHere = TakenHostPorts()
@@ -114,12 +130,21 @@ extension SwiftnetDriver {
         for port in current {
             keepable[KeptPortKey(proto: port.proto, hostIP: port.hostIP, containerPort: port.containerPort), default: []].append(port.hostPort)
         }
+        // A binding for every address keeps its host port when its families change (no
+        // address ↔ 0.0.0.0, as no_proxy_6to4 comes and goes).
+        func keptKey(_ proto: TransportProtocol, _ hostIP: IPAddress?, _ containerPort: Int) -> KeptPortKey {
+            let key = KeptPortKey(proto: proto, hostIP: hostIP, containerPort: containerPort)
+            guard keepable[key] == nil, hostIP == nil || hostIP?.value == 0 else { return key }
+            return [nil, SwiftnetDriver.everyIPv4Address, IPAddress(family: .v6, value: 0)]
+                .map { KeptPortKey(proto: proto, hostIP: $0, containerPort: containerPort) }
+                .first { keepable[$0] != nil } ?? key
+        }
         // Per search, the next port to look at and how many of the range are left unseen.
         var walks: [EphemeralCursor: (next: Int, left: Int)] = [:]
         let ephemeral = hostPorts.ephemeralRange
         for request in requests {
             // `host_binding_ipv4` is the default for IPv4 only.
-            let hostIP = request.hostIP ?? (endpointFamilies.contains(.v4) ? defaultHostIP : nil)
+            let hostIP = request.hostIP ?? (endpointFamilies.contains(.v4) ? defaultHostIP : nil) ?? unaddressed
             // A host address of a family the endpoint has no address in (`-p 127.0.0.1:…` on
             // the IPv6-only endpoint of a split-gateway container) publishes nothing here;
             // the endpoint of the other family publishes it.
@@ -135,7 +160,7 @@ extension SwiftnetDriver {
             }
             let acceptable = request.acceptableHostPorts ?? ephemeral
             var found: PublishedPort?
-            let key = KeptPortKey(proto: request.proto, hostIP: hostIP, containerPort: request.containerPort)
+            let key = keptKey(request.proto, hostIP, request.containerPort)
             if let index = keepable[key]?.firstIndex(where: { acceptable.contains($0) }) {
                 found = take(keepable[key]!.remove(at: index))
             }

@@ -64,7 +64,9 @@ package struct PortBindingRequest: Sendable, Equatable {
             case nil, .null?, .string("")?: return nil
             case .string(let text)?:
                 guard let address = IPAddress(text) else { throw .invalidPortBinding("\(key) '\(text)' is not an address") }
-                return address.value == 0 ? nil : address  // 0.0.0.0 and :: mean every address
+                // Kept as given: 0.0.0.0 is every IPv4 address and :: every IPv6 one, as in
+                // Docker's bridge driver (`-p 0.0.0.0:80:80` publishes no IPv6 port).
+                return address
             case let other?: throw .invalidPortBinding("\(key) is \(other.kind), not a string")
             }
         }
@@ -107,16 +109,19 @@ package struct PublishedPort: Sendable, Equatable, CustomStringConvertible {
         "\(hostIP.map { $0.family == .v6 ? "[\($0)]" : "\($0)" } ?? "*"):\(hostPort)->\(containerPort)/\(proto.rawValue)"
     }
 
-    /// Two bindings clash when they share protocol and port and their host addresses overlap.
+    /// Two bindings clash when they share protocol and port and their host addresses overlap:
+    /// no address is every address, and 0.0.0.0 (::) every one of its family.
     package func clashes(with other: PublishedPort) -> Bool {
-        proto == other.proto && hostPort == other.hostPort
-            && (hostIP == nil || other.hostIP == nil || hostIP == other.hostIP)
+        guard proto == other.proto && hostPort == other.hostPort else { return false }
+        guard let mine = hostIP, let theirs = other.hostIP else { return true }
+        return mine == theirs || (mine.family == theirs.family && (mine.value == 0 || theirs.value == 0))
     }
 
     /// The address families this binding is programmed for on an endpoint with addresses of
-    /// `endpointFamilies`: its host address's family, or every family the endpoint has. A
-    /// port is never forwarded from one family to the other (no 6-to-4 proxy), so an IPv4-only
-    /// and an IPv6-only endpoint can publish the same host port (Docker 28+'s split gateways).
+    /// `endpointFamilies`: its host address's family (0.0.0.0 and :: included), or every
+    /// family the endpoint has. A port is never forwarded from one family to the other (no
+    /// 6-to-4 proxy), so an IPv4-only and an IPv6-only endpoint can publish the same host port
+    /// (Docker 28+'s split gateways).
     package func families(onEndpointWith endpointFamilies: Set<IPFamily>) -> Set<IPFamily> {
         hostIP.map { endpointFamilies.intersection([$0.family]) } ?? endpointFamilies
     }
