@@ -103,6 +103,11 @@ package final class LANMode: NetworkMode {
         if let missing = try dataplane.missingSupport(KernelLinkType.required(by: childKind, parent: plan)) {
             throw DriverError.kernelLacks(missing)
         }
+        // A bridge swiftnet made for another network goes with that network.
+        if let owner = records.networks.values.first(where: { !LANMode.isLAN($0) && $0.bridge == network.bridge }) {
+            throw LANModelError.parentInUse(parent: network.bridge,
+                                            reason: "it is the bridge of swiftnet network \(owner.id.prefix(12)), deleted with it")
+        }
         let others = records.networks.values.filter { LANMode.isLAN($0) && $0.id != network.id }
         try ParentSharing.check(childKind, on: network.bridge, existing: others.map {
             ParentUse(network: String($0.id.prefix(12)), parent: $0.bridge, childKind: LANMode.childKind(of: $0))

@@ -142,6 +142,42 @@ extension StateStore {
                 UPDATE network SET sequence = rowid;
                 """)
         }
+        migrator.registerMigration("v12-network-link-shared") { db in
+            // A macvlan network keeps its parent link in `bridge`, and macvlan networks may
+            // share a parent: the name is unique among the links swiftnet makes per network
+            // (bridge and overlay modes) only. SQLite drops a UNIQUE constraint only by
+            // rebuilding the table; GRDB runs a migration with foreign keys off and checks
+            // them all before it commits, so the rebuild cascades to no subnet or endpoint.
+            try db.execute(sql: """
+                CREATE TABLE network_new (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    bridge TEXT NOT NULL,
+                    bridge_named_by_user INTEGER NOT NULL,
+                    mtu INTEGER,
+                    icc INTEGER NOT NULL,
+                    masquerade INTEGER NOT NULL,
+                    host_binding_ipv4 TEXT,
+                    iface_prefix TEXT NOT NULL,
+                    internal INTEGER NOT NULL,
+                    ipv6 INTEGER NOT NULL,
+                    generic TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+                    mode TEXT NOT NULL DEFAULT 'bridge',
+                    owns_link INTEGER NOT NULL DEFAULT 0,
+                    host_shim TEXT,
+                    sequence INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO network_new (id, bridge, bridge_named_by_user, mtu, icc, masquerade, host_binding_ipv4, iface_prefix,
+                                         internal, ipv6, generic, state, created_at, mode, owns_link, host_shim, sequence)
+                    SELECT id, bridge, bridge_named_by_user, mtu, icc, masquerade, host_binding_ipv4, iface_prefix,
+                           internal, ipv6, generic, state, created_at, mode, owns_link, host_shim, sequence
+                    FROM network ORDER BY rowid;
+                DROP TABLE network;
+                ALTER TABLE network_new RENAME TO network;
+                CREATE UNIQUE INDEX network_own_link ON network(bridge) WHERE mode IN ('bridge', 'overlay');
+                """)
+        }
         return migrator
     }
 }

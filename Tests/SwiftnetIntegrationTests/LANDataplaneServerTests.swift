@@ -33,6 +33,42 @@ final class LANDataplaneServerTests: LANServerTestCase {
         }
     }
 
+    /// Two macvlan networks on one parent (two subnets of the LAN), as Docker's macvlan driver
+    /// allows outside passthru: the second was refused with SQLite's "UNIQUE constraint failed:
+    /// network.bridge". Both survive a restart, and deleting one leaves the other working. A
+    /// swiftnet bridge is refused as a parent: it goes with its own network.
+    func testTwoMacvlanNetworksShareAParent() throws {
+        let (status, body, first) = try createNetwork(generic: ["swiftnet.mode": "macvlan", "parent": "eth0"])
+        XCTAssertEqual(status, 200, "\(body)")
+        let second = try createNetwork(generic: ["swiftnet.mode": "macvlan", "parent": "eth0"], subnet: "10.215.\(third).0/24")
+        XCTAssertEqual(second.status, 200, "\(second.body)")
+        let a = try addContainer(to: first)
+        let (b1, b2) = (try addContainer(to: second.network), try addContainer(to: second.network))
+        XCTAssertTrue(reaches(a.namespace, lanGateway))
+        XCTAssertTrue(reaches(b1.namespace, b2.address))
+
+        XCTAssertEqual(server.terminate(), 0)
+        try server.start()
+        client = try server.client()
+        XCTAssertEqual(Set(try recordedNetworks()), [first.id, second.network.id])
+        try removeContainer(a, from: first)
+        try deleteNetwork(first)
+        XCTAssertTrue(reaches(b1.namespace, b2.address), "the other network on the parent still works")
+        XCTAssertEqual(try recordedNetworks(), [second.network.id])
+
+        let bridge = try createNetwork(generic: [:], subnet: "10.216.\(third).0/24")
+        XCTAssertEqual(bridge.status, 200, "\(bridge.body)")
+        let onBridge = try createNetwork(generic: ["swiftnet.mode": "macvlan", "parent": "swn-" + bridge.network.id.prefix(10)],
+                                         subnet: "10.217.\(third).0/24")
+        XCTAssertEqual(onBridge.status, 500)
+        XCTAssertTrue("\(onBridge.body["Err"] ?? "")".contains("bridge of swiftnet network \(bridge.network.id.prefix(12))"), "\(onBridge.body)")
+        try deleteNetwork(bridge.network)
+        for container in [b1, b2] { try removeContainer(container, from: second.network) }
+        try deleteNetwork(second.network)
+        XCTAssertEqual(try hostLinks(), ["eth0"])
+        XCTAssertEqual(try recordedNetworks(), [])
+    }
+
     func testPassthruTakesTheParentAndRefusesASecondNetwork() throws {
         let (status, body, network) = try createNetwork(generic: ["swiftnet.mode": "macvlan", "parent": "eth0", "macvlan_mode": "passthru"])
         XCTAssertEqual(status, 200, "\(body)")
