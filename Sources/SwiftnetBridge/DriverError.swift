@@ -7,6 +7,8 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
     case subnetInUse(String, clash: String, network: String, bridge: String)
     case addressNotInNetwork(String, network: String, subnets: String)
     case addressInUse(String, network: String, by: String)
+    /// The network's own: its gateway, the host shim's, a subnet's network or broadcast address.
+    case addressReserved(String, network: String, as: String)
     case endpointExists(String)
     case vethNameInUse(String, endpointID: String, by: String)
     case macInUse(String, network: String)
@@ -36,6 +38,8 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
             return "\(what) is not in a subnet of network \(network.prefix(12)) (\(subnets.isEmpty ? "none" : subnets))"
         case .addressInUse(let address, let network, let other):
             return "address \(address) is held by endpoint \(other.prefix(12)) of network \(network.prefix(12))"
+        case .addressReserved(let address, let network, let role):
+            return "address \(address) cannot be a container's on network \(network.prefix(12)): it is \(role)"
         case .endpointExists(let id):
             return "endpoint \(id.prefix(12)) already exists with different addresses"
         case .macInUse(let mac, let network):

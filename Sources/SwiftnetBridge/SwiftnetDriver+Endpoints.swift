@@ -29,20 +29,38 @@ extension SwiftnetDriver {
 
     static let macOptionKey = "com.docker.network.endpoint.macaddress"
 
-    /// Each address in a subnet of the network, of its field's family, and no other endpoint's
-    /// there: dockerd's IPAM answers never break this; a hand-made or mixed-up request could.
+    /// Each address in a subnet of the network, of its field's family, none the network holds
+    /// itself, and no other endpoint's there: dockerd's IPAM answers never break this; another
+    /// IPAM, a hand-made or mixed-up request, or a gateway released by hand could.
     static func checkAddresses(_ address: InterfaceAddress?, _ addressIPv6: InterfaceAddress?, endpointID: String,
                                on network: NetworkRecord, in state: DriverState) throws {
         for (value, family, field) in [(address, IPFamily.v4, "Interface.Address"), (addressIPv6, IPFamily.v6, "Interface.AddressIPv6")] {
             guard let value else { continue }
-            guard value.address.family == family, network.subnets.contains(where: { $0.pool.contains(value.address) }) else {
+            guard value.address.family == family, let subnet = network.subnets.first(where: { $0.pool.contains(value.address) }) else {
                 throw DriverError.addressNotInNetwork("\(field) \(value)", network: network.id,
                                                       subnets: network.subnets.map(\.pool.description).joined(separator: ", "))
+            }
+            if let role = SwiftnetDriver.networksOwnRole(of: value.address, in: subnet, of: network) {
+                throw DriverError.addressReserved(value.address.description, network: network.id, as: role)
             }
             if let other = state.endpoints.addressHolder(value.address, on: network.id), other != endpointID {
                 throw DriverError.addressInUse(value.address.description, network: network.id, by: other)
             }
         }
+    }
+
+    /// What of the network's own `address` is in `subnet`, if any: its gateway, the host
+    /// shim's, or an address the IPAM never hands out (network and broadcast of IPv4 shorter
+    /// than /31, IPv6's subnet-router anycast), which a container cannot use either.
+    static func networksOwnRole(of address: IPAddress, in subnet: NetworkSubnet, of network: NetworkRecord) -> String? {
+        if subnet.gateway == address { return "the network's gateway" }
+        if network.hostShim?.address == address { return "the host shim's (swiftnet.host_shim)" }
+        let pool = subnet.pool
+        if address == pool.network, address.family == .v6 || pool.length < 31 {
+            return address.family == .v4 ? "the network address of \(pool)" : "the subnet-router anycast address of \(pool)"
+        }
+        if address.family == .v4, pool.length < 31, address == pool.last { return "the broadcast address of \(pool)" }
+        return nil
     }
 
     /// Creates the endpoint's links. Returns the MAC to report, or nil when dockerd chose it.

@@ -15,6 +15,8 @@ package enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {
     case addressOutOfRange(IPAddress, pool: IPPrefix)
     case reservedAddress(IPAddress, pool: IPPrefix)
     case addressInUse(IPAddress, pool: IPPrefix)
+    /// ReleaseAddress of an address a live endpoint of the network driver still holds.
+    case addressStillHeld(IPAddress, pool: IPPrefix, by: String)
     case poolExhausted(IPPrefix, poolID: String)
     case invalidOption(key: String, value: String, expected: String)
     /// A pool or gateway in a range no network can use; `what` is e.g. "address pool 127.1.0.0/16".
@@ -52,6 +54,8 @@ package enum IPAMError: Error, Sendable, Equatable, CustomStringConvertible {
             return "requested address is out of range: \(address) is the network or broadcast address of pool \(pool)"
         case .addressInUse(let address, let pool):
             return "Address already in use: \(address) in pool \(pool)"
+        case .addressStillHeld(let address, let pool, let holder):
+            return "address \(address) of pool \(pool) is not released: \(holder) still holds it (it is freed with it)"
         case .poolExhausted(let pool, let poolID):
             return "no available addresses on this pool: \(pool) (PoolID \(poolID)) is full"
         case .invalidOption(let key, let value, let expected):

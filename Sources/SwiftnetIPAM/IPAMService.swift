@@ -35,6 +35,8 @@ package final class IPAMService: Sendable {
     private let probe: (any AddressProbe)?
     /// Unix seconds; tests pass their own.
     private let clock: @Sendable () -> Int
+    /// The network driver's endpoints (see `consult`); nil: the IPAM alone.
+    private let holders = Mutex<(any AddressHolders)?>(nil)
 
     /// How many addresses one request may find in use on the LAN before it gives up.
     package static let probeAttempts = 8
@@ -62,6 +64,13 @@ package final class IPAMService: Sendable {
             state.retries = candidates
             state.heldByEndpoint = heldByEndpoint
         }
+    }
+
+    /// From now on ReleaseAddress refuses what `holders` still hold. Called
+    /// once the driver exists (it is made after the IPAM); asked under the IPAM's lock (the
+    /// driver never waits for the IPAM, so the order cannot deadlock).
+    package func consult(_ holders: any AddressHolders) {
+        self.holders.withLock { $0 = holders }
     }
 
     /// Returns the new pool. An identical explicit request is refused as an overlap, like any
@@ -223,6 +232,10 @@ package final class IPAMService: Sendable {
             if committer.needsReload { try reload(&state) }
             let plan = try state.allocator.planReleaseAddress(poolID: poolID, address: address)
             guard case .release(let change) = plan else { return (nil, plan) }
+            if case .release(_, let held) = change, let pool = state.allocator.pool(poolID),
+               let holder = holders.withLock({ $0 })?.holder(of: held, in: pool) {
+                throw IPAMError.addressStillHeld(held, pool: pool.prefix, by: holder)
+            }
             state.apply(release: change)
             return (try queue(change, in: &state), plan)
         }

@@ -96,6 +96,7 @@ package final class Plugin: Sendable {
                                     links: dataplane, firewall: IptablesFirewall(firewall: Plugin.firewall(prefix: prefix, logger: logger)),
                                     hostPorts: SocketPortProbe(), bootID: bootID, logger: logger)
         probe.attach(driver)
+        ipam.consult(DriverAddressHolders(driver: driver))
     }
 
     /// A server started on this state with another `--chain-prefix` than the last: the old

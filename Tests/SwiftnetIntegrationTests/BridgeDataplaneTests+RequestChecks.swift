@@ -71,7 +71,40 @@ extension BridgeDataplaneTests {
         let (takenStatus, taken) = try createEndpoint(container.cidr)
         XCTAssertEqual(takenStatus, 500)
         XCTAssertTrue(taken.contains("is held by endpoint \(container.endpointID.prefix(12))"), taken)
+        // The network's own addresses (another IPAM could hand them out, or a gateway
+        // released by hand and requested again): before, the gateway was taken and Join
+        // answered the container's own address as its gateway.
+        let base = network.subnet.split(separator: ".").prefix(3).joined(separator: ".")
+        for (address, role) in [("\(network.gateway)/24", "the network's gateway"), ("\(base).0/24", "the network address"),
+                                ("\(base).255/24", "the broadcast address")] {
+            let (status, refusal) = try createEndpoint(address)
+            XCTAssertEqual(status, 500, address)
+            XCTAssertTrue(refusal.contains("cannot be a container's") && refusal.contains(role), refusal)
+        }
         XCTAssertEqual(Set(Shell.linkNames()), linksBefore, "nothing made")
         XCTAssertTrue(ping(from: container.namespace, network.gateway).succeeded)
+    }
+
+    /// dockerd releases an endpoint's address after DeleteEndpoint, and goes on when that
+    /// failed. Before, the IPAM freed it anyway and the next RequestAddress handed it to
+    /// another container while the endpoint still had it. Now the release is refused, naming
+    /// the endpoint, and nothing changes. The gateway and the pool are released before
+    /// DeleteNetwork (dockerd's order): those still go.
+    func testAnAddressALiveEndpointHoldsIsNotReleased() throws {
+        let network = try createNetwork()
+        let container = try addContainer(to: network)
+        let (status, object) = try client.call("/IpamDriver.ReleaseAddress", #"{"PoolID":"\#(network.poolID)","Address":"\#(container.address)"}"#)
+        XCTAssertEqual(status, 400)
+        XCTAssertTrue("\(object["Err"] ?? "")".contains("endpoint \(container.endpointID.prefix(12)) of network \(network.id.prefix(12)) still holds it"),
+                      "\(object)")
+        let again = try client.call("/IpamDriver.RequestAddress", #"{"PoolID":"\#(network.poolID)","Address":"\#(container.address)","Options":{}}"#)
+        XCTAssertEqual(again.status, 500, "still allocated: \(again.object)")
+        XCTAssertTrue(ping(from: container.namespace, network.gateway).succeeded, "the endpoint is untouched")
+
+        // In dockerd's order every release goes through.
+        try removeContainer(container, from: network)
+        try deleteNetwork(network)
+        let state = try JSONSerialization.jsonObject(with: Data(client.get("/state").body)) as? [String: Any]
+        XCTAssertFalse("\(state?["pools"] ?? "")".contains(network.subnet), "the pool is gone")
     }
 }
