@@ -40,7 +40,13 @@ package final class Firewall: Sendable {
         var roundsSkipping: [IPFamily: Int] = [:]
         /// See `guardRestoreCount`.
         var guardRestores = 0
+        /// Per family, whether the last read of the tables showed Docker's isolation chain
+        /// (`FirewallRules.dockerIsolationChain`), which the rendering then jumps to.
+        var dockerIsolation: [IPFamily: Bool] = [:]
     }
+
+    /// Renders a family's sections; told whether Docker's isolation chain exists.
+    private typealias Render = (_ memory: inout Memory, _ dockerIsolation: Bool) -> [FirewallPatch.Section]
 
     /// Guard rounds in a row that may each leave some chain uncompared before the guard reads
     /// and compares every chain under the lock: about a minute at the server's 5 s, so that a
@@ -85,8 +91,7 @@ package final class Firewall: Sendable {
             memory.state = nil
             var changed = 0
             for family in [IPFamily.v4, .v6] {
-                let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache)
-                changed += try applyChecked(sections, family: family, memory: &memory)
+                changed += try applyChecked(family: family, memory: &memory, render: render(state, family))
             }
             memory.state = state
             return changed
@@ -141,9 +146,10 @@ package final class Firewall: Sendable {
         memory.state = nil
         var changed = 0
         for family in [IPFamily.v4, .v6] {
-            let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache)
+            let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache,
+                                                  dockerIsolation: memory.dockerIsolation[family] ?? false)
             guard let last = memory.installed[family] else {
-                changed += try applyChecked(sections, family: family, memory: &memory)
+                changed += try applyChecked(family: family, memory: &memory, render: render(state, family))
                 continue
             }
             if last == sections { continue }
@@ -164,30 +170,52 @@ package final class Firewall: Sendable {
                     patchRefused?(family, error)
                 }
             }
-            changed += try applyChecked(sections, family: family, memory: &memory)
+            changed += try applyChecked(family: family, memory: &memory, render: render(state, family))
         }
         memory.state = state
         return changed
     }
 
-    /// One family of `apply`: reads the tables, restores our chains if they differ, repairs
-    /// the jumps; remembers the rendering as installed once all of that succeeded.
-    private func applyChecked(_ sections: [FirewallPatch.Section], family: IPFamily, memory: inout Memory) throws(FirewallError) -> Int {
+    private func render(_ state: FirewallState, _ family: IPFamily) -> Render {
+        { [chains] memory, docker in
+            FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache, dockerIsolation: docker)
+        }
+    }
+
+    /// One family of `apply`: reads the tables, renders (with the jump to Docker's isolation
+    /// chain if the read shows it), restores our chains if they differ, repairs the jumps;
+    /// remembers the rendering as installed once all of that succeeded.
+    private func applyChecked(family: IPFamily, memory: inout Memory, render: Render) throws(FirewallError) -> Int {
         memory.installed[family] = nil
         memory.generation &+= 1
         memory.wholeAt[family] = memory.generation
         memory.roundsSkipping[family] = 0
         var changed = 0
-        let text = sections.map(\.text).joined()
-        let saved = try saved(family)
-        if saved.ours != text {
-            changed += max(1, FirewallDifference.compare(expected: text, installed: saved.ours, family: family).count)
-            try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"],
-                                    input: Firewall.restoreInput(sections, removing: saved.chains))
+        var saved = try saved(family)
+        var reread = false
+        while true {
+            let docker = saved.declares(FirewallRules.dockerIsolationChain, in: "filter")
+            memory.dockerIsolation[family] = docker
+            let sections = render(&memory, docker)
+            let text = sections.map(\.text).joined()
+            if saved.ours != text {
+                do throws(FirewallError) {
+                    try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"],
+                                            input: Firewall.restoreInput(sections, removing: saved.chains))
+                } catch {
+                    // Docker's chain may have gone between the read and the restore (dockerd
+                    // deletes it at its start when nothing jumps to it yet): read again, once.
+                    guard docker, !reread, case .commandFailed = error else { throw error }
+                    reread = true
+                    saved = try self.saved(family)
+                    continue
+                }
+                changed += max(1, FirewallDifference.compare(expected: text, installed: saved.ours, family: family).count)
+            }
+            changed += try ensureJumps(family: family, saved: saved)
+            memory.installed[family] = sections
+            return changed
         }
-        changed += try ensureJumps(family: family, saved: saved)
-        memory.installed[family] = sections
-        return changed
     }
 
     /// The rendering as restore input, plus the deletion of every chain of ours that `existing`
@@ -231,21 +259,33 @@ package final class Firewall: Sendable {
             let generation = serial.withLock { $0.generation }
             let saved = try saved(family)
             let found = FirewallPatch.Section.parse(saved.ours)
+            let docker = saved.declares(FirewallRules.dockerIsolationChain, in: "filter")
             afterReading?()
             restored += try serial.withLock { memory throws(FirewallError) -> Int in
-                let wanted: [FirewallPatch.Section]?
+                let wanted: Render?
+                let renderedWith = memory.dockerIsolation[family] ?? false
                 if memory.installed[family] == nil {
                     // Unknown after a restore of the guard's own failed: tried again from the
                     // state last installed (nil after a failed change, which the next change
                     // tries again).
-                    wanted = memory.state.map { FirewallRules.sections($0, family: family, chains: chains, cache: &memory.cache) }
+                    wanted = memory.state.map { render($0, family) }
+                } else if docker != renderedWith, let state = memory.state {
+                    // Docker's isolation chain appeared (dockerd started after this server)
+                    // or went: rendered again with or without the jump to it.
+                    wanted = render(state, family)
+                } else if let installed = Firewall.compare(family, found: found, readAfter: generation, memory: &memory) {
+                    let state = memory.state
+                    wanted = { [chains] memory, docker in
+                        guard docker != renderedWith, let state else { return installed }
+                        return FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache, dockerIsolation: docker)
+                    }
                 } else {
-                    wanted = Firewall.compare(family, found: found, readAfter: generation, memory: &memory)
+                    wanted = nil
                 }
                 if let wanted {
                     memory.guardRestores += 1
                     // Reads the tables again, under the lock: what the first read saw may be stale.
-                    return try applyChecked(wanted, family: family, memory: &memory)
+                    return try applyChecked(family: family, memory: &memory, render: wanted)
                 }
                 // A jump the read shows missing is looked for again (`-C`) before it is added,
                 // and one out of place is moved in one transaction, so a read that missed a
@@ -380,9 +420,10 @@ package final class Firewall: Sendable {
         var differences: [FirewallDifference] = []
         var rules = 0
         for family in [IPFamily.v4, .v6] {
-            let expected = try FirewallRules.render(networks: networks, bindings: bindings, family: family, prefix: prefix)
-            rules += FirewallDifference.ruleCount(expected)
             let saved = try saved(family)
+            let expected = try FirewallRules.render(networks: networks, bindings: bindings, family: family, prefix: prefix,
+                                                    dockerIsolation: saved.declares(FirewallRules.dockerIsolationChain, in: "filter"))
+            rules += FirewallDifference.ruleCount(expected)
             let found = FirewallDifference.compare(expected: expected, installed: saved.ours, family: family)
             // Without networks the server installs nothing (empty chains need not exist), but a
             // rule left in a chain of ours is still drift.

@@ -103,6 +103,11 @@ struct SavedTables {
         return declared[table]?.contains(chains.isolation) == true
     }
 
+    /// Whether `chain` (anyone's) exists in `table`.
+    func declares(_ chain: String, in table: String) -> Bool {
+        declared[table]?.contains(chain) == true
+    }
+
     /// Whether the jump appears, exactly as iptables-save prints it, in its table.
     func contains(_ jump: FirewallJump) -> Bool {
         jumps[jump.table]?.contains(jump.description) == true

@@ -460,6 +460,38 @@ final class DockerEndToEndTests: DockerTestCase {
         XCTAssertFalse(back.output.contains(page), "swiftnet → Docker bridge network must be dropped: \(back.both)")
     }
 
+    /// A Docker bridge network whose bridge the user named (`-o com.docker.network.bridge.name`)
+    /// matches neither `docker0` nor `br-+`: a swiftnet container reached its containers,
+    /// accepted by swiftnet's rules before Docker's isolation saw the packet. swiftnet's
+    /// isolation now jumps to Docker's DOCKER-ISOLATION-STAGE-2, which knows every bridge of
+    /// Docker's by name.
+    func testADockerBridgeNetworkWithANamedBridgeIsIsolatedToo() throws {
+        let network = try createNetwork(["--subnet", try freeSubnet().cidr])
+        let page = "named-\(tag)"
+        let web = try runContainer("web", network: network.name, command: httpd(content: page))
+        let address = try containerIPv4(web, network: network.name)
+        let dockerNetwork = "swt-\(tag)-named"
+        networks.append(dockerNetwork)
+        try docker(["network", "create", "-d", "bridge", "-o", "com.docker.network.bridge.name=swtd\(tag.prefix(8))",
+                    "--subnet", try freeSubnet().cidr, dockerNetwork])
+        let outsider = try runContainer("outsider", network: dockerNetwork, command: httpd(content: page))
+        let outsiderAddress = try containerIPv4(outsider, network: dockerNetwork)
+        eventually("both serve") {
+            let own = self.fetch(in: web, "http://127.0.0.1:8080/"), other = self.fetch(in: outsider, "http://127.0.0.1:8080/")
+            return (own.output.contains(page) && other.output.contains(page), own.both + other.both)
+        }
+        // The guard renders the jump within a round (5 s) if dockerd made its chain after
+        // swiftnet's last change; here it existed before, so the network's rules have it.
+        eventually("swiftnet → the named Docker bridge is dropped", timeout: 15) {
+            let fetched = self.fetch(in: web, "http://\(outsiderAddress):8080/", seconds: 3)
+            return (!fetched.output.contains(page), fetched.both)
+        }
+        let ping = exec(web, ["ping", "-c", "2", "-W", "2", outsiderAddress])
+        XCTAssertNotEqual(ping.status, 0, "ping swiftnet → named Docker bridge must be dropped: \(ping.both)")
+        let back = fetch(in: outsider, "http://\(address):8080/", seconds: 3)
+        XCTAssertFalse(back.output.contains(page), "named Docker bridge → swiftnet must be dropped: \(back.both)")
+    }
+
     // MARK: removal leaves nothing
 
     func testNetworkRemovalLeavesNoBridgeVethOrRule() throws {

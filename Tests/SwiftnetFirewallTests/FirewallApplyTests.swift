@@ -53,8 +53,11 @@ final class FirewallApplyTests: XCTestCase {
         return ([a, b], bindings)
     }
 
+    /// With the jump to Docker's isolation chain where dockerd made one in this family.
     func rendered(_ networks: [FirewallNetwork], _ bindings: [FirewallPortBinding], _ family: IPFamily) throws -> String {
-        try FirewallRules.render(networks: networks, bindings: bindings, family: family, prefix: prefix)
+        let saved = HostCommand.run([family == .v4 ? "/usr/sbin/iptables-save" : "/usr/sbin/ip6tables-save"]).stdout
+        return try FirewallRules.render(networks: networks, bindings: bindings, family: family, prefix: prefix,
+                                        dockerIsolation: saved.contains("\n:\(FirewallRules.dockerIsolationChain) "))
     }
 
     /// The lines of built-in chains that jump into our chains, as iptables-save prints them.

@@ -65,6 +65,20 @@ final class FirewallRulesTests: XCTestCase {
             """)
     }
 
+    /// Where dockerd keeps DOCKER-ISOLATION-STAGE-2, the isolation chain ends with a jump to
+    /// it (its bridges named otherwise than docker0 and br-…); without networks, nothing.
+    func testTheIsolationChainJumpsToDockersWhereItExists() throws {
+        for family in [IPFamily.v4, .v6] {
+            let without = try FirewallRules.render(networks: [web], bindings: [], family: family)
+            let with = try FirewallRules.render(networks: [web], bindings: [], family: family, dockerIsolation: true)
+            let isolation = with.split(separator: "\n").filter { $0.hasPrefix("-A SWIFTNET-ISOLATION") }
+            XCTAssertEqual(isolation.last, "-A SWIFTNET-ISOLATION -j DOCKER-ISOLATION-STAGE-2", "\(family)")
+            XCTAssertEqual(with.split(separator: "\n").filter { !$0.hasPrefix("-A SWIFTNET-ISOLATION -j DOCKER") },
+                           without.split(separator: "\n"), "\(family): nothing else changes")
+            XCTAssertFalse(try FirewallRules.render(networks: [], bindings: [], family: family, dockerIsolation: true).contains("DOCKER"))
+        }
+    }
+
     func testEmptyStateDeclaresEmptyChains() throws {
         for family in [IPFamily.v4, .v6] {
             XCTAssertEqual(try FirewallRules.render(networks: [], bindings: [], family: family, prefix: "SWT000001"), """
