@@ -19,6 +19,7 @@ extension BridgeMode {
         Diagnosis.findings(networks: networks, endpoints: endpoints, links: links, bootID: bootID, linkGroup: dataplane.group,
                            ownedElsewhere: owned)
             + Diagnosis.findings(networks: networks, bridgeNetfilter: dataplane.bridgeNetfilterStatus())
+            + Diagnosis.findings(ipv6Networks: networks.filter(BridgeMode.forwardsIPv6), forwarding: dataplane.ipv6ForwardingEnabled())
     }
 }
 

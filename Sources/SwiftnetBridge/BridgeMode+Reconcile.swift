@@ -13,6 +13,11 @@ extension BridgeMode {
                                                      addresses: BridgeMode.gatewayAddresses(network), ipv6: network.options.ipv6)
             repairs += changes.map { Repair(subject: subject, action: "\($0) (network \(network.id.prefix(12)))") }
             takenBridges.withLock { _ = $0.remove(network.id) }
+            if BridgeMode.forwardsIPv6(network), dataplane.ipv6ForwardingEnabled() == false {
+                // A reboot or an administrator may have turned it off since the network was made.
+                try dataplane.enableIPv6Forwarding()
+                repairs.append(Repair(subject: subject, action: "turned IPv6 forwarding on again (net.ipv6.conf.all.forwarding=1) for network \(network.id.prefix(12))"))
+            }
             if !network.options.interContainer {
                 // A reboot or an administrator may have turned it off since the network was made.
                 let before = dataplane.bridgeNetfilterStatus()

@@ -63,6 +63,13 @@ package final class BridgeMode: NetworkMode {
     package func createNetworkLinks(_ network: NetworkRecord) throws {
         try dataplane.createBridge(name: network.bridge, mtu: network.options.mtu,
                                    addresses: BridgeMode.gatewayAddresses(network), ipv6: network.options.ipv6)
+        if BridgeMode.forwardsIPv6(network) { try dataplane.enableIPv6Forwarding() }
+    }
+
+    /// An IPv6 network with a way out: its containers need the host to forward IPv6 (dockerd
+    /// turns it on for its own IPv6 networks; a host without one has it off).
+    static func forwardsIPv6(_ network: NetworkRecord) -> Bool {
+        !network.options.isInternal && network.subnets.contains { $0.pool.family == .v6 }
     }
 
     @discardableResult

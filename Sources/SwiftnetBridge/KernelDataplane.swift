@@ -184,6 +184,18 @@ package struct KernelDataplane: Dataplane {
         }
     }
 
+    static let ipv6ForwardingKeys = [["net", "ipv6", "conf", "all", "forwarding"], ["net", "ipv6", "conf", "default", "forwarding"]]
+
+    package func ipv6ForwardingEnabled() -> Bool? {
+        (try? Sysctl.get(Self.ipv6ForwardingKeys[0])).map { $0 == "1" }
+    }
+
+    package func enableIPv6Forwarding() throws {
+        for key in Self.ipv6ForwardingKeys where (try? Sysctl.get(key)) != "1" {
+            try Sysctl.set(key, "1")
+        }
+    }
+
     package func retire(_ name: String, endpointID: String) throws {
         do {
             guard try isEndpointLink(name, endpointID: endpointID) else { return }

@@ -134,6 +134,17 @@ package enum Diagnosis {
         return findings
     }
 
+    /// IPv6 networks with a way out (`ipv6Networks`) while the host does not forward IPv6.
+    package static func findings(ipv6Networks: [NetworkRecord], forwarding: Bool?) -> [Finding] {
+        guard forwarding == false else { return [] }
+        return ipv6Networks.sorted(by: { $0.id < $1.id }).filter { $0.state == .ready }.map { network in
+            Finding(kind: .ipv6ForwardingOff, subject: "net.ipv6.conf.all.forwarding", networkID: network.id,
+                    problem: "network \(short(network.id)) has IPv6 subnets but net.ipv6.conf.all.forwarding is 0",
+                    meaning: "its containers reach nothing beyond the host over IPv6, and its IPv6 published ports are not reached from other networks",
+                    repair: "\(fixCommand) (sets net.ipv6.conf.all.forwarding=1 and default.forwarding=1, as dockerd does)")
+        }
+    }
+
     /// Findings for addresses no endpoint holds (see `LeakedAddress`), `minimumAge` seconds old or more.
     package static func findings(leaked: [LeakedAddress], minimumAge: Int) -> [Finding] {
         leaked.map { leak in

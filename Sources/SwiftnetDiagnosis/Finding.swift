@@ -24,6 +24,8 @@ package struct Finding: Sendable, Equatable {
         case jumpMissing = "jump-missing"
         case jumpNotFirst = "jump-not-first"
         case iccNotEnforced = "icc-not-enforced"
+        /// An IPv6 network with a way out while the host does not forward IPv6.
+        case ipv6ForwardingOff = "ipv6-forwarding-off"
         /// Multi-host: etcd does not answer; the VXLAN device is missing; FDB/neighbour entries differ from etcd.
         case etcdUnreachable = "etcd-unreachable"
         case vxlanMissing = "vxlan-missing"

@@ -17,6 +17,7 @@ final class FakeDataplane: Dataplane {
         var netfilter = BridgeNetfilterStatus(iptables: true, ip6tables: true)
         /// Whether `enableBridgeNetfilter` can turn it on.
         var netfilterAvailable = true
+        var ipv6Forwarding = false
         /// Operations (by name, e.g. "createEndpoint") that throw.
         var failing: Set<String> = []
     }
@@ -210,6 +211,17 @@ final class FakeDataplane: Dataplane {
 
     func bridgeNetfilterStatus() -> BridgeNetfilterStatus {
         namespace.withLock { $0.netfilter }
+    }
+
+    func ipv6ForwardingEnabled() -> Bool? {
+        namespace.withLock { $0.ipv6Forwarding }
+    }
+
+    func enableIPv6Forwarding() throws {
+        namespace.withLock { namespace in
+            namespace.ipv6Forwarding = true
+            log.append("dataplane ipv6 forwarding on")
+        }
     }
 
     func enableBridgeNetfilter(ipv6: Bool) throws {

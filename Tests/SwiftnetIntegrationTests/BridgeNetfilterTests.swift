@@ -109,4 +109,46 @@ final class BridgeNetfilterTests: XCTestCase {
         XCTAssertEqual(bridgedFiltering, "0")
         XCTAssertFalse(swiftnet(["doctor"]).output.contains("[icc-not-enforced]"))
     }
+
+    func ipv6Forwarding(_ scope: String = "all") -> String {
+        Shell.inNamespace(host, ["/bin/cat", "/proc/sys/net/ipv6/conf/\(scope)/forwarding"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func setIPv6Forwarding(_ value: String) {
+        for scope in ["all", "default"] {
+            let done = Shell.inNamespace(host, ["/bin/busybox", "sh", "-c", "echo \(value) > /proc/sys/net/ipv6/conf/\(scope)/forwarding"])
+            XCTAssertTrue(done.succeeded, done.both)
+        }
+    }
+
+    /// An IPv6 network with a way out needs the host to forward IPv6, which dockerd turns on
+    /// for its own IPv6 networks: on a host without one it was off, and an IPv6 container
+    /// reached nothing beyond its bridge (nor other networks its published IPv6 ports). An
+    /// `--internal` network needs none. Turned off behind swiftnet's back: the doctor says
+    /// so, and --fix turns it on again.
+    func testAnIPv6NetworkTurnsIPv6ForwardingOn() throws {
+        setIPv6Forwarding("0")
+        func createIPv6Network(isInternal: Bool) throws {
+            let subnet = "fd00:\(String(Int.random(in: 0x100...0xfff), radix: 16))::/64"
+            let pool = try client.requestPool(subnet, v6: true, options: "{}")
+            let gateway = try client.requestAddress(pool: pool.id, options: #"{"RequestAddressType":"com.docker.network.gateway"}"#)
+            let create = try client.call("/NetworkDriver.CreateNetwork",
+                #"{"IPv4Data":[],"IPv6Data":[{"AddressSpace":"LocalDefault","Gateway":"\#(gateway)","Pool":"\#(subnet)"}],"NetworkID":"\#(Shell.randomHex(64))","Options":{"com.docker.network.enable_ipv4":false,"com.docker.network.enable_ipv6":true,"com.docker.network.internal":\#(isInternal),"com.docker.network.generic":{}}}"#)
+            XCTAssertEqual(create.status, 200, "\(create.object)\n\(server.log)")
+        }
+        try createIPv6Network(isInternal: true)
+        XCTAssertEqual(ipv6Forwarding(), "0", "an internal network has no way out to forward to")
+        try createIPv6Network(isInternal: false)
+        XCTAssertEqual([ipv6Forwarding("all"), ipv6Forwarding("default")], ["1", "1"])
+
+        setIPv6Forwarding("0")
+        let doctor = swiftnet(["doctor"])
+        XCTAssertEqual(doctor.status, 1, doctor.both)
+        XCTAssertTrue(doctor.output.contains("[ipv6-forwarding-off]"), doctor.both)
+        let fixed = swiftnet(["doctor", "--fix"])
+        XCTAssertEqual(fixed.status, 0, fixed.both)
+        XCTAssertEqual(ipv6Forwarding(), "1")
+        XCTAssertFalse(swiftnet(["doctor"]).output.contains("[ipv6-forwarding-off]"))
+    }
 }
