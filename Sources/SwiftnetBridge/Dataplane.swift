@@ -80,6 +80,9 @@ package protocol FirewallProgrammer: Sendable {
     /// restored.
     @discardableResult
     func guardRules() throws -> Int
+    /// Whether it knows what it installed, which `guardRules` compares the tables with: not
+    /// after a change that failed (until the next `apply` or change succeeds).
+    var knowsWhatItInstalled: Bool { get }
     /// How the installed chains and jumps differ from what `networks` and `endpoints` render
     /// to, and how many rules were compared.
     func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int)
@@ -87,6 +90,8 @@ package protocol FirewallProgrammer: Sendable {
 
 extension FirewallProgrammer {
     /// A programmer with nothing to remember applies in full.
+    package var knowsWhatItInstalled: Bool { true }
+
     @discardableResult
     package func applyChange(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int {
         try apply(networks: networks, endpoints: endpoints)

@@ -50,6 +50,8 @@ package struct IptablesFirewall: FirewallProgrammer {
         try firewall.guardRules()
     }
 
+    package var knowsWhatItInstalled: Bool { firewall.knowsWhatItInstalled }
+
     package func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int) {
         let (rules, bindings) = IptablesFirewall.desired(networks: networks, endpoints: endpoints)
         let found = try firewall.drift(networks: rules, bindings: bindings)

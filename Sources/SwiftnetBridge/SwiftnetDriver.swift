@@ -133,13 +133,24 @@ package final class SwiftnetDriver: Sendable {
         // 1, 2, 4, 8, … of a run: not a line every 5 s for months.
         func said(_ inARow: Int) -> Bool { inARow > 0 && inARow & (inARow - 1) == 0 }
         do {
-            let restored = try firewall.guardRules()
+            // After a change of ours failed, what was installed is unknown and the guard has
+            // nothing to compare with: the records say what must be there, applied whole
+            // (reading the tables), under the lock every change takes. Before, the chains
+            // stayed as the failure left them, unguarded, until the next change.
+            let afterFailure = !firewall.knowsWhatItInstalled
+            let restored = try afterFailure
+                ? state.withLock { state in
+                    let (networks, endpoints) = firewallRecords(state)
+                    return try firewall.apply(networks: networks, endpoints: endpoints)
+                }
+                : firewall.guardRules()
             let inARow = guardRounds.withLock { rounds in
                 rounds = (restoring: restored > 0 ? rounds.restoring + 1 : 0, failing: 0)
                 return rounds.restoring
             }
             if said(inARow) {
-                logger.warning("swiftnet's iptables chains were changed by something else; restored them",
+                logger.warning(afterFailure ? "re-applied swiftnet's iptables chains after a change that failed"
+                                            : "swiftnet's iptables chains were changed by something else; restored them",
                                metadata: ["rulesDiffering": "\(restored)", "roundsInARow": "\(inARow)"])
             }
         } catch {

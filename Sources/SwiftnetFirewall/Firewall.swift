@@ -161,6 +161,7 @@ package final class Firewall: Sendable {
                     try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: patch)
                     memory.installed[family] = sections
                     changed += 1
+                    deleteEmptied(FirewallPatch.gone(installed: last, wanted: sections), family: family)
                     continue
                 } catch {
                     // Whatever held it up would hold up the whole restore as well.
@@ -199,9 +200,10 @@ package final class Firewall: Sendable {
             let sections = render(&memory, docker)
             let text = sections.map(\.text).joined()
             if saved.ours != text {
+                let (input, stale) = Firewall.restoreInput(sections, removing: saved.chains)
                 do throws(FirewallError) {
-                    try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"],
-                                            input: Firewall.restoreInput(sections, removing: saved.chains))
+                    try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: input)
+                    deleteEmptied(stale, family: family)
                 } catch {
                     // Docker's chain may have gone between the read and the restore (dockerd
                     // deletes it at its start when nothing jumps to it yet): read again, once.
@@ -218,19 +220,39 @@ package final class Firewall: Sendable {
         }
     }
 
-    /// The rendering as restore input, plus the deletion of every chain of ours that `existing`
+    /// The rendering as restore input, plus the emptying of every chain of ours that `existing`
     /// (per table) holds and the rendering does not declare: bucket and branch chains emptied
-    /// while this process did not watch (only names `FirewallChains` knows are seen). Declaring empties
-    /// it first, so its rules go with it; the jumps to it are in chains the rendering refills.
-    static func restoreInput(_ sections: [FirewallPatch.Section], removing existing: [String: [String]]) -> String {
-        sections.map { section in
+    /// while this process did not watch (only names `FirewallChains` knows are seen), returned
+    /// to be deleted after the restore (`deleteEmptied`). Declaring empties it, so its rules go
+    /// with it; the jumps to it are in chains the rendering refills.
+    static func restoreInput(_ sections: [FirewallPatch.Section], removing existing: [String: [String]])
+        -> (input: String, stale: [(table: String, chain: String)]) {
+        var stale: [(table: String, chain: String)] = []
+        let input = sections.map { section in
             let declared = Set(section.chains)
-            let stale = (existing[section.table] ?? []).filter { !declared.contains($0) }
-            guard !stale.isEmpty else { return section.text }
+            let gone = (existing[section.table] ?? []).filter { !declared.contains($0) }
+            guard !gone.isEmpty else { return section.text }
+            stale += gone.map { (table: section.table, chain: $0) }
             let text = section.text
-            return String(text.dropLast("COMMIT\n".count))
-                + stale.map { ":\($0) - [0:0]\n-X \($0)\n" }.joined() + "COMMIT\n"
+            return String(text.dropLast("COMMIT\n".count)) + gone.map { ":\($0) - [0:0]\n" }.joined() + "COMMIT\n"
         }.joined()
+        return (input, stale)
+    }
+
+    /// Deletes chains of ours that a restore just emptied, apart from it: a rule of someone
+    /// else's still jumping to one (`iptables -A INPUT -j P-ACCEPT-06`) makes its `-X` fail, and
+    /// in the restore it would fail every change after it. One that cannot be deleted stays
+    /// empty, which decides nothing (a jump to it returns), and is not compared (see
+    /// `SavedTables.ours`); a later restore tries again.
+    private func deleteEmptied(_ chains: [(table: String, chain: String)], family: IPFamily) {
+        guard !chains.isEmpty, let restore = try? Firewall.tool("restore", family) else { return }
+        func delete(_ chains: [(table: String, chain: String)]) -> Bool {
+            let input = Dictionary(grouping: chains, by: \.table).sorted { $0.key < $1.key }
+                .map { "*\($0.key)\n" + $0.value.map { "-X \($0.chain)\n" }.joined() + "COMMIT\n" }.joined()
+            return (try? CommandRunner.check(restore, ["--noflush", "-w"], input: input)) != nil
+        }
+        if delete(chains) || chains.count == 1 { return }
+        for chain in chains { _ = delete([chain]) }
     }
 
     /// The server's guard, every few seconds: puts our chains back where someone else changed
@@ -317,6 +339,11 @@ package final class Firewall: Sendable {
         }
         return nil
     }
+
+    /// Whether this process knows the state it installed last: not after a change that failed
+    /// (`memory.state` is then nil, and a family may be unknown too), so the guard has nothing to
+    /// compare the tables with and its caller must `apply` the state anew.
+    package var knowsWhatItInstalled: Bool { serial.withLock { $0.state != nil } }
 
     /// How many times the guard set out to read the tables under the lock and restore what
     /// differed (drift seen, a chain left out `roundsSkippingLimit` rounds in a row, or its own

@@ -21,7 +21,9 @@ enum FirewallPatch {
     /// The same on parsed renderings (the installed one is kept parsed, see `Firewall`).
     /// Chains only one of the two declares are bucket chains of published ports or branch
     /// chains of networks: a new one is declared (created) before any rule can jump to it, and
-    /// one that is gone is emptied and deleted after the jumps to it are.
+    /// one that is gone is emptied after the jumps to it are. It is deleted apart (`gone`,
+    /// `Firewall.deleteEmptied`): a rule of someone else's still jumping to it would fail this
+    /// whole transaction, and with it every later change.
     static func between(installed old: [Section], wanted new: [Section]) -> String? {
         guard old.map(\.table) == new.map(\.table) else { return nil }
         var patch = ""
@@ -53,10 +55,19 @@ enum FirewallPatch {
                     lines += added.enumerated().map { tail == 0 ? "-A \(chain) \($0.element)" : "-I \(chain) \(head + $0.offset + 1) \($0.element)" }
                 }
             }
-            for chain in gone { lines += [":\(chain) - [0:0]", "-X \(chain)"] }
+            for chain in gone { lines.append(":\(chain) - [0:0]") }
             if !lines.isEmpty { patch += "*\(after.table)\n" + lines.joined(separator: "\n") + "\nCOMMIT\n" }
         }
         return patch
+    }
+
+    /// The chains `installed` declares and `wanted` does not, per table: emptied by the patch
+    /// between them, to be deleted after it.
+    static func gone(installed old: [Section], wanted new: [Section]) -> [(table: String, chain: String)] {
+        zip(old, new).flatMap { before, after in
+            let wanted = Set(after.chains)
+            return before.chains.filter { !wanted.contains($0) }.map { (table: before.table, chain: $0) }
+        }
     }
 
     /// The rules `now` adds to `was`, in place, or nil when `was` is not a subsequence of `now`

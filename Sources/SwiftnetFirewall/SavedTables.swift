@@ -57,8 +57,18 @@ struct SavedTables {
                 }
             }
         }
+        // A bucket or branch chain of ours with no rules is left out: the rendering never has
+        // one (they exist only while they hold rules), and one stays where someone else's rule
+        // jumps to it and so it could not be deleted (`Firewall.deleteEmptied`); it decides
+        // nothing, and comparing it would restore our chains every round for nothing.
+        let base = Set(chains.filter + chains.nat + chains.raw)
         ours = chains.byTable(family: family).map(\.table).map { name in
-            (["*\(name)"] + declarations[name, default: []] + rules[name, default: []] + ["COMMIT"]).joined(separator: "\n") + "\n"
+            let used = Set(rules[name, default: []].map { $0.split(separator: " ", maxSplits: 2)[1] })
+            let declared = declarations[name, default: []].filter { line in
+                let chain = line.dropFirst().split(separator: " ")[0]
+                return base.contains(String(chain)) || used.contains(chain)
+            }
+            return (["*\(name)"] + declared + rules[name, default: []] + ["COMMIT"]).joined(separator: "\n") + "\n"
         }.joined()
         self.chains = names
         self.jumps = jumps

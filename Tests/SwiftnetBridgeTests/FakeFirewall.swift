@@ -18,6 +18,8 @@ final class FakeFirewall: FirewallProgrammer {
         var changes = 1
         /// What the next `guardRules` calls report as restored, first first (then 0).
         var guardRestores: [Int] = []
+        /// Whether the last apply failed (what is installed is then unknown).
+        var lost = false
     }
 
     let installed = Mutex(Installed())
@@ -29,7 +31,11 @@ final class FakeFirewall: FirewallProgrammer {
 
     func apply(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int {
         try installed.withLock { installed in
-            if installed.failing { throw InjectedFailure(what: "firewall") }
+            if installed.failing {
+                installed.lost = true
+                throw InjectedFailure(what: "firewall")
+            }
+            installed.lost = false
             installed.networks = networks.map(\.id).sorted()
             installed.endpoints = endpoints.map(\.id).sorted()
             installed.ports = Dictionary(endpoints.map { ($0.id, $0.publishedPorts) }, uniquingKeysWith: { first, _ in first })
@@ -39,6 +45,8 @@ final class FakeFirewall: FirewallProgrammer {
             return installed.changes
         }
     }
+
+    var knowsWhatItInstalled: Bool { installed.withLock { !$0.lost } }
 
     func guardRules() throws -> Int {
         try installed.withLock { installed in

@@ -1,4 +1,6 @@
 import Logging
+import SwiftnetAddress
+import SwiftnetNetworkModel
 import SwiftnetBridge
 import Synchronization
 import XCTest
@@ -47,5 +49,26 @@ final class FirewallGuardTests: DriverTestCase {
         XCTAssertEqual(failures.count, 3, "\(failures)")
         XCTAssertEqual(failures.map { $0.hasPrefix("could not check the firewall ") }, [true, true, true], "\(failures)")
         XCTAssertEqual(failures.compactMap { $0.split(separator: " ").last }, ["roundsInARow=1", "roundsInARow=2", "roundsInARow=4"])
+    }
+
+    /// After a change of ours failed, what was installed is unknown: the guard used to find
+    /// nothing to compare with and leave the chains as the failure left them (or as someone
+    /// changed them later), silently, until the next change. It now applies the records whole.
+    func testAfterAFailedChangeTheGuardAppliesTheRecords() throws {
+        let warnings = Warnings()
+        driver = try makeDriver(logger: Logger(label: "test", factory: { _ in CapturingHandler(warnings: warnings) }))
+        let network = try createNetwork()
+        firewall.setFailing(true)
+        XCTAssertThrowsError(try createNetwork(2, subnets: [NetworkSubnet(pool: IPPrefix("10.2.0.0/24")!, gateway: IPAddress("10.2.0.1")!)]))
+        firewall.setFailing(false)
+        XCTAssertFalse(firewall.knowsWhatItInstalled)
+        let applied = firewall.applied
+        driver.guardFirewall()
+        XCTAssertEqual(firewall.applied, applied + 1, "the guard applied the records")
+        XCTAssertEqual(firewall.networks, [network])
+        XCTAssertTrue(firewall.knowsWhatItInstalled)
+        XCTAssertEqual(warnings.lines.withLock { $0 }, ["re-applied swiftnet's iptables chains after a change that failed roundsInARow=1 rulesDiffering=1"])
+        driver.guardFirewall()
+        XCTAssertEqual(firewall.applied, applied + 1, "then it compares again")
     }
 }

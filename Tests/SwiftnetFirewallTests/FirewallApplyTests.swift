@@ -439,6 +439,50 @@ final class FirewallApplyTests: XCTestCase {
     /// the DNAT, FORWARD and POSTROUTING chains themselves), with a bucket chain the state no
     /// longer renders left behind as well: `apply` (what reconciliation runs) leaves exactly
     /// the rendering, the stale chain deleted.
+    /// Someone else's rule jumping to a bucket chain of ours (`iptables -A INPUT -j
+    /// P-ACCEPT-NN`): its last port going used to empty and delete it in the transaction of
+    /// the whole change, whose `-X` failed ("CHAIN_DEL failed (Device or resource busy)"), and
+    /// with it that change, the whole restore after it and every later change. Now the
+    /// change goes through, the chain stays empty (not taken for drift) until the foreign
+    /// rule goes, and the next restore deletes it.
+    func testAForeignJumpToABucketChainHoldsUpNoChange() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        let chains = try FirewallChains(prefix: prefix)
+        let bucket = FirewallChains.bucket(of: bindings[0].containerIP)
+        let chain = chains.acceptBucket(bucket)
+        let foreign = ["-p", "tcp", "--dport", "7", "-j", chain]
+        try HostCommand.must(["/usr/sbin/iptables", "-w", "-A", "INPUT"] + foreign)
+        defer { _ = HostCommand.run(["/usr/sbin/iptables", "-w", "-D", "INPUT"] + foreign) }
+        let remaining = bindings.filter { $0.containerIP.family == .v6 || FirewallChains.bucket(of: $0.containerIP) != bucket }
+        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: remaining), 0)
+        XCTAssertTrue(firewall.knowsWhatItInstalled)
+        XCTAssertEqual(try firewall.savedRules(family: .v4), try rendered(networks, remaining, .v4))
+        XCTAssertEqual(HostCommand.run(["/usr/sbin/iptables", "-w", "-S", chain]).stdout, "-N \(chain)\n", "left, empty")
+        XCTAssertEqual(try firewall.guardRules(), 0, "the empty chain is not drift")
+        XCTAssertEqual(try firewall.drift(networks: networks, bindings: remaining).differences, [])
+        // Later changes go through as well, the port coming back included.
+        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: bindings), 0)
+        XCTAssertEqual(try firewall.savedRules(family: .v4), try rendered(networks, bindings, .v4))
+        _ = HostCommand.run(["/usr/sbin/iptables", "-w", "-D", "INPUT"] + foreign)
+        XCTAssertGreaterThan(try firewall.applyChange(networks: networks, bindings: remaining), 0)
+        XCTAssertNotEqual(HostCommand.run(["/usr/sbin/iptables", "-w", "-S", chain]).status, 0, "deleted once nothing jumps to it")
+    }
+
+    /// A change that fails leaves what is installed unknown (the guard's caller then applies
+    /// the records whole, see `SwiftnetDriver.guardFirewall`); the next apply knows again.
+    func testAFailedChangeLeavesTheInstalledStateUnknownUntilTheNextApply() throws {
+        let (networks, bindings) = state()
+        try firewall.apply(networks: networks, bindings: bindings)
+        XCTAssertTrue(firewall.knowsWhatItInstalled)
+        var invalid = bindings[0]
+        invalid.hostPort = 0
+        XCTAssertThrowsError(try firewall.applyChange(networks: networks, removing: [], adding: [invalid], all: { bindings + [invalid] }))
+        XCTAssertFalse(firewall.knowsWhatItInstalled)
+        try firewall.apply(networks: networks, bindings: bindings)
+        XCTAssertTrue(firewall.knowsWhatItInstalled)
+    }
+
     func testApplyCleansUpTheOldLayoutAndStaleBucketChains() throws {
         let (networks, bindings) = state()
         let chains = try FirewallChains(prefix: prefix)
