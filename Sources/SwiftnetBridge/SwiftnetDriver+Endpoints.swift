@@ -193,15 +193,24 @@ extension SwiftnetDriver {
     package func deleteEndpoint(networkID: String, endpointID: String) throws {
         var left: (EndpointRecord, NetworkRecord)?
         let deleted: (endpoint: EndpointRecord, mode: DriverMode)? = try state.withLock { state in
-            guard var endpoint = state.liveEndpoint(endpointID, on: networkID) else { return nil }
+            guard var endpoint = state.endpoints[endpointID], endpoint.networkID == networkID else { return nil }
+            let retrying = endpoint.state == .deleting
+            if retrying {
+                // A delete of it failed after it was recorded (its links or its rules may be
+                // left): this one finishes it, rather than answer "nothing to do" while its
+                // published ports still lead to its address, which others may be given. One
+                // already done and waiting for the batch delete is done again at no cost.
+                if pendingDeletion.withLock({ $0.endpoints.contains { $0.endpoint.id == endpointID } }) { return nil }
+            } else {
+                endpoint.state = .deleting
+                try store.commit(.putEndpoint(endpoint))
+            }
             if let network = state.networks[endpoint.networkID] { left = (endpoint, network) }
-            endpoint.state = .deleting
-            try store.commit(.putEndpoint(endpoint))
             CrashPoint.reach("endpoint.delete.recorded")
             state.endpoints[endpointID] = endpoint
             try mode(of: endpoint, in: state).retireEndpointLinks(endpoint)
             CrashPoint.reach("endpoint.delete.retired")
-            if !endpoint.publishedPorts.isEmpty {
+            if !endpoint.publishedPorts.isEmpty || retrying {
                 try applyFirewall(state)
             }
             return (endpoint, mode(of: endpoint, in: state).driverMode)

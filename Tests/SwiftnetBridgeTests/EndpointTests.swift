@@ -125,4 +125,28 @@ final class EndpointTests: DriverTestCase {
         XCTAssertNil(dataplane.link(Self.hostVeth(endpoint.id)))
         XCTAssertNil(store.endpoints[endpoint.id])
     }
+
+    /// A delete that failed after it was recorded (the firewall refused, so the endpoint's
+    /// published port still led to its address) used to be answered "not held; nothing to
+    /// do" when dockerd tried again, the endpoint left half-deleted with its rules until a
+    /// restart. The retry finishes it.
+    func testADeleteRetriedAfterAFailureFinishesIt() throws {
+        let network = try createNetwork()
+        let endpoint = try createEndpoint(1, network: network)
+        try driver.programExternalConnectivity(networkID: network, endpointID: endpoint.id, options: Self.portMap(container: 80, host: 8080))
+        firewall.setFailing(true)
+        XCTAssertThrowsError(try driver.deleteEndpoint(networkID: network, endpointID: endpoint.id))
+        XCTAssertEqual(store.endpoints[endpoint.id]?.state, .deleting)
+        XCTAssertEqual(firewall.ports[endpoint.id]?.count, 1, "its port is still programmed")
+        firewall.setFailing(false)
+        let applied = firewall.applied
+        try driver.deleteEndpoint(networkID: network, endpointID: endpoint.id)
+        XCTAssertEqual(firewall.applied, applied + 1, "the firewall applied again (an endpoint being deleted has no rules)")
+        driver.drain()
+        XCTAssertNil(dataplane.link(Self.hostVeth(endpoint.id)))
+        XCTAssertNil(store.endpoints[endpoint.id])
+        XCTAssertNil(driver.endpoint(endpoint.id))
+        // A third time: nothing is held any more.
+        try driver.deleteEndpoint(networkID: network, endpointID: endpoint.id)
+    }
 }
