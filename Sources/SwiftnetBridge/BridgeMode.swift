@@ -53,6 +53,11 @@ package final class BridgeMode: NetworkMode {
                 }
             }
         }
+        // Nor a subnet of a bridge swiftnet did not make (Docker's own networks: dockerd
+        // refuses a subnet one of them has, but cannot know swiftnet's, and swiftnet sees
+        // Docker's only in the kernel). Both bridges would route it, and two containers could
+        // hold one address.
+        try BridgeMode.refuseForeignBridgeSubnets(of: network, links: dataplane)
         // Before anything is recorded: a network whose isolation cannot work is refused.
         if !network.options.interContainer {
             try dataplane.enableBridgeNetfilter(ipv6: BridgeMode.hasIPv6(network))
@@ -64,6 +69,22 @@ package final class BridgeMode: NetworkMode {
         try dataplane.createBridge(name: network.bridge, mtu: network.options.mtu,
                                    addresses: BridgeMode.gatewayAddresses(network), ipv6: network.options.ipv6)
         if BridgeMode.forwardsIPv6(network) { try dataplane.enableIPv6Forwarding() }
+    }
+
+    /// Throws `subnetOnForeignBridge` when a bridge of another group (not this server's)
+    /// holds an address whose prefix overlaps a subnet of `network`. IPv6 link-local
+    /// addresses (every interface has one) are not subnets of anyone's.
+    static func refuseForeignBridgeSubnets(of network: NetworkRecord, links: any Dataplane) throws {
+        let foreign = Set(try links.observe(addressesOf: []).filter { $0.kind == "bridge" && $0.group != links.group }.map(\.name))
+        guard !foreign.isEmpty else { return }
+        for link in try links.observe(addressesOf: foreign) where foreign.contains(link.name) {
+            for held in link.addresses where !held.address.isIPv6LinkLocal {
+                guard let prefix = IPPrefix(address: held.address, length: held.prefixLength) else { continue }
+                if let subnet = network.subnets.first(where: { $0.pool.overlaps(prefix) }) {
+                    throw DriverError.subnetOnForeignBridge(subnet.pool.description, held: "\(held.address)/\(held.prefixLength)", bridge: link.name)
+                }
+            }
+        }
     }
 
     /// An IPv6 network with a way out: its containers need the host to forward IPv6 (dockerd

@@ -5,6 +5,7 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
     case networkExists(String)
     case bridgeNameInUse(String, by: String)
     case subnetInUse(String, clash: String, network: String, bridge: String)
+    case subnetOnForeignBridge(String, held: String, bridge: String)
     case addressNotInNetwork(String, network: String, subnets: String)
     case addressInUse(String, network: String, by: String)
     /// The network's own: its gateway, the host shim's, a subnet's network or broadcast address.
@@ -34,6 +35,8 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
             return "bridge name \(name) is in use by \(owner); choose another with -o com.docker.network.bridge.name=NAME"
         case .subnetInUse(let subnet, let clash, let network, let bridge):
             return "subnet \(subnet) overlaps \(clash) of swiftnet network \(network.prefix(12)) (\(bridge)); choose another --subnet"
+        case .subnetOnForeignBridge(let subnet, let held, let bridge):
+            return "subnet \(subnet) overlaps \(held) of bridge \(bridge), which swiftnet did not make (a Docker network's, or another's); choose another --subnet"
         case .addressNotInNetwork(let what, let network, let subnets):
             return "\(what) is not in a subnet of network \(network.prefix(12)) (\(subnets.isEmpty ? "none" : subnets))"
         case .addressInUse(let address, let network, let other):
