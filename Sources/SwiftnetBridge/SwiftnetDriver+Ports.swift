@@ -182,8 +182,18 @@ extension SwiftnetDriver {
                 if let found { hints.handedOut(found.hostPort, for: cursor, in: ephemeral) }
             }
             guard let found else {
-                let what = "\(hostIP?.description ?? "*"):\(request.acceptableHostPorts.map { "\($0)" } ?? "any")/\(request.proto.rawValue)"
-                if request.acceptableHostPorts?.count == 1 { throw DriverError.hostPortInUse(what) }
+                let host = hostIP.map { $0.family == .v6 ? "[\($0)]" : "\($0)" } ?? "*"
+                let ports = request.acceptableHostPorts.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" } ?? "any"
+                let what = "\(host):\(ports)/\(request.proto.rawValue)"
+                if let range = request.acceptableHostPorts, range.count == 1 {
+                    // Say who has it: another container's binding, this call's own, or the host.
+                    let binding = PublishedPort(proto: request.proto, hostIP: hostIP, hostPort: range.lowerBound, containerPort: request.containerPort)
+                    let holder = taken.holder(of: binding, families: families, except: endpointID).map {
+                        "published by endpoint \($0.prefix(12))"
+                    } ?? (chosenHere.holder(of: binding, families: families, except: nil) != nil
+                        ? "asked for twice in this container's -p" : "a process on the host listens on it")
+                    throw DriverError.hostPortInUse("\(what) (\(holder))")
+                }
                 throw DriverError.noFreeHostPort(what)
             }
             chosen.append(found)
@@ -234,9 +244,14 @@ struct TakenHostPorts: Sendable {
 
     /// Whether a binding of another endpoint than `except` clashes with `binding`.
     func clashes(_ binding: PublishedPort, families: Set<IPFamily>, except: String?) -> Bool {
-        byPort[Self.key(binding)]?.contains {
+        holder(of: binding, families: families, except: except) != nil
+    }
+
+    /// The endpoint (other than `except`) whose binding clashes with `binding`, if any.
+    func holder(of binding: PublishedPort, families: Set<IPFamily>, except: String?) -> String? {
+        byPort[Self.key(binding)]?.first {
             $0.endpointID != except && $0.port.clashes(with: binding) && !$0.families.isDisjoint(with: families)
-        } ?? false
+        }?.endpointID
     }
 
     /// Protocol and port in one integer: hashing it costs no allocation (a text key did, per

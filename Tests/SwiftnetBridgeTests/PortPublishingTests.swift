@@ -24,6 +24,8 @@ final class PortPublishingTests: DriverTestCase {
         XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: second.id,
                                                                     options: Self.portMap(container: 80, host: 8080))) { error in
             guard case DriverError.hostPortInUse = error else { return XCTFail("\(error)") }
+            // Which binding holds it, and no Swift range printed as is ("8080...8080").
+            XCTAssertEqual("\(error)", "host port already in use: *:8080/tcp (published by endpoint \(first.id.prefix(12)))")
         }
         XCTAssertEqual(store.endpoints[second.id]?.publishedPorts, [])
     }
@@ -33,7 +35,13 @@ final class PortPublishingTests: DriverTestCase {
         let endpoint = try createEndpoint(1, network: network)
         hostPorts.hold(8080)
         XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: endpoint.id,
-                                                                    options: Self.portMap(container: 80, host: 8080)))
+                                                                    options: Self.portMap(container: 80, host: 8080))) { error in
+            XCTAssertEqual("\(error)", "host port already in use: *:8080/tcp (a process on the host listens on it)")
+        }
+        XCTAssertThrowsError(try driver.programExternalConnectivity(networkID: network, endpointID: endpoint.id,
+                                                                    options: Self.portMap(container: 80, host: 8080, hostEnd: 8080 + 0))) { error in
+            XCTAssertTrue("\(error)".contains("*:8080/tcp"), "\(error)")
+        }
     }
 
     func testARangeTakesItsFirstFreePortAndAnyPortSkipsTakenOnes() throws {
