@@ -37,6 +37,9 @@ package final class Plugin: Sendable {
     private let ownedChains: Mutex<ChainsLock?>
     private let logger: Logger
 
+    /// The chain prefix the state's server last ran with (nil: none recorded yet).
+    package var recordedChainPrefix: String? { try? store.metaValue(Plugin.chainPrefixKey) }
+
     /// `chainPrefix` nil: the one the state's server last used (or the default). A server
     /// passes its own and records it.
     package init(statePath: String, chainPrefix: String?, localPools: [PoolBase]? = nil, globalPools: [PoolBase]? = nil,

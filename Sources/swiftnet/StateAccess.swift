@@ -17,8 +17,13 @@ struct StateAccess: ParsableArguments {
     @Option(help: "Plugin socket of the running server.")
     var socket = "/run/docker/plugins/swiftnet.sock"
 
-    @Option(help: "State file, read directly when no server answers on --socket.")
-    var state = "/var/lib/swiftnet/swiftnet.db"
+    @Option(name: .customLong("state"),
+            help: ArgumentHelp("State file, read directly when no server answers on --socket (default: \(StateAccess.defaultState)). "
+                               + "Given while a server answers, it must be the one that server serves.", valueName: "state"))
+    var givenState: String?
+
+    static let defaultState = "/var/lib/swiftnet/swiftnet.db"
+    var state: String { givenState ?? StateAccess.defaultState }
 
     @Option(help: ArgumentHelp("Chains to check when no server runs (default: the prefix the state's server last used).",
                                valueName: "prefix"))
@@ -44,6 +49,7 @@ struct StateAccess: ParsableArguments {
     /// a private copy of a state on read-only storage (`StateCopy`), and says so on stderr.
     func open(forChange: Bool) throws -> Source {
         if let client = try? UnixHTTPClient(socketPath: socket, timeoutSeconds: 60) {
+            if let givenState { try StateAccess.refuseAnotherState(of: client, socket: socket, asked: givenState) }
             return .server(client)
         }
         guard FileManager.default.fileExists(atPath: state) else {
@@ -64,7 +70,14 @@ struct StateAccess: ParsableArguments {
                 path = try StateCopy.make(of: state)
                 FileHandle.standardError.write(Data("swiftnet: \(state) is on read-only storage; reading a private copy of it\n".utf8))
             }
-            return .local(try Plugin(statePath: path, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger))
+            let runtime = try Plugin(statePath: path, chainPrefix: chainPrefix, recordChainPrefix: false, logger: logger)
+            if forChange, let chainPrefix, let recorded = runtime.recordedChainPrefix, recorded != chainPrefix {
+                // The server would never learn of them: they would publish ports for ever.
+                throw OperatorCommandError("the server of \(state) last ran with --chain-prefix \(recorded); --chain-prefix \(chainPrefix) "
+                                           + "would install a second set of iptables chains (\(chainPrefix)-*) that nothing removes: "
+                                           + "leave --chain-prefix out (start the server with another prefix to change it)")
+            }
+            return .local(runtime)
         } catch let error as OperatorCommandError {
             throw error
         } catch let error as StateLockError {
@@ -74,6 +87,20 @@ struct StateAccess: ParsableArguments {
         } catch {
             throw OperatorCommandError("cannot open \(state): \(named(error))")
         }
+    }
+
+    /// A server answered, but `asked` (an explicit `--state`) is not the state it serves: the
+    /// command would read or change another state than the one named.
+    static func refuseAnotherState(of client: UnixHTTPClient, socket: String, asked: String) throws {
+        let served = try StateView(json: try get(client, "/state")).server.statePath
+        func resolved(_ path: String) -> String {
+            guard let real = realpath(path, nil) else { return (path as NSString).standardizingPath }
+            defer { free(real) }
+            return String(cString: real)
+        }
+        guard resolved(served) != resolved(asked) else { return }
+        throw OperatorCommandError("the server answering on \(socket) serves \(served), not \(asked): "
+                                   + "pass the --socket of the server of \(asked), or stop that server to work on the file")
     }
 
     /// GET `path` from the server and parse the JSON answer; a non-200 answer's `Err` is the error.

@@ -620,12 +620,15 @@ extension BridgeDataplaneTests {
             Shell.run(ServerProcess.binary, arguments + ["--socket", second.folder + "/none.sock", "--state", second.statePath,
                                                          "--chain-prefix", chainPrefix], timeout: 60)
         }
+        // (Refused first because the state's server ran with another prefix: a second set of
+        // chains nothing would remove.)
         let fix = tool(["doctor", "--fix"])
         XCTAssertEqual(fix.status, 2, fix.both)
-        XCTAssertTrue(fix.error.contains("another swiftnet (pid \(pid)) owns the iptables chains \(chainPrefix)-…"), fix.both)
+        XCTAssertTrue(fix.error.contains("last ran with --chain-prefix \(otherPrefix); --chain-prefix \(chainPrefix) would install a second set"),
+                      fix.both)
         let gc = tool(["gc"])
         XCTAssertNotEqual(gc.status, 0, gc.both)
-        XCTAssertTrue(gc.error.contains("owns the iptables chains \(chainPrefix)-…"), gc.both)
+        XCTAssertTrue(gc.error.contains("would install a second set of iptables chains (\(chainPrefix)-*) that nothing removes"), gc.both)
         XCTAssertEqual(tool(["gc", "--dry-run"]).status, 0)
         XCTAssertEqual(tool(["ls"]).status, 0)
         let remove = Shell.run(ServerProcess.binary, ["remove-firewall", "--chain-prefix", chainPrefix], timeout: 60)
@@ -645,5 +648,40 @@ extension BridgeDataplaneTests {
         while (rules() != before || server.log.components(separatedBy: said).count == saidBefore) && Date() < deadline { usleep(100_000) }
         XCTAssertEqual(rules(), before, "the emptied loopback chain was not restored within 15 s")
         XCTAssertEqual(server.log.components(separatedBy: said).count, saidBefore + 1, server.log)
+    }
+
+    /// A tool given `--state` while a server answers on `--socket` asked that server, whatever
+    /// state it serves: `ls --state mine.db` listed another server's networks, and `gc` or
+    /// `doctor --fix` would have changed them. Now a `--state` that is not the server's is
+    /// refused; the same file through a link is the server's.
+    func testAToolGivenAnotherStateThanTheServersIsRefused() throws {
+        let network = try createNetwork()
+        let other = server.folder + "/other.db"
+        for arguments in [["ls"], ["doctor"], ["gc", "--dry-run"], ["doctor", "--fix"]] {
+            let result = Shell.run(ServerProcess.binary, arguments + ["--socket", server.socketPath, "--state", other], timeout: 60)
+            XCTAssertNotEqual(result.status, 0, "\(arguments): \(result.both)")
+            XCTAssertTrue(result.error.contains("serves \(server.statePath), not \(other)"), "\(arguments): \(result.both)")
+        }
+        let link = server.folder + "/link.db"
+        XCTAssertNoThrow(try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: server.statePath))
+        for state in [link, server.statePath] {
+            let listed = Shell.run(ServerProcess.binary, ["ls", "--socket", server.socketPath, "--state", state], timeout: 60)
+            XCTAssertTrue(listed.succeeded && listed.output.contains(network.id.prefix(12)), listed.both)
+        }
+        let unnamed = Shell.run(ServerProcess.binary, ["ls", "--socket", server.socketPath], timeout: 60)
+        XCTAssertTrue(unnamed.succeeded && unnamed.output.contains(network.id.prefix(12)), "no --state: whatever the server serves\n\(unnamed.both)")
+
+        // Stopped: a change with another --chain-prefix than the state's server ran with
+        // installed a second set of chains nothing removed; refused, reading still answered.
+        XCTAssertEqual(server.terminate(), 0)
+        let otherPrefix = "SWQ" + Shell.randomHex(6).uppercased()
+        defer { try? Firewall(prefix: otherPrefix).remove() }
+        let offline = ["--socket", server.folder + "/none.sock", "--state", server.statePath, "--chain-prefix", otherPrefix]
+        let fix = Shell.run(ServerProcess.binary, ["doctor", "--fix"] + offline, timeout: 60)
+        XCTAssertNotEqual(fix.status, 0, fix.both)
+        XCTAssertTrue(fix.error.contains("last ran with --chain-prefix \(chainPrefix)"), fix.both)
+        XCTAssertFalse(Shell.run("/usr/sbin/iptables-save", []).output.contains(otherPrefix), "no second set of chains")
+        let read = Shell.run(ServerProcess.binary, ["doctor"] + offline, timeout: 60)
+        XCTAssertFalse(read.error.contains("last ran with"), read.both)
     }
 }
