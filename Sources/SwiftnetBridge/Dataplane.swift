@@ -83,6 +83,8 @@ package protocol FirewallProgrammer: Sendable {
     /// Whether it knows what it installed, which `guardRules` compares the tables with: not
     /// after a change that failed (until the next `apply` or change succeeds).
     var knowsWhatItInstalled: Bool { get }
+    /// How many jumps into its chains `guardRules` put back or moved so far.
+    var guardJumpRepairCount: Int { get }
     /// How the installed chains and jumps differ from what `networks` and `endpoints` render
     /// to, and how many rules were compared.
     func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int)
@@ -91,6 +93,7 @@ package protocol FirewallProgrammer: Sendable {
 extension FirewallProgrammer {
     /// A programmer with nothing to remember applies in full.
     package var knowsWhatItInstalled: Bool { true }
+    package var guardJumpRepairCount: Int { 0 }
 
     @discardableResult
     package func applyChange(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> Int {

@@ -51,6 +51,7 @@ package struct IptablesFirewall: FirewallProgrammer {
     }
 
     package var knowsWhatItInstalled: Bool { firewall.knowsWhatItInstalled }
+    package var guardJumpRepairCount: Int { firewall.guardJumpRepairCount }
 
     package func drift(networks: [NetworkRecord], endpoints: [EndpointRecord]) throws -> (drift: FirewallDrift, rules: Int) {
         let (rules, bindings) = IptablesFirewall.desired(networks: networks, endpoints: endpoints)

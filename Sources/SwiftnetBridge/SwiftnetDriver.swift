@@ -138,6 +138,7 @@ package final class SwiftnetDriver: Sendable {
             // (reading the tables), under the lock every change takes. Before, the chains
             // stayed as the failure left them, unguarded, until the next change.
             let afterFailure = !firewall.knowsWhatItInstalled
+            let jumpsBefore = firewall.guardJumpRepairCount
             let restored = try afterFailure
                 ? state.withLock { state in
                     let (networks, endpoints) = firewallRecords(state)
@@ -147,6 +148,12 @@ package final class SwiftnetDriver: Sendable {
             let inARow = guardRounds.withLock { rounds in
                 rounds = (restoring: restored > 0 ? rounds.restoring + 1 : 0, failing: 0)
                 return rounds.restoring
+            }
+            let jumps = firewall.guardJumpRepairCount - jumpsBefore
+            if jumps > 0 {
+                // dockerd moves the FORWARD jump on each of its starts and network creates: said,
+                // but not as a warning.
+                logger.info("put back or moved swiftnet's iptables jumps into its chains", metadata: ["jumps": "\(jumps)"])
             }
             if said(inARow) {
                 logger.warning(afterFailure ? "re-applied swiftnet's iptables chains after a change that failed"

@@ -40,6 +40,8 @@ package final class Firewall: Sendable {
         var roundsSkipping: [IPFamily: Int] = [:]
         /// See `guardRestoreCount`.
         var guardRestores = 0
+        /// See `guardJumpRepairCount`.
+        var guardJumpRepairs = 0
         /// Per family, whether the last read of the tables showed Docker's isolation chain
         /// (`FirewallRules.dockerIsolationChain`), which the rendering then jumps to.
         var dockerIsolation: [IPFamily: Bool] = [:]
@@ -313,7 +315,7 @@ package final class Firewall: Sendable {
                 // and one out of place is moved in one transaction, so a read that missed a
                 // repair of ours cannot make a second copy. Docker edits FORWARD without our
                 // lock anyway. Our chains were compared above: what was installed stays known.
-                try ensureJumps(family: family, saved: saved)
+                memory.guardJumpRepairs += try ensureJumps(family: family, saved: saved)
                 return 0
             }
         }
@@ -339,6 +341,11 @@ package final class Firewall: Sendable {
         }
         return nil
     }
+
+    /// How many jumps into our chains the guard put back or moved (our chains themselves
+    /// intact): dockerd moves the FORWARD jump on every start and network create; anything
+    /// else that deletes one leaves containers unisolated until it is back.
+    package var guardJumpRepairCount: Int { serial.withLock { $0.guardJumpRepairs } }
 
     /// Whether this process knows the state it installed last: not after a change that failed
     /// (`memory.state` is then nil, and a family may be unknown too), so the guard has nothing to

@@ -302,8 +302,10 @@ final class FirewallApplyTests: XCTestCase {
         let (networks, bindings) = state()
         try firewall.apply(networks: networks, bindings: bindings)
         try HostCommand.must(["/usr/sbin/iptables", "-w", "-D", "FORWARD", "-j", "\(prefix)-FORWARD"])
+        let repairs = firewall.guardJumpRepairCount
         XCTAssertEqual(try firewall.guardRules(), 0, "a missing jump is no drift of our chains")
         XCTAssertEqual(HostCommand.run(["/usr/sbin/iptables", "-w", "-C", "FORWARD", "-j", "\(prefix)-FORWARD"]).status, 0, "the jump is not back")
+        XCTAssertEqual(firewall.guardJumpRepairCount, repairs + 1, "counted, so that the server says it")
         let chains = try FirewallChains(prefix: prefix)
         try HostCommand.must(["/usr/sbin/iptables", "-w", "-t", "filter", "-F", chains.forward])
         XCTAssertGreaterThan(try firewall.guardRules(), 0, "the guard restored nothing after it put a jump back")
