@@ -49,6 +49,11 @@ package struct IPAddress: Sendable, Hashable, Comparable, CustomStringConvertibl
         family == .v4 ? IPAddress.formatV4(UInt32(truncatingIfNeeded: value)) : IPAddress.formatV6(value)
     }
 
+    /// As it stands before `:port`: IPv6 in brackets (`[fd00::2]:80`).
+    package var hostText: String {
+        family == .v6 ? "[\(description)]" : description
+    }
+
     /// The 4 or 16 bytes in network order.
     package var bytes: [UInt8] {
         let count = family == .v4 ? 4 : 16

@@ -14,9 +14,14 @@ extension BridgeMode {
             repairs += changes.map { Repair(subject: subject, action: "\($0) (network \(network.id.prefix(12)))") }
             takenBridges.withLock { _ = $0.remove(network.id) }
             if BridgeMode.forwardsIPv6(network), dataplane.ipv6ForwardingEnabled() == false {
-                // A reboot or an administrator may have turned it off since the network was made.
-                try dataplane.enableIPv6Forwarding()
-                repairs.append(Repair(subject: subject, action: "turned IPv6 forwarding on again (net.ipv6.conf.all.forwarding=1) for network \(network.id.prefix(12))"))
+                // A reboot or an administrator may have turned it off since the network was
+                // made. Its failure is its own: the br_netfilter repair below still runs.
+                do {
+                    try dataplane.enableIPv6Forwarding()
+                    repairs.append(Repair(subject: subject, action: "turned IPv6 forwarding on again (net.ipv6.conf.all.forwarding=1) for network \(network.id.prefix(12))"))
+                } catch {
+                    repairs.append(.failed(subject, "turn IPv6 forwarding on for network \(network.id.prefix(12))", error))
+                }
             }
             if !network.options.interContainer {
                 // A reboot or an administrator may have turned it off since the network was made.

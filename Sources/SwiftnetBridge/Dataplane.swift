@@ -48,8 +48,9 @@ package protocol Dataplane: LinkObserver {
     func enableBridgeNetfilter(ipv6: Bool) throws
     /// Whether the host forwards IPv6 (`net.ipv6.conf.all.forwarding`); nil: unreadable.
     func ipv6ForwardingEnabled() -> Bool?
-    /// Turns IPv6 forwarding on (`all` and `default`), as dockerd does when it creates an
-    /// IPv6 network: without it an IPv6 container reaches nothing beyond its bridge.
+    /// Turns IPv6 forwarding on (`all` and `default`) where it is off, with ip6tables' FORWARD
+    /// policy DROP, as dockerd does when it creates an IPv6 network: without it an IPv6
+    /// container reaches nothing beyond its bridge.
     func enableIPv6Forwarding() throws
     /// The link group holding veths awaiting deletion (`group` tags what this server makes).
     var retiredGroup: UInt32 { get }

@@ -36,7 +36,7 @@ package enum DriverError: Error, Sendable, CustomStringConvertible {
         case .subnetInUse(let subnet, let clash, let network, let bridge):
             return "subnet \(subnet) overlaps \(clash) of swiftnet network \(network.prefix(12)) (\(bridge)); choose another --subnet"
         case .subnetOnForeignBridge(let subnet, let held, let bridge):
-            return "subnet \(subnet) overlaps \(held) of bridge \(bridge), which swiftnet did not make (a Docker network's, or another's); choose another --subnet"
+            return "subnet \(subnet) overlaps \(held) of bridge \(bridge), which is not this swiftnet server's (a Docker network's, or another's); choose another --subnet"
         case .addressNotInNetwork(let what, let network, let subnets):
             return "\(what) is not in a subnet of network \(network.prefix(12)) (\(subnets.isEmpty ? "none" : subnets))"
         case .addressInUse(let address, let network, let other):

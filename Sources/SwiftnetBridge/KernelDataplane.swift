@@ -191,9 +191,16 @@ package struct KernelDataplane: Dataplane {
     }
 
     package func enableIPv6Forwarding() throws {
-        for key in Self.ipv6ForwardingKeys where (try? Sysctl.get(key)) != "1" {
-            try Sysctl.set(key, "1")
-        }
+        // Already on (dockerd's own IPv6 networks, an administrator): nothing is touched, and
+        // a /proc/sys this process cannot write is no reason to refuse.
+        guard (try? Sysctl.get(Self.ipv6ForwardingKeys[0])) != "1" else { return }
+        // As dockerd: the host forwards nothing else than before, FORWARD's policy DROP
+        // (swiftnet's chains, jumped to first, accept its own traffic); set before forwarding
+        // starts.
+        try Firewall.dropForwardedByDefault(family: .v6)
+        try Sysctl.set(Self.ipv6ForwardingKeys[0], "1")
+        // New interfaces' default: as dockerd, a failure here is no reason to refuse.
+        try? Sysctl.set(Self.ipv6ForwardingKeys[1], "1")
     }
 
     package func retire(_ name: String, endpointID: String) throws {

@@ -199,13 +199,18 @@ extension SwiftnetDriver {
                 // A delete of it failed after it was recorded (its links or its rules may be
                 // left): this one finishes it, rather than answer "nothing to do" while its
                 // published ports still lead to its address, which others may be given. One
-                // already done and waiting for the batch delete is done again at no cost.
+                // already done and waiting for the batch delete has nothing left to do.
                 if pendingDeletion.withLock({ $0.endpoints.contains { $0.endpoint.id == endpointID } }) { return nil }
             } else {
                 endpoint.state = .deleting
                 try store.commit(.putEndpoint(endpoint))
             }
-            if let network = state.networks[endpoint.networkID] { left = (endpoint, network) }
+            // Its address may be another live endpoint's by now (it was released after the
+            // failed delete): what the mode withdraws by address (a multi-host network's
+            // location) is that one's then, and stays.
+            let reused = [endpoint.address, endpoint.addressIPv6].compactMap { $0?.address }
+                .contains { state.endpoints.addressHolder($0, on: endpoint.networkID) != nil }
+            if let network = state.networks[endpoint.networkID], !(retrying && reused) { left = (endpoint, network) }
             CrashPoint.reach("endpoint.delete.recorded")
             state.endpoints[endpointID] = endpoint
             try mode(of: endpoint, in: state).retireEndpointLinks(endpoint)

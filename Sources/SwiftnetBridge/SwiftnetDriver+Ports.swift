@@ -93,6 +93,7 @@ extension SwiftnetDriver {
     /// different endpoint of the container is its IPv6 gateway.
     static let noProxy6To4Key = "com.docker.network.driver.private.no_proxy_6to4"
     static let everyIPv4Address = IPAddress(family: .v4, value: 0)
+    static let everyIPv6Address = IPAddress(family: .v6, value: 0)
 
     /// The address families an endpoint has addresses in.
     static func families(of endpoint: EndpointRecord) -> Set<IPFamily> {
@@ -135,8 +136,9 @@ extension SwiftnetDriver {
         func keptKey(_ proto: TransportProtocol, _ hostIP: IPAddress?, _ containerPort: Int) -> KeptPortKey {
             let key = KeptPortKey(proto: proto, hostIP: hostIP, containerPort: containerPort)
             guard keepable[key] == nil, hostIP == nil || hostIP?.value == 0 else { return key }
-            return [nil, SwiftnetDriver.everyIPv4Address, IPAddress(family: .v6, value: 0)]
-                .map { KeptPortKey(proto: proto, hostIP: $0, containerPort: containerPort) }
+            // No address stands for 0.0.0.0 and ::, and 0.0.0.0 (::) for its part of it.
+            let others: [IPAddress?] = hostIP == nil ? [SwiftnetDriver.everyIPv4Address, SwiftnetDriver.everyIPv6Address] : [nil]
+            return others.map { KeptPortKey(proto: proto, hostIP: $0, containerPort: containerPort) }
                 .first { keepable[$0] != nil } ?? key
         }
         // Per search, the next port to look at and how many of the range are left unseen.
@@ -182,7 +184,7 @@ extension SwiftnetDriver {
                 if let found { hints.handedOut(found.hostPort, for: cursor, in: ephemeral) }
             }
             guard let found else {
-                let host = hostIP.map { $0.family == .v6 ? "[\($0)]" : "\($0)" } ?? "*"
+                let host = hostIP?.hostText ?? "*"
                 let ports = request.acceptableHostPorts.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" } ?? "any"
                 let what = "\(host):\(ports)/\(request.proto.rawValue)"
                 if let range = request.acceptableHostPorts, range.count == 1 {

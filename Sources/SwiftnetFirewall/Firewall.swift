@@ -42,13 +42,14 @@ package final class Firewall: Sendable {
         var guardRestores = 0
         /// See `guardJumpRepairCount`.
         var guardJumpRepairs = 0
-        /// Per family, whether the last read of the tables showed Docker's isolation chain
-        /// (`FirewallRules.dockerIsolationChain`), which the rendering then jumps to.
-        var dockerIsolation: [IPFamily: Bool] = [:]
+        /// Per family, Docker's bridges named otherwise than `docker0` and `br-…` as the last
+        /// read of the tables showed them (`SavedTables.dockerBridges`): the rendering drops
+        /// traffic to and from them as from Docker's others.
+        var dockerBridges: [IPFamily: [String]] = [:]
     }
 
-    /// Renders a family's sections; told whether Docker's isolation chain exists.
-    private typealias Render = (_ memory: inout Memory, _ dockerIsolation: Bool) -> [FirewallPatch.Section]
+    /// Renders a family's sections, given Docker's bridges named otherwise.
+    private typealias Render = (_ memory: inout Memory, _ dockerBridges: [String]) -> [FirewallPatch.Section]
 
     /// Guard rounds in a row that may each leave some chain uncompared before the guard reads
     /// and compares every chain under the lock: about a minute at the server's 5 s, so that a
@@ -149,7 +150,7 @@ package final class Firewall: Sendable {
         var changed = 0
         for family in [IPFamily.v4, .v6] {
             let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache,
-                                                  dockerIsolation: memory.dockerIsolation[family] ?? false)
+                                                  dockerBridges: memory.dockerBridges[family] ?? [])
             guard let last = memory.installed[family] else {
                 changed += try applyChecked(family: family, memory: &memory, render: render(state, family))
                 continue
@@ -181,45 +182,33 @@ package final class Firewall: Sendable {
 
     private func render(_ state: FirewallState, _ family: IPFamily) -> Render {
         { [chains] memory, docker in
-            FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache, dockerIsolation: docker)
+            FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache, dockerBridges: docker)
         }
     }
 
-    /// One family of `apply`: reads the tables, renders (with the jump to Docker's isolation
-    /// chain if the read shows it), restores our chains if they differ, repairs the jumps;
-    /// remembers the rendering as installed once all of that succeeded.
+    /// One family of `apply`: reads the tables, renders (with Docker's bridges the read shows),
+    /// restores our chains if they differ, repairs the jumps; remembers the rendering as
+    /// installed once all of that succeeded.
     private func applyChecked(family: IPFamily, memory: inout Memory, render: Render) throws(FirewallError) -> Int {
         memory.installed[family] = nil
         memory.generation &+= 1
         memory.wholeAt[family] = memory.generation
         memory.roundsSkipping[family] = 0
         var changed = 0
-        var saved = try saved(family)
-        var reread = false
-        while true {
-            let docker = saved.declares(FirewallRules.dockerIsolationChain, in: "filter")
-            memory.dockerIsolation[family] = docker
-            let sections = render(&memory, docker)
-            let text = sections.map(\.text).joined()
-            if saved.ours != text {
-                let (input, stale) = Firewall.restoreInput(sections, removing: saved.chains)
-                do throws(FirewallError) {
-                    try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: input)
-                    deleteEmptied(stale, family: family)
-                } catch {
-                    // Docker's chain may have gone between the read and the restore (dockerd
-                    // deletes it at its start when nothing jumps to it yet): read again, once.
-                    guard docker, !reread, case .commandFailed = error else { throw error }
-                    reread = true
-                    saved = try self.saved(family)
-                    continue
-                }
-                changed += max(1, FirewallDifference.compare(expected: text, installed: saved.ours, family: family).count)
-            }
-            changed += try ensureJumps(family: family, saved: saved)
-            memory.installed[family] = sections
-            return changed
+        let saved = try saved(family)
+        let docker = saved.dockerBridges
+        memory.dockerBridges[family] = docker
+        let sections = render(&memory, docker)
+        let text = sections.map(\.text).joined()
+        if saved.ours != text {
+            changed += max(1, FirewallDifference.compare(expected: text, installed: saved.ours, family: family).count)
+            let (input, stale) = Firewall.restoreInput(sections, removing: saved.chains)
+            try CommandRunner.check(try Firewall.tool("restore", family), ["--noflush", "-w"], input: input)
+            deleteEmptied(stale, family: family)
         }
+        changed += try ensureJumps(family: family, saved: saved)
+        memory.installed[family] = sections
+        return changed
     }
 
     /// The rendering as restore input, plus the emptying of every chain of ours that `existing`
@@ -283,25 +272,25 @@ package final class Firewall: Sendable {
             let generation = serial.withLock { $0.generation }
             let saved = try saved(family)
             let found = FirewallPatch.Section.parse(saved.ours)
-            let docker = saved.declares(FirewallRules.dockerIsolationChain, in: "filter")
+            let docker = saved.dockerBridges
             afterReading?()
             restored += try serial.withLock { memory throws(FirewallError) -> Int in
                 let wanted: Render?
-                let renderedWith = memory.dockerIsolation[family] ?? false
+                let renderedWith = memory.dockerBridges[family] ?? []
                 if memory.installed[family] == nil {
                     // Unknown after a restore of the guard's own failed: tried again from the
                     // state last installed (nil after a failed change, which the next change
                     // tries again).
                     wanted = memory.state.map { render($0, family) }
                 } else if docker != renderedWith, let state = memory.state {
-                    // Docker's isolation chain appeared (dockerd started after this server)
-                    // or went: rendered again with or without the jump to it.
+                    // Docker made or removed a bridge named otherwise than docker0 and br-…
+                    // (or dockerd started after this server): rendered again with its names.
                     wanted = render(state, family)
                 } else if let installed = Firewall.compare(family, found: found, readAfter: generation, memory: &memory) {
-                    let state = memory.state
-                    wanted = { [chains] memory, docker in
-                        guard docker != renderedWith, let state else { return installed }
-                        return FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache, dockerIsolation: docker)
+                    let again = memory.state.map { render($0, family) }
+                    wanted = { memory, docker in
+                        guard docker != renderedWith, let again else { return installed }
+                        return again(&memory, docker)
                     }
                 } else {
                     wanted = nil
@@ -456,7 +445,7 @@ package final class Firewall: Sendable {
         for family in [IPFamily.v4, .v6] {
             let saved = try saved(family)
             let expected = try FirewallRules.render(networks: networks, bindings: bindings, family: family, prefix: prefix,
-                                                    dockerIsolation: saved.declares(FirewallRules.dockerIsolationChain, in: "filter"))
+                                                    dockerBridges: saved.dockerBridges)
             rules += FirewallDifference.ruleCount(expected)
             let found = FirewallDifference.compare(expected: expected, installed: saved.ours, family: family)
             // Without networks the server installs nothing (empty chains need not exist), but a
@@ -497,6 +486,13 @@ package final class Firewall: Sendable {
             throw .commandFailed(command: CommandRunner.describe(iptables, jump.checkArguments),
                                  status: output.status, stderr: output.stderr)
         }
+    }
+
+    /// Sets the FORWARD policy of `family` to DROP: what dockerd does when it turns forwarding
+    /// on itself, so that the host does not start routing between its other interfaces.
+    /// swiftnet's chains, jumped to first, accept its own traffic.
+    package static func dropForwardedByDefault(family: IPFamily) throws(FirewallError) {
+        try CommandRunner.check(try tool("", family), ["-w", "-P", "FORWARD", "DROP"])
     }
 
     /// `iptables`, `iptables-restore`, `iptables-save` or their `ip6tables` twins.

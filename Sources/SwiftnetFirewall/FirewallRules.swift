@@ -12,9 +12,9 @@ import SwiftnetAddress
 ///   otherwise follow the jumps.
 /// - filter `P-ISOLATION`: entered for packets leaving a swiftnet bridge for another
 ///   interface; drops those heading for any swiftnet bridge or Docker bridge (`swn-+`, then
-///   each bridge named otherwise; Docker's bridges by `docker0` and `br-+`, then, where
-///   dockerd keeps it, through Docker's own `DOCKER-ISOLATION-STAGE-2`, which drops packets
-///   to each of its bridges, those named with `com.docker.network.bridge.name` too).
+///   each bridge named otherwise; Docker's by `docker0` and `br-+`, then each of its bridges
+///   named otherwise, with `com.docker.network.bridge.name`, as Docker's own rules name them:
+///   `SavedTables.dockerBridges`).
 /// - filter `P-INBOUND`: entered for packets entering a swiftnet bridge from another
 ///   interface; drops those coming from any swiftnet bridge or Docker bridge. Each network's
 ///   rules send packets there before they accept any into its bridge, so isolation does not
@@ -50,22 +50,15 @@ package enum FirewallRules {
     /// nat, covering only swiftnet's chains. Empty state gives the chain declarations alone,
     /// which empties them. Every name, protocol and port is checked first: invalid input
     /// throws and renders nothing.
-    /// `dockerIsolation`: whether the family's filter table has Docker's
-    /// `DOCKER-ISOLATION-STAGE-2` (a jump to a chain that does not exist fails the restore).
+    /// `dockerBridges`: Docker's bridges that `docker0` and `br-+` do not match, as its rules
+    /// in the family's tables name them (`SavedTables.dockerBridges`).
     package static func render(networks: [FirewallNetwork], bindings: [FirewallPortBinding], family: IPFamily,
-                              prefix: String = "SWIFTNET", dockerIsolation: Bool = false) throws(FirewallError) -> String {
+                              prefix: String = "SWIFTNET", dockerBridges: [String] = []) throws(FirewallError) -> String {
         let chains = try FirewallChains(prefix: prefix)
         let state = try FirewallState(networks: networks, bindings: bindings)
         var cache = FirewallRenderCache()
-        return sections(state, family: family, chains: chains, cache: &cache, dockerIsolation: dockerIsolation).map(\.text).joined()
+        return sections(state, family: family, chains: chains, cache: &cache, dockerBridges: dockerBridges).map(\.text).joined()
     }
-
-    /// Docker's chain that drops packets heading for any of its bridges (dockerd ≤ 29 with
-    /// iptables: `-A DOCKER-ISOLATION-STAGE-2 -o BRIDGE -j DROP` per network, then RETURN).
-    /// Only its bridges named `docker0` and `br-…` can be told by name; one named with
-    /// `com.docker.network.bridge.name` only through it. swiftnet never edits it: dockerd
-    /// flushes and refills it at its start (its `-X` of the chain then fails, which it ignores).
-    package static let dockerIsolationChain = "DOCKER-ISOLATION-STAGE-2"
 
     /// The rendering of a checked state as sections (see `FirewallPatch`). The rules of the
     /// published ports are taken from `cache` for every bucket whose bindings did not change
@@ -73,7 +66,7 @@ package enum FirewallRules {
     /// a change costs the rendering of its own bucket or network and the gathering of the
     /// others' rules, not their rendering.
     static func sections(_ state: FirewallState, family: IPFamily, chains: FirewallChains,
-                         cache: inout FirewallRenderCache, dockerIsolation: Bool = false) -> [FirewallPatch.Section] {
+                         cache: inout FirewallRenderCache, dockerBridges: [String] = []) -> [FirewallPatch.Section] {
         var filter = RuleTable(name: "filter", chains: chains.filter)
         var nat = RuleTable(name: "nat", chains: chains.nat)
         var raw = RuleTable(name: "raw", chains: chains.raw)
@@ -105,12 +98,12 @@ package enum FirewallRules {
         if !state.networks.isEmpty {
             // IPv6 needs no such rule: the kernel never accepts ::1 from outside `lo`.
             if family == .v4 { raw.append(chains.loopback, "-d 127.0.0.0/8 -i \(FirewallChains.bridgePrefix)+ -j DROP") }
-            for docker in FirewallState.dockerBridges + [FirewallChains.bridgePrefix + "+"] {
+            // Docker's bridges named otherwise come after the wildcards (`dockerBridges` holds
+            // only names none of them matches, each an interface name iptables takes literally).
+            for docker in FirewallState.dockerBridges + [FirewallChains.bridgePrefix + "+"] + dockerBridges {
                 filter.append(chains.isolation, "-o \(docker) -j DROP")
                 filter.append(chains.inbound, "-i \(docker) -j DROP")
             }
-            // Docker's other bridges: it drops or returns, so its place decides nothing.
-            if dockerIsolation { filter.append(chains.isolation, "-j \(dockerIsolationChain)") }
             for rules in rendered {
                 raw.append(chains.loopback, contentsOf: rules.loopback)
                 filter.append(chains.isolation, contentsOf: rules.isolation)

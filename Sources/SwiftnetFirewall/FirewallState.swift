@@ -176,7 +176,8 @@ struct FirewallState {
         }
         if !(1...65535).contains(binding.hostPort) { throw .invalidPort(binding.hostPort) }
         if !(1...65535).contains(binding.containerPort) { throw .invalidPort(binding.containerPort) }
-        // dockerd sends 0.0.0.0 / :: for "every address"; `-d 0.0.0.0/32` would match nothing.
+        // 0.0.0.0 / :: is every address of the binding's family (the driver keeps it so that
+        // it publishes in that family only); `-d 0.0.0.0/32` would match nothing.
         if let host = binding.hostIP, host.value == 0 { binding.hostIP = nil }
         if let host = binding.hostIP, host.family != binding.containerIP.family {
             throw .familyMismatch(FirewallState.describe(binding))
@@ -216,8 +217,8 @@ struct FirewallState {
     }
 
     static func describe(_ binding: FirewallPortBinding) -> String {
-        let host = binding.hostIP.map { $0.family == .v6 ? "[\($0)]" : "\($0)" } ?? "*"
-        let container = binding.containerIP.family == .v6 ? "[\(binding.containerIP)]" : "\(binding.containerIP)"
+        let host = binding.hostIP?.hostText ?? "*"
+        let container = binding.containerIP.hostText
         return "\(binding.proto) \(host):\(binding.hostPort)->\(container):\(binding.containerPort) on \(binding.bridge)"
     }
 

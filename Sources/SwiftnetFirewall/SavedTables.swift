@@ -113,9 +113,29 @@ struct SavedTables {
         return declared[table]?.contains(chains.isolation) == true
     }
 
-    /// Whether `chain` (anyone's) exists in `table`.
-    func declares(_ chain: String, in table: String) -> Bool {
-        declared[table]?.contains(chain) == true
+    /// Docker's bridges that neither `docker0` nor `br-+` matches (named with
+    /// `com.docker.network.bridge.name`), sorted, as Docker's own filter rules name them:
+    /// `-A DOCKER-ISOLATION-STAGE-2 -o B -j DROP` (dockerd ≤ 28), `-A DOCKER-BRIDGE -o B -j
+    /// DOCKER` and `-A DOCKER ! -i B -o B -j DROP` (dockerd 28 and later, which dropped the
+    /// isolation chains). swiftnet cannot ask dockerd (its API is never called), and a jump
+    /// into Docker's chains would tie them to ours (dockerd deletes them at its start). Only a
+    /// name iptables takes literally is kept (`FirewallState.checkBridge`), none of ours.
+    var dockerBridges: [String] {
+        var names: Set<String> = []
+        for rule in otherRules["filter"].map({ ($0["DOCKER-ISOLATION-STAGE-2"] ?? []) + ($0["DOCKER-BRIDGE"] ?? []) + ($0["DOCKER"] ?? []) }) ?? [] {
+            let words = rule.split(separator: " ").map(String.init)
+            let name: String?
+            switch words.count {
+            case 6 where words[1] == "DOCKER-ISOLATION-STAGE-2" && words[2] == "-o" && words[4...] == ["-j", "DROP"]: name = words[3]
+            case 6 where words[1] == "DOCKER-BRIDGE" && words[2] == "-o" && words[4...] == ["-j", "DOCKER"]: name = words[3]
+            case 9 where words[1] == "DOCKER" && words[2...3] == ["!", "-i"] && words[5] == "-o" && words[4] == words[6]
+                && words[7...] == ["-j", "DROP"]: name = words[4]
+            default: name = nil
+            }
+            guard let name, (try? FirewallState.checkBridge(name)) != nil, !name.hasPrefix(FirewallChains.bridgePrefix) else { continue }
+            names.insert(name)
+        }
+        return names.sorted()
     }
 
     /// Whether the jump appears, exactly as iptables-save prints it, in its table.

@@ -67,6 +67,11 @@ package struct IPAMAllocator: Sendable {
 
     package var poolIDs: [String] { pools.keys.sorted() }
 
+    /// How many pools have exactly `prefix` (pools of two address spaces or scopes may).
+    package func poolCount(withPrefix prefix: IPPrefix) -> Int {
+        poolSpans[prefix.family]?.count(of: prefix.span) ?? 0
+    }
+
     package func pool(_ id: String) -> PoolRecord? { pools[id]?.record }
 
     package func usage(ofPool id: String) -> (allocated: Int, capacity: UInt128)? {

@@ -232,7 +232,10 @@ package final class IPAMService: Sendable {
             if committer.needsReload { try reload(&state) }
             let plan = try state.allocator.planReleaseAddress(poolID: poolID, address: address)
             guard case .release(let change) = plan else { return (nil, plan) }
+            // Only where the endpoint's network is this pool's: the pool is scoped (the
+            // network on its parent), or no other pool has its prefix.
             if case .release(_, let held) = change, let pool = state.allocator.pool(poolID),
+               pool.options[IPAMOptions.scope] != nil || state.allocator.poolCount(withPrefix: pool.prefix) == 1,
                let holder = holders.withLock({ $0 })?.holder(of: held, in: pool) {
                 throw IPAMError.addressStillHeld(held, pool: pool.prefix, by: holder)
             }

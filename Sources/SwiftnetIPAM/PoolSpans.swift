@@ -33,6 +33,13 @@ struct PoolSpans: Sendable {
         return low
     }
 
+    /// How many pools have exactly `span`.
+    func count(of span: ClosedRange<UInt128>) -> Int {
+        var index = spanIndex(span), count = 0
+        while index < spans.count, spans[index] == span { count += 1; index += 1 }
+        return count
+    }
+
     mutating func insert(_ span: ClosedRange<UInt128>) {
         spans.insert(span, at: spanIndex(span))
         // Runs that overlap the span or touch it merge with it.

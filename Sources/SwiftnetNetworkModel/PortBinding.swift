@@ -106,7 +106,7 @@ package struct PublishedPort: Sendable, Equatable, CustomStringConvertible {
     }
 
     package var description: String {
-        "\(hostIP.map { $0.family == .v6 ? "[\($0)]" : "\($0)" } ?? "*"):\(hostPort)->\(containerPort)/\(proto.rawValue)"
+        "\(hostIP?.hostText ?? "*"):\(hostPort)->\(containerPort)/\(proto.rawValue)"
     }
 
     /// Two bindings clash when they share protocol and port and their host addresses overlap:

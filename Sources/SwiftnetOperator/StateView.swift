@@ -32,8 +32,10 @@ package struct StateView: Sendable, Equatable {
     /// The network whose full id starts with `prefix`, or whose bridge is `prefix`. Throws
     /// when none or several match, naming them.
     package func network(matching prefix: String) throws(OperatorError) -> NetworkView {
-        if let byBridge = networks.first(where: { $0.bridge == prefix }) { return byBridge }
-        let matches = prefix.isEmpty ? [] : networks.filter { $0.id.hasPrefix(prefix) }
+        // A macvlan network's "bridge" is its parent, which several may share.
+        let byBridge = networks.filter { $0.bridge == prefix }
+        if byBridge.count == 1 { return byBridge[0] }
+        let matches = prefix.isEmpty ? [] : byBridge.count > 1 ? byBridge : networks.filter { $0.id.hasPrefix(prefix) }
         switch matches.count {
         case 1: return matches[0]
         case 0: throw .noSuchNetwork(prefix, known: networks.map { String($0.id.prefix(12)) })

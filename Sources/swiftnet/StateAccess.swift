@@ -93,6 +93,9 @@ struct StateAccess: ParsableArguments {
     /// command would read or change another state than the one named.
     static func refuseAnotherState(of client: UnixHTTPClient, socket: String, asked: String) throws {
         let served = try StateView(json: try get(client, "/state")).server.statePath
+        // A path relative to the server's folder, or inside a managed plugin's root, cannot be
+        // told from here: not refused.
+        guard served.hasPrefix("/") else { return }
         func resolved(_ path: String) -> String {
             guard let real = realpath(path, nil) else { return (path as NSString).standardizingPath }
             defer { free(real) }

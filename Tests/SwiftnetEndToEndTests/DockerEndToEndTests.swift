@@ -462,9 +462,8 @@ final class DockerEndToEndTests: DockerTestCase {
 
     /// A Docker bridge network whose bridge the user named (`-o com.docker.network.bridge.name`)
     /// matches neither `docker0` nor `br-+`: a swiftnet container reached its containers,
-    /// accepted by swiftnet's rules before Docker's isolation saw the packet. swiftnet's
-    /// isolation now jumps to Docker's DOCKER-ISOLATION-STAGE-2, which knows every bridge of
-    /// Docker's by name.
+    /// accepted by swiftnet's rules before Docker's isolation saw the packet. swiftnet now
+    /// reads Docker's bridges from Docker's own rules and isolates them like docker0 and br-….
     func testADockerBridgeNetworkWithANamedBridgeIsIsolatedToo() throws {
         let network = try createNetwork(["--subnet", try freeSubnet().cidr])
         let page = "named-\(tag)"

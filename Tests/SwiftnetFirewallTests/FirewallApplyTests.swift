@@ -53,11 +53,11 @@ final class FirewallApplyTests: XCTestCase {
         return ([a, b], bindings)
     }
 
-    /// With the jump to Docker's isolation chain where dockerd made one in this family.
+    /// With Docker's bridges named otherwise than docker0 and br-…, as the tables show them.
     func rendered(_ networks: [FirewallNetwork], _ bindings: [FirewallPortBinding], _ family: IPFamily) throws -> String {
         let saved = HostCommand.run([family == .v4 ? "/usr/sbin/iptables-save" : "/usr/sbin/ip6tables-save"]).stdout
         return try FirewallRules.render(networks: networks, bindings: bindings, family: family, prefix: prefix,
-                                        dockerIsolation: saved.contains("\n:\(FirewallRules.dockerIsolationChain) "))
+                                        dockerBridges: SavedTables(saved, chains: try FirewallChains(prefix: prefix), family: family).dockerBridges)
     }
 
     /// The lines of built-in chains that jump into our chains, as iptables-save prints them.

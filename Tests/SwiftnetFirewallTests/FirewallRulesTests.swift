@@ -65,17 +65,20 @@ final class FirewallRulesTests: XCTestCase {
             """)
     }
 
-    /// Where dockerd keeps DOCKER-ISOLATION-STAGE-2, the isolation chain ends with a jump to
-    /// it (its bridges named otherwise than docker0 and br-…); without networks, nothing.
-    func testTheIsolationChainJumpsToDockersWhereItExists() throws {
+    /// Docker's bridges named otherwise than docker0 and br-… (`com.docker.network.bridge.name`)
+    /// are dropped to and from like those, after the wildcards; without networks, nothing.
+    func testDockersBridgesNamedOtherwiseAreIsolatedToo() throws {
         for family in [IPFamily.v4, .v6] {
             let without = try FirewallRules.render(networks: [web], bindings: [], family: family)
-            let with = try FirewallRules.render(networks: [web], bindings: [], family: family, dockerIsolation: true)
-            let isolation = with.split(separator: "\n").filter { $0.hasPrefix("-A SWIFTNET-ISOLATION") }
-            XCTAssertEqual(isolation.last, "-A SWIFTNET-ISOLATION -j DOCKER-ISOLATION-STAGE-2", "\(family)")
-            XCTAssertEqual(with.split(separator: "\n").filter { !$0.hasPrefix("-A SWIFTNET-ISOLATION -j DOCKER") },
+            let with = try FirewallRules.render(networks: [web], bindings: [], family: family, dockerBridges: ["lan5", "mybr"])
+            let lines = with.split(separator: "\n").map(String.init)
+            XCTAssertEqual(Array(lines.filter { $0.hasPrefix("-A SWIFTNET-ISOLATION") }.suffix(2)),
+                           ["-A SWIFTNET-ISOLATION -o lan5 -j DROP", "-A SWIFTNET-ISOLATION -o mybr -j DROP"], "\(family)")
+            XCTAssertEqual(Array(lines.filter { $0.hasPrefix("-A SWIFTNET-INBOUND") }.suffix(2)),
+                           ["-A SWIFTNET-INBOUND -i lan5 -j DROP", "-A SWIFTNET-INBOUND -i mybr -j DROP"], "\(family)")
+            XCTAssertEqual(with.split(separator: "\n").filter { !$0.contains(" lan5 ") && !$0.contains(" mybr ") },
                            without.split(separator: "\n"), "\(family): nothing else changes")
-            XCTAssertFalse(try FirewallRules.render(networks: [], bindings: [], family: family, dockerIsolation: true).contains("DOCKER"))
+            XCTAssertFalse(try FirewallRules.render(networks: [], bindings: [], family: family, dockerBridges: ["mybr"]).contains("mybr"))
         }
     }
 

@@ -59,4 +59,33 @@ final class SavedTablesTests: XCTestCase {
         XCTAssertTrue(saved([]).isInPlace(nat))
         XCTAssertEqual(saved([]).wantedPosition(of: nat), 1)
     }
+
+    /// Docker's bridges named otherwise than docker0 and br-…, from Docker's own rules as
+    /// dockerd ≤ 28 (isolation stage 2) and 28 and later (DOCKER-BRIDGE, DOCKER) write them
+    /// (moby's iptablesdoc); names the wildcards match, ours, and what iptables would not
+    /// take literally are left out.
+    func testDockersBridgesNamedOtherwiseAreReadFromItsRules() {
+        let text = """
+            *filter
+            :DOCKER - [0:0]
+            :DOCKER-BRIDGE - [0:0]
+            :DOCKER-ISOLATION-STAGE-2 - [0:0]
+            -A DOCKER -d 192.0.2.2/32 ! -i bridge1 -o bridge1 -p tcp -m tcp --dport 80 -j ACCEPT
+            -A DOCKER ! -i docker0 -o docker0 -j DROP
+            -A DOCKER ! -i bridge1 -o bridge1 -j DROP
+            -A DOCKER ! -i lan.5 -o lan.5 -j DROP
+            -A DOCKER-BRIDGE -o docker0 -j DOCKER
+            -A DOCKER-BRIDGE -o bridge1 -j DOCKER
+            -A DOCKER-BRIDGE -o br-0123456789ab -j DOCKER
+            -A DOCKER-BRIDGE -o swn-0123456789 -j DOCKER
+            -A DOCKER-ISOLATION-STAGE-2 -o old20 -j DROP
+            -A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
+            -A DOCKER-ISOLATION-STAGE-2 -j RETURN
+            -A DOCKER-USER -o notdocker -j DROP
+            COMMIT
+
+            """
+        XCTAssertEqual(SavedTables(text, chains: chains, family: .v4).dockerBridges, ["bridge1", "lan.5", "old20"])
+        XCTAssertEqual(SavedTables("*filter\nCOMMIT\n", chains: chains, family: .v4).dockerBridges, [])
+    }
 }

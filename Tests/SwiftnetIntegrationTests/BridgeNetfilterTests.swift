@@ -139,8 +139,12 @@ final class BridgeNetfilterTests: XCTestCase {
         }
         try createIPv6Network(isInternal: true)
         XCTAssertEqual(ipv6Forwarding(), "0", "an internal network has no way out to forward to")
+        let policy = ["/usr/sbin/ip6tables", "-w", "-S", "FORWARD"]
+        XCTAssertTrue(Shell.inNamespace(host, ["/usr/sbin/ip6tables", "-w", "-P", "FORWARD", "ACCEPT"]).succeeded)
         try createIPv6Network(isInternal: false)
         XCTAssertEqual([ipv6Forwarding("all"), ipv6Forwarding("default")], ["1", "1"])
+        // As dockerd: the host routes nothing else than before.
+        XCTAssertTrue(Shell.inNamespace(host, policy).output.contains("-P FORWARD DROP"), Shell.inNamespace(host, policy).both)
 
         setIPv6Forwarding("0")
         let doctor = swiftnet(["doctor"])

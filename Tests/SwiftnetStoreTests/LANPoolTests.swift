@@ -126,6 +126,30 @@ final class LANPoolTests: XCTestCase {
         XCTAssertFalse(try service.release(address: address, inSubnet: IPPrefix("192.168.10.0/24")!, scope: nil),
                        "no scope given: neither scoped pool is guessed at")
     }
+
+    /// The driver says an endpoint holds every address (`AddressHolders`): a release is refused
+    /// where the pool's network can be told (its scope names the LAN, or no other pool has its
+    /// prefix) and allowed where it cannot (two address spaces holding one prefix), so that an
+    /// endpoint of the other pool's network never keeps this pool's address for ever.
+    func testAReleaseIsRefusedOnlyWhereThePoolsNetworkCanBeTold() throws {
+        struct EverythingHeld: AddressHolders {
+            func holder(of address: IPAddress, in pool: PoolRecord) -> String? { "endpoint e of network n" }
+        }
+        service.consult(EverythingHeld())
+        let scoped = try pool("192.168.7.0/24", ["swiftnet.scope": "eth1"])
+        let local = try pool("10.78.0.0/24", [:])
+        for id in [scoped.id, local.id] {
+            let address = try service.requestAddress(.init(poolID: id)).address
+            XCTAssertThrowsError(try service.releaseAddress(poolID: id, address: address.description), id) {
+                XCTAssertTrue("\($0)".contains("endpoint e of network n still holds it"), "\($0)")
+            }
+        }
+        let global = try service.requestPool(.init(addressSpace: "GlobalDefault", pool: "10.78.0.0/24", options: [:]))
+        for id in [local.id, global.id] {
+            let address = try service.requestAddress(.init(poolID: id)).address
+            XCTAssertNoThrow(try service.releaseAddress(poolID: id, address: address.description), "\(id): two pools, one prefix")
+        }
+    }
 }
 
 /// The LAN as the IPAM sees it through `AddressProbe`: the addresses that answer.
