@@ -191,16 +191,17 @@ package struct KernelDataplane: Dataplane {
     }
 
     package func enableIPv6Forwarding() throws {
-        // Already on (dockerd's own IPv6 networks, an administrator): nothing is touched, and
-        // a /proc/sys this process cannot write is no reason to refuse.
-        guard (try? Sysctl.get(Self.ipv6ForwardingKeys[0])) != "1" else { return }
-        // As dockerd: the host forwards nothing else than before, FORWARD's policy DROP
-        // (swiftnet's chains, jumped to first, accept its own traffic); set before forwarding
-        // starts.
-        try Firewall.dropForwardedByDefault(family: .v6)
-        try Sysctl.set(Self.ipv6ForwardingKeys[0], "1")
+        // Each key on its own, as dockerd; one already on is not touched, so a /proc/sys this
+        // process cannot write is no reason to refuse where the host forwards already.
+        if (try? Sysctl.get(Self.ipv6ForwardingKeys[0])) != "1" {
+            // As dockerd when it turns forwarding on itself: FORWARD's policy DROP, set before
+            // forwarding starts, so that the host routes nothing between its other interfaces
+            // that it did not before (swiftnet's chains, jumped to first, accept its own).
+            try Firewall.dropForwardedByDefault(family: .v6)
+            try Sysctl.set(Self.ipv6ForwardingKeys[0], "1")
+        }
         // New interfaces' default: as dockerd, a failure here is no reason to refuse.
-        try? Sysctl.set(Self.ipv6ForwardingKeys[1], "1")
+        if (try? Sysctl.get(Self.ipv6ForwardingKeys[1])) != "1" { try? Sysctl.set(Self.ipv6ForwardingKeys[1], "1") }
     }
 
     package func retire(_ name: String, endpointID: String) throws {

@@ -205,12 +205,11 @@ extension SwiftnetDriver {
                 endpoint.state = .deleting
                 try store.commit(.putEndpoint(endpoint))
             }
-            // Its address may be another live endpoint's by now (it was released after the
-            // failed delete): what the mode withdraws by address (a multi-host network's
-            // location) is that one's then, and stays.
-            let reused = [endpoint.address, endpoint.addressIPv6].compactMap { $0?.address }
-                .contains { state.endpoints.addressHolder($0, on: endpoint.networkID) != nil }
-            if let network = state.networks[endpoint.networkID], !(retrying && reused) { left = (endpoint, network) }
+            // Not told again when retrying: its address may be another container's by now, here
+            // or on another host (it was released after the failed delete), and what the mode
+            // withdraws by address (a multi-host network's location) would be that one's. Its
+            // Leave withdrew it already.
+            if let network = state.networks[endpoint.networkID], !retrying { left = (endpoint, network) }
             CrashPoint.reach("endpoint.delete.recorded")
             state.endpoints[endpointID] = endpoint
             try mode(of: endpoint, in: state).retireEndpointLinks(endpoint)

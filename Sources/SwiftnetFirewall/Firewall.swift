@@ -43,9 +43,19 @@ package final class Firewall: Sendable {
         /// See `guardJumpRepairCount`.
         var guardJumpRepairs = 0
         /// Per family, Docker's bridges named otherwise than `docker0` and `br-…` as the last
-        /// read of the tables showed them (`SavedTables.dockerBridges`): the rendering drops
-        /// traffic to and from them as from Docker's others.
-        var dockerBridges: [IPFamily: [String]] = [:]
+        /// read of that family's tables showed them (`SavedTables.dockerBridges`).
+        var dockerBridgesSeen: [IPFamily: [String]] = [:]
+        /// Per family, the names its installed rendering drops traffic to and from.
+        var dockerBridgesRendered: [IPFamily: [String]] = [:]
+
+        /// The names both families are rendered with: those either family's rules show. A
+        /// dockerd without ip6tables (20.10's default) names its bridges in IPv4 only, and
+        /// its IPv6 networks must be kept apart all the same.
+        func dockerBridges(seeing fresh: [String]? = nil, in family: IPFamily? = nil) -> [String] {
+            var seen = dockerBridgesSeen
+            if let fresh, let family { seen[family] = fresh }
+            return Array(Set(seen.values.joined())).sorted()
+        }
     }
 
     /// Renders a family's sections, given Docker's bridges named otherwise.
@@ -150,7 +160,7 @@ package final class Firewall: Sendable {
         var changed = 0
         for family in [IPFamily.v4, .v6] {
             let sections = FirewallRules.sections(state, family: family, chains: chains, cache: &memory.cache,
-                                                  dockerBridges: memory.dockerBridges[family] ?? [])
+                                                  dockerBridges: memory.dockerBridges())
             guard let last = memory.installed[family] else {
                 changed += try applyChecked(family: family, memory: &memory, render: render(state, family))
                 continue
@@ -196,8 +206,9 @@ package final class Firewall: Sendable {
         memory.roundsSkipping[family] = 0
         var changed = 0
         let saved = try saved(family)
-        let docker = saved.dockerBridges
-        memory.dockerBridges[family] = docker
+        memory.dockerBridgesSeen[family] = saved.dockerBridges
+        let docker = memory.dockerBridges()
+        memory.dockerBridgesRendered[family] = docker
         let sections = render(&memory, docker)
         let text = sections.map(\.text).joined()
         if saved.ours != text {
@@ -272,11 +283,12 @@ package final class Firewall: Sendable {
             let generation = serial.withLock { $0.generation }
             let saved = try saved(family)
             let found = FirewallPatch.Section.parse(saved.ours)
-            let docker = saved.dockerBridges
+            let seen = saved.dockerBridges
             afterReading?()
             restored += try serial.withLock { memory throws(FirewallError) -> Int in
                 let wanted: Render?
-                let renderedWith = memory.dockerBridges[family] ?? []
+                let docker = memory.dockerBridges(seeing: seen, in: family)
+                let renderedWith = memory.dockerBridgesRendered[family] ?? []
                 if memory.installed[family] == nil {
                     // Unknown after a restore of the guard's own failed: tried again from the
                     // state last installed (nil after a failed change, which the next change
@@ -442,10 +454,12 @@ package final class Firewall: Sendable {
         -> (differences: [FirewallDifference], rules: Int) {
         var differences: [FirewallDifference] = []
         var rules = 0
+        let saved = [IPFamily.v4: try saved(.v4), .v6: try saved(.v6)]
+        let docker = Array(Set(saved.values.flatMap(\.dockerBridges))).sorted()
         for family in [IPFamily.v4, .v6] {
-            let saved = try saved(family)
+            let saved = saved[family]!
             let expected = try FirewallRules.render(networks: networks, bindings: bindings, family: family, prefix: prefix,
-                                                    dockerBridges: saved.dockerBridges)
+                                                    dockerBridges: docker)
             rules += FirewallDifference.ruleCount(expected)
             let found = FirewallDifference.compare(expected: expected, installed: saved.ours, family: family)
             // Without networks the server installs nothing (empty chains need not exist), but a

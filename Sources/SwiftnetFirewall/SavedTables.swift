@@ -114,25 +114,34 @@ struct SavedTables {
     }
 
     /// Docker's bridges that neither `docker0` nor `br-+` matches (named with
-    /// `com.docker.network.bridge.name`), sorted, as Docker's own filter rules name them:
-    /// `-A DOCKER-ISOLATION-STAGE-2 -o B -j DROP` (dockerd ≤ 28), `-A DOCKER-BRIDGE -o B -j
-    /// DOCKER` and `-A DOCKER ! -i B -o B -j DROP` (dockerd 28 and later, which dropped the
-    /// isolation chains). swiftnet cannot ask dockerd (its API is never called), and a jump
-    /// into Docker's chains would tie them to ours (dockerd deletes them at its start). Only a
-    /// name iptables takes literally is kept (`FirewallState.checkBridge`), none of ours.
+    /// `com.docker.network.bridge.name`), sorted, as Docker's own filter rules name them
+    /// (moby's iptablesdoc): `DOCKER-ISOLATION-STAGE-2 -o B -j DROP` (dockerd ≤ 28),
+    /// `DOCKER-BRIDGE -o B -j DOCKER` and `DOCKER ! -i B -o B -j DROP` (28 and later, which
+    /// dropped the isolation chains), and for `--internal` networks `! -s P -o B -j DROP` /
+    /// `! -d P -i B -j DROP` in `DOCKER-ISOLATION-STAGE-1` (≤ 28) or `DOCKER-INTERNAL` (28 and
+    /// later). swiftnet cannot ask dockerd (its API is never called), and a jump into Docker's
+    /// chains would tie them to ours (dockerd deletes them at its start). Only a name iptables
+    /// takes literally is kept (`FirewallState.checkBridge`), none of ours.
     var dockerBridges: [String] {
         var names: Set<String> = []
-        for rule in otherRules["filter"].map({ ($0["DOCKER-ISOLATION-STAGE-2"] ?? []) + ($0["DOCKER-BRIDGE"] ?? []) + ($0["DOCKER"] ?? []) }) ?? [] {
-            let words = rule.split(separator: " ").map(String.init)
-            let name: String?
-            switch words.count {
-            case 6 where words[1] == "DOCKER-ISOLATION-STAGE-2" && words[2] == "-o" && words[4...] == ["-j", "DROP"]: name = words[3]
-            case 6 where words[1] == "DOCKER-BRIDGE" && words[2] == "-o" && words[4...] == ["-j", "DOCKER"]: name = words[3]
-            case 9 where words[1] == "DOCKER" && words[2...3] == ["!", "-i"] && words[5] == "-o" && words[4] == words[6]
-                && words[7...] == ["-j", "DROP"]: name = words[4]
-            default: name = nil
-            }
-            guard let name, (try? FirewallState.checkBridge(name)) != nil, !name.hasPrefix(FirewallChains.bridgePrefix) else { continue }
+        let chains = otherRules["filter"] ?? [:]
+        func rules(_ chain: String) -> [[String]] { (chains[chain] ?? []).map { $0.split(separator: " ").map(String.init) } }
+        var found: [String] = []
+        for words in rules("DOCKER-ISOLATION-STAGE-2") where words.count == 6 && words[2] == "-o" && words[4...] == ["-j", "DROP"] {
+            found.append(words[3])
+        }
+        for words in rules("DOCKER-BRIDGE") where words.count == 6 && words[2] == "-o" && words[4...] == ["-j", "DOCKER"] {
+            found.append(words[3])
+        }
+        for words in rules("DOCKER") where words.count == 9 && words[2...3] == ["!", "-i"] && words[5] == "-o" && words[4] == words[6]
+            && words[7...] == ["-j", "DROP"] {
+            found.append(words[4])
+        }
+        for words in rules("DOCKER-INTERNAL") + rules("DOCKER-ISOLATION-STAGE-1") where words.count == 9 && words[2] == "!"
+            && ((words[3] == "-s" && words[5] == "-o") || (words[3] == "-d" && words[5] == "-i")) && words[7...] == ["-j", "DROP"] {
+            found.append(words[6])
+        }
+        for name in found where (try? FirewallState.checkBridge(name)) != nil && !name.hasPrefix(FirewallChains.bridgePrefix) {
             names.insert(name)
         }
         return names.sorted()

@@ -53,11 +53,16 @@ final class FirewallApplyTests: XCTestCase {
         return ([a, b], bindings)
     }
 
-    /// With Docker's bridges named otherwise than docker0 and br-…, as the tables show them.
+    /// With Docker's bridges named otherwise than docker0 and br-…, as either family's tables
+    /// show them.
     func rendered(_ networks: [FirewallNetwork], _ bindings: [FirewallPortBinding], _ family: IPFamily) throws -> String {
-        let saved = HostCommand.run([family == .v4 ? "/usr/sbin/iptables-save" : "/usr/sbin/ip6tables-save"]).stdout
+        let chains = try FirewallChains(prefix: prefix)
+        let names = [IPFamily.v4, .v6].flatMap { family in
+            SavedTables(HostCommand.run([family == .v4 ? "/usr/sbin/iptables-save" : "/usr/sbin/ip6tables-save"]).stdout,
+                        chains: chains, family: family).dockerBridges
+        }
         return try FirewallRules.render(networks: networks, bindings: bindings, family: family, prefix: prefix,
-                                        dockerBridges: SavedTables(saved, chains: try FirewallChains(prefix: prefix), family: family).dockerBridges)
+                                        dockerBridges: Array(Set(names)).sorted())
     }
 
     /// The lines of built-in chains that jump into our chains, as iptables-save prints them.

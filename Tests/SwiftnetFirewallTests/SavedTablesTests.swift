@@ -61,9 +61,9 @@ final class SavedTablesTests: XCTestCase {
     }
 
     /// Docker's bridges named otherwise than docker0 and br-…, from Docker's own rules as
-    /// dockerd ≤ 28 (isolation stage 2) and 28 and later (DOCKER-BRIDGE, DOCKER) write them
-    /// (moby's iptablesdoc); names the wildcards match, ours, and what iptables would not
-    /// take literally are left out.
+    /// dockerd ≤ 28 (isolation stages) and 28 and later (DOCKER-BRIDGE, DOCKER,
+    /// DOCKER-INTERNAL for --internal networks) write them (moby's iptablesdoc); names the
+    /// wildcards match, ours, and what iptables would not take literally are left out.
     func testDockersBridgesNamedOtherwiseAreReadFromItsRules() {
         let text = """
             *filter
@@ -78,6 +78,10 @@ final class SavedTablesTests: XCTestCase {
             -A DOCKER-BRIDGE -o bridge1 -j DOCKER
             -A DOCKER-BRIDGE -o br-0123456789ab -j DOCKER
             -A DOCKER-BRIDGE -o swn-0123456789 -j DOCKER
+            -A DOCKER-INTERNAL ! -s 198.51.100.0/24 -o inner28 -j DROP
+            -A DOCKER-INTERNAL ! -d 198.51.100.0/24 -i inner28 -j DROP
+            -A DOCKER-ISOLATION-STAGE-1 ! -s 192.0.2.0/24 -o inner20 -j DROP
+            -A DOCKER-ISOLATION-STAGE-1 -i docker0 ! -o docker0 -j DOCKER-ISOLATION-STAGE-2
             -A DOCKER-ISOLATION-STAGE-2 -o old20 -j DROP
             -A DOCKER-ISOLATION-STAGE-2 -o docker0 -j DROP
             -A DOCKER-ISOLATION-STAGE-2 -j RETURN
@@ -85,7 +89,7 @@ final class SavedTablesTests: XCTestCase {
             COMMIT
 
             """
-        XCTAssertEqual(SavedTables(text, chains: chains, family: .v4).dockerBridges, ["bridge1", "lan.5", "old20"])
+        XCTAssertEqual(SavedTables(text, chains: chains, family: .v4).dockerBridges, ["bridge1", "inner20", "inner28", "lan.5", "old20"])
         XCTAssertEqual(SavedTables("*filter\nCOMMIT\n", chains: chains, family: .v4).dockerBridges, [])
     }
 }

@@ -55,6 +55,9 @@ final class DockerBridgeCoexistenceTests: LANServerTestCase {
                 XCTAssertTrue(iptables("-A", "DOCKER-BRIDGE", "-o", bridge, "-j", "DOCKER"))
             }
             waitForGuard(true)
+            // Named in IPv4's rules only (dockerd 20.10 writes no IPv6 rules by default): IPv6 too.
+            let ipv6 = Shell.run("/usr/sbin/ip", ["netns", "exec", host, "/usr/sbin/ip6tables", "-w", "-S", "\(chainPrefix)-ISOLATION"]).output
+            XCTAssertTrue(ipv6.contains("-o \(bridge) -j DROP"), "\(layout): \(ipv6)")
             XCTAssertFalse(ping(container.namespace, "10.218.\(third).2"), "\(layout): dropped as Docker's")
             XCTAssertFalse(ping(docker, container.address), "\(layout): the other way too")
             XCTAssertTrue(reaches(container.namespace, network.gateway), "\(layout): the container's own way out still works")
