@@ -75,14 +75,12 @@ package final class BridgeMode: NetworkMode {
     /// holds an address whose prefix overlaps a subnet of `network`. IPv6 link-local
     /// addresses (every interface has one) are not subnets of anyone's.
     static func refuseForeignBridgeSubnets(of network: NetworkRecord, links: any Dataplane) throws {
-        let foreign = Set(try links.observe(addressesOf: []).filter { $0.kind == "bridge" && $0.group != links.group }.map(\.name))
-        guard !foreign.isEmpty else { return }
-        for link in try links.observe(addressesOf: foreign) where foreign.contains(link.name) {
-            for held in link.addresses where !held.address.isIPv6LinkLocal {
-                guard let prefix = IPPrefix(address: held.address, length: held.prefixLength) else { continue }
-                if let subnet = network.subnets.first(where: { $0.pool.overlaps(prefix) }) {
-                    throw DriverError.subnetOnForeignBridge(subnet.pool.description, held: "\(held.address)/\(held.prefixLength)", bridge: link.name)
-                }
+        for link in try links.links(holdingAddressesIn: network.subnets.map(\.pool))
+        where link.kind == "bridge" && link.group != links.group {
+            for held in link.addresses {
+                guard let prefix = IPPrefix(address: held.address, length: held.prefixLength),
+                      let subnet = network.subnets.first(where: { $0.pool.overlaps(prefix) }) else { continue }
+                throw DriverError.subnetOnForeignBridge(subnet.pool.description, held: "\(held.address)/\(held.prefixLength)", bridge: link.name)
             }
         }
     }

@@ -46,6 +46,9 @@ package protocol Dataplane: LinkObserver {
     /// Turns that on for IPv4 (and IPv6 when asked), loading br_netfilter where it is missing,
     /// as dockerd does; throws saying why when it cannot.
     func enableBridgeNetfilter(ipv6: Bool) throws
+    /// The links holding an address whose prefix overlaps one of `prefixes` (IPv6 link-local
+    /// ones aside), each with those addresses only: without a dump of every link.
+    func links(holdingAddressesIn prefixes: [IPPrefix]) throws -> [ObservedLink]
     /// Whether the host forwards IPv6 (`net.ipv6.conf.all.forwarding`); nil: unreadable.
     func ipv6ForwardingEnabled() -> Bool?
     /// Turns IPv6 forwarding on (`all` and `default`) where it is off, with ip6tables' FORWARD

@@ -100,6 +100,14 @@ package struct KernelDataplane: Dataplane {
         }
     }
 
+    package func links(holdingAddressesIn prefixes: [IPPrefix]) throws -> [ObservedLink] {
+        try links.links(holdingAddressesIn: prefixes).map { found in
+            ObservedLink(name: found.link.name, kind: found.link.kind, mtu: found.link.mtu, isUp: found.link.isUp, master: nil,
+                         group: found.link.group, addresses: found.addresses.map { InterfaceAddress(address: $0.address, prefixLength: $0.prefixLength) },
+                         alias: found.link.alias)
+        }
+    }
+
     private func configure(bridge name: String, addresses: [InterfaceAddress], ipv6: Bool) throws {
         // Published ports reach containers from 127.0.0.1 through DNAT: the kernel must route
         // loopback-sourced packets out of this bridge (Docker does the same without its proxy).

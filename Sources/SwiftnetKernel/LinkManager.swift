@@ -329,6 +329,31 @@ package final class LinkManager: Sendable {
         }
     }
 
+    /// The links holding an address whose prefix overlaps one of `prefixes`, each with those
+    /// addresses (IPv6 link-local ones, which every interface has, left out). One dump of the
+    /// host's addresses, then a lookup of each link found: on the request path (CreateNetwork),
+    /// where a dump of every link would cost as much as the host's veths.
+    package func links(holdingAddressesIn prefixes: [IPPrefix]) throws -> [(link: LinkInfo, addresses: [(address: IPAddress, prefixLength: Int)])] {
+        try withSocket { sk in
+            let operation = "list the host's addresses"
+            var found: [Int32: [(address: IPAddress, prefixLength: Int)]] = [:]
+            for held in try LinkManager.dumpAddresses(sk, index: 0, name: "*", operation: operation) where !held.address.isIPv6LinkLocal {
+                guard let prefix = IPPrefix(address: held.address, length: held.prefixLength),
+                      prefixes.contains(where: { $0.overlaps(prefix) }) else { continue }
+                found[held.index, default: []].append((held.address, held.prefixLength))
+            }
+            return try found.keys.sorted().compactMap { index in
+                var link: OpaquePointer?
+                let rc = rtnl_link_get_kernel(sk.handle, index, nil, &link)
+                // Gone since the dump: it holds nothing any more.
+                if rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND { return nil }
+                guard rc == 0, let link else { throw KernelError.netlink("rtnl_link_get_kernel", code: rc) }
+                defer { rtnl_link_put(link) }
+                return (LinkManager.info(of: link), found[index] ?? [])
+            }
+        }
+    }
+
     /// Adds an address (with its prefix route). Already present with the same prefix length
     /// is success. IPv6 addresses skip duplicate address detection: they come from our own
     /// IPAM, and a tentative address cannot be used as a source — on a bridge with no port
@@ -428,6 +453,12 @@ extension LinkManager {
 
     static func addresses(_ sk: NetlinkSocket, index: Int32, name: String,
                           operation: String) throws -> [(address: IPAddress, prefixLength: Int)] {
+        try dumpAddresses(sk, index: index, name: name, operation: operation).map { ($0.address, $0.prefixLength) }
+    }
+
+    /// The addresses of the link `index`, or of every link for index 0, with their link's index.
+    static func dumpAddresses(_ sk: NetlinkSocket, index: Int32, name: String,
+                              operation: String) throws -> [(index: Int32, address: IPAddress, prefixLength: Int)] {
         guard let ops = nl_cache_ops_lookup_safe("route/addr") else { throw noMemory(name, operation) }
         defer { nl_cache_ops_put(ops) }
         guard let cache = nl_cache_alloc(ops) else { throw noMemory(name, operation) }
@@ -454,16 +485,17 @@ extension LinkManager {
             return nl_cache_pickup(sk.handle, cache)
         }
         guard rc == 0 else { throw KernelError.interface(name, operation: operation, code: rc) }
-        var result: [(address: IPAddress, prefixLength: Int)] = []
+        var result: [(index: Int32, address: IPAddress, prefixLength: Int)] = []
         var object = nl_cache_get_first(cache)
         while let current = object {
             defer { object = nl_cache_get_next(current) }
-            guard rtnl_addr_get_ifindex(current) == index,
+            let owner = rtnl_addr_get_ifindex(current)
+            guard index == 0 || owner == index,
                   let local = rtnl_addr_get_local(current),
                   let raw = nl_addr_get_binary_addr(local),
                   let address = IPAddress(bytes: Array(UnsafeRawBufferPointer(start: raw, count: Int(nl_addr_get_len(local)))))
             else { continue }
-            result.append((address, Int(rtnl_addr_get_prefixlen(current))))
+            result.append((owner, address, Int(rtnl_addr_get_prefixlen(current))))
         }
         return result
     }

@@ -209,6 +209,17 @@ final class FakeDataplane: Dataplane {
         }
     }
 
+    func links(holdingAddressesIn prefixes: [IPPrefix]) throws -> [ObservedLink] {
+        try observe(addressesOf: Set(namespace.withLock { Array($0.links.keys) })).compactMap { link in
+            var link = link
+            link.addresses = link.addresses.filter { held in
+                !held.address.isIPv6LinkLocal
+                    && IPPrefix(address: held.address, length: held.prefixLength).map { prefix in prefixes.contains { $0.overlaps(prefix) } } == true
+            }
+            return link.addresses.isEmpty ? nil : link
+        }
+    }
+
     func bridgeNetfilterStatus() -> BridgeNetfilterStatus {
         namespace.withLock { $0.netfilter }
     }
