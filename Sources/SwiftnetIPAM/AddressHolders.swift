@@ -13,4 +13,8 @@ package protocol AddressHolders: Sendable {
     /// The endpoint that holds `address` of `pool`, e.g. "endpoint 1de3c3c7a2b4 of network
     /// 3c6259523dcf", or nil when none does.
     func holder(of address: IPAddress, in pool: PoolRecord) -> String?
+    /// Whether any endpoint has `address`, whatever its network or state (a retried request
+    /// after a crash is not given an address that was answered to someone; see
+    /// `IPAMService.expectRetries`).
+    func isHeldByAnyEndpoint(_ address: IPAddress) -> Bool
 }

@@ -16,9 +16,9 @@ package final class IPAMService: Sendable {
     private struct State {
         var allocator: IPAMAllocator
         var retries = RetryCandidates()
-        /// Whether an endpoint (of swiftnet's network driver) holds the address; nil: no
-        /// endpoints are known (the IPAM alone, as under `-d bridge --ipam-driver swiftnet`).
-        var heldByEndpoint: (@Sendable (IPAddress) -> Bool)?
+        /// The network driver's endpoints (see `consult`); nil: none are known (the IPAM
+        /// alone, as under `-d bridge --ipam-driver swiftnet`).
+        var holders: (any AddressHolders)?
 
         /// A released address is no longer anyone's answer to give again.
         mutating func apply(release change: IPAMChange) {
@@ -35,8 +35,6 @@ package final class IPAMService: Sendable {
     private let probe: (any AddressProbe)?
     /// Unix seconds; tests pass their own.
     private let clock: @Sendable () -> Int
-    /// The network driver's endpoints (see `consult`); nil: the IPAM alone.
-    private let holders = Mutex<(any AddressHolders)?>(nil)
 
     /// How many addresses one request may find in use on the LAN before it gives up.
     package static let probeAttempts = 8
@@ -57,20 +55,18 @@ package final class IPAMService: Sendable {
     }
 
     /// At the start of serving, after an unclean stop: the answers the previous process may
-    /// have committed without sending (see `RetryCandidates`), and how to tell that an endpoint
-    /// holds an address (such an address was answered, whatever the store says).
-    package func expectRetries(_ candidates: RetryCandidates, heldByEndpoint: (@Sendable (IPAddress) -> Bool)?) {
-        state.withLock { state in
-            state.retries = candidates
-            state.heldByEndpoint = heldByEndpoint
-        }
+    /// have committed without sending (see `RetryCandidates`). An address an endpoint holds
+    /// (`consult`) was answered, whatever the store says, and is not given again.
+    package func expectRetries(_ candidates: RetryCandidates) {
+        state.withLock { $0.retries = candidates }
     }
 
-    /// From now on ReleaseAddress refuses what `holders` still hold. Called
-    /// once the driver exists (it is made after the IPAM); asked under the IPAM's lock (the
-    /// driver never waits for the IPAM, so the order cannot deadlock).
+    /// From now on ReleaseAddress refuses what `holders` still hold, and a retried request
+    /// is not given an address an endpoint has. Called once the driver exists (it is made
+    /// after the IPAM); asked under the IPAM's lock (the driver never waits for the IPAM, so
+    /// the order cannot deadlock).
     package func consult(_ holders: any AddressHolders) {
-        self.holders.withLock { $0 = holders }
+        state.withLock { $0.holders = holders }
     }
 
     /// Returns the new pool. An identical explicit request is refused as an overlap, like any
@@ -219,7 +215,7 @@ package final class IPAMService: Sendable {
         }
         state.retries.forget(poolID: pool.id, name: name)
         guard state.allocator.holderName(poolID: pool.id, address: address) == name,
-              state.heldByEndpoint?(address) != true
+              state.holders?.isHeldByAnyEndpoint(address) != true
         else { return nil }
         // Handed out again now: `gc` must not take it for an old address nobody holds.
         try settle(&state)
@@ -236,7 +232,7 @@ package final class IPAMService: Sendable {
             // network on its parent), or no other pool has its prefix.
             if case .release(_, let held) = change, let pool = state.allocator.pool(poolID),
                pool.options[IPAMOptions.scope] != nil || state.allocator.poolCount(withPrefix: pool.prefix) == 1,
-               let holder = holders.withLock({ $0 })?.holder(of: held, in: pool) {
+               let holder = state.holders?.holder(of: held, in: pool) {
                 throw IPAMError.addressStillHeld(held, pool: pool.prefix, by: holder)
             }
             state.apply(release: change)

@@ -9,4 +9,8 @@ struct DriverAddressHolders: AddressHolders {
     func holder(of address: IPAddress, in pool: PoolRecord) -> String? {
         driver.endpointHolding(address, inSubnet: pool.prefix, scope: pool.options[IPAMOptions.scope])
     }
+
+    func isHeldByAnyEndpoint(_ address: IPAddress) -> Bool {
+        driver.holdsAddress(address)
+    }
 }

@@ -163,10 +163,11 @@ package final class Plugin: Sendable {
         guard !previous.stoppedCleanly else { return 0 }
         let since = max(previous.startedAt ?? 0, now - RetryCandidates.window)
         let candidates = try store.loadRetryCandidates(since: since)
-        // An address an endpoint holds was answered. Without swiftnet's network driver
-        // (`-d bridge --ipam-driver swiftnet`) there are no endpoints to ask: the stop, the
-        // window and the once-only rule are what keep a second container off the address.
-        ipam.expectRetries(candidates, heldByEndpoint: { [driver] address in driver.holdsAddress(address) })
+        // An address an endpoint holds was answered (the IPAM asks the driver, `consult`).
+        // Without swiftnet's network driver (`-d bridge --ipam-driver swiftnet`) there are no
+        // endpoints: the stop, the window and the once-only rule are what keep a second
+        // container off the address.
+        ipam.expectRetries(candidates)
         return candidates.count
     }
 

@@ -134,6 +134,7 @@ final class LANPoolTests: XCTestCase {
     func testAReleaseIsRefusedOnlyWhereThePoolsNetworkCanBeTold() throws {
         struct EverythingHeld: AddressHolders {
             func holder(of address: IPAddress, in pool: PoolRecord) -> String? { "endpoint e of network n" }
+            func isHeldByAnyEndpoint(_ address: IPAddress) -> Bool { true }
         }
         service.consult(EverythingHeld())
         let scoped = try pool("192.168.7.0/24", ["swiftnet.scope": "eth1"])

@@ -30,9 +30,17 @@ final class RetryAndStickyStoreTests: XCTestCase {
     }
 
     /// What the server does at start after an unclean stop (Plugin.beginServing).
+    /// The driver's answer: which addresses an endpoint has.
+    struct Endpoints: AddressHolders {
+        let held: @Sendable (IPAddress) -> Bool
+        func holder(of address: IPAddress, in pool: PoolRecord) -> String? { nil }
+        func isHeldByAnyEndpoint(_ address: IPAddress) -> Bool { held(address) }
+    }
+
     func restartAfterCrash(_ store: StateStore, heldByEndpoint: (@Sendable (IPAddress) -> Bool)? = nil) throws -> IPAMService {
         let restarted = try service(store)
-        restarted.expectRetries(try store.loadRetryCandidates(since: clock.now - RetryCandidates.window), heldByEndpoint: heldByEndpoint)
+        if let heldByEndpoint { restarted.consult(Endpoints(held: heldByEndpoint)) }
+        restarted.expectRetries(try store.loadRetryCandidates(since: clock.now - RetryCandidates.window))
         return restarted
     }
 
