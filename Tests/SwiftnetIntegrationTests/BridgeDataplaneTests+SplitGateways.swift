@@ -9,77 +9,75 @@ import XCTest
 /// full port list, the IPv4 one with `no_proxy_6to4` (bodies as dockerd 29.7.2 sends them,
 /// shared/docs/docker29-wire.md §2, §4 "split gateways").
 extension BridgeDataplaneTests {
-    /// An IPv6-only network (`--ipv6 --ipv4=false`), created as dockerd 29 does.
-    func createIPv6OnlyNetwork() throws -> TestNetwork {
-        let subnet = "fd00:\(String(Int.random(in: 0x100...0xfff), radix: 16)):\(String(Int.random(in: 0x100...0xfff), radix: 16))::/64"
-        let pool = try client.requestPool(subnet, v6: true, options: "{}")
-        let gateway = try client.requestAddress(pool: pool.id, options: #"{"RequestAddressType":"com.docker.network.gateway"}"#)
+    /// A network as dockerd 29 creates it: a random unique-local IPv6 /64, and an IPv4 /24
+    /// beside it when `ipv4` (else `--ipv6 --ipv4=false`). `network.poolID` is the IPv4 pool's
+    /// (the IPv6 one's for an IPv6-only network); the IPv6 pool's id beside it.
+    func createNetwork29(ipv4: Bool) throws -> (network: TestNetwork, v6PoolID: String) {
+        let gatewayOption = #"{"RequestAddressType":"com.docker.network.gateway"}"#
+        let v6Subnet = "fd00:\(String(Int.random(in: 0x100...0xfff), radix: 16)):\(String(Int.random(in: 0x100...0xfff), radix: 16))::/64"
+        let v6 = try client.requestPool(v6Subnet, v6: true, options: "{}")
+        let gateway6 = try client.requestAddress(pool: v6.id, options: gatewayOption)
+        var v4: (subnet: String, poolID: String, gateway: String)?
+        if ipv4 {
+            let subnet = "\(subnetBase()).0/24"
+            let pool = try client.requestPool(subnet)
+            v4 = (subnet, pool.id, try client.requestAddress(pool: pool.id, options: gatewayOption))
+        }
         let id = Shell.randomHex(64)
         let bridge = "swn-" + id.prefix(10)
         bridges.append(bridge)
+        let ipv4Data = v4.map { #"[{"AddressSpace":"LocalDefault","Gateway":"\#($0.gateway)","Pool":"\#($0.subnet)"}]"# } ?? "[]"
         let create = try client.call("/NetworkDriver.CreateNetwork",
-            #"{"NetworkID":"\#(id)","Options":{"com.docker.network.enable_ipv4":false,"com.docker.network.enable_ipv6":true,"com.docker.network.generic":{}},"IPv4Data":[],"IPv6Data":[{"AddressSpace":"LocalDefault","Gateway":"\#(gateway)","Pool":"\#(subnet)"}]}"# + "\n")
+            #"{"NetworkID":"\#(id)","Options":{"com.docker.network.enable_ipv4":\#(ipv4),"com.docker.network.enable_ipv6":true,"com.docker.network.generic":{}},"IPv4Data":\#(ipv4Data),"IPv6Data":[{"AddressSpace":"LocalDefault","AuxAddresses":{},"Gateway":"\#(gateway6)","Pool":"\#(v6Subnet)"}]}"# + "\n")
         XCTAssertEqual(create.status, 200, "\(create.object)")
-        return TestNetwork(id: id, poolID: pool.id, subnet: subnet, gateway: String(gateway.split(separator: "/")[0]), bridge: bridge)
+        let gateway = String((v4?.gateway ?? gateway6).split(separator: "/")[0])
+        return (TestNetwork(id: id, poolID: v4?.poolID ?? v6.id, subnet: v4?.subnet ?? v6Subnet, gateway: gateway, bridge: bridge), v6.id)
     }
 
-    /// CreateEndpoint + Join of an IPv6-only endpoint; returns its id and address.
-    func addIPv6OnlyEndpoint(to network: TestNetwork, name: String) throws -> (id: String, address: String) {
-        let cidr = try client.requestAddress(pool: network.poolID, options: #"{"com.docker.network.endpoint.name":"\#(name)"}"#)
+    func createIPv6OnlyNetwork() throws -> TestNetwork { try createNetwork29(ipv4: false).network }
+
+    func createDualStackNetwork() throws -> (network: TestNetwork, v6PoolID: String) { try createNetwork29(ipv4: true) }
+
+    /// CreateEndpoint + Join as dockerd 29 sends them, with an IPv6 address and an IPv4 one
+    /// when `v4PoolID` is given; returns its id and addresses. The veth is left in this
+    /// namespace (nothing here needs its traffic): tearDown deletes it.
+    func addEndpoint29(to network: TestNetwork, v4PoolID: String?, v6PoolID: String, name: String) throws -> (id: String, v4: String?, v6: String) {
+        let named = #"{"com.docker.network.endpoint.name":"\#(name)"}"#
+        let cidr4 = try v4PoolID.map { try client.requestAddress(pool: $0, options: named) }
+        let cidr6 = try client.requestAddress(pool: v6PoolID, options: named)
         let id = Shell.randomHex(64)
-        // Left in this namespace (nothing here needs its traffic): tearDown deletes it.
         links.append("swv" + id.prefix(11))
         let create = try client.call("/NetworkDriver.CreateEndpoint",
-            #"{"NetworkID":"\#(network.id)","EndpointID":"\#(id)","Interface":{"Address":"","AddressIPv6":"\#(cidr)","MacAddress":""},"Options":{"com.docker.network.endpoint.dnsservers":["127.0.0.1"],"com.docker.network.endpoint.exposedports":[],"com.docker.network.portmap":[]}}"# + "\n")
+            #"{"NetworkID":"\#(network.id)","EndpointID":"\#(id)","Interface":{"Address":"\#(cidr4 ?? "")","AddressIPv6":"\#(cidr6)","MacAddress":""},"Options":{"com.docker.network.endpoint.dnsservers":["127.0.0.1"],"com.docker.network.endpoint.exposedports":[],"com.docker.network.portmap":[]}}"# + "\n")
         XCTAssertEqual(create.status, 200, "\(create.object)")
         let join = try client.call("/NetworkDriver.Join",
             #"{"NetworkID":"\#(network.id)","EndpointID":"\#(id)","SandboxKey":"/var/run/docker/netns/3c960c219009","Options":{"com.docker.network.endpoint.exposedports":[],"com.docker.network.portmap":[]}}"# + "\n")
         XCTAssertEqual(join.status, 200, "\(join.object)")
-        return (id, String(cidr.split(separator: "/")[0]))
+        func address(_ cidr: String) -> String { String(cidr.split(separator: "/")[0]) }
+        return (id, cidr4.map(address), address(cidr6))
     }
 
-    func program(_ endpoint: String, on network: TestNetwork, port: Int, noProxy6to4: Bool) throws -> (status: Int, object: [String: Any]) {
-        let flag = noProxy6to4 ? #""com.docker.network.driver.private.no_proxy_6to4":true,"# : ""
-        return try client.call("/NetworkDriver.ProgramExternalConnectivity",
-            #"{"NetworkID":"\#(network.id)","EndpointID":"\#(endpoint)","Options":{\#(flag)"com.docker.network.endpoint.exposedports":[{"Proto":6,"Port":80}],"com.docker.network.portmap":[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":\#(port),"HostPortEnd":\#(port)}]}}"# + "\n")
+    func addIPv6OnlyEndpoint(to network: TestNetwork, name: String) throws -> (id: String, address: String) {
+        let endpoint = try addEndpoint29(to: network, v4PoolID: nil, v6PoolID: network.poolID, name: name)
+        return (endpoint.id, endpoint.v6)
     }
 
-    /// A dual-stack network as dockerd 29 creates it; the IPv6 pool's id beside it.
-    func createDualStackNetwork() throws -> (network: TestNetwork, v6PoolID: String) {
-        let base = subnetBase()
-        let v4 = try client.requestPool("\(base).0/24")
-        let gateway4 = try client.requestAddress(pool: v4.id, options: #"{"RequestAddressType":"com.docker.network.gateway"}"#)
-        let v6Subnet = "fd00:\(String(Int.random(in: 0x100...0xfff), radix: 16)):\(String(Int.random(in: 0x100...0xfff), radix: 16))::/64"
-        let v6 = try client.requestPool(v6Subnet, v6: true, options: "{}")
-        let gateway6 = try client.requestAddress(pool: v6.id, options: #"{"RequestAddressType":"com.docker.network.gateway"}"#)
-        let id = Shell.randomHex(64)
-        let bridge = "swn-" + id.prefix(10)
-        bridges.append(bridge)
-        let create = try client.call("/NetworkDriver.CreateNetwork",
-            #"{"NetworkID":"\#(id)","Options":{"com.docker.network.enable_ipv4":true,"com.docker.network.enable_ipv6":true,"com.docker.network.generic":{}},"IPv4Data":[{"AddressSpace":"LocalDefault","Gateway":"\#(gateway4)","Pool":"\#(base).0/24"}],"IPv6Data":[{"AddressSpace":"LocalDefault","AuxAddresses":{},"Gateway":"\#(gateway6)","Pool":"\#(v6Subnet)"}]}"# + "\n")
-        XCTAssertEqual(create.status, 200, "\(create.object)")
-        return (TestNetwork(id: id, poolID: v4.id, subnet: "\(base).0/24", gateway: String(gateway4.split(separator: "/")[0]), bridge: bridge), v6.id)
-    }
-
-    /// CreateEndpoint + Join of a dual-stack endpoint; returns its id and two addresses.
     func addDualStackEndpoint(to network: TestNetwork, v6PoolID: String, name: String) throws -> (id: String, v4: String, v6: String) {
-        let cidr4 = try client.requestAddress(pool: network.poolID, options: #"{"com.docker.network.endpoint.name":"\#(name)"}"#)
-        let cidr6 = try client.requestAddress(pool: v6PoolID, options: #"{"com.docker.network.endpoint.name":"\#(name)"}"#)
-        let id = Shell.randomHex(64)
-        links.append("swv" + id.prefix(11))
-        let create = try client.call("/NetworkDriver.CreateEndpoint",
-            #"{"NetworkID":"\#(network.id)","EndpointID":"\#(id)","Interface":{"Address":"\#(cidr4)","AddressIPv6":"\#(cidr6)","MacAddress":""},"Options":{"com.docker.network.endpoint.exposedports":[],"com.docker.network.portmap":[]}}"# + "\n")
-        XCTAssertEqual(create.status, 200, "\(create.object)")
-        let join = try client.call("/NetworkDriver.Join",
-            #"{"NetworkID":"\#(network.id)","EndpointID":"\#(id)","SandboxKey":"/var/run/docker/netns/3c960c219010","Options":{"com.docker.network.endpoint.exposedports":[],"com.docker.network.portmap":[]}}"# + "\n")
-        XCTAssertEqual(join.status, 200, "\(join.object)")
-        return (id, String(cidr4.split(separator: "/")[0]), String(cidr6.split(separator: "/")[0]))
+        let endpoint = try addEndpoint29(to: network, v4PoolID: network.poolID, v6PoolID: v6PoolID, name: name)
+        return (endpoint.id, try XCTUnwrap(endpoint.v4), endpoint.v6)
     }
 
+    /// ProgramExternalConnectivity of `portmap` (dockerd's `com.docker.network.portmap`).
     func program(_ endpoint: String, on network: TestNetwork, portmap: String, noProxy6to4: Bool) throws -> (status: Int, object: [String: Any]) {
         let flag = noProxy6to4 ? #""com.docker.network.driver.private.no_proxy_6to4":true,"# : ""
         return try client.call("/NetworkDriver.ProgramExternalConnectivity",
             #"{"NetworkID":"\#(network.id)","EndpointID":"\#(endpoint)","Options":{\#(flag)"com.docker.network.endpoint.exposedports":[{"Proto":6,"Port":80}],"com.docker.network.portmap":\#(portmap)}}"# + "\n")
+    }
+
+    /// Host port `port` to container port 80, on every host address.
+    func program(_ endpoint: String, on network: TestNetwork, port: Int, noProxy6to4: Bool) throws -> (status: Int, object: [String: Any]) {
+        try program(endpoint, on: network, portmap: #"[{"Proto":6,"IP":"","Port":80,"HostIP":"","HostPort":\#(port),"HostPortEnd":\#(port)}]"#,
+                    noProxy6to4: noProxy6to4)
     }
 
     func dnatRules(_ tool: String, port: Int) -> [String] {

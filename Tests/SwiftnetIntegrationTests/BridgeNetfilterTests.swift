@@ -37,14 +37,19 @@ final class BridgeNetfilterTests: XCTestCase {
         for namespace in namespaces.reversed() { Shell.ip("netns", "del", namespace) }
     }
 
-    func setBridgedFiltering(_ value: String) {
-        let done = Shell.inNamespace(host, ["/bin/busybox", "sh", "-c", "echo \(value) > \(setting)"])
+    /// A kernel setting of the server's namespace (a path under /proc/sys).
+    func sysctl(_ path: String) -> String {
+        Shell.inNamespace(host, ["/bin/cat", path]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func setSysctl(_ path: String, _ value: String) {
+        let done = Shell.inNamespace(host, ["/bin/busybox", "sh", "-c", "echo \(value) > \(path)"])
         XCTAssertTrue(done.succeeded, done.both)
     }
 
-    var bridgedFiltering: String {
-        Shell.inNamespace(host, ["/bin/cat", setting]).output.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    func setBridgedFiltering(_ value: String) { setSysctl(setting, value) }
+
+    var bridgedFiltering: String { sysctl(setting) }
 
     func swiftnet(_ arguments: [String]) -> Shell.Result {
         Shell.run(ServerProcess.binary, arguments + ["--socket", server.socketPath, "--state", server.statePath], timeout: 60)
@@ -110,16 +115,10 @@ final class BridgeNetfilterTests: XCTestCase {
         XCTAssertFalse(swiftnet(["doctor"]).output.contains("[icc-not-enforced]"))
     }
 
-    func ipv6Forwarding(_ scope: String = "all") -> String {
-        Shell.inNamespace(host, ["/bin/cat", "/proc/sys/net/ipv6/conf/\(scope)/forwarding"]).output
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    func ipv6Forwarding(_ scope: String = "all") -> String { sysctl("/proc/sys/net/ipv6/conf/\(scope)/forwarding") }
 
     func setIPv6Forwarding(_ value: String) {
-        for scope in ["all", "default"] {
-            let done = Shell.inNamespace(host, ["/bin/busybox", "sh", "-c", "echo \(value) > /proc/sys/net/ipv6/conf/\(scope)/forwarding"])
-            XCTAssertTrue(done.succeeded, done.both)
-        }
+        for scope in ["all", "default"] { setSysctl("/proc/sys/net/ipv6/conf/\(scope)/forwarding", value) }
     }
 
     /// An IPv6 network with a way out needs the host to forward IPv6, which dockerd turns on
